@@ -1,0 +1,29 @@
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test lint golden clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/adjoint grad examples/mlp.py::loss --wrt W1,b1,W2,b2,W3,b3 -o examples/mlp_grad.py
+	cat examples/mlp_grad.py
+	$(PY) examples/run_mlp.py
+
+test: $(STAMP)
+	$(PY) -m pytest
+	$(PY) -m ruff check adjoint tests examples
+
+golden: $(STAMP)
+	$(PY) -m pytest tests/test_golden.py --regen-golden
+
+clean:
+	rm -rf $(VENV) .pytest_cache
