@@ -1,0 +1,35 @@
+"""adjoint: ahead-of-time, source-to-source automatic differentiation for Python and NumPy.
+
+``adjoint.grad(f)`` reads the source of ``f``, lifts it into an SSA IR, differentiates
+it, and writes the derivative back out as plain, readable Python in a real module.
+"""
+
+__version__ = "0.1.0"
+
+from .api import Derivative, grad, source, value_and_grad, vjp  # noqa: E402
+from .errors import (  # noqa: E402
+    AdjointError,
+    ArgumentError,
+    NameResolutionError,
+    NonDifferentiableError,
+    NoRuleError,
+    UnsupportedSyntaxError,
+)
+from .rules import jvp_rule, vjp_rule  # noqa: E402
+
+__all__ = [
+    "AdjointError",
+    "ArgumentError",
+    "Derivative",
+    "NameResolutionError",
+    "NoRuleError",
+    "NonDifferentiableError",
+    "UnsupportedSyntaxError",
+    "__version__",
+    "grad",
+    "jvp_rule",
+    "source",
+    "value_and_grad",
+    "vjp",
+    "vjp_rule",
+]

@@ -1,0 +1,202 @@
+"""The Python API: ``grad``, ``value_and_grad``, ``vjp``, ``source``.
+
+``adjoint.grad(f)`` reads and lowers ``f`` at once (so unsupported code is reported
+where it is written, before anything runs) and returns a :class:`Derivative`.
+Calling it generates the derivative for the kinds of arguments it receives: for
+each combination of Python scalars and arrays (rank, and which dimensions have
+length 1: what decides NumPy broadcasting) one module is generated, written to
+disk and imported; later calls with the same kinds reuse it.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import compiler
+from .errors import ArgumentError
+from .frontend import lower
+from .ir import Function
+from .transforms.types import UNKNOWN, type_of_value
+
+Wrt = int | str | Sequence[int | str] | None
+
+
+def _normalize_wrt(primal: Function, wrt: Wrt) -> tuple[list[int], bool]:
+    names = primal.param_names
+    if wrt is None:
+        if not names:
+            raise ArgumentError(f"'{primal.name}' has no parameters to differentiate")
+        return [0], False
+    is_tuple = isinstance(wrt, (tuple, list))
+    items = list(wrt) if is_tuple else [wrt]
+    out = []
+    for w in items:
+        if isinstance(w, str):
+            if w not in names:
+                raise ArgumentError(
+                    f"'{primal.name}' has no parameter named '{w}'",
+                    primal.meta.get("loc"),
+                    f"choose from: {', '.join(names)}",
+                )
+            out.append(names.index(w))
+        elif isinstance(w, (int, np.integer)) and not isinstance(w, bool):
+            if not -len(names) <= w < len(names):
+                raise ArgumentError(
+                    f"wrt={w} is out of range: '{primal.name}' has {len(names)} parameters",
+                    primal.meta.get("loc"),
+                )
+            out.append(int(w) % len(names))
+        else:
+            raise ArgumentError(f"wrt must name parameters by name or index, not {w!r}")
+    if len(set(out)) != len(out):
+        raise ArgumentError("wrt names the same parameter twice")
+    return out, is_tuple
+
+
+def _as_float(x: Any) -> Any:
+    """Integer inputs are differentiated as floats."""
+    if isinstance(x, bool):
+        return x
+    if isinstance(x, int):
+        return float(x)
+    if isinstance(x, np.ndarray) and x.dtype.kind in "biu":
+        return x.astype(float)
+    if isinstance(x, np.generic) and x.dtype.kind in "iu":
+        return float(x)
+    return x
+
+
+class Derivative:
+    """A derivative of a Python function, generated ahead of time as readable Python."""
+
+    def __init__(self, fn: Callable[..., Any], wrt: Wrt, kind: str):
+        self.primal_fn = fn
+        self.kind = kind
+        self.primal = lower(fn)
+        self.wrt, self.wrt_tuple = _normalize_wrt(self.primal, wrt)
+        self.signature = inspect.signature(fn)
+        self._compiled: dict[tuple, Any] = {}
+        self._last: Any = None
+        prefix = {"grad": "grad", "value_and_grad": "value_and_grad", "vjp": "vjp"}[kind]
+        self.name = f"{prefix}_{self.primal.name}"
+        functools.update_wrapper(self, fn)
+        self.__name__ = self.__qualname__ = self.name
+        self.__wrapped__ = None  # the generated function, once there is one
+
+    # -- calling --------------------------------------------------------------------------
+    def _bind(self, args: tuple, kwargs: dict) -> list[Any]:
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise ArgumentError(f"{self.name}: {exc}") from None
+        bound.apply_defaults()
+        values = list(bound.arguments.values())
+        for i in self.wrt:
+            values[i] = _as_float(values[i])
+        return values
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.kind == "vjp":
+            if not args:
+                raise ArgumentError(f"{self.name} takes the primal arguments, then a cotangent")
+            *args, cotangent = args  # type: ignore[assignment]
+            values = self._bind(tuple(args), kwargs) + [cotangent]
+        else:
+            values = self._bind(args, kwargs)
+        key = tuple(type_of_value(v) for v in values)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compile(list(key))
+            self._compiled[key] = compiled
+        self._last = compiled
+        self.__wrapped__ = compiled
+        return compiled(*values)
+
+    # -- generation -----------------------------------------------------------------------
+    def _compile(self, types_: list[Any] | None) -> Any:
+        from .backend import load_module
+
+        n = len(self.primal.param_names)
+        arg_types = types_[:n] if types_ is not None else None
+        extra = types_[n:] if types_ is not None else None
+        ir = compiler.derive(self.primal, self.wrt, self.kind, arg_types, self.wrt_tuple,
+                             self.name, extra)
+        src = self.primal_fn.__code__.co_filename
+        wrt_names = ", ".join(self.primal.param_names[i] for i in self.wrt)
+        what = f"{self.kind} of {self.primal.name} from {src} with respect to {wrt_names}"
+        gm = compiler.emit([(ir, _docstring(self.kind, self.primal.name, wrt_names))], what)
+        module = load_module(gm, self.name)
+        fn = getattr(module, self.name)
+        fn.__adjoint_ir__ = ir
+        return fn
+
+    def generic(self) -> Any:
+        """The derivative generated for arguments of unknown kinds (works for all)."""
+        key = ("generic",)
+        if key not in self._compiled:
+            n = len(self.primal.param_names) + (1 if self.kind == "vjp" else 0)
+            self._compiled[key] = self._compile([UNKNOWN] * n)
+        return self._compiled[key]
+
+    @property
+    def source(self) -> str:
+        fn = self._last or self.generic()
+        return inspect.getsource(inspect.getmodule(fn))
+
+    def __repr__(self) -> str:
+        return f"<adjoint.Derivative {self.name}>"
+
+    def _repr_html_(self) -> str:  # pragma: no cover - exercised in notebooks
+        from .display import highlight_html
+
+        return highlight_html(self.source)
+
+
+def _docstring(kind: str, name: str, wrt: str) -> str:
+    if kind == "grad":
+        return f"Gradient of {name} with respect to {wrt}."
+    if kind == "value_and_grad":
+        return f"Value of {name} and its gradient with respect to {wrt}."
+    return f"Vector-Jacobian product of {name} with respect to {wrt}."
+
+
+def _make(kind: str, f: Callable[..., Any] | None, wrt: Wrt) -> Any:
+    if f is None:
+        return lambda fn: Derivative(fn, wrt, kind)
+    if not callable(f):
+        raise ArgumentError(f"adjoint.{kind} expects a function, got {f!r}")
+    return Derivative(f, wrt, kind)
+
+
+def grad(f: Callable[..., Any] | None = None, wrt: Wrt = None) -> Any:
+    """The gradient of scalar-valued ``f`` with respect to ``wrt`` (default: first parameter).
+
+    ``wrt`` takes parameter names or indices, one or a tuple: tuple in, tuple out. Works
+    as ``grad(f)``, ``@grad`` and ``@grad(wrt="w")``.
+    """
+    return _make("grad", f, wrt)
+
+
+def value_and_grad(f: Callable[..., Any] | None = None, wrt: Wrt = None) -> Any:
+    """Like :func:`grad`, returning ``(f(*args), gradient)``."""
+    return _make("value_and_grad", f, wrt)
+
+
+def vjp(f: Callable[..., Any] | None = None, wrt: Wrt = None) -> Any:
+    """Vector-Jacobian product: ``vjp(f)(*args, cotangent)`` for outputs of any shape."""
+    return _make("vjp", f, wrt)
+
+
+def source(df: Any) -> str:
+    """The generated source text of a derivative (of its most recent specialization)."""
+    if isinstance(df, Derivative):
+        return df.source
+    module = inspect.getmodule(df)
+    if module is not None and module.__name__.startswith("adjoint_generated."):
+        return inspect.getsource(module)
+    raise ArgumentError(f"{df!r} is not a function generated by adjoint")

@@ -1,0 +1,492 @@
+"""IR → gast statements → Python text.
+
+Temporaries used once are folded back into the expression that reads them, so a
+user's ``h = np.tanh(x @ W + b)`` comes back as one line; values the user named,
+values read more than once, and adjoints of the user's variables get their own
+statement. Structured ops become ``if``/``for``/``while`` statements; loop-carried
+values and branch results share a variable with what flows into them (see
+:mod:`.naming`), and where they cannot, a parallel assignment is written at the join.
+
+Text is produced by the standard library's ``ast.unparse`` on the gast tree
+converted with ``gast.gast_to_ast``; a small structural printer around it adds the
+comments quoting the user's source before each adjoint block.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import types
+from typing import Any
+
+import gast
+import numpy as np
+
+from .. import runtime as rt
+from ..frontend.lower import UNDEFINED
+from ..ir import prims
+from ..ir.core import Block, Function, Op, Value
+from ..transforms.simplify import has_effect
+from .naming import Namer, Points, build_classes, congruence
+
+_BINOPS = {
+    operator.add: gast.Add, operator.sub: gast.Sub, operator.mul: gast.Mult,
+    operator.truediv: gast.Div, operator.floordiv: gast.FloorDiv, operator.mod: gast.Mod,
+    operator.pow: gast.Pow, operator.matmul: gast.MatMult, operator.and_: gast.BitAnd,
+    operator.or_: gast.BitOr, operator.xor: gast.BitXor, operator.lshift: gast.LShift,
+    operator.rshift: gast.RShift,
+}
+_UNARY = {operator.neg: gast.USub, operator.pos: gast.UAdd, operator.not_: gast.Not,
+          operator.invert: gast.Invert}
+_CMP = {operator.lt: gast.Lt, operator.le: gast.LtE, operator.gt: gast.Gt, operator.ge: gast.GtE,
+        operator.eq: gast.Eq, operator.ne: gast.NotEq, operator.is_: gast.Is,
+        operator.is_not: gast.IsNot}
+_HELPERS = {getattr(rt, n): n for n in rt.HELPERS}
+
+
+def _name(id_: str, store: bool = False) -> gast.Name:
+    return gast.Name(id=id_, ctx=gast.Store() if store else gast.Load(), annotation=None,
+                     type_comment=None)
+
+
+def _attr(value: gast.expr, attr: str) -> gast.Attribute:
+    return gast.Attribute(value=value, attr=attr, ctx=gast.Load())
+
+
+def _call(func: gast.expr, args: list, keywords: list | None = None) -> gast.Call:
+    return gast.Call(func=func, args=args, keywords=keywords or [])
+
+
+def _dotted(path: str) -> gast.expr:
+    parts = path.split(".")
+    node: gast.expr = _name(parts[0])
+    for p in parts[1:]:
+        node = _attr(node, p)
+    return node
+
+
+class Comment:
+    """A comment line in the emitted body (gast has no comments)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+class Emitter:
+    """Turns one IR function into Python source lines."""
+
+    def __init__(self, fn: Function, reserved: set[str] | None = None):
+        self.fn = fn
+        self.imports: dict[str, str] = {"numpy": "np"}  # module -> alias used
+        self.helpers: set[str] = set()
+        self.constants: dict[str, Any] = {}  # module-level names for non-literal constants
+        self.inline: dict[Value, Op] = {}
+        self.uses: dict[Value, list[Op]] = {}
+        self._decide_inlining()
+        pairs = congruence(fn)
+        points = Points(fn, self.inline)
+        classes = build_classes(points, pairs)
+        reserved_names = set(reserved or ()) | {"np", "math"} | set(rt.HELPERS)
+        self.namer = Namer(fn, self.inline, classes, reserved_names)
+        self.names = self.namer.names
+
+    # -- inlining -------------------------------------------------------------------------
+    def _decide_inlining(self) -> None:
+        stack = [self.fn.body]
+        while stack:
+            block = stack.pop()
+            for op in block.ops:
+                for v in op.operands:
+                    self.uses.setdefault(v, []).append(op)
+                stack.extend(op.regions)
+        stack = [self.fn.body]
+        while stack:
+            block = stack.pop()
+            position = {op: i for i, op in enumerate(block.ops)}
+            barrier = [i for i, op in enumerate(block.ops) if self._barrier(op)]
+            for i, op in enumerate(block.ops):
+                stack.extend(op.regions)
+                if op.opname != "call" or len(op.results) != 1 or self._barrier(op):
+                    continue
+                v = op.result
+                users = self.uses.get(v, [])
+                if len(users) != 1 or not self._anonymous(v):
+                    continue
+                user = users[0]
+                j = position.get(user)
+                if j is None or j <= i:
+                    continue
+                if any(i < k < j for k in barrier):
+                    continue
+                if user.opname == "call" and (
+                    getattr(user.callee, "inplace", False) or user.attrs.get("mutates")
+                ) and user.operands[0] is v:
+                    continue
+                if isinstance(user.callee, prims.Method) and user.callee.name == "pop":
+                    continue
+                self.inline[v] = user
+
+    def _barrier(self, op: Op) -> bool:
+        return (
+            op.opname in ("if", "for", "while")
+            or has_effect(op)
+            or (op.opname == "call" and (getattr(op.callee, "inplace", False)
+                                         or bool(op.attrs.get("mutates"))))
+        )
+
+    def _anonymous(self, v: Value) -> bool:
+        if v.hint is not None:
+            return False
+        if v.origin is not None and v.origin[0] == "d":
+            primal = v.origin[1]
+            return primal.hint is None and not isinstance(primal.owner, Block)
+        return True
+
+    # -- expressions ----------------------------------------------------------------------
+    def expr(self, v: Value) -> gast.expr:
+        op = v.owner
+        if isinstance(op, Op) and op.opname == "const":
+            return self.const(op.attrs["value"], op.attrs.get("name"))
+        if v in self.inline:
+            assert isinstance(op, Op)
+            return self.call_expr(op)
+        return _name(self.names[v])
+
+    def const(self, value: Any, name: str | None = None) -> gast.expr:
+        if isinstance(value, np.generic) and value.ndim == 0 and value.dtype.kind in "fib":
+            value = value.item()
+        if isinstance(value, float) and not math.isfinite(value):
+            if math.isnan(value):
+                return _attr(_name("np"), "nan")
+            inf = _attr(_name("np"), "inf")
+            return inf if value > 0 else gast.UnaryOp(op=gast.USub(), operand=inf)
+        if isinstance(value, (bool, int, float, str, type(None))) or value is Ellipsis:
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+                return gast.UnaryOp(op=gast.USub(), operand=gast.Constant(-value, None))
+            return gast.Constant(value=value, kind=None)
+        if isinstance(value, tuple):
+            return gast.Tuple(elts=[self.const(x) for x in value], ctx=gast.Load())
+        if isinstance(value, type) and value in (float, int, bool, complex):
+            return _name(value.__name__)
+        if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value,
+                                                                                  np.generic)):
+            return _attr(_name("np"), np.dtype(value).name)
+        if isinstance(value, types.ModuleType):
+            return self.module_ref(value.__name__)
+        # An array or other object from the function's globals: referenced by name.
+        label = name or "const"
+        key = label
+        k = 1
+        while key in self.constants and self.constants[key] is not value:
+            key = f"{label}_{k}"
+            k += 1
+        self.constants[key] = value
+        return _name(key)
+
+    def module_ref(self, module: str) -> gast.expr:
+        if module == "numpy":
+            return _name("np")
+        top = module.split(".")[0]
+        self.imports.setdefault(top, top)
+        return _dotted(module)
+
+    def func_ref(self, fn: Any) -> gast.expr:
+        if fn in _HELPERS if _hashable(fn) else False:
+            self.helpers.add(_HELPERS[fn])
+            return _name(_HELPERS[fn])
+        name = getattr(fn, "__name__", None)
+        if isinstance(fn, np.ufunc) or (name and getattr(np, name, None) is fn):
+            return _attr(_name("np"), name)
+        for sub in ("linalg", "fft", "random"):
+            mod = getattr(np, sub)
+            if name and getattr(mod, name, None) is fn:
+                return _attr(_attr(_name("np"), sub), name)
+        module = getattr(fn, "__module__", None)
+        if module == "builtins" and name:
+            return _name(name)
+        if module == "math" and name:
+            self.imports.setdefault("math", "math")
+            return _attr(_name("math"), name)
+        if module and name:
+            import importlib
+
+            try:
+                mod = importlib.import_module(module)
+            except ImportError:
+                mod = None
+            if mod is not None and getattr(mod, name, None) is fn:
+                return _attr(self.module_ref(module), name)
+        return self.const(fn, name)
+
+    def call_expr(self, op: Op) -> gast.expr:
+        callee = op.callee
+        pos = [self.expr(v) for v in op.positional()]
+        kws = [gast.keyword(arg=k, value=self.expr(v)) for k, v in op.keywords().items()]
+        if not kws:
+            if callee in _BINOPS if _hashable(callee) else False:
+                return gast.BinOp(left=pos[0], op=_BINOPS[callee](), right=pos[1])
+            if callee in _UNARY if _hashable(callee) else False:
+                return gast.UnaryOp(op=_UNARY[callee](), operand=pos[0])
+            if callee in _CMP if _hashable(callee) else False:
+                return gast.Compare(left=pos[0], ops=[_CMP[callee]()], comparators=[pos[1]])
+            if callee is operator.contains:
+                return gast.Compare(left=pos[1], ops=[gast.In()], comparators=[pos[0]])
+        if isinstance(callee, prims.Attribute):
+            return _attr(pos[0], callee.name)
+        if isinstance(callee, prims.Method):
+            return _call(_attr(pos[0], callee.name), pos[1:], kws)
+        if isinstance(callee, prims.Subscript):
+            return gast.Subscript(value=pos[0], slice=self.index(callee.index, pos[1:]),
+                                  ctx=gast.Load())
+        if isinstance(callee, prims.GetItem):
+            return gast.Subscript(value=pos[0], slice=gast.Constant(callee.i, None),
+                                  ctx=gast.Load())
+        if isinstance(callee, prims.BuildTuple):
+            return gast.Tuple(elts=pos, ctx=gast.Load())
+        if isinstance(callee, prims.BuildList):
+            return gast.List(elts=pos, ctx=gast.Load())
+        if isinstance(callee, (prims.SetItem, prims.IndexAdd)):
+            # Only reached when the update cannot be written in place: a functional form.
+            fn = rt.index_add if isinstance(callee, prims.IndexAdd) else None
+            if fn is None:
+                raise AssertionError("SetItem must be emitted as a statement")
+            idx = self.index(callee.index, pos[2:])
+            return _call(self.func_ref(fn), [pos[0], idx, pos[1]])
+        return _call(self.func_ref(callee), pos, kws)
+
+    def index(self, index: prims.Index, dyn: list[gast.expr]) -> gast.expr:
+        def slot(s: Any) -> gast.expr | None:
+            if s is None:
+                return None
+            return dyn[s[1]] if s[0] == "dyn" else self.const(s[1])
+
+        parts: list[gast.expr] = []
+        for item in index.items:
+            kind = item[0]
+            if kind in ("dyn", "const"):
+                parts.append(slot(item))
+            elif kind == "slice":
+                parts.append(gast.Slice(lower=slot(item[1]), upper=slot(item[2]),
+                                        step=slot(item[3])))
+            elif kind == "none":
+                parts.append(gast.Constant(None, None))
+            else:
+                parts.append(gast.Constant(Ellipsis, None))
+        if index.is_tuple:
+            return gast.Tuple(elts=parts, ctx=gast.Load())
+        return parts[0]
+
+    # -- statements -----------------------------------------------------------------------
+    def body(self) -> list[Any]:
+        return self.block(self.fn.body)
+
+    def block(self, block: Block) -> list[Any]:
+        out: list[Any] = []
+        last_stmt = None
+        for op in block.ops:
+            if op.opname == "const" or op.opname in ("yield", "condition"):
+                continue
+            if op.opname == "call" and op.result in self.inline if op.results else False:
+                continue
+            if op.attrs.get("adjoint") and op.stmt is not None and op.stmt is not last_stmt:
+                for line in op.stmt.text.splitlines():
+                    out.append(Comment(line))
+            if op.attrs.get("adjoint"):
+                last_stmt = op.stmt
+            out.extend(self.statement(op))
+        return out
+
+    def assign(self, targets: list[Value | None], value: gast.expr) -> gast.stmt:
+        if len(targets) == 1 and targets[0] is not None:
+            target: gast.expr = _name(self.names[targets[0]], True)
+        else:
+            target = gast.Tuple(elts=[_name(self.names[t] if t is not None else "_", True)
+                                      for t in targets], ctx=gast.Store())
+        return gast.Assign(targets=[target], value=value, type_comment=None)
+
+    def statement(self, op: Op) -> list[Any]:
+        if op.opname == "return":
+            return [gast.Return(value=self.expr(op.operands[0]))]
+        if op.opname == "if":
+            return self.if_stmt(op)
+        if op.opname == "for":
+            return self.for_stmt(op)
+        if op.opname == "while":
+            return self.while_stmt(op)
+        callee = op.callee
+        if isinstance(callee, (prims.SetItem, prims.IndexAdd)) or op.attrs.get("mutates"):
+            return self.inplace_stmt(op)
+        if not op.results:
+            return [gast.Expr(value=self.call_expr(op))]
+        if op.result not in self.names:
+            return [gast.Expr(value=self.call_expr(op))]
+        return [self.assign([op.result], self.call_expr(op))]
+
+    def inplace_stmt(self, op: Op) -> list[Any]:
+        callee = op.callee
+        x, result = op.operands[0], op.result
+        out: list[Any] = []
+        if self.names.get(x) != self.names.get(result) or _is_const_value(x):
+            # The old array is still needed (or is not ours): update a copy.
+            out.append(self.assign([result], _call(_attr(self.expr(x), "copy"), [])))
+        target = _name(self.names[result])
+        if op.attrs.get("mutates"):
+            out.append(gast.Expr(value=_call(_attr(target, callee.name),
+                                             [self.expr(v) for v in op.operands[1:]])))
+            return out
+        v = self.expr(op.operands[1])
+        dyn = [self.expr(d) for d in op.operands[2:]]
+        idx = self.index(callee.index, dyn)
+        if isinstance(callee, prims.SetItem):
+            sub = gast.Subscript(value=target, slice=idx, ctx=gast.Store())
+            out.append(gast.Assign(targets=[sub], value=v, type_comment=None))
+            return out
+        kinds = ["int" if _is_int(d) else "?" for d in op.operands[2:]]
+        if callee.index.is_basic(kinds):
+            sub = gast.Subscript(value=target, slice=idx, ctx=gast.Store())
+            out.append(gast.AugAssign(target=sub, op=gast.Add(), value=v))
+        else:
+            add_at = _attr(_attr(_name("np"), "add"), "at")
+            out.append(gast.Expr(value=_call(add_at, [target, idx, v])))
+        return out
+
+    def join(self, targets: list[Value], sources: list[Value]) -> list[Any]:
+        """Assignments making each target's variable hold its source (one parallel assign)."""
+        pairs = [(t, s) for t, s in zip(targets, sources)
+                 if not _is_undefined(s) and t in self.names
+                 and (_is_const_value(s) or s in self.inline or self.names.get(s) !=
+                      self.names[t])]
+        if not pairs:
+            return []
+        if len(pairs) == 1:
+            return [self.assign([pairs[0][0]], self.expr(pairs[0][1]))]
+        return [self.assign([t for t, _ in pairs],
+                            gast.Tuple(elts=[self.expr(s) for _, s in pairs], ctx=gast.Load()))]
+
+    def if_stmt(self, op: Op) -> list[Any]:
+        branches = []
+        for region in op.regions:
+            body = self.block(region) + self.join(op.results, region.ops[-1].operands)
+            branches.append(body)
+        then, orelse = branches
+        test = self.expr(op.operands[0])
+        if not then and not orelse:
+            return []
+        if not then:
+            test = gast.UnaryOp(op=gast.Not(), operand=test)
+            then, orelse = orelse, []
+        return [gast.If(test=test, body=then or [gast.Pass()], orelse=orelse)]
+
+    def for_stmt(self, op: Op) -> list[Any]:
+        niter = op.attrs["niter"]
+        body = op.regions[0]
+        carried = body.args[1:]
+        pre = self.join(carried, op.operands[niter:])
+        if op.attrs["kind"] == "range":
+            bounds = op.operands[:niter]
+            args = [self.expr(v) for v in bounds]
+            if _const_of(bounds[2]) == 1:
+                args = args[:2]
+                if _const_of(bounds[0]) == 0:
+                    args = args[1:]
+            it: gast.expr = _call(_name("range"), args)
+            if op.attrs.get("reverse"):
+                it = _call(_name("reversed"), [it])
+        else:
+            it = self.expr(op.operands[0])
+        item = body.args[0]
+        target = _name(self.names[item], True) if item in self.names else _name("_", True)
+        stmts = self.block(body) + self.join(carried, body.ops[-1].operands)
+        post = self.join(op.results, carried)
+        loop = gast.For(target=target, iter=it, body=stmts or [gast.Pass()], orelse=[],
+                        type_comment=None)
+        return pre + [loop] + post
+
+    def while_stmt(self, op: Op) -> list[Any]:
+        before, body = op.regions
+        pre = self.join(before.args, op.operands)
+        cond_stmts = self.block(before)
+        test = self.expr(before.ops[-1].operands[0])
+        stmts = self.join(body.args, before.args) + self.block(body) + \
+            self.join(before.args, body.ops[-1].operands)
+        post = self.join(op.results, before.args)
+        if cond_stmts:
+            brk = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=test), body=[gast.Break()],
+                          orelse=[])
+            loop = gast.While(test=gast.Constant(True, None), body=cond_stmts + [brk] + stmts,
+                              orelse=[])
+        else:
+            loop = gast.While(test=test, body=stmts or [gast.Pass()], orelse=[])
+        return pre + [loop] + post
+
+
+def _hashable(x: Any) -> bool:
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
+
+
+def _const_of(v: Value) -> Any:
+    op = v.owner
+    if isinstance(op, Op) and op.opname == "const":
+        return op.attrs["value"]
+    return None
+
+
+def _is_const_value(v: Value) -> bool:
+    op = v.owner
+    return isinstance(op, Op) and op.opname == "const"
+
+
+def _is_undefined(v: Value) -> bool:
+    return _const_of(v) is UNDEFINED
+
+
+def _is_int(v: Value) -> bool:
+    from ..transforms.types import Num
+
+    t = v.type
+    if isinstance(t, Num) and t.dims == () and t.dtype == "i":
+        return True
+    return isinstance(_const_of(v), int)
+
+
+# -- text ---------------------------------------------------------------------------------
+def to_source(stmts: list[Any], indent: int = 0) -> list[str]:
+    """Print statements (and comments) with ``ast.unparse``, one level at a time."""
+    lines: list[str] = []
+    pad = "    " * indent
+    for s in stmts:
+        if isinstance(s, Comment):
+            lines.append(f"{pad}# {s.text}".rstrip())
+            continue
+        if isinstance(s, gast.If):
+            lines.append(f"{pad}if {_unparse_expr(s.test)}:")
+            lines += to_source(s.body, indent + 1)
+            orelse = s.orelse
+            while len(orelse) == 1 and isinstance(orelse[0], gast.If):
+                lines.append(f"{pad}elif {_unparse_expr(orelse[0].test)}:")
+                lines += to_source(orelse[0].body, indent + 1)
+                orelse = orelse[0].orelse
+            if orelse:
+                lines.append(f"{pad}else:")
+                lines += to_source(orelse, indent + 1)
+        elif isinstance(s, gast.For):
+            lines.append(f"{pad}for {_unparse_expr(s.target)} in {_unparse_expr(s.iter)}:")
+            lines += to_source(s.body, indent + 1)
+        elif isinstance(s, gast.While):
+            lines.append(f"{pad}while {_unparse_expr(s.test)}:")
+            lines += to_source(s.body, indent + 1)
+        elif isinstance(s, gast.Return) and isinstance(s.value, gast.Tuple) and s.value.elts:
+            lines.append(f"{pad}return " + ", ".join(_unparse_expr(e) for e in s.value.elts))
+        else:
+            text = ast.unparse(ast.fix_missing_locations(gast.gast_to_ast(s)))
+            lines += [pad + ln for ln in text.splitlines()]
+    return lines
+
+
+def _unparse_expr(e: gast.expr) -> str:
+    return ast.unparse(gast.gast_to_ast(e))

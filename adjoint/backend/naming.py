@@ -1,0 +1,264 @@
+"""Choosing Python names for SSA values: out of SSA, with the user's names kept.
+
+Values that must share a variable in Python (a loop-carried value before, inside and
+after its loop; the results of an ``if`` and what its branches yield; an array and
+its in-place update) are grouped into congruence classes, unless their live ranges
+interfere. Each class then takes the first free name from its members' hints:
+``h1`` stays ``h1``, the adjoint of ``h1`` is ``dh1``, and when a name is still
+live where another value wants it, the newcomer becomes ``h1_1``.
+
+Live ranges come from a linear numbering of the structured code in program order; a
+value read inside a loop it was not defined in is live to the end of that loop.
+"""
+
+from __future__ import annotations
+
+import keyword
+from typing import Any
+
+from ..ir import prims
+from ..ir.core import Block, Function, Op, Value
+from ..ir.printer import callee_name
+
+_SHORT = {
+    "operator.add": "add", "operator.sub": "sub", "operator.mul": "mul",
+    "operator.truediv": "div", "operator.pow": "pow", "operator.neg": "neg",
+    "operator.matmul": "matmul", "getitem": "item",
+}
+
+
+class Points:
+    """Program points of a function: where each value is defined and last read."""
+
+    def __init__(self, fn: Function, inline_into: dict[Value, Op]):
+        self.defs: dict[Value, int] = {}
+        self.last: dict[Value, int] = {}
+        self.order: list[Value] = []
+        self.n = 0
+        self.inline_into = inline_into
+        for p in fn.params:
+            self._define(p)
+        self._block(fn.body, [])
+
+    def _define(self, v: Value) -> None:
+        if v not in self.defs:
+            self.defs[v] = self.n
+            self.order.append(v)
+
+    def _use(self, v: Value, loops: list[tuple[Block, int]]) -> None:
+        point = self.n
+        # A value read inside a loop it was defined outside of lives until the loop ends;
+        # the loop's end is patched in when the loop closes.
+        for block, _ in loops:
+            if self.defs.get(v, -1) < self._loop_start(block):
+                self._pending.setdefault(block, []).append(v)
+        if point > self.last.get(v, -1):
+            self.last[v] = point
+
+    def _loop_start(self, block: Block) -> int:
+        return self._starts[block]
+
+    _pending: dict[Block, list[Value]]
+    _starts: dict[Block, int]
+
+    def _block(self, block: Block, loops: list[tuple[Block, int]]) -> None:
+        if not hasattr(self, "_pending"):
+            self._pending = {}
+            self._starts = {}
+        for a in block.args:
+            self._define(a)
+        for op in block.ops:
+            self.n += 1
+            for v in self._reads(op):
+                self._use(v, loops)
+            if op.regions:
+                is_loop = op.opname in ("for", "while")
+                for region in op.regions:
+                    self.n += 1
+                    if is_loop:
+                        self._starts[region] = self.n
+                        self._block(region, loops + [(region, self.n)])
+                        end = self.n + 1
+                        for v in self._pending.pop(region, []):
+                            self.last[v] = max(self.last.get(v, -1), end)
+                    else:
+                        self._block(region, loops)
+                self.n += 1
+            for r in op.results:
+                if r not in self.inline_into:
+                    self._define(r)
+                    self.defs[r] = self.n
+
+    def _reads(self, op: Op) -> list[Value]:
+        """Values whose names ``op``'s statement reads, following inlined expressions."""
+        out: list[Value] = []
+        stack = list(op.operands)
+        while stack:
+            v = stack.pop()
+            inner = v.owner if v in self.inline_into else None
+            if isinstance(inner, Op):
+                stack.extend(inner.operands)
+            else:
+                out.append(v)
+        return out
+
+
+def _sanitize(name: str) -> str:
+    name = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    if not name or name[0].isdigit():
+        name = "v" + name
+    if keyword.iskeyword(name):
+        name += "_"
+    return name
+
+
+class Namer:
+    """Assigns every named value a Python identifier."""
+
+    def __init__(self, fn: Function, inline: dict[Value, Op], classes: list[list[Value]],
+                 reserved: set[str]):
+        self.fn = fn
+        self.points = Points(fn, inline)
+        self.names: dict[Value, str] = {}
+        self.taken: dict[str, list[tuple[int, int]]] = {}
+        self.reserved = set(reserved)
+        member_of: dict[Value, list[Value]] = {}
+        for cls in classes:
+            for v in cls:
+                member_of[v] = cls
+        # Parameters keep their names: they are the function's signature.
+        for name, p in zip(fn.param_names, fn.params):
+            self.names[p] = name
+            self.taken.setdefault(name, []).append(self.interval(p))
+            for other in member_of.get(p, []):
+                self.names[other] = name
+                self.taken[name].append(self.interval(other))
+        for v in self.points.order:
+            if v not in self.names:
+                self._assign(member_of.get(v, [v]))
+
+    def interval(self, v: Value) -> tuple[int, int]:
+        d = self.points.defs.get(v, 0)
+        return d, max(self.points.last.get(v, d), d)
+
+    def _free(self, name: str, spans: list[tuple[int, int]]) -> bool:
+        if name in self.reserved:
+            return False
+        for a0, a1 in self.taken.get(name, ()):
+            for b0, b1 in spans:
+                if a0 < b1 and b0 < a1:
+                    return False
+        return True
+
+    def base(self, v: Value) -> str:
+        if v.origin is not None and v.origin[0] == "d" and v.origin[1] is not v:
+            primal = v.origin[1]
+            inner = self.names.get(primal) or self.base(primal)
+            return "d" + inner if not inner.startswith("_") else "d" + inner
+        if v.hint:
+            return _sanitize(v.hint)
+        owner = v.owner
+        if isinstance(owner, Op):
+            target = owner.stmt.target if owner.stmt is not None and owner.stmt.target else "t"
+            if owner.opname == "call":
+                label = callee_name(owner.callee)
+                short = _SHORT.get(label, label.rsplit(".", 1)[-1])
+                if isinstance(owner.callee, prims.Attribute):
+                    short = owner.callee.name.lower()
+                return _sanitize(f"{target}_{short}")
+            return _sanitize(f"{target}_{owner.opname}")
+        return "v"
+
+    def _assign(self, cls: list[Value]) -> None:
+        hinted = [v for v in cls if v.hint]
+        base = self.base(hinted[0] if hinted else cls[0])
+        spans = [self.interval(v) for v in cls]
+        name = base
+        k = 0
+        while not self._free(name, spans):
+            k += 1
+            name = f"{base}_{k}"
+        self.taken.setdefault(name, []).extend(spans)
+        for v in cls:
+            self.names[v] = name
+
+
+def interferes(points: Points, a: Value, b: Value) -> bool:
+    """Do ``a`` and ``b`` hold different values at some point where both are needed?"""
+    da, db = points.defs.get(a, 0), points.defs.get(b, 0)
+    la, lb = points.last.get(a, da), points.last.get(b, db)
+    if da > db:
+        da, db, la, lb = db, da, lb, la
+    return la > db
+
+
+def congruence(fn: Function) -> list[tuple[Value, Value]]:
+    """Pairs of values that would like to share a variable (loop/branch joins, in place)."""
+    pairs: list[tuple[Value, Value]] = []
+    stack = [fn.body]
+    while stack:
+        block = stack.pop()
+        for op in block.ops:
+            if op.opname == "if":
+                for region in op.regions:
+                    for r, y in zip(op.results, region.ops[-1].operands):
+                        pairs.append((r, y))
+            elif op.opname == "for":
+                body = op.regions[0]
+                niter = op.attrs["niter"]
+                for k, r in enumerate(op.results):
+                    arg = body.args[1 + k]
+                    pairs.append((op.operands[niter + k], arg))
+                    pairs.append((arg, body.ops[-1].operands[k]))
+                    pairs.append((arg, r))
+            elif op.opname == "while":
+                before, body = op.regions
+                for k, r in enumerate(op.results):
+                    pairs.append((op.operands[k], before.args[k]))
+                    pairs.append((before.args[k], body.args[k]))
+                    pairs.append((body.args[k], body.ops[-1].operands[k]))
+                    pairs.append((before.args[k], r))
+            elif op.opname == "call" and (
+                getattr(op.callee, "inplace", False) or op.attrs.get("mutates")
+            ):
+                pairs.append((op.operands[0], op.result))
+            stack.extend(op.regions)
+    return pairs
+
+
+def build_classes(points: Points, pairs: list[tuple[Value, Value]]) -> list[list[Value]]:
+    """Union the pairs whose members never interfere with the rest of the class."""
+    parent: dict[Value, Value] = {}
+    members: dict[Value, list[Value]] = {}
+
+    def find(v: Value) -> Value:
+        root = v
+        while parent.get(root, root) is not root:
+            root = parent[root]
+        while parent.get(v, v) is not root:
+            nxt = parent[v]
+            parent[v] = root
+            v = nxt
+        return root
+
+    for a, b in pairs:
+        if _is_const(a) or _is_const(b):
+            continue
+        ra, rb = find(a), find(b)
+        if ra is rb:
+            continue
+        ma, mb = members.get(ra, [ra]), members.get(rb, [rb])
+        if any(interferes(points, x, y) for x in ma for y in mb):
+            continue
+        parent[rb] = ra
+        members[ra] = ma + mb
+        members.pop(rb, None)
+    return [m for m in members.values() if len(m) > 1]
+
+
+def _is_const(v: Value) -> bool:
+    op = v.owner
+    return isinstance(op, Op) and op.opname == "const"
+
+
+__all__ = ["Namer", "Points", "build_classes", "congruence", "interferes", "Any"]

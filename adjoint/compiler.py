@@ -1,0 +1,70 @@
+"""The pipeline: primal IR → derivative IR → simplified, specialized → source text.
+
+Front doors (the Python API, the CLI) call :func:`derive` and :func:`emit`; every
+pass runs here, in one place, with the verifier after each when ``verify_passes``
+is on (the test suite turns it on).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import rules  # noqa: F401  (registers the built-in rules)
+from .backend import GeneratedModule, build_module, default_header
+from .ir import Function, verify
+from .transforms.clone import clone_function
+from .transforms.reverse import vjp_function
+from .transforms.simplify import simplify
+from .transforms.specialize import specialize
+from .transforms.types import infer
+
+#: Run the IR verifier after every pass (the tests switch this on).
+verify_passes = False
+
+
+def _check(fn: Function) -> Function:
+    if verify_passes:
+        verify(fn)
+    return fn
+
+
+def prepare_primal(primal: Function, arg_types: list[Any] | None) -> Function:
+    fn = _check(simplify(clone_function(primal)))
+    return _check(infer(fn, arg_types))
+
+
+def derive(
+    primal: Function,
+    wrt: list[int],
+    kind: str,
+    arg_types: list[Any] | None = None,
+    wrt_tuple: bool = False,
+    name: str | None = None,
+    extra_types: list[Any] | None = None,
+) -> Function:
+    """The IR of ``kind`` ("grad", "value_and_grad", "vjp") of ``primal`` w.r.t. ``wrt``."""
+    fn = prepare_primal(primal, arg_types)
+    fn.meta["wrt_tuple"] = wrt_tuple
+    out = _check(vjp_function(fn, wrt, kind, name))
+    types_ = list(arg_types) if arg_types is not None else None
+    if types_ is not None and extra_types:
+        types_ += extra_types
+    return optimize(out, types_)
+
+
+def optimize(fn: Function, arg_types: list[Any] | None) -> Function:
+    infer(fn, arg_types)
+    for _ in range(6):
+        simplify(fn)
+        _check(fn)
+        infer(fn)
+        if not specialize(fn):
+            break
+        _check(fn)
+    simplify(fn)
+    return _check(fn)
+
+
+def emit(functions: list[tuple[Function, str | None]], what: str,
+         regenerate: str | None = None) -> GeneratedModule:
+    return build_module(functions, default_header(what, regenerate))

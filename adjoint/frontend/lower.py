@@ -1,0 +1,844 @@
+"""Lowering a gast function definition to the SSA IR.
+
+Names become SSA values through an environment that maps each Python name to
+the value it holds at the current point. Free names are resolved once, here, to
+the objects they denote (``np.tanh`` becomes the function ``numpy.tanh``); a
+name that denotes a module, function or class stays a compile-time
+:class:`Static` and never becomes a run-time value.
+
+Structured statements (``if``, ``for``, ``while``) become operations owning
+regions; the names a body assigns become the values the region yields.
+"""
+
+from __future__ import annotations
+
+import operator
+import types
+from collections.abc import Callable
+from typing import Any
+
+import gast
+import numpy as np
+
+from ..errors import NameResolutionError, SourceLoc, UnsupportedSyntaxError
+from ..ir import prims
+from ..ir.core import Block, Function, Op, Stmt, Value
+from .source import ParsedFunction, parse_live_function
+
+BINOPS: dict[type, Callable[..., Any]] = {
+    gast.Add: operator.add,
+    gast.Sub: operator.sub,
+    gast.Mult: operator.mul,
+    gast.Div: operator.truediv,
+    gast.FloorDiv: operator.floordiv,
+    gast.Mod: operator.mod,
+    gast.Pow: operator.pow,
+    gast.MatMult: operator.matmul,
+    gast.BitAnd: operator.and_,
+    gast.BitOr: operator.or_,
+    gast.BitXor: operator.xor,
+    gast.LShift: operator.lshift,
+    gast.RShift: operator.rshift,
+}
+UNARYOPS: dict[type, Callable[..., Any]] = {
+    gast.USub: operator.neg,
+    gast.UAdd: operator.pos,
+    gast.Not: operator.not_,
+    gast.Invert: operator.invert,
+}
+CMPOPS: dict[type, Callable[..., Any]] = {
+    gast.Lt: operator.lt,
+    gast.LtE: operator.le,
+    gast.Gt: operator.gt,
+    gast.GtE: operator.ge,
+    gast.Eq: operator.eq,
+    gast.NotEq: operator.ne,
+    gast.Is: operator.is_,
+    gast.IsNot: operator.is_not,
+    gast.In: operator.contains,
+    gast.NotIn: operator.contains,
+}
+
+
+class Static:
+    """A compile-time object (module, function, class) named in the source."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any):
+        self.obj = obj
+
+
+class Undefined:
+    """The value of a name on a path where Python has not bound it yet."""
+
+    def __repr__(self) -> str:
+        return "UNDEFINED"
+
+
+UNDEFINED = Undefined()
+
+# Constants that may live in the IR as data.
+_DATA = (int, float, complex, bool, str, bytes, type(None), np.ndarray, np.generic, tuple)
+
+
+def lower(fn: Callable[..., Any] | ParsedFunction) -> Function:
+    """Lower a live function (or an already parsed one) to IR."""
+    parsed = fn if isinstance(fn, ParsedFunction) else parse_live_function(fn)
+    return _Lowerer(parsed).run()
+
+
+def _assigned_names(stmts: list[gast.stmt]) -> list[str]:
+    """Names a list of statements may rebind, in first-assignment order."""
+    seen: dict[str, None] = {}
+    for stmt in stmts:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                seen.setdefault(node.id, None)
+            elif isinstance(node, (gast.Assign, gast.AugAssign)):
+                targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+                for t in targets:
+                    base = t
+                    while isinstance(base, (gast.Subscript, gast.Attribute)):
+                        base = base.value
+                    if isinstance(base, gast.Name):
+                        seen.setdefault(base.id, None)
+            elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute):
+                # xs.append(v) and friends rebind the container in SSA form.
+                if node.func.attr in MUTATING_METHODS and isinstance(node.func.value, gast.Name):
+                    seen.setdefault(node.func.value.id, None)
+    return list(seen)
+
+
+MUTATING_METHODS = frozenset({"append"})
+
+
+class _Lowerer:
+    def __init__(self, parsed: ParsedFunction):
+        self.p = parsed
+        self.env: dict[str, Value] = {}
+        self.block: Block | None = None
+        self.stmt: Stmt | None = None
+
+    # -- errors ---------------------------------------------------------------------------
+    def unsupported(self, node: Any, what: str, hint: str) -> UnsupportedSyntaxError:
+        return UnsupportedSyntaxError(what, self.p.loc(node), hint)
+
+    # -- entry ----------------------------------------------------------------------------
+    def run(self) -> Function:
+        node = self.p.node
+        args = node.args
+        if args.vararg or args.kwarg:
+            bad = args.vararg or args.kwarg
+            raise self.unsupported(
+                bad,
+                "variable arguments (*args, **kwargs) are not supported",
+                "list the parameters explicitly",
+            )
+        params = list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
+        names = [a.id for a in params]
+        fn = Function(node.name, names, self.p.filename)
+        fn.meta["loc"] = self.p.loc(node)
+        fn.meta["kwonly"] = [a.id for a in args.kwonlyargs]
+        positional = list(args.posonlyargs) + list(args.args)
+        for a, d in zip(positional[len(positional) - len(args.defaults):], args.defaults):
+            fn.defaults[a.id] = self.static_default(d)
+        for a, d in zip(args.kwonlyargs, args.kw_defaults):
+            if d is not None:
+                fn.defaults[a.id] = self.static_default(d)
+        for name, v in zip(names, fn.params):
+            self.env[name] = v
+        self.block = fn.body
+        body = list(node.body)
+        if body and _is_docstring(body[0]):
+            body = body[1:]
+        returned = self.lower_body(body, top=True)
+        if not returned:
+            raise self.unsupported(
+                node,
+                f"function '{node.name}' does not end with a return statement",
+                "return the value to differentiate",
+            )
+        return fn
+
+    def static_default(self, node: gast.expr) -> Any:
+        try:
+            return _literal(node)
+        except ValueError:
+            result = self.expr(node)
+            if isinstance(result, Static):
+                return result.obj
+            op = result.owner
+            if isinstance(op, Op) and op.opname == "const":
+                return op.attrs["value"]
+            raise self.unsupported(
+                node, "default values must be constants", "use a literal or a module constant"
+            ) from None
+
+    # -- emission -------------------------------------------------------------------------
+    def emit(
+        self,
+        opname: str,
+        operands: list[Value],
+        nresults: int = 1,
+        node: Any = None,
+        **attrs: Any,
+    ) -> Op:
+        op = Op(opname, operands, nresults, attrs, loc=self.p.loc(node) if node else None)
+        op.stmt = self.stmt
+        assert self.block is not None
+        self.block.append(op)
+        return op
+
+    def const(self, value: Any, node: Any = None, name: str | None = None) -> Value:
+        op = self.emit("const", [], node=node, value=value)
+        if name is not None:
+            op.attrs["name"] = name
+        return op.result
+
+    def call(self, callee: Any, args: list[Value], node: Any, kwargs: dict | None = None) -> Value:
+        kwargs = kwargs or {}
+        op = self.emit(
+            "call", list(args) + list(kwargs.values()), node=node, callee=callee,
+            kwnames=tuple(kwargs),
+        )
+        return op.result
+
+    # -- statements -----------------------------------------------------------------------
+    def lower_body(self, stmts: list[gast.stmt], top: bool = False) -> bool:
+        """Lower statements into the current block; True when it ended with a return."""
+        for i, stmt in enumerate(stmts):
+            self.stmt = Stmt(self.p.loc(stmt), self.p.text(stmt), _target_name(stmt))
+            if isinstance(stmt, gast.Return):
+                if not top:
+                    raise self.unsupported(
+                        stmt,
+                        "return inside a branch or loop is not supported yet",
+                        "assign the result to a variable and return it at the end",
+                    )
+                if i != len(stmts) - 1:
+                    raise self.unsupported(
+                        stmts[i + 1], "code after return is unreachable", "remove it"
+                    )
+                if stmt.value is None:
+                    raise self.unsupported(
+                        stmt, "the function returns nothing", "return the value to differentiate"
+                    )
+                value = self.value(stmt.value)
+                self.emit("return", [value], 0, node=stmt)
+                return True
+            self.statement(stmt)
+        return False
+
+    def statement(self, stmt: gast.stmt) -> None:
+        method = getattr(self, "stmt_" + type(stmt).__name__, None)
+        if method is None:
+            raise self.unsupported(
+                stmt,
+                f"'{type(stmt).__name__}' statements are not supported",
+                _STMT_HINTS.get(type(stmt).__name__, "rewrite it with supported constructs"),
+            )
+        method(stmt)
+
+    def stmt_Pass(self, stmt: gast.Pass) -> None:
+        pass
+
+    def stmt_Expr(self, stmt: gast.Expr) -> None:
+        if isinstance(stmt.value, gast.Constant):
+            return  # a docstring or bare constant
+        call = stmt.value
+        if (
+            isinstance(call, gast.Call)
+            and isinstance(call.func, gast.Attribute)
+            and call.func.attr in MUTATING_METHODS
+        ):
+            self.mutating_method(call)
+            return
+        raise self.unsupported(
+            stmt,
+            "an expression statement has no effect adjoint can differentiate",
+            "assign its result to a name, or remove it (print/logging calls included)",
+        )
+
+    def stmt_Assert(self, stmt: gast.Assert) -> None:
+        # Assertions check the primal's inputs; the derivative code does not repeat them.
+        pass
+
+    def stmt_Assign(self, stmt: gast.Assign) -> None:
+        value = self.expr(stmt.value)
+        for target in stmt.targets:
+            self.assign(target, value, stmt.value)
+
+    def stmt_AnnAssign(self, stmt: gast.AnnAssign) -> None:
+        if stmt.value is None:
+            return
+        self.assign(stmt.target, self.expr(stmt.value), stmt.value)
+
+    def stmt_AugAssign(self, stmt: gast.AugAssign) -> None:
+        fn = BINOPS.get(type(stmt.op))
+        if fn is None:  # pragma: no cover - every augmented operator is a BINOP
+            raise self.unsupported(stmt, "unsupported augmented assignment", "")
+        target = stmt.target
+        if isinstance(target, gast.Name):
+            current = self.read_name(target.id, target)
+            rhs = self.value(stmt.value)
+            result = self.call(fn, [current, rhs], stmt)
+            result.owner.attrs["augmented"] = True
+            self.bind(target.id, result)
+        elif isinstance(target, gast.Subscript):
+            base_name = _base_name(target)
+            if base_name is None:
+                raise self.unsupported(
+                    target, "augmented assignment into this target is not supported",
+                    "assign into a named array: S[i] += v",
+                )
+            container = self.read_name(base_name, target)
+            index_op, dyn = self.index(target)
+            current = self.call(prims.Subscript(index_op), [container, *dyn], target)
+            rhs = self.value(stmt.value)
+            new = self.call(fn, [current, rhs], stmt)
+            self.store_subscript(target, new, container, index_op, dyn)
+        else:
+            raise self.unsupported(
+                target, "augmented assignment to an attribute is not supported",
+                "assign to a local name instead",
+            )
+
+    def assign(self, target: gast.expr, value: Value | Static, node: Any) -> None:
+        if isinstance(target, gast.Name):
+            v = self.materialize(value, node)
+            self.bind(target.id, v)
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            v = self.materialize(value, node)
+            if any(isinstance(e, gast.Starred) for e in target.elts):
+                raise self.unsupported(
+                    target, "starred unpacking is not supported", "unpack into fixed names"
+                )
+            for i, elt in enumerate(target.elts):
+                item = self.call(prims.GetItem(i), [v], elt)
+                self.assign(elt, item, elt)
+        elif isinstance(target, gast.Subscript):
+            base_name = _base_name(target)
+            if base_name is None:
+                raise self.unsupported(
+                    target, "assignment into this target is not supported",
+                    "assign into a named array: S[i, j] = v",
+                )
+            container = self.read_name(base_name, target)
+            index_op, dyn = self.index(target)
+            v = self.materialize(value, node)
+            self.store_subscript(target, v, container, index_op, dyn)
+        else:
+            raise self.unsupported(
+                target,
+                f"assignment to {type(target).__name__.lower()} targets is not supported",
+                "assign to a local name",
+            )
+
+    def store_subscript(
+        self, target: gast.Subscript, v: Value, container: Value, index: Any, dyn: list[Value]
+    ) -> None:
+        if not isinstance(target.value, gast.Name):
+            raise self.unsupported(
+                target, "nested subscript assignment is not supported",
+                "index the array once: S[i, j] = v instead of S[i][j] = v",
+            )
+        name = target.value.id
+        result = self.call(prims.SetItem(index), [container, v, *dyn], target)
+        self.bind(name, result)
+
+    def bind(self, name: str, v: Value) -> None:
+        if v.hint is None:
+            v.hint = name
+        self.env[name] = v
+
+    def mutating_method(self, call: gast.Call) -> None:
+        func = call.func
+        if not isinstance(func.value, gast.Name):
+            raise self.unsupported(call, "append to an unnamed container", "name the list first")
+        name = func.value.id
+        container = self.read_name(name, func.value)
+        args = [self.value(a) for a in call.args]
+        result = self.call(prims.Method(func.attr), [container, *args], call)
+        result.owner.attrs["mutates"] = True
+        self.bind(name, result)
+
+    # -- control flow ---------------------------------------------------------------------
+    def stmt_If(self, stmt: gast.If) -> None:
+        cond = self.value(stmt.test)
+        names = _assigned_names(stmt.body + stmt.orelse)
+        outer = dict(self.env)
+        regions = []
+        yields: list[dict[str, Value]] = []
+        saved_block = self.block
+        saved_stmt = self.stmt
+        for body in (stmt.body, stmt.orelse):
+            block = Block()
+            self.block = block
+            self.env = dict(outer)
+            self.lower_body(body)
+            self.stmt = saved_stmt
+            yields.append(dict(self.env))
+            regions.append(block)
+        self.block = saved_block
+        self.env = outer
+        live = [n for n in names if n in yields[0] or n in yields[1]]
+        for block, env in zip(regions, yields):
+            vals = []
+            for n in live:
+                v = env.get(n)
+                if v is None:
+                    prev_block = self.block
+                    self.block = block
+                    v = self.const(UNDEFINED, stmt)
+                    self.block = prev_block
+                vals.append(v)
+            y = Op("yield", vals)
+            y.stmt = saved_stmt
+            block.append(y)
+        op = self.emit("if", [cond], len(live), node=stmt)
+        op.regions = regions
+        for r in regions:
+            r.parent = op
+        for n, r in zip(live, op.results):
+            r.hint = n
+            self.env[n] = r
+
+    def stmt_For(self, stmt: gast.For) -> None:
+        if stmt.orelse:
+            raise self.unsupported(
+                stmt.orelse[0], "for ... else is not supported", "move the else part after the loop"
+            )
+        it = stmt.iter
+        if (
+            isinstance(it, gast.Call)
+            and isinstance(it.func, gast.Name)
+            and self.resolve_static(it.func.id) is range
+        ):
+            if it.keywords or not 1 <= len(it.args) <= 3:
+                raise self.unsupported(it, "range() takes 1 to 3 positional arguments", "")
+            bounds = [self.value(a) for a in it.args]
+            if len(bounds) == 1:
+                bounds = [self.const(0, it), bounds[0]]
+            if len(bounds) == 2:
+                bounds.append(self.const(1, it))
+            kind, iter_operands = "range", bounds
+        else:
+            kind, iter_operands = "iter", [self.value(it)]
+        self.loop(stmt, kind, iter_operands, stmt.target, stmt.body)
+
+    def loop(
+        self,
+        stmt: Any,
+        kind: str,
+        iter_operands: list[Value],
+        target: gast.expr | None,
+        body: list[gast.stmt],
+        test: gast.expr | None = None,
+    ) -> None:
+        for node in body:
+            for sub in gast.walk(node):
+                if isinstance(sub, (gast.Break, gast.Continue, gast.Return)):
+                    raise self.unsupported(
+                        sub,
+                        f"'{type(sub).__name__.lower()}' inside a loop is not supported yet",
+                        "restructure the loop with a condition",
+                    )
+        names = _assigned_names(body)
+        if target is not None:
+            tnames = _assigned_names([gast.Assign(targets=[target], value=gast.Constant(0, None))])
+            names = [n for n in names if n not in tnames]
+        saved_stmt = self.stmt
+        inits = []
+        for n in names:
+            v = self.env.get(n)
+            if v is None:
+                v = self.const(UNDEFINED, stmt)
+            inits.append(v)
+        outer = dict(self.env)
+        saved_block = self.block
+        if kind == "while":
+            before = Block([Value(n) for n in names])
+            body_block = Block([Value(n) for n in names])
+            self.block = before
+            self.env = dict(outer)
+            self.env.update(zip(names, before.args))
+            cond = self.value(test)
+            c = Op("condition", [cond])
+            c.stmt = self.stmt
+            before.append(c)
+            regions = [before, body_block]
+        else:
+            item = Value(target.id if isinstance(target, gast.Name) else None)
+            body_block = Block([item] + [Value(n) for n in names])
+            regions = [body_block]
+        self.block = body_block
+        self.env = dict(outer)
+        self.env.update(zip(names, body_block.args[-len(names):] if names else []))
+        if kind != "while":
+            self.assign(target, body_block.args[0], target)
+        self.lower_body(body)
+        y = Op("yield", [self.env[n] for n in names])
+        y.stmt = saved_stmt
+        body_block.append(y)
+        self.block = saved_block
+        self.env = outer
+        self.stmt = saved_stmt
+        operands = inits if kind == "while" else iter_operands + inits
+        op = self.emit("while" if kind == "while" else "for", operands, len(names), node=stmt)
+        if kind != "while":
+            op.attrs.update(kind=kind, niter=len(iter_operands))
+        op.regions = regions
+        for r in regions:
+            r.parent = op
+        for n, r in zip(names, op.results):
+            r.hint = n
+            self.env[n] = r
+
+    def stmt_While(self, stmt: gast.While) -> None:
+        if stmt.orelse:
+            raise self.unsupported(
+                stmt.orelse[0], "while ... else is not supported", "move it after the loop"
+            )
+        self.loop(stmt, "while", [], None, stmt.body, stmt.test)
+
+    # -- expressions ----------------------------------------------------------------------
+    def value(self, node: gast.expr) -> Value:
+        return self.materialize(self.expr(node), node)
+
+    def materialize(self, result: Value | Static, node: Any) -> Value:
+        if isinstance(result, Value):
+            return result
+        obj = result.obj
+        if isinstance(obj, _DATA) and not isinstance(obj, tuple) or _is_const_tuple(obj):
+            name = node.id if isinstance(node, gast.Name) else None
+            return self.const(obj, node, name)
+        raise self.unsupported(
+            node,
+            f"{_describe(obj)} cannot be used as a value here",
+            "call it, or pass data (numbers and arrays) instead",
+        )
+
+    def expr(self, node: gast.expr) -> Value | Static:
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            raise self.unsupported(
+                node,
+                f"'{type(node).__name__}' expressions are not supported",
+                _EXPR_HINTS.get(type(node).__name__, "rewrite it with supported constructs"),
+            )
+        return method(node)
+
+    def expr_Constant(self, node: gast.Constant) -> Value:
+        return self.const(node.value, node)
+
+    def resolve_static(self, name: str) -> Any:
+        if name in self.env:
+            return None
+        try:
+            return self.p.scope.lookup(name)
+        except KeyError:
+            return None
+
+    def read_name(self, name: str, node: Any) -> Value:
+        v = self.env.get(name)
+        if v is None:
+            return self.materialize(self.expr_Name(node if isinstance(node, gast.Name) else
+                                                   gast.Name(name, gast.Load(), None, None)),
+                                    node)
+        return v
+
+    def expr_Name(self, node: gast.Name) -> Value | Static:
+        v = self.env.get(node.id)
+        if v is not None:
+            return v
+        try:
+            obj = self.p.scope.lookup(node.id)
+        except KeyError:
+            raise NameResolutionError(
+                f"name '{node.id}' is not defined",
+                self.p.loc(node),
+                "define it before use, or import it in the function's module",
+            ) from None
+        if isinstance(obj, _DATA) and not isinstance(obj, tuple) or _is_const_tuple(obj):
+            return self.const(obj, node, node.id)
+        return Static(obj)
+
+    def expr_Attribute(self, node: gast.Attribute) -> Value | Static:
+        base = self.expr(node.value)
+        if isinstance(base, Static):
+            try:
+                obj = getattr(base.obj, node.attr)
+            except AttributeError:
+                raise NameResolutionError(
+                    f"'{_describe(base.obj)}' has no attribute '{node.attr}'",
+                    self.p.loc(node),
+                    "check the spelling",
+                ) from None
+            if isinstance(obj, _DATA) and not isinstance(obj, tuple):
+                return self.const(obj, node)
+            return Static(obj)
+        return self.call(prims.Attribute(node.attr), [base], node)
+
+    def expr_BinOp(self, node: gast.BinOp) -> Value:
+        left, right = self.value(node.left), self.value(node.right)
+        return self.call(BINOPS[type(node.op)], [left, right], node)
+
+    def expr_UnaryOp(self, node: gast.UnaryOp) -> Value:
+        operand = self.value(node.operand)
+        return self.call(UNARYOPS[type(node.op)], [operand], node)
+
+    def expr_Compare(self, node: gast.Compare) -> Value:
+        if len(node.ops) != 1:
+            raise self.unsupported(
+                node, "chained comparisons are not supported", "write a < b and b < c as two tests"
+            )
+        op = node.ops[0]
+        left, right = self.value(node.left), self.value(node.comparators[0])
+        if isinstance(op, (gast.In, gast.NotIn)):
+            result = self.call(operator.contains, [right, left], node)
+            if isinstance(op, gast.NotIn):
+                result = self.call(operator.not_, [result], node)
+            return result
+        return self.call(CMPOPS[type(op)], [left, right], node)
+
+    def expr_IfExp(self, node: gast.IfExp) -> Value:
+        cond = self.value(node.test)
+        regions = []
+        saved = self.block
+        for branch in (node.body, node.orelse):
+            block = Block()
+            self.block = block
+            v = self.value(branch)
+            y = Op("yield", [v])
+            y.stmt = self.stmt
+            block.append(y)
+            regions.append(block)
+        self.block = saved
+        op = self.emit("if", [cond], 1, node=node)
+        op.regions = regions
+        for r in regions:
+            r.parent = op
+        op.attrs["expression"] = True
+        return op.result
+
+    def expr_BoolOp(self, node: gast.BoolOp) -> Value:
+        # a and b  ==  b if a else a;   a or b  ==  a if a else b  (short-circuit kept)
+        result = self.value(node.values[0])
+        for rhs in node.values[1:]:
+            cond = self.call(bool, [result], node)
+            regions = []
+            saved = self.block
+            for taken in (True, False):
+                block = Block()
+                self.block = block
+                evaluate_rhs = taken if isinstance(node.op, gast.And) else not taken
+                v = self.value(rhs) if evaluate_rhs else result
+                y = Op("yield", [v])
+                y.stmt = self.stmt
+                block.append(y)
+                regions.append(block)
+            self.block = saved
+            op = self.emit("if", [cond], 1, node=node)
+            op.regions = regions
+            for r in regions:
+                r.parent = op
+            op.attrs["expression"] = True
+            result = op.result
+        return result
+
+    def expr_Tuple(self, node: gast.Tuple) -> Value:
+        return self.call(prims.BUILD_TUPLE, [self.value(e) for e in node.elts], node)
+
+    def expr_List(self, node: gast.List) -> Value:
+        return self.call(prims.BUILD_LIST, [self.value(e) for e in node.elts], node)
+
+    def expr_Subscript(self, node: gast.Subscript) -> Value:
+        base = self.value(node.value)
+        index, dyn = self.index(node)
+        return self.call(prims.Subscript(index), [base, *dyn], node)
+
+    def index(self, node: gast.Subscript) -> tuple[prims.Index, list[Value]]:
+        sl = node.slice
+        is_tuple = isinstance(sl, gast.Tuple)
+        parts = sl.elts if is_tuple else [sl]
+        dyn: list[Value] = []
+
+        def slot(e: gast.expr | None) -> tuple | None:
+            if e is None:
+                return None
+            if isinstance(e, gast.Constant):
+                return ("const", e.value)
+            if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub) and isinstance(
+                e.operand, gast.Constant
+            ):
+                return ("const", -e.operand.value)
+            dyn.append(self.value(e))
+            return ("dyn", len(dyn) - 1)
+
+        items = []
+        for part in parts:
+            if isinstance(part, gast.Slice):
+                items.append(("slice", slot(part.lower), slot(part.upper), slot(part.step)))
+            elif isinstance(part, gast.Constant) and part.value is None:
+                items.append(("none",))
+            elif isinstance(part, gast.Constant) and part.value is Ellipsis:
+                items.append(("ellipsis",))
+            elif slot_const := _negative_constant(part):
+                items.append(("const", slot_const[0]))
+            else:
+                r = self.expr(part)
+                if isinstance(r, Static) and r.obj is None:
+                    items.append(("none",))
+                    continue
+                if isinstance(r, Static) and r.obj is np.newaxis:
+                    items.append(("none",))
+                    continue
+                v = self.materialize(r, part)
+                op = v.owner
+                if isinstance(op, Op) and op.opname == "const" and _hashable(op.attrs["value"]):
+                    value = op.attrs["value"]
+                    if value is None:
+                        items.append(("none",))
+                    else:
+                        items.append(("const", value))
+                    op.parent.ops.remove(op)
+                else:
+                    dyn.append(v)
+                    items.append(("dyn", len(dyn) - 1))
+        return prims.Index(tuple(items), is_tuple), dyn
+
+    def expr_Call(self, node: gast.Call) -> Value:
+        func = node.func
+        if any(isinstance(a, gast.Starred) for a in node.args) or any(
+            k.arg is None for k in node.keywords
+        ):
+            raise self.unsupported(
+                node, "*args / **kwargs in calls are not supported", "pass arguments explicitly"
+            )
+        if isinstance(func, gast.Attribute):
+            base = self.expr(func.value)
+            if isinstance(base, Value):
+                if func.attr in MUTATING_METHODS:
+                    raise self.unsupported(
+                        node, f".{func.attr}() returns None", "call it as a statement"
+                    )
+                args = [self.value(a) for a in node.args]
+                kwargs = {k.arg: self.value(k.value) for k in node.keywords}
+                return self.call(prims.Method(func.attr), [base, *args], node, kwargs)
+            callee = self.expr_Attribute(func)
+        else:
+            callee = self.expr(func)
+        if not isinstance(callee, Static):
+            raise self.unsupported(
+                node,
+                "calling a value computed at run time is not supported",
+                "call a function defined in the module, or numpy/math directly",
+            )
+        obj = callee.obj
+        args = [self.value(a) for a in node.args]
+        kwargs = {k.arg: self.value(k.value) for k in node.keywords}
+        return self.call(obj, args, node, kwargs)
+
+
+def _negative_constant(e: gast.expr) -> tuple | None:
+    if isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub) and isinstance(
+        e.operand, gast.Constant
+    ) and isinstance(e.operand.value, (int, float)) and not isinstance(e.operand.value, bool):
+        return (-e.operand.value,)
+    return None
+
+
+def _target_name(stmt: gast.stmt) -> str | None:
+    target = None
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1:
+        target = stmt.targets[0]
+    elif isinstance(stmt, (gast.AugAssign, gast.AnnAssign)):
+        target = stmt.target
+    elif isinstance(stmt, gast.Return):
+        return "out"
+    while isinstance(target, gast.Subscript):
+        target = target.value
+    if isinstance(target, gast.Name):
+        return target.id
+    if isinstance(target, gast.Tuple) and target.elts and isinstance(target.elts[0], gast.Name):
+        return target.elts[0].id
+    return None
+
+
+def _base_name(target: gast.Subscript) -> str | None:
+    base = target.value
+    while isinstance(base, gast.Subscript):
+        base = base.value
+    return base.id if isinstance(base, gast.Name) else None
+
+
+def _is_docstring(stmt: gast.stmt) -> bool:
+    return (
+        isinstance(stmt, gast.Expr)
+        and isinstance(stmt.value, gast.Constant)
+        and isinstance(stmt.value.value, str)
+    )
+
+
+def _is_const_tuple(obj: Any) -> bool:
+    return isinstance(obj, tuple) and all(
+        isinstance(o, (int, float, bool, str, type(None))) or _is_const_tuple(o) for o in obj
+    )
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _literal(node: gast.expr) -> Any:
+    import ast
+
+    try:
+        return ast.literal_eval(gast.gast_to_ast(gast.Expression(body=node)))
+    except Exception as exc:  # noqa: BLE001 - any failure means "not a literal"
+        raise ValueError from exc
+
+
+def _describe(obj: Any) -> str:
+    if isinstance(obj, types.ModuleType):
+        return f"module '{obj.__name__}'"
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    return f"'{name}'" if name else repr(obj)
+
+
+_STMT_HINTS = {
+    "Try": "move error handling outside the differentiated function",
+    "With": "move the context manager outside the differentiated function",
+    "Global": "pass the value as a parameter and return the new value",
+    "Nonlocal": "pass the value as a parameter and return the new value",
+    "ClassDef": "define classes outside the differentiated function",
+    "AsyncFunctionDef": "differentiate plain (synchronous) functions",
+    "Delete": "remove the del statement; unused names cost nothing",
+    "Raise": "validate inputs before calling the derivative",
+    "Import": "import at module level",
+    "ImportFrom": "import at module level",
+    "FunctionDef": "define helper functions at module level",
+}
+_EXPR_HINTS = {
+    "Lambda": "define the function with def at module level",
+    "ListComp": "write an explicit for loop that appends to a list",
+    "GeneratorExp": "write an explicit for loop",
+    "DictComp": "write an explicit for loop",
+    "SetComp": "write an explicit for loop",
+    "Yield": "generators cannot be differentiated; return a value",
+    "YieldFrom": "generators cannot be differentiated; return a value",
+    "Await": "differentiate plain (synchronous) functions",
+    "Starred": "pass arguments explicitly",
+    "NamedExpr": "assign with = on its own line",
+    "JoinedStr": "strings are not differentiable; remove the f-string",
+    "Dict": "dict literals are not supported yet; pass a dict as an argument",
+    "Set": "use a tuple or list",
+    "Slice": "slices are only allowed inside subscripts",
+}
+
+__all__ = ["UNDEFINED", "SourceLoc", "Static", "lower"]

@@ -1,0 +1,194 @@
+"""The SSA intermediate representation: values, operations, blocks, functions.
+
+The IR is deliberately small. A :class:`Value` is defined once, either as the
+result of an :class:`Op` or as an argument of a :class:`Block`. Control flow is
+*structured*: ``if``, ``for`` and ``while`` are operations that own blocks
+(regions) and yield values out of them, in the spirit of MLIR's ``scf`` dialect,
+so the backend can write back loops and branches that look like the user's.
+
+Operation names (``Op.opname``):
+
+``const``   attrs ``value``: a Python constant (number, None, string, tuple of those, or any
+            object such as a module-level array referenced by the function).
+``call``    attrs ``callee`` (a Python callable or an :mod:`adjoint.ir.prims` primitive) and
+            ``kwnames`` (names of the trailing keyword operands).
+``if``      operand: condition; regions: then, else; each ends in ``yield``.
+``for``     operands: the iteration operands (``range`` bounds or an iterable), then the initial
+            loop-carried values; attrs ``kind`` ("range" or "iter") and ``niter``; one region whose
+            arguments are the loop item then the carried values, ending in ``yield``.
+``while``   operands: initial carried values; regions: ``before`` (arguments: carried values,
+            ends in ``condition``) and ``body`` (arguments: carried values, ends in ``yield``).
+``yield``   terminator of a region: the values it passes out.
+``condition`` terminator of a while's ``before`` region: the loop test.
+``return``  terminator of a function body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from ..errors import SourceLoc
+
+
+class Stmt:
+    """A statement of the user's source: its position, text and assigned name, shared by its ops."""
+
+    __slots__ = ("loc", "text", "target")
+
+    def __init__(self, loc: SourceLoc, text: str, target: str | None = None):
+        self.loc = loc
+        self.text = text
+        self.target = target
+
+    def __repr__(self) -> str:
+        return f"<Stmt {self.loc}: {self.text!r}>"
+
+
+class Value:
+    """An SSA value. ``hint`` is the user's name for it, if it had one."""
+
+    __slots__ = ("hint", "owner", "type", "origin", "__weakref__")
+
+    def __init__(self, hint: str | None = None):
+        self.hint = hint
+        self.owner: Op | Block | None = None
+        self.type: Any = None
+        # For adjoint/tangent values: (prefix, primal value), used to name them "d" + name.
+        self.origin: tuple[str, Value] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Value {self.hint or ''}@{id(self) & 0xFFFF:x}>"
+
+
+class Block:
+    """A straight-line list of operations with arguments; the body of a region."""
+
+    __slots__ = ("args", "ops", "parent")
+
+    def __init__(self, args: Sequence[Value] = ()):
+        self.args: list[Value] = list(args)
+        for a in self.args:
+            a.owner = self
+        self.ops: list[Op] = []
+        self.parent: Op | None = None
+
+    def append(self, op: Op) -> Op:
+        op.parent = self
+        self.ops.append(op)
+        return op
+
+    @property
+    def terminator(self) -> Op | None:
+        return self.ops[-1] if self.ops and self.ops[-1].opname in TERMINATORS else None
+
+
+TERMINATORS = frozenset({"yield", "return", "condition"})
+PURE_OPS = frozenset({"const", "call", "if", "for", "while"})
+
+
+class Op:
+    """An operation: ``results = opname(operands) {regions}``."""
+
+    __slots__ = ("opname", "operands", "results", "attrs", "regions", "loc", "parent", "stmt")
+
+    def __init__(
+        self,
+        opname: str,
+        operands: Sequence[Value] = (),
+        nresults: int = 0,
+        attrs: dict[str, Any] | None = None,
+        regions: Sequence[Block] = (),
+        loc: SourceLoc | None = None,
+        hints: Sequence[str | None] | None = None,
+    ):
+        self.opname = opname
+        self.operands: list[Value] = list(operands)
+        self.attrs: dict[str, Any] = dict(attrs or {})
+        self.regions: list[Block] = list(regions)
+        for r in self.regions:
+            r.parent = self
+        self.loc = loc
+        self.parent: Block | None = None
+        # The source statement this operation came from (for comments in generated code).
+        self.stmt: Stmt | None = None
+        hints = list(hints) if hints is not None else [None] * nresults
+        self.results: list[Value] = []
+        for h in hints:
+            v = Value(h)
+            v.owner = self
+            self.results.append(v)
+
+    @property
+    def result(self) -> Value:
+        assert len(self.results) == 1, self
+        return self.results[0]
+
+    @property
+    def callee(self) -> Any:
+        return self.attrs.get("callee")
+
+    def positional(self) -> list[Value]:
+        """Operands passed positionally (calls only)."""
+        k = len(self.attrs.get("kwnames", ()))
+        return self.operands[: len(self.operands) - k] if k else list(self.operands)
+
+    def keywords(self) -> dict[str, Value]:
+        """Operands passed by keyword (calls only)."""
+        names = self.attrs.get("kwnames", ())
+        if not names:
+            return {}
+        return dict(zip(names, self.operands[len(self.operands) - len(names):]))
+
+    def __repr__(self) -> str:
+        return f"<Op {self.opname} {self.attrs.get('callee', '')}>"
+
+
+class Function:
+    """A function in IR form. ``body.args`` are its parameters."""
+
+    __slots__ = ("name", "param_names", "body", "filename", "defaults", "meta")
+
+    def __init__(self, name: str, param_names: Sequence[str], filename: str = "<ir>"):
+        self.name = name
+        self.param_names = list(param_names)
+        self.body = Block([Value(n) for n in param_names])
+        self.body.parent = None
+        self.filename = filename
+        self.defaults: dict[str, Any] = {}
+        self.meta: dict[str, Any] = {}
+
+    @property
+    def params(self) -> list[Value]:
+        return self.body.args
+
+
+def walk(block: Block) -> Iterator[Op]:
+    """Every operation under ``block``, in program (pre-)order, without recursion."""
+    stack: list[Iterator[Op]] = [iter(block.ops)]
+    while stack:
+        op = next(stack[-1], None)
+        if op is None:
+            stack.pop()
+            continue
+        yield op
+        # Regions are pushed reversed so the first one is visited first.
+        for region in reversed(op.regions):
+            stack.append(iter(region.ops))
+
+
+def uses(block: Block) -> dict[Value, list[Op]]:
+    """Map each value to the operations (anywhere under ``block``) that read it."""
+    table: dict[Value, list[Op]] = {}
+    for op in walk(block):
+        for v in op.operands:
+            table.setdefault(v, []).append(op)
+    return table
+
+
+def enclosing_ops(op: Op) -> Iterator[Op]:
+    """The structured operations that contain ``op``, innermost first."""
+    block = op.parent
+    while block is not None and block.parent is not None:
+        yield block.parent
+        block = block.parent.parent

@@ -1,0 +1,120 @@
+"""Operators (``+ - * / ** @``, unary minus) and the scalar builtins."""
+
+import builtins
+import operator
+
+import numpy as np
+
+from ..runtime import matmul_lhs, matmul_rhs, unbroadcast
+from .registry import jvp_rule, nondifferentiable, vjp_rule
+
+
+@vjp_rule(operator.add, np.add, ndiff=2)
+def _(g, ans, x, y):
+    return unbroadcast(g, x), unbroadcast(g, y)
+
+
+@vjp_rule(operator.sub, np.subtract, ndiff=2)
+def _(g, ans, x, y):
+    return unbroadcast(g, x), unbroadcast(-g, y)
+
+
+@vjp_rule(operator.mul, np.multiply, ndiff=2)
+def _(g, ans, x, y):
+    return unbroadcast(g * y, x), unbroadcast(g * x, y)
+
+
+@vjp_rule(operator.truediv, np.divide, np.true_divide, ndiff=2)
+def _(g, ans, x, y):
+    return unbroadcast(g / y, x), unbroadcast(-g * ans / y, y)
+
+
+@vjp_rule(operator.pow, np.power, builtins.pow, ndiff=2)
+def _(g, ans, x, y):
+    return unbroadcast(g * y * x ** (y - 1), x), unbroadcast(g * ans * np.log(x), y)
+
+
+@vjp_rule(operator.neg, np.negative)
+def _(g, ans, x):
+    return -g
+
+
+@vjp_rule(operator.pos, np.positive)
+def _(g, ans, x):
+    return g
+
+
+@vjp_rule(operator.matmul, np.matmul, ndiff=2)
+def _(g, ans, x, y):
+    return matmul_lhs(g, x, y), matmul_rhs(g, x, y)
+
+
+@vjp_rule(builtins.abs, np.abs, np.absolute, np.fabs)
+def _(g, ans, x):
+    return g * np.sign(x)
+
+
+@vjp_rule(builtins.float)
+def _(g, ans, x):
+    return g
+
+
+@jvp_rule(operator.add, np.add)
+def _(dx, dy, ans, x, y):
+    return dx + dy
+
+
+@jvp_rule(operator.sub, np.subtract)
+def _(dx, dy, ans, x, y):
+    return dx - dy
+
+
+@jvp_rule(operator.mul, np.multiply)
+def _(dx, dy, ans, x, y):
+    return dx * y + x * dy
+
+
+@jvp_rule(operator.truediv, np.divide, np.true_divide)
+def _(dx, dy, ans, x, y):
+    return (dx - ans * dy) / y
+
+
+@jvp_rule(operator.pow, np.power, builtins.pow)
+def _(dx, dy, ans, x, y):
+    return dx * y * x ** (y - 1) + dy * ans * np.log(x)
+
+
+@jvp_rule(operator.neg, np.negative)
+def _(dx, ans, x):
+    return -dx
+
+
+@jvp_rule(operator.pos, np.positive)
+def _(dx, ans, x):
+    return dx
+
+
+@jvp_rule(operator.matmul, np.matmul)
+def _(dx, dy, ans, x, y):
+    return dx @ y + x @ dy
+
+
+@jvp_rule(builtins.abs, np.abs, np.absolute, np.fabs)
+def _(dx, ans, x):
+    return dx * np.sign(x)
+
+
+@jvp_rule(builtins.float)
+def _(dx, ans, x):
+    return dx
+
+
+nondifferentiable(
+    operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
+    operator.not_, operator.is_, operator.is_not, operator.contains, operator.floordiv,
+    operator.mod, operator.and_, operator.or_, operator.xor, operator.invert,
+    operator.lshift, operator.rshift, builtins.len, builtins.int, builtins.bool,
+    builtins.range, builtins.round, builtins.isinstance,
+    np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
+    np.logical_and, np.logical_or, np.logical_not, np.floor_divide,
+)

@@ -1,0 +1,140 @@
+"""The rule tables: which derivative rule belongs to which callable.
+
+A rule is a plain Python function the compiler reads, lowers with the same
+frontend as user code, and inlines where the primitive is called::
+
+    @vjp_rule(np.tanh)
+    def _(g, ans, x):
+        return g * (1.0 - ans * ans)
+
+A VJP rule takes the output cotangent ``g``, the primal result ``ans`` and the
+primal's own parameters (same names and defaults as the primitive), and returns
+the cotangent of each differentiable parameter: one expression for a single
+parameter, or a tuple for the leading parameters (``None`` where a parameter is
+not differentiable). A JVP rule takes one tangent per differentiable parameter
+(named ``d<param>``), then ``ans`` and the parameters, and returns the output tangent.
+Tangents of inactive parameters arrive as symbolic zeros and fold away.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..ir.prims import Attribute, Method, Primitive
+
+
+@dataclass
+class Rule:
+    """A derivative rule for one callable in one mode."""
+
+    key: Any
+    fn: Callable[..., Any]
+    mode: str  # "vjp" or "jvp"
+    #: Parameters of the primitive as the rule sees them (after g/ans or the tangents).
+    params: list[str] = field(default_factory=list)
+    #: How many leading primitive parameters are differentiable.
+    ndiff: int = 1
+    _template: Any = None
+
+    def template(self) -> Any:
+        """The rule's body lowered to IR (once, then cached)."""
+        if self._template is None:
+            from ..frontend import lower
+
+            self._template = lower(self.fn)
+        return self._template
+
+
+VJP: dict[Any, Rule] = {}
+JVP: dict[Any, Rule] = {}
+#: Callables whose result carries no derivative (integer-valued, boolean, shape queries...).
+NONDIFF: set[Any] = set()
+#: Method name -> function it stands for, with the array prepended (x.sum() is np.sum(x)).
+METHODS: dict[str, Callable[..., Any]] = {}
+#: Primitive classes whose VJP is built directly in IR (indexing with static templates).
+BUILDERS: dict[Any, Callable[..., Any]] = {}
+
+
+def key_of(callee: Any) -> Any:
+    """The key of ``callee`` in the tables (primitives with templates key by their class)."""
+    if isinstance(callee, (Attribute, Method)):
+        return callee
+    if isinstance(callee, Primitive) and hasattr(callee, "index"):
+        return type(callee)
+    if isinstance(callee, Primitive) and hasattr(callee, "i"):
+        return type(callee)
+    try:
+        hash(callee)
+    except TypeError:
+        return id(callee)
+    return callee
+
+
+def _register(table: dict[Any, Rule], mode: str, fns: tuple[Any, ...], ndiff: int | None) -> Any:
+    def deco(rule_fn: Callable[..., Any]) -> Callable[..., Any]:
+        sig = inspect.signature(rule_fn)
+        names = list(sig.parameters)
+        if mode == "vjp":
+            params = names[2:]
+            n = ndiff if ndiff is not None else 1
+        else:
+            n = ndiff if ndiff is not None else sum(1 for p in names if p.startswith("d"))
+            params = names[n + 1 :]
+        for fn in fns:
+            table[key_of(fn)] = Rule(key_of(fn), rule_fn, mode, params, n)
+        return rule_fn
+
+    return deco
+
+
+def vjp_rule(*fns: Any, ndiff: int | None = None) -> Callable[[Callable[..., Any]], Callable]:
+    """Register a reverse-mode rule for each of ``fns`` (see the module docstring)."""
+    return _register(VJP, "vjp", fns, ndiff)
+
+
+def jvp_rule(*fns: Any, ndiff: int | None = None) -> Callable[[Callable[..., Any]], Callable]:
+    """Register a forward-mode rule for each of ``fns``."""
+    return _register(JVP, "jvp", fns, ndiff)
+
+
+def nondifferentiable(*fns: Any) -> None:
+    """Declare that the results of ``fns`` have zero derivative (the gradient stops there)."""
+    for fn in fns:
+        NONDIFF.add(key_of(fn))
+
+
+def method(name: str, fn: Callable[..., Any]) -> None:
+    """Declare that ``x.name(...)`` means ``fn(x, ...)`` for the rule tables."""
+    METHODS[name] = fn
+
+
+def builder(cls: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a function that builds the VJP of primitive class ``cls`` directly in IR."""
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        BUILDERS[cls] = fn
+        return fn
+
+    return deco
+
+
+def canonical(callee: Any) -> Any:
+    """The callable whose rules apply: ``x.sum`` maps to ``numpy.sum``."""
+    if isinstance(callee, Method) and callee.name in METHODS:
+        return METHODS[callee.name]
+    return callee
+
+
+def is_nondifferentiable(callee: Any) -> bool:
+    return key_of(canonical(callee)) in NONDIFF or key_of(callee) in NONDIFF
+
+
+def find_vjp(callee: Any) -> Rule | None:
+    return VJP.get(key_of(callee)) or VJP.get(key_of(canonical(callee)))
+
+
+def find_jvp(callee: Any) -> Rule | None:
+    return JVP.get(key_of(callee)) or JVP.get(key_of(canonical(callee)))

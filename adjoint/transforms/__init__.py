@@ -1,0 +1,1 @@
+"""Passes over the IR: activity analysis and reverse mode, forward mode, simplification."""

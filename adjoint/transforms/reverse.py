@@ -1,0 +1,831 @@
+"""Reverse mode: a primal function in, its vector-Jacobian product out.
+
+The result is one function whose body is the *forward sweep* (the primal
+operations, plus pushes of what the adjoint needs from inside loops) followed by
+the *adjoint sweep* (derivative rules instantiated in reverse order).
+
+How each construct is reversed:
+
+* a call: its VJP rule is instantiated with the result's adjoint ``g``, the primal
+  result ``ans`` and the operands; contributions are summed into the operands'
+  adjoints. Only values *varied* by the ``wrt`` inputs get adjoints, and only ops
+  whose result received an adjoint produce code, so inactive code is never
+  differentiated.
+* ``if``: an ``if`` on the same condition whose branches hold the adjoints of the
+  primal branches. Values the adjoint needs from inside a branch become extra
+  results of the primal ``if``.
+* ``for``: a loop over the same range in reverse. Values computed in the body that
+  the adjoint needs are pushed on a tape (one list per value) right where they are
+  computed and popped at the top of the reversed body, unless they are cheap to
+  recompute from the loop index and loop-invariant values. Adjoints of loop-carried
+  values and of loop-invariant inputs are carried by the reversed loop.
+* ``while``: the forward loop counts its trips; the adjoint runs that many
+  iterations popping the tape.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+from .. import rules
+from .. import runtime as rt
+from ..errors import NonDifferentiableError, NoRuleError
+from ..frontend.lower import UNDEFINED
+from ..ir import prims
+from ..ir.core import Block, Function, Op, Stmt, Value, walk
+from ..ir.prims import Method
+from ..rules.registry import BUILDERS, canonical, find_vjp, is_nondifferentiable, key_of
+from .builder import Builder, clone_op
+from .clone import clone_function
+
+# Calls that are cheap enough to recompute in the adjoint sweep instead of taping.
+_CHEAP_PRIMS = (prims.Attribute, prims.Subscript, prims.GetItem, prims.BuildTuple)
+_INT_ARITH = {operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod,
+              operator.neg, len}
+
+
+def vjp_function(
+    primal: Function, wrt: list[int], kind: str = "grad", name: str | None = None
+) -> Function:
+    """Build ``kind`` ("grad", "vjp" or "value_and_grad") of ``primal`` w.r.t. params ``wrt``."""
+    return _Reverse(primal, wrt, kind, name).run()
+
+
+class _Ctx:
+    """Where the adjoint sweep currently is: which primal values are reachable, and how."""
+
+    def __init__(self, rev: _Reverse, block: Block | None, parent: _Ctx | None, owner: Op | None,
+                 kind: str, index: Value | None = None):
+        self.rev = rev
+        self.block = block  # the primal region this context reverses (None: function body)
+        self.parent = parent
+        self.owner = owner  # the primal control op owning ``block``
+        self.kind = kind  # "top", "loop", "branch"
+        self.index = index  # the reversed loop's own index value
+        self.cache: dict[Value, Value] = {}
+        self.adj_builder: Builder | None = None  # set while emitting into the adjoint region
+        self.taped: list[tuple[Value, Value, Value]] = []  # (primal, tape, popped)
+        self.branch_index = 0
+
+    def inside(self, v: Value) -> bool:
+        """Is ``v`` defined in this context's region (at any depth)?"""
+        if self.block is None:
+            return True
+        home = self.rev.home.get(v)
+        while home is not None:
+            if home is self.block:
+                return True
+            home = self.rev.parent_block.get(home)
+        return False
+
+    def inside_or_visible(self, op: Op) -> bool:
+        """Is ``op`` in this context's region or an enclosing one (always, for now)?"""
+        return True
+
+    def primal(self, v: Value) -> Value:
+        """A value equal to primal ``v`` that the adjoint code at this point may read."""
+        if self.block is None or not self.inside(v):
+            return v if self.parent is None else self.parent.primal(v)
+        hit = self.cache.get(v)
+        if hit is not None:
+            return hit
+        if self.kind == "branch":
+            out = self.rev.residual(self, v)
+        else:
+            out = self.rev.loop_value(self, v)
+        self.cache[v] = out
+        return out
+
+
+class _Reverse:
+    def __init__(self, primal: Function, wrt: list[int], kind: str, name: str | None):
+        self.src = primal
+        self.fn = clone_function(primal)
+        self.wrt = wrt
+        self.kind = kind
+        self.name = name or f"{kind}_{primal.name}"
+        self.home: dict[Value, Block] = {}
+        self.parent_block: dict[Block, Block] = {}
+        self.varied: set[Value] = set()
+        self.adj: dict[Value, Value] = {}
+        self.items: dict[Value, dict[int, Value]] = {}
+        self.owned: set[Value] = set()
+        self.tapes_builder: Builder | None = None
+        self.tape_count = 0
+
+    # -- analysis -------------------------------------------------------------------------
+    def index_scopes(self) -> None:
+        body = self.fn.body
+        for p in body.args:
+            self.home[p] = body
+        stack = [body]
+        while stack:
+            block = stack.pop()
+            for op in block.ops:
+                for r in op.results:
+                    self.home[r] = block
+                for region in op.regions:
+                    self.parent_block[region] = block
+                    for a in region.args:
+                        self.home[a] = region
+                    stack.append(region)
+
+    def activity(self) -> None:
+        """Forward propagation of 'varied by the wrt inputs', to a fixpoint over loops."""
+        varied = self.varied
+        varied.update(self.fn.params[i] for i in self.wrt)
+        changed = True
+        while changed:
+            changed = False
+            for op in walk(self.fn.body):
+                new: list[Value] = []
+                if op.opname == "call":
+                    if any(v in varied for v in op.operands) and not is_nondifferentiable(
+                        op.callee
+                    ):
+                        new = op.results
+                elif op.opname == "if":
+                    for k, r in enumerate(op.results):
+                        if any(reg.ops[-1].operands[k] in varied for reg in op.regions):
+                            new.append(r)
+                elif op.opname in ("for", "while"):
+                    body = op.regions[-1]
+                    niter = op.attrs.get("niter", 0)
+                    inits = op.operands[niter:]
+                    carried_args = body.args[1:] if op.opname == "for" else body.args
+                    ys = body.ops[-1].operands
+                    for k, r in enumerate(op.results):
+                        if inits[k] in varied or ys[k] in varied:
+                            new.append(r)
+                            new.append(carried_args[k])
+                            if op.opname == "while":
+                                new.append(op.regions[0].args[k])
+                    if op.opname == "for" and op.attrs["kind"] == "iter" and op.operands[0] in \
+                            varied:
+                        new.append(body.args[0])
+                for v in new:
+                    if v not in varied:
+                        varied.add(v)
+                        changed = True
+
+    # -- driver ---------------------------------------------------------------------------
+    def run(self) -> Function:
+        fn = self.fn
+        self.index_scopes()
+        self.activity()
+        ret = fn.body.ops.pop()
+        assert ret.opname == "return"
+        out = ret.operands[0]
+        stmt = ret.stmt
+        # Tapes are created first, at function level, so nested loops share them LIFO.
+        tapes_block = Block()
+        self.tapes_builder = Builder(tapes_block)
+        top = _Ctx(self, None, None, None, "top")
+        b = Builder(fn.body, stmt, ret.loc, adjoint=True)
+        top.adj_builder = b
+        if self.kind == "vjp":
+            seed = Value("d" + (out.hint or "out"))
+            seed.origin = ("d", out)
+            fn.param_names.append(seed.hint)
+            seed.owner = fn.body
+            fn.body.args.append(seed)
+        else:
+            seed = b.const(1.0)
+        if out in self.varied:
+            self.accumulate(top, out, seed)
+        self.reverse_block(fn.body, top, stop=len(fn.body.ops))
+        b.stmt = None
+        grads = []
+        for i in self.wrt:
+            p = fn.params[i]
+            g = self.adj.get(p)
+            if g is None:
+                g = b.call(rt.zeros_like, p)
+                g.origin = ("d", p)
+            grads.append(g)
+        result = grads[0] if len(grads) == 1 and not self.src.meta.get("wrt_tuple") else \
+            b.call(prims.BUILD_TUPLE, *grads)
+        if self.kind == "value_and_grad":
+            result = b.call(prims.BUILD_TUPLE, out, result)
+        b.op("return", [result], 0)
+        fn.body.ops[0:0] = tapes_block.ops
+        for op in tapes_block.ops:
+            op.parent = fn.body
+        fn.name = self.name
+        fn.meta["output"] = out
+        fn.meta["kind"] = self.kind
+        return fn
+
+    # -- accumulation -----------------------------------------------------------------------
+    def accumulate(self, ctx: _Ctx, v: Value, g: Value) -> None:
+        b = ctx.adj_builder
+        assert b is not None
+        producer = v.owner
+        if isinstance(producer, Op) and producer.opname == "call" and isinstance(
+            producer.callee, (prims.BuildTuple, prims.BuildList)
+        ) and ctx.inside_or_visible(producer):
+            # A container built here: its adjoint goes straight to its elements.
+            for i, e in enumerate(producer.operands):
+                if e in self.varied:
+                    self.accumulate(ctx, e, b.call(prims.GetItem(i), g))
+            return
+        prev = self.adj.get(v)
+        if prev is None:
+            if g.origin is None and g.hint is None and _built_here(g):
+                g.origin = ("d", v)
+            self.adj[v] = g
+            return
+        total = b.call(operator.add, prev, g)
+        total.origin = ("d", v)
+        self.adj[v] = total
+        self.owned.add(total)
+
+    def accumulate_index(self, ctx: _Ctx, x: Value, g: Value, index: prims.Index,
+                         dyn: list[Value]) -> None:
+        """Add ``g`` into ``x``'s adjoint at ``index`` (the adjoint of reading ``x[index]``)."""
+        b = ctx.adj_builder
+        assert b is not None
+        prev = self.adj.get(x)
+        if prev is None or prev not in self.owned:
+            base = b.call(rt.zeros_like, ctx.primal(x))
+            base.origin = ("d", x)
+            new = b.call(prims.IndexAdd(index), base, g, *dyn)
+            new.origin = ("d", x)
+            if prev is not None:
+                new = b.call(operator.add, prev, new)
+                new.origin = ("d", x)
+        else:
+            new = b.call(prims.IndexAdd(index), prev, g, *dyn)
+            new.origin = ("d", x)
+        self.owned.add(new)
+        self.adj[x] = new
+
+    # -- the adjoint sweep ----------------------------------------------------------------
+    def reverse_block(self, block: Block, ctx: _Ctx, stop: int | None = None) -> None:
+        ops = block.ops[:stop] if stop is not None else block.ops
+        for op in reversed(ops):
+            if op.opname in ("yield", "return", "condition", "const"):
+                continue
+            if not any(r in self.adj or r in self.items for r in op.results):
+                continue
+            assert ctx.adj_builder is not None
+            ctx.adj_builder.stmt = op.stmt
+            ctx.adj_builder.loc = op.loc
+            if op.opname == "call":
+                self.reverse_call(op, ctx)
+            elif op.opname == "if":
+                self.reverse_if(op, ctx)
+            elif op.opname == "for":
+                self.reverse_for(op, ctx)
+            elif op.opname == "while":
+                self.reverse_while(op, ctx)
+
+    def adjoint_of(self, ctx: _Ctx, v: Value) -> Value | None:
+        """The accumulated adjoint of ``v``, assembling tuple adjoints from their items."""
+        g = self.adj.get(v)
+        items = self.items.get(v)
+        if items is None:
+            return g
+        b = ctx.adj_builder
+        assert b is not None
+        n = max(items) + 1
+        elts = []
+        for i in range(n):
+            e = items.get(i)
+            if e is None:
+                e = b.call(rt.zeros_like, b.call(prims.GetItem(i), ctx.primal(v)))
+            elts.append(e)
+        return b.call(prims.BUILD_TUPLE, *elts)
+
+    def reverse_call(self, op: Op, ctx: _Ctx) -> None:
+        callee = op.callee
+        g = self.adjoint_of(ctx, op.result)
+        if g is None or is_nondifferentiable(callee):
+            return
+        active = [i for i, v in enumerate(op.operands) if v in self.varied]
+        if not active:
+            return
+        b = ctx.adj_builder
+        assert b is not None
+        if isinstance(callee, prims.GetItem):
+            self.items.setdefault(op.operands[0], {})
+            slot = self.items[op.operands[0]]
+            slot[callee.i] = g if callee.i not in slot else b.call(operator.add, slot[callee.i], g)
+            return
+        if isinstance(callee, prims.Subscript):
+            if active != [0]:
+                raise NonDifferentiableError(
+                    "an index computed from the differentiated inputs has no derivative",
+                    op.loc, "compute integer indices from non-differentiated values",
+                )
+            dyn = [ctx.primal(v) for v in op.operands[1:]]
+            self.accumulate_index(ctx, op.operands[0], g, callee.index, dyn)
+            return
+        builder_fn = BUILDERS.get(type(callee))
+        if builder_fn is not None:
+            builder_fn(self, ctx, op, g, active)
+            return
+        rule = find_vjp(callee)
+        if rule is None:
+            raise NoRuleError(
+                f"no derivative rule for {_callee_label(callee)}",
+                op.loc,
+                "register one with @adjoint.vjp_rule(fn), or mark the argument as constant"
+                " with adjoint.stop_gradient(x)",
+            )
+        bound = bind_rule(rule, op)
+        contributions = self.instantiate(rule, ctx, g, op, bound)
+        for i in active:
+            pname = bound.operand_param.get(i)
+            c = contributions.get(pname) if pname is not None else None
+            if c is None:
+                raise NonDifferentiableError(
+                    f"{_callee_label(callee)} is not differentiable with respect to its argument"
+                    f" '{pname}'",
+                    op.loc,
+                    "pass a constant there, or wrap it in adjoint.stop_gradient(...)",
+                )
+            self.accumulate(ctx, op.operands[i], c)
+
+    def instantiate(self, rule: Any, ctx: _Ctx, g: Value, op: Op, bound: BoundRule) -> dict:
+        """Inline ``rule`` at the adjoint point; returns param name -> contribution value."""
+        tmpl = rule.template()
+        b = ctx.adj_builder
+        assert b is not None
+        scratch = Block()
+        sb = Builder(scratch, b.stmt, b.loc)
+        mapping: dict[Value, Value] = {}
+        params = tmpl.params
+        mapping[params[0]] = g
+        mapping[params[1]] = op.result
+        for p, name in zip(params[2:], tmpl.param_names[2:]):
+            if name in bound.values:
+                mapping[p] = bound.values[name]
+            elif name in bound.packed:
+                mapping[p] = sb.call(prims.BUILD_TUPLE, *bound.packed[name])
+            else:
+                mapping[p] = sb.const(tmpl.defaults.get(name))
+        ret = None
+        for t_op in tmpl.body.ops:
+            if t_op.opname == "return":
+                ret = t_op
+                break
+            new_op = clone_op(t_op, mapping)
+            for sub_op in [new_op, *walk_regions(new_op)]:
+                sub_op.stmt = b.stmt
+                sub_op.loc = op.loc
+            sb.add(new_op)
+        assert ret is not None
+        out = mapping.get(ret.operands[0], ret.operands[0])
+        names = tmpl.param_names[2: 2 + rule.ndiff]
+        contributions: dict[str, Value | None] = {}
+        if rule.ndiff == 1:
+            contributions[names[0]] = out
+        else:
+            producer = out.owner
+            if isinstance(producer, Op) and producer.opname == "call" and isinstance(
+                producer.callee, prims.BuildTuple
+            ):
+                elts = producer.operands
+            else:
+                elts = [sb.call(prims.GetItem(i), out) for i in range(rule.ndiff)]
+            for name, e in zip(names, elts):
+                contributions[name] = e
+        for name, v in list(contributions.items()):
+            if v is not None and isinstance(v.owner, Op) and v.owner.opname == "const" and \
+                    v.owner.attrs["value"] is None:
+                contributions[name] = None
+        # Keep only what the active contributions need, then move it to the adjoint block,
+        # mapping every primal value it reads to one reachable here (tape or recompute).
+        wanted = {bound.operand_param.get(i) for i, v in enumerate(op.operands)
+                  if v in self.varied}
+        keep_vals = [v for n, v in contributions.items() if n in wanted and v is not None]
+        live = _needed(scratch, keep_vals)
+        remap: dict[Value, Value] = {}
+        for s_op in scratch.ops:
+            if s_op not in live:
+                continue
+            for sub in [s_op, *walk_regions(s_op)]:
+                for k, v in enumerate(sub.operands):
+                    if v in self.home:
+                        if v not in remap:
+                            remap[v] = ctx.primal(v)
+                        sub.operands[k] = remap[v]
+            b.add(s_op)
+        return {n: (remap.get(v, v) if v is not None else None) for n, v in contributions.items()}
+
+    # -- structured control flow ----------------------------------------------------------
+    def free_varied(self, op: Op) -> list[Value]:
+        """Varied values from outside ``op`` that its regions read, in first-use order."""
+        inner: set[Value] = set()
+        for region in op.regions:
+            inner.update(region.args)
+        found: dict[Value, None] = {}
+        for sub in walk_regions(op):
+            for v in sub.operands:
+                if v in self.varied and v not in inner:
+                    found.setdefault(v, None)
+            inner.update(sub.results)
+            for region in sub.regions:
+                inner.update(region.args)
+        return list(found)
+
+    def zeros(self, ctx: _Ctx, v: Value) -> Value:
+        b = ctx.adj_builder
+        assert b is not None
+        z = b.call(rt.zeros_like, ctx.primal(v))
+        z.origin = ("d", v)
+        self.owned.add(z)
+        return z
+
+    def reverse_if(self, op: Op, ctx: _Ctx) -> None:
+        b = ctx.adj_builder
+        assert b is not None
+        free = self.free_varied(op)
+        inits = [self.adj.get(f) or self.zeros(ctx, f) for f in free]
+        cond = ctx.primal(op.operands[0])
+        outer_adj = {r: self.adj.get(r) for r in op.results}
+        regions = []
+        for bi, region in enumerate(op.regions):
+            block = Block()
+            sub = _Ctx(self, region, ctx, op, "branch")
+            sub.branch_index = bi
+            sub.adj_builder = Builder(block, b.stmt, b.loc, adjoint=True)
+            for f, init in zip(free, inits):
+                self.adj[f] = init
+            y = region.ops[-1]
+            for r, yv in zip(op.results, y.operands):
+                g = outer_adj.get(r)
+                if g is not None and yv in self.varied:
+                    self.accumulate(sub, yv, g)
+            self.reverse_block(region, sub)
+            yield_op = Op("yield", [self.adj[f] for f in free])
+            sub.adj_builder.add(yield_op)
+            regions.append(block)
+        new = b.op("if", [cond], len(free), regions)
+        for r, f in zip(new.results, free):
+            r.origin = ("d", f)
+            self.adj[f] = r
+        for block in regions:
+            block.parent = new
+
+    def reverse_for(self, op: Op, ctx: _Ctx) -> None:
+        b = ctx.adj_builder
+        assert b is not None
+        niter = op.attrs["niter"]
+        body = op.regions[0]
+        carried_args = body.args[1:]
+        ys = body.ops[-1].operands
+        inits = op.operands[niter:]
+        active = [k for k, r in enumerate(op.results) if r in self.varied]
+        free = self.free_varied(op)
+        if op.attrs["kind"] == "iter" and op.operands[0] in self.varied \
+                and op.operands[0] not in free:
+            free.append(op.operands[0])
+        # Initial carried adjoints: the results' adjoints, and the accumulated adjoints of
+        # loop-invariant inputs.
+        d_init = [self.adj_or_zero(ctx, op.results[k]) for k in active]
+        f_init = [self.adj.get(f) or self.zeros(ctx, f) for f in free]
+        if op.attrs["kind"] == "range":
+            bounds = [ctx.primal(v) for v in op.operands[:niter]]
+            it_operands = bounds
+            kind = "range"
+        else:
+            seq = ctx.primal(op.operands[0])
+            n = b.call(len, seq)
+            it_operands = [b.const(0), n, b.const(1)]
+            kind = "range"
+        index = Value(body.args[0].hint if op.attrs["kind"] == "range" else "k")
+        dargs = [Value() for _ in active]
+        for k, dv in zip(active, dargs):
+            dv.origin = ("d", ys[k])
+        fargs = [Value() for _ in free]
+        for f, fv in zip(free, fargs):
+            fv.origin = ("d", f)
+        block = Block([index] + dargs + fargs)
+        sub = _Ctx(self, body, ctx, op, "loop", index)
+        sub.adj_builder = Builder(block, b.stmt, b.loc, adjoint=True)
+        if op.attrs["kind"] == "iter":
+            item = sub.adj_builder.call(
+                prims.Subscript(prims.Index((("dyn", 0),), False)), seq, index
+            )
+            item.hint = body.args[0].hint
+            sub.cache[body.args[0]] = item
+        for f, fv, init in zip(free, fargs, f_init):
+            self.adj[f] = fv
+            if init in self.owned:
+                self.owned.add(fv)
+        for k, dv in zip(active, dargs):
+            self.accumulate(sub, ys[k], dv)
+        self.reverse_block(body, sub)
+        item_adj = self.adj.pop(body.args[0], None)
+        if op.attrs["kind"] == "iter" and item_adj is not None:
+            self.accumulate_index(sub, op.operands[0], item_adj,
+                                  prims.Index((("dyn", 0),), False), [index])
+        yields = []
+        for k in active:
+            yields.append(self.adj.pop(carried_args[k], None) or self.zeros(sub, carried_args[k]))
+        yields += [self.adj[f] for f in free]
+        sub.adj_builder.add(Op("yield", yields))
+        self.finish_tapes(sub, body)
+        new = b.op("for", it_operands + d_init + f_init, len(active) + len(free), [block],
+                   kind=kind, niter=len(it_operands), reverse=op.attrs["kind"] == "range")
+        if op.attrs["kind"] == "iter":
+            new.attrs["reverse"] = True
+        block.parent = new
+        for r, k in zip(new.results, active):
+            r.origin = ("d", inits[k])
+        for r, f in zip(new.results[len(active):], free):
+            r.origin = ("d", f)
+            self.adj[f] = r
+        for r, k in zip(new.results, active):
+            if inits[k] in self.varied:
+                self.accumulate(ctx, inits[k], r)
+
+    def reverse_while(self, op: Op, ctx: _Ctx) -> None:
+        b = ctx.adj_builder
+        assert b is not None
+        before, body = op.regions
+        ys = body.ops[-1].operands
+        inits = op.operands
+        active = [k for k, r in enumerate(op.results) if r in self.varied]
+        free = self.free_varied(op)
+        d_init = [self.adj_or_zero(ctx, op.results[k]) for k in active]
+        f_init = [self.adj.get(f) or self.zeros(ctx, f) for f in free]
+        # The forward loop counts its trips in an extra carried value.
+        zero = Op("const", [], 1, {"value": 0})
+        op.parent.ops.insert(op.parent.ops.index(op), zero)
+        zero.parent = op.parent
+        zero.stmt = op.stmt
+        op.operands.append(zero.result)
+        cb = Value("trips")
+        cb.owner = before
+        before.args.append(cb)
+        cnt = Value("trips")
+        cnt.owner = body
+        body.args.append(cnt)
+        one = Op("const", [], 1, {"value": 1})
+        inc = Op("call", [cnt, one.result], 1, {"callee": operator.add, "kwnames": ()},
+                 hints=["trips"])
+        y = body.ops[-1]
+        for new_op in (one, inc):
+            body.ops.insert(len(body.ops) - 1, new_op)
+            new_op.parent = body
+            new_op.stmt = y.stmt
+        y.operands.append(inc.result)
+        trips = Value("trips")
+        trips.owner = op
+        op.results.append(trips)
+        self.home[trips] = self.home[op.results[0]] if op.results[:-1] else op.parent
+        self.home[cb] = before
+        self.home[cnt] = body
+        n = ctx.primal(trips)
+        index = Value("_")
+        dargs = [Value() for _ in active]
+        for k, dv in zip(active, dargs):
+            dv.origin = ("d", ys[k])
+        fargs = [Value() for _ in free]
+        for f, fv in zip(free, fargs):
+            fv.origin = ("d", f)
+        block = Block([index] + dargs + fargs)
+        sub = _Ctx(self, body, ctx, op, "loop", None)
+        sub.adj_builder = Builder(block, b.stmt, b.loc, adjoint=True)
+        for f, fv, init in zip(free, fargs, f_init):
+            self.adj[f] = fv
+            if init in self.owned:
+                self.owned.add(fv)
+        for k, dv in zip(active, dargs):
+            self.accumulate(sub, ys[k], dv)
+        self.reverse_block(body, sub)
+        yields = [self.adj.pop(body.args[k], None) or self.zeros(sub, body.args[k])
+                  for k in active]
+        yields += [self.adj[f] for f in free]
+        sub.adj_builder.add(Op("yield", yields))
+        self.finish_tapes(sub, body)
+        it = [b.const(0), n, b.const(1)]
+        new = b.op("for", it + d_init + f_init, len(active) + len(free), [block],
+                   kind="range", niter=3)
+        block.parent = new
+        for r, f in zip(new.results[len(active):], free):
+            r.origin = ("d", f)
+            self.adj[f] = r
+        for r, k in zip(new.results, active):
+            r.origin = ("d", inits[k])
+            if inits[k] in self.varied:
+                self.accumulate(ctx, inits[k], r)
+
+    def adj_or_zero(self, ctx: _Ctx, v: Value) -> Value:
+        g = self.adjoint_of(ctx, v)
+        return g if g is not None else self.zeros(ctx, v)
+
+    # -- saving primal values for the adjoint ---------------------------------------------
+    def residual(self, ctx: _Ctx, v: Value) -> Value:
+        """Make ``v`` (defined inside a branch) available after the primal ``if``."""
+        op = ctx.owner
+        assert op is not None
+        r = Value(v.hint)
+        r.type = v.type
+        r.owner = op
+        op.results.append(r)
+        self.home[r] = op.parent
+        for bi, region in enumerate(op.regions):
+            y = region.ops[-1]
+            if bi == ctx.branch_index:
+                y.operands.append(v)
+            else:
+                u = Op("const", [], 1, {"value": UNDEFINED})
+                u.parent = region
+                region.ops.insert(len(region.ops) - 1, u)
+                y.operands.append(u.result)
+                self.home[u.result] = region
+        return ctx.parent.primal(r) if ctx.parent is not None else r
+
+    def loop_value(self, ctx: _Ctx, v: Value) -> Value:
+        """Make ``v`` (defined inside a loop body) available in the reversed body."""
+        body = ctx.block
+        assert body is not None and ctx.adj_builder is not None
+        owner = v.owner
+        if ctx.index is not None and v is body.args[0] and ctx.owner.attrs.get("kind") == "range":
+            return ctx.index
+        if isinstance(owner, Op) and self.recomputable(ctx, owner):
+            new = clone_op(owner, {})
+            for k, operand in enumerate(new.operands):
+                new.operands[k] = ctx.primal(operand)
+            ctx.adj_builder.add(new)
+            return new.results[owner.results.index(v)]
+        # Tape it: push where it is computed, pop at the top of the reversed body.
+        tape = self.tapes_builder.call(rt.tape, hint=f"{v.hint or 'value'}_tape")
+        popped = Value(v.hint)
+        popped.type = v.type
+        ctx.taped.append((v, tape, popped))
+        return popped
+
+    def recomputable(self, ctx: _Ctx, op: Op) -> bool:
+        if op.opname == "const":
+            return True
+        if op.opname != "call":
+            return False
+        callee = op.callee
+        if isinstance(callee, _CHEAP_PRIMS) or (
+            callee in _INT_ARITH and all(self.intlike(ctx, v) for v in op.operands)
+        ):
+            return all(self.available(ctx, v) for v in op.operands)
+        return False
+
+    def intlike(self, ctx: _Ctx, v: Value) -> bool:
+        owner = v.owner
+        if ctx.block is not None and v is ctx.block.args[0] and ctx.owner is not None and \
+                ctx.owner.attrs.get("kind") == "range":
+            return True
+        if isinstance(owner, Op) and owner.opname == "const":
+            return isinstance(owner.attrs["value"], int)
+        if isinstance(owner, Op) and owner.opname == "call":
+            if owner.callee is len or owner.callee == prims.Attribute("shape"):
+                return True
+            if isinstance(owner.callee, (prims.Subscript, prims.GetItem)):
+                src = owner.operands[0].owner
+                return isinstance(src, Op) and src.opname == "call" and \
+                    src.callee == prims.Attribute("shape")
+            if owner.callee in _INT_ARITH:
+                return all(self.intlike(ctx, u) for u in owner.operands)
+        return False
+
+    def available(self, ctx: _Ctx, v: Value) -> bool:
+        """Can ``v`` be had in the reversed body without taping?"""
+        if not ctx.inside(v):
+            return True
+        if v in ctx.cache:
+            return True
+        if ctx.block is not None and v is ctx.block.args[0] and ctx.owner is not None and \
+                ctx.owner.attrs.get("kind") == "range":
+            return True
+        owner = v.owner
+        return isinstance(owner, Op) and self.recomputable(ctx, owner)
+
+    def finish_tapes(self, ctx: _Ctx, body: Block) -> None:
+        """Insert the pushes into the primal body and the pops at the top of the adjoint."""
+        if not ctx.taped:
+            return
+        adj_block = ctx.adj_builder.block
+        pops = []
+        for v, tape, popped in reversed(ctx.taped):
+            pop = Op("call", [tape], 0, {"callee": Method("pop"), "kwnames": ()})
+            pop.results = [popped]
+            popped.owner = pop
+            pop.parent = adj_block
+            pop.stmt = None
+            pop.attrs["adjoint"] = True
+            pops.append(pop)
+            push = Op("call", [tape, v], 0, {"callee": Method("append"), "kwnames": (),
+                                               "effect": True})
+            owner = v.owner
+            if isinstance(owner, Op) and owner.parent is body:
+                pos = body.ops.index(owner) + 1
+            elif isinstance(owner, Op):
+                # Defined in a nested region: push after the op that contains it in ``body``.
+                anc = owner
+                while anc.parent is not body:
+                    anc = anc.parent.parent
+                pos = body.ops.index(anc) + 1
+            else:
+                pos = 0
+            push.parent = body
+            push.stmt = owner.stmt if isinstance(owner, Op) else None
+            body.ops.insert(pos, push)
+        # Pops run first in the reversed body, in reverse order of the pushes.
+        pops.sort(key=lambda p: -_push_position(body, p.operands[0]))
+        for p in pops:
+            p.attrs["effect"] = True
+        adj_block.ops[0:0] = pops
+
+
+def _built_here(v: Value) -> bool:
+    """Was ``v`` computed by the adjoint sweep (not a primal value passed through)?"""
+    owner = v.owner
+    return isinstance(owner, Op) and bool(owner.attrs.get("adjoint"))
+
+
+def _push_position(body: Block, tape: Value) -> int:
+    for i, op in enumerate(body.ops):
+        if op.attrs.get("effect") and op.operands and op.operands[0] is tape:
+            return i
+    return -1
+
+
+def walk_regions(op: Op):
+    for region in op.regions:
+        yield from walk(region)
+
+
+def _needed(block: Block, roots: list[Value]) -> set[Op]:
+    """Operations of ``block`` that the values ``roots`` depend on."""
+    live: set[Op] = set()
+    stack = [v.owner for v in roots if isinstance(v.owner, Op)]
+    in_block = set(block.ops)
+    while stack:
+        op = stack.pop()
+        if op in live or op not in in_block:
+            continue
+        live.add(op)
+        for v in op.operands:
+            if isinstance(v.owner, Op):
+                stack.append(v.owner)
+        for sub in walk_regions(op):
+            for v in sub.operands:
+                if isinstance(v.owner, Op):
+                    stack.append(v.owner)
+    return live
+
+
+class BoundRule:
+    """How a call's operands map onto a rule's parameters."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Value] = {}
+        self.packed: dict[str, list[Value]] = {}
+        self.operand_param: dict[int, str] = {}
+
+
+def bind_rule(rule: Any, op: Op) -> BoundRule:
+    """Match the call ``op``'s operands to the parameters of ``rule`` (like Python would)."""
+    bound = BoundRule()
+    params = rule.params
+    pos = op.positional()
+    callee = op.callee
+    if isinstance(callee, Method) and canonical(callee) is not callee and len(pos) > 2 and \
+            len(params) > 1 and canonical(callee).__name__ in ("reshape", "transpose"):
+        # x.reshape(3, 4) means np.reshape(x, (3, 4)).
+        bound.values[params[0]] = pos[0]
+        bound.operand_param[0] = params[0]
+        bound.packed[params[1]] = pos[1:]
+        for k in range(1, len(pos)):
+            bound.operand_param[k] = params[1]
+    else:
+        if len(pos) > len(params):
+            raise NoRuleError(
+                f"{_callee_label(callee)} was called with more arguments than its rule accepts",
+                op.loc, "check the call, or register a rule with the full signature",
+            )
+        for k, (name, v) in enumerate(zip(params, pos)):
+            bound.values[name] = v
+            bound.operand_param[k] = name
+    offset = len(pos)
+    for j, (name, v) in enumerate(op.keywords().items()):
+        if name not in params:
+            raise NoRuleError(
+                f"the rule for {_callee_label(callee)} has no parameter '{name}'",
+                op.loc, "check the call, or register a rule with the full signature",
+            )
+        bound.values[name] = v
+        bound.operand_param[offset + j] = name
+    return bound
+
+
+def _callee_label(callee: Any) -> str:
+    from ..ir.printer import callee_name
+
+    return f"'{callee_name(callee)}'"
+
+
+__all__ = ["BoundRule", "Stmt", "bind_rule", "key_of", "rules", "vjp_function"]

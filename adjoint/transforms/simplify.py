@@ -1,0 +1,292 @@
+"""Simplification: folding, algebraic identities, CSE and dead-code elimination.
+
+Derivative rules are written for the general case (``g * y`` where ``g`` may be the
+seed ``1.0``, ``x ** (y - 1)`` where ``y`` may be the constant 2...). This pass
+removes what the general case leaves behind, so the generated code reads like a
+person wrote it for this program: ``1.0 * x`` is ``x``, ``x ** (2 - 1)`` is ``x``,
+a tuple built and immediately unpacked disappears, identical pure computations
+are done once, and nothing unused is computed.
+
+Every rewrite is exact for the values it can see: identities that could change a
+dtype or a shape are applied only when the operand's type shows they cannot.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any
+
+import numpy as np
+
+from ..frontend.lower import UNDEFINED
+from ..ir import prims
+from ..ir.core import Block, Function, Op, Value, walk
+from .types import is_float
+
+_FOLDABLE = {
+    operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg,
+    operator.floordiv, operator.mod, operator.lt, operator.le, operator.gt, operator.ge,
+    operator.eq, operator.ne, operator.not_, operator.pos, len, abs, min, max, int, float,
+    bool, math.sqrt, math.exp, math.log, math.sin, math.cos, math.pi.__class__,
+}
+_EFFECTS = ("append", "pop")
+
+
+def has_effect(op: Op) -> bool:
+    if op.attrs.get("effect"):
+        return True
+    callee = op.attrs.get("callee")
+    return isinstance(callee, prims.Method) and callee.name in _EFFECTS and not \
+        op.attrs.get("mutates")
+
+
+def simplify(fn: Function, rounds: int = 4) -> Function:
+    """Simplify ``fn`` in place until nothing changes (or ``rounds`` passes)."""
+    for _ in range(rounds):
+        changed = _fold(fn)
+        changed |= _cse(fn)
+        changed |= _dce(fn)
+        if not changed:
+            break
+    return fn
+
+
+def _const_value(v: Value) -> Any:
+    op = v.owner
+    if isinstance(op, Op) and op.opname == "const":
+        return op.attrs["value"]
+    return _NOCONST
+
+
+class _NoConst:
+    pass
+
+
+_NOCONST = _NoConst()
+
+
+def _is_const(v: Value, *values: Any) -> bool:
+    c = _const_value(v)
+    if c is _NOCONST or isinstance(c, (np.ndarray, bool)) or c is None:
+        return False
+    if not isinstance(c, (int, float)):
+        return False
+    return any(c == x for x in values)
+
+
+def _replace_uses(fn: Function, old: Value, new: Value, table: dict[Value, list[Op]]) -> None:
+    for user in table.get(old, ()):
+        user.operands = [new if v is old else v for v in user.operands]
+    table.setdefault(new, []).extend(table.pop(old, []))
+    if new.hint is None and old.hint is not None and old.owner is not None:
+        new.hint = old.hint
+    if new.origin is None and old.origin is not None and isinstance(new.owner, Op) and \
+            new.owner.attrs.get("adjoint") and old.origin[1] is not new:
+        new.origin = old.origin
+
+
+def _uses(fn: Function) -> dict[Value, list[Op]]:
+    table: dict[Value, list[Op]] = {}
+    for op in walk(fn.body):
+        for v in op.operands:
+            table.setdefault(v, []).append(op)
+    return table
+
+
+def _fold(fn: Function) -> bool:
+    table = _uses(fn)
+    changed = False
+    for op in list(walk(fn.body)):
+        if op.opname != "call" or op.parent is None or has_effect(op):
+            continue
+        repl = _rewrite(op)
+        if repl is None:
+            continue
+        if isinstance(repl, tuple):  # a constant value to materialize
+            const = Op("const", [], 1, {"value": repl[0]})
+            const.stmt = op.stmt
+            block = op.parent
+            block.ops.insert(block.ops.index(op), const)
+            const.parent = block
+            repl = const.result
+        _replace_uses(fn, op.result, repl, table)
+        changed = True
+    return changed
+
+
+def _rewrite(op: Op) -> Value | tuple | None:
+    """A value equal to ``op``'s result, or (constant,), or None when nothing applies."""
+    callee = op.callee
+    args = op.operands
+    if isinstance(callee, prims.GetItem):
+        src = args[0].owner
+        if isinstance(src, Op) and src.opname == "call" and isinstance(
+            src.callee, (prims.BuildTuple, prims.BuildList)
+        ) and callee.i < len(src.operands):
+            return src.operands[callee.i]
+        c = _const_value(args[0])
+        if isinstance(c, tuple) and callee.i < len(c):
+            return (c[callee.i],)
+        return None
+    if op.attrs.get("kwnames"):
+        return None
+    consts = [_const_value(v) for v in args]
+    try:
+        foldable = callee in _FOLDABLE
+    except TypeError:
+        foldable = False
+    if foldable and consts and all(
+        not isinstance(c, (_NoConst, np.ndarray)) and c is not UNDEFINED for c in consts
+    ):
+        try:
+            value = callee(*consts)
+        except Exception:  # noqa: BLE001 - leave it to run time, where it raises for real
+            return None
+        if isinstance(value, (int, float, bool, tuple)):
+            return (value,)
+        return None
+    if isinstance(callee, prims.Attribute) and callee.name == "T":
+        src = args[0].owner
+        if isinstance(src, Op) and src.opname == "call" and src.callee == callee:
+            return src.operands[0]
+    if callee is operator.pos:
+        return args[0]
+    if callee is operator.neg:
+        src = args[0].owner
+        if isinstance(src, Op) and src.opname == "call" and src.callee is operator.neg:
+            return src.operands[0]
+    if callee is operator.mul:
+        x, y = args
+        if _is_const(x, 1) and is_float(y) and not _is_int_const(x, y):
+            return y
+        if _is_const(y, 1) and is_float(x) and not _is_int_const(y, x):
+            return x
+    if callee is operator.truediv and _is_const(args[1], 1) and is_float(args[0]):
+        return args[0]
+    if callee is operator.pow and _is_const(args[1], 1) and is_float(args[0]):
+        return args[0]
+    if callee in (operator.add, operator.sub):
+        x, y = args
+        if _is_const(y, 0) and is_float(x):
+            return x
+        if callee is operator.add and _is_const(x, 0) and is_float(y):
+            return y
+    return None
+
+
+def _is_int_const(c: Value, other: Value) -> bool:
+    # 1 * x keeps x's dtype; 1.0 * x could turn an integer x into a float.
+    return False
+
+
+def _cse_key(op: Op) -> Any:
+    if op.opname == "const":
+        value = op.attrs["value"]
+        try:
+            hash(value)
+        except TypeError:
+            return None
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        return ("const", type(value), value, op.attrs.get("name"))
+    if op.opname != "call" or has_effect(op) or op.attrs.get("mutates"):
+        return None
+    callee = op.callee
+    if isinstance(callee, prims.BuildList):
+        return None  # two list displays are two lists, even with equal contents
+    try:
+        hash(callee)
+    except TypeError:
+        return None
+    return ("call", callee, tuple(id(v) for v in op.operands), op.attrs.get("kwnames", ()))
+
+
+def _cse(fn: Function) -> bool:
+    table = _uses(fn)
+    changed = False
+    # A stack of scopes: what is available in a block is what its ancestors computed before.
+    work: list[tuple[Block, dict]] = [(fn.body, {})]
+    while work:
+        block, seen = work.pop()
+        seen = dict(seen)
+        for op in list(block.ops):
+            key = _cse_key(op)
+            if key is not None:
+                prev = seen.get(key)
+                if prev is not None:
+                    _replace_uses(fn, op.result, prev, table)
+                    block.ops.remove(op)
+                    op.parent = None
+                    changed = True
+                    continue
+                seen[key] = op.result
+            for region in op.regions:
+                work.append((region, seen))
+    return changed
+
+
+def _dce(fn: Function) -> bool:
+    changed = False
+    while True:
+        table = _uses(fn)
+        removed = False
+        for op in reversed(list(walk(fn.body))):
+            if op.opname in ("yield", "return", "condition") or has_effect(op):
+                continue
+            if op.opname in ("if", "for", "while"):
+                removed |= _prune_control(op, table)
+                if any(table.get(r) for r in op.results) or _has_effects(op):
+                    continue
+            elif any(table.get(r) for r in op.results):
+                continue
+            if op.parent is not None:
+                op.parent.ops.remove(op)
+                for v in op.operands:
+                    users = table.get(v)
+                    if users and op in users:
+                        users.remove(op)
+                op.parent = None
+                removed = True
+        changed |= removed
+        if not removed:
+            return changed
+
+
+def _has_effects(op: Op) -> bool:
+    return any(has_effect(sub) for region in op.regions for sub in walk(region))
+
+
+def _prune_control(op: Op, table: dict[Value, list[Op]]) -> bool:
+    """Drop results of an if/for/while that nothing reads (and their yields / carried slots)."""
+    changed = False
+    if op.opname == "if":
+        for k in reversed(range(len(op.results))):
+            if not table.get(op.results[k]):
+                op.results.pop(k)
+                for region in op.regions:
+                    region.ops[-1].operands.pop(k)
+                changed = True
+        return changed
+    if op.opname == "for":
+        body = op.regions[0]
+        niter = op.attrs["niter"]
+        for k in reversed(range(len(op.results))):
+            arg = body.args[1 + k]
+            arg_users = [u for u in table.get(arg, ()) if not (
+                u is body.ops[-1] and sum(1 for x in u.operands if x is arg) == 1
+                and u.operands[k] is arg)]
+            if table.get(op.results[k]) or arg_users:
+                continue
+            y = body.ops[-1]
+            if y.operands[k] is not arg and any(
+                u is not y for u in table.get(y.operands[k], ())
+            ):
+                pass
+            op.results.pop(k)
+            body.args.pop(k + 1)
+            y.operands.pop(k)
+            op.operands.pop(niter + k)
+            changed = True
+        return changed
+    return changed

@@ -1,0 +1,388 @@
+"""Specialization: replace generic runtime helpers by the plain NumPy the types allow.
+
+Derivative rules call a few shape-generic helpers (``unbroadcast``,
+``unreduce``, ``matmul_lhs``...). When inference knows the ranks and which
+dimensions are 1, each helper has a plain equivalent that an expert would
+write: ``unbroadcast(g, b)`` becomes ``g.sum(axis=0)`` or just ``g``,
+``matmul_lhs(g, x, W)`` becomes ``g @ W.T``. When types are unknown the helper
+stays and is emitted into the module, so the result is right either way.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from .. import runtime as rt
+from ..ir import prims
+from ..ir.core import Function, Op, Value, walk
+from .builder import Builder
+from .types import MANY, Num, infer
+
+_T = prims.Attribute("T")
+_SHAPE = prims.Attribute("shape")
+_SUM = prims.Method("sum")
+
+
+def specialize(fn: Function) -> bool:
+    """Rewrite helper calls whose argument types are known; True when anything changed."""
+    changed = False
+    table: dict[Value, list[Op]] = {}
+    for op in walk(fn.body):
+        for v in op.operands:
+            table.setdefault(v, []).append(op)
+    for op in list(walk(fn.body)):
+        if op.opname != "call" or op.parent is None:
+            continue
+        rewrite = _REWRITES.get(op.callee) if _hashable(op.callee) else None
+        if rewrite is None:
+            continue
+        block = op.parent
+        scratch = Builder(block.__class__(), op.stmt, op.loc)
+        new = rewrite(scratch, op, *[v for v in op.operands])
+        if new is None:
+            continue
+        at = block.ops.index(op)
+        for k, new_op in enumerate(scratch.block.ops):
+            new_op.parent = block
+            if op.attrs.get("adjoint"):
+                new_op.attrs["adjoint"] = True
+            block.ops.insert(at + k, new_op)
+        for user in table.get(op.result, ()):
+            user.operands = [new if v is op.result else v for v in user.operands]
+        table.setdefault(new, []).extend(table.get(op.result, []))
+        if new.origin is None:
+            new.origin = op.result.origin
+        if new.hint is None:
+            new.hint = op.result.hint
+        new.type = op.result.type
+        changed = True
+    if changed:
+        infer(fn)
+    return changed
+
+
+def _hashable(x: object) -> bool:
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
+
+
+def _num(v: Value) -> Num | None:
+    t = v.type
+    return t if isinstance(t, Num) and t.dims is not None else None
+
+
+def _unbroadcast(b: Builder, op: Op, g: Value, x: Value) -> Value | None:
+    if shape_rep(g) is shape_rep(x):
+        return g
+    tg, tx = _num(g), _num(x)
+    if tg is None or tx is None:
+        return None
+    lead = len(tg.dims) - len(tx.dims)
+    if lead < 0:
+        return None
+    lead_axes = tuple(range(lead))
+    one_axes = []
+    for i, d in enumerate(tx.dims):
+        dg = tg.dims[lead + i]
+        if d == MANY or dg == 1:
+            continue
+        if d == 1 and dg == MANY:
+            one_axes.append(i)
+            continue
+        return None  # unknown whether this dimension broadcasts
+    if not lead_axes and not one_axes:
+        return g
+    if not tx.dims:
+        return b.call(np.sum, g)
+    out = g
+    if lead_axes:
+        out = b.call(_SUM, out, axis=b.const(_axis(lead_axes)))
+    if one_axes:
+        out = b.call(_SUM, out, axis=b.const(_axis(tuple(one_axes))), keepdims=b.const(True))
+    return out
+
+
+def _axis(axes: tuple) -> int | tuple:
+    return axes[0] if len(axes) == 1 else axes
+
+
+def _const(v: Value) -> object:
+    op = v.owner
+    if isinstance(op, Op) and op.opname == "const":
+        return op.attrs["value"]
+    return _MISSING
+
+
+_MISSING = object()
+
+
+def _unreduce(b: Builder, op: Op, g: Value, x: Value, axis: Value | None = None,
+              keepdims: Value | None = None) -> Value | None:
+    tx = _num(x)
+    if tx is None:
+        return None
+    ax = _const(axis) if axis is not None else None
+    keep = _const(keepdims) if keepdims is not None else False
+    if ax is _MISSING or keep is _MISSING:
+        return None
+    if tx.dims == () and tx.py:
+        return g
+    shape = b.call(_SHAPE, x)
+    if ax is None:
+        if keep:
+            return b.call(np.broadcast_to, g, shape)
+        return b.call(np.full, shape, g)
+    if not keep:
+        g = b.call(np.expand_dims, g, b.const(ax))
+    return b.call(np.broadcast_to, g, shape)
+
+
+def _reduced_size(b: Builder, op: Op, x: Value, axis: Value | None = None) -> Value | None:
+    tx = _num(x)
+    ax = _const(axis) if axis is not None else None
+    if tx is None or ax is _MISSING:
+        return None
+    if tx.dims == () and tx.py:
+        return b.const(1)
+    if ax is None:
+        return b.call(prims.Attribute("size"), x)
+    if isinstance(ax, int):
+        shape = b.call(_SHAPE, x)
+        return b.call(prims.Subscript(prims.Index((("const", ax),), False)), shape)
+    return None
+
+
+def _ranks(x: Value, y: Value) -> tuple[int, int] | None:
+    tx, ty = _num(x), _num(y)
+    if tx is None or ty is None:
+        return None
+    return len(tx.dims), len(ty.dims)
+
+
+def _matmul_lhs(b: Builder, op: Op, g: Value, x: Value, y: Value) -> Value | None:
+    r = _ranks(x, y)
+    if r == (2, 2):
+        return b.call(_matmul(), g, b.call(_T, y))
+    if r == (1, 2):
+        return b.call(_matmul(), y, g)
+    if r == (2, 1):
+        return b.call(np.outer, g, y)
+    if r == (1, 1):
+        return b.call(_mul(), g, y)
+    return None
+
+
+def _matmul_rhs(b: Builder, op: Op, g: Value, x: Value, y: Value) -> Value | None:
+    r = _ranks(x, y)
+    if r == (2, 2):
+        return b.call(_matmul(), b.call(_T, x), g)
+    if r == (1, 2):
+        return b.call(np.outer, x, g)
+    if r == (2, 1):
+        return b.call(_matmul(), g, x)
+    if r == (1, 1):
+        return b.call(_mul(), g, x)
+    return None
+
+
+def _dot_lhs(b: Builder, op: Op, g: Value, x: Value, y: Value) -> Value | None:
+    r = _ranks(x, y)
+    if r is not None and 1 <= r[0] <= 2 and 1 <= r[1] <= 2:
+        return _matmul_lhs(b, op, g, x, y)
+    return None
+
+
+def _dot_rhs(b: Builder, op: Op, g: Value, x: Value, y: Value) -> Value | None:
+    r = _ranks(x, y)
+    if r is not None and 1 <= r[0] <= 2 and 1 <= r[1] <= 2:
+        return _matmul_rhs(b, op, g, x, y)
+    return None
+
+
+def _zeros_like(b: Builder, op: Op, x: Value) -> Value | None:
+    tx = _num(x)
+    if tx is None:
+        return None
+    if tx.dims == () and tx.py:
+        return b.const(0.0)
+    if tx.dtype == "f":
+        return b.call(np.zeros_like, x)
+    return None
+
+
+def _matmul():
+    return operator.matmul
+
+
+def _mul():
+    return operator.mul
+
+
+# -- shapes ------------------------------------------------------------------------------
+# Broadcasting relates shapes exactly: when an elementwise result has the same known
+# pattern of dimensions as one of its operands, the two have the same shape. Following
+# those links lets the adjoint say ``c * y`` instead of ``np.full(out.shape, c) * y``.
+
+def _elementwise(callee: object) -> bool:
+    from .types import _COMPARE, _ELEMENTWISE_FLOAT, _ELEMENTWISE_SAME
+
+    if not _hashable(callee):
+        return False
+    return callee in _ELEMENTWISE_SAME or callee in _ELEMENTWISE_FLOAT or callee in _COMPARE \
+        or callee in (operator.truediv, np.divide, np.true_divide)
+
+
+def _exact(t: object) -> bool:
+    return isinstance(t, Num) and t.dims is not None and None not in t.dims
+
+
+def shape_rep(v: Value) -> Value:
+    """The earliest value known to have exactly the shape of ``v``."""
+    for _ in range(10000):
+        op = v.owner
+        if not isinstance(op, Op) or op.opname != "call":
+            return v
+        callee = op.callee
+        nxt = None
+        if _elementwise(callee) and isinstance(v.type, Num) and v.type.dims is not None:
+            pos = op.positional()
+            for u in pos:
+                if not (isinstance(u.type, Num) and u.type.dims == v.type.dims):
+                    continue
+                others_scalar = all(isinstance(w.type, Num) and w.type.dims == ()
+                                    for w in pos if w is not u)
+                if others_scalar or _exact(u.type):
+                    nxt = u
+                    break
+        elif callee in (rt.unbroadcast, rt.unreduce):
+            nxt = op.operands[1]
+        elif callee in (np.zeros_like, rt.zeros_like) or isinstance(
+                callee, (prims.SetItem, prims.IndexAdd)):
+            nxt = op.operands[0]
+        elif callee in (np.full, np.broadcast_to):
+            nxt = _shape_source(op.positional()[0 if callee is np.full else 1])
+        if nxt is None:
+            return v
+        v = nxt
+    return v
+
+
+def _shape_source(v: Value) -> Value | None:
+    """``a`` when ``v`` is ``a.shape``."""
+    op = v.owner
+    if isinstance(op, Op) and op.opname == "call" and op.callee == _SHAPE:
+        return op.operands[0]
+    return None
+
+
+def _full_scalar(v: Value) -> tuple[Value, Value] | None:
+    """``(shape, c)`` when ``v`` is ``np.full(shape, c)`` with a scalar ``c``."""
+    op = v.owner
+    if isinstance(op, Op) and op.opname == "call" and op.callee is np.full and \
+            len(op.operands) == 2 and not op.attrs.get("kwnames"):
+        c = op.operands[1]
+        if isinstance(c.type, Num) and c.type.dims == ():
+            return op.operands[0], c
+    return None
+
+
+def _shape_attr(b: Builder, op: Op, x: Value) -> Value | None:
+    rep = shape_rep(x)
+    return None if rep is x else b.call(op.callee, rep)
+
+
+def _broadcast_to(b: Builder, op: Op, g: Value, shape: Value) -> Value | None:
+    a = _shape_source(shape)
+    full = _full_scalar(g)
+    inner = g.owner
+    if full is None and isinstance(inner, Op) and inner.opname == "call" and \
+            inner.callee is np.expand_dims:
+        full = _full_scalar(inner.operands[0])
+    if full is not None:
+        return b.call(np.full, shape, full[1])
+    if a is not None and _exact(g.type) and _exact(a.type) and g.type.dims == a.type.dims:
+        return g
+    return None
+
+
+def _scale_full(b: Builder, op: Op, x: Value, y: Value | None = None) -> Value | None:
+    callee = op.callee
+    if callee is operator.neg:
+        full = _full_scalar(x)
+        return b.call(np.full, full[0], b.call(operator.neg, full[1])) if full else None
+    full_x, full_y = _full_scalar(x), _full_scalar(y)
+
+    def scalar(v: Value | None) -> bool:
+        return v is not None and isinstance(v.type, Num) and v.type.dims == ()
+
+    if full_x is not None and callee in (operator.mul, operator.truediv) and scalar(y):
+        return b.call(np.full, full_x[0], b.call(callee, full_x[1], y))
+    if full_y is not None and callee is operator.mul and scalar(x):
+        return b.call(np.full, full_y[0], b.call(callee, x, full_y[1]))
+    # full(a.shape, c) * y  ->  c * y   when y has exactly a's shape
+    for this, other, left in ((full_x, y, True), (full_y, x, False)):
+        if this is None:
+            continue
+        a = _shape_source(this[0])
+        if a is not None and shape_rep(a) is shape_rep(other):
+            return b.call(callee, this[1], other) if left else b.call(callee, other, this[1])
+    # broadcast_to(g, a.shape) * a'  ->  g * a'   when broadcasting does the same
+    for this, other, left in ((x, y, True), (y, x, False)):
+        bop = this.owner
+        if not (isinstance(bop, Op) and bop.opname == "call" and bop.callee is np.broadcast_to):
+            continue
+        g, shape = bop.operands[0], bop.operands[1]
+        a = _shape_source(shape)
+        if a is None or not (_exact(g.type) and _exact(a.type) and _exact(other.type)):
+            continue
+        if shape_rep(a) is not shape_rep(other) or len(g.type.dims) > len(a.type.dims):
+            continue
+        lead = len(a.type.dims) - len(g.type.dims)
+        if all(da == MANY or (da == 1 and dg == 1) or dg == 1
+               for dg, da in zip(g.type.dims, a.type.dims[lead:])) and all(
+                   d == MANY or d == 1 for d in a.type.dims):
+            return b.call(callee, g, other) if left else b.call(callee, other, g)
+    return None
+
+
+def _size_attr(b: Builder, op: Op, x: Value) -> Value | None:
+    rep = shape_rep(x)
+    if rep is not x:
+        return b.call(op.callee, rep)
+    src = x.owner
+    # The size of a 2-D array reduced over one axis is the length of the other axis.
+    if isinstance(src, Op) and src.opname == "call" and src.callee in (np.sum, np.mean) and \
+            _exact(src.operands[0].type) and len(src.operands[0].type.dims) == 2:
+        kw = src.keywords()
+        axis = _const(kw["axis"]) if "axis" in kw else _MISSING
+        if isinstance(axis, int) and not (kw.get("keepdims") is not None and
+                                          _const(kw["keepdims"])):
+            shape = b.call(_SHAPE, src.operands[0])
+            other = 1 - axis % 2
+            return b.call(prims.Subscript(prims.Index((("const", other),), False)), shape)
+    return None
+
+
+_REWRITES = {
+    _SHAPE: _shape_attr,
+    prims.Attribute("size"): _size_attr,
+    np.broadcast_to: _broadcast_to,
+    operator.mul: _scale_full,
+    operator.truediv: _scale_full,
+    operator.add: _scale_full,
+    operator.sub: _scale_full,
+    operator.neg: _scale_full,
+    rt.unbroadcast: _unbroadcast,
+    rt.unreduce: _unreduce,
+    rt.reduced_size: _reduced_size,
+    rt.matmul_lhs: _matmul_lhs,
+    rt.matmul_rhs: _matmul_rhs,
+    rt.dot_lhs: _dot_lhs,
+    rt.dot_rhs: _dot_rhs,
+    rt.zeros_like: _zeros_like,
+}

@@ -1,0 +1,495 @@
+"""Type and shape-pattern inference.
+
+Generated code is specialized to what is known about the arguments: whether each
+is a Python scalar or an array, its rank, and which of its dimensions have
+length 1. That is exactly what decides how NumPy broadcasts, so with it the
+backend can write ``db = dh.sum(axis=0)`` instead of a generic helper call, keep
+scalar code as plain arithmetic, and pick the matmul adjoint for the ranks at hand.
+
+A dimension is ``1`` (length one), ``MANY`` (known not to be one) or ``None``
+(unknown). Everything unknown stays generic: an unknown type never makes a
+rewrite fire, so inference only ever makes code simpler, never wrong.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..ir import prims
+from ..ir.core import Block, Function, Op, Value
+
+MANY = -1
+
+
+@dataclass(frozen=True)
+class Num:
+    """A number or array: ``dims`` is None when the rank is unknown; ``py`` for Python scalars."""
+
+    dtype: str  # "f" float, "i" integer, "b" bool, "c" complex, "?" unknown
+    dims: tuple | None
+    py: bool = False
+
+    def __str__(self) -> str:
+        if self.dims is None:
+            return f"{self.dtype}[*]"
+        if self.py:
+            return {"f": "float", "i": "int", "b": "bool"}.get(self.dtype, self.dtype)
+        d = ",".join("1" if x == 1 else "n" if x == MANY else "?" for x in self.dims)
+        return f"{self.dtype}[{d}]"
+
+
+@dataclass(frozen=True)
+class Seq:
+    """A tuple or list with known items (``items`` None: unknown length)."""
+
+    kind: str  # "tuple" or "list"
+    items: tuple | None
+
+    def __str__(self) -> str:
+        inner = "..." if self.items is None else ", ".join(str(i) for i in self.items)
+        return f"{self.kind}({inner})"
+
+
+@dataclass(frozen=True)
+class Other:
+    """Anything else (None, strings, objects); ``value`` when it is a known constant."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+UNKNOWN = Other("?")
+FLOAT = Num("f", (), True)
+INT = Num("i", (), True)
+BOOL = Num("b", (), True)
+
+
+def type_of_value(x: Any) -> Any:
+    """The abstract type of a concrete Python value (used for arguments and constants)."""
+    if isinstance(x, bool):
+        return BOOL
+    if isinstance(x, int):
+        return INT
+    if isinstance(x, float):
+        return FLOAT
+    if isinstance(x, (np.ndarray, np.generic)):
+        kind = x.dtype.kind
+        dtype = "f" if kind == "f" else "i" if kind in "iu" else "b" if kind == "b" else \
+            "c" if kind == "c" else "?"
+        return Num(dtype, tuple(1 if n == 1 else MANY for n in np.shape(x)))
+    if isinstance(x, tuple):
+        return Seq("tuple", tuple(type_of_value(i) for i in x))
+    if isinstance(x, list):
+        return Seq("list", tuple(type_of_value(i) for i in x))
+    if x is None:
+        return Other("None")
+    return UNKNOWN
+
+
+def is_float(v: Value) -> bool:
+    """Is ``v`` known to be floating point (so ``1.0 * v`` is exactly ``v``)?"""
+    t = v.type
+    if isinstance(t, Num):
+        return t.dtype == "f"
+    return t is None and v.origin is not None
+
+
+def join(a: Any, b: Any) -> Any:
+    if a == b:
+        return a
+    if isinstance(a, Num) and isinstance(b, Num):
+        dtype = a.dtype if a.dtype == b.dtype else "?"
+        if a.dims is not None and b.dims is not None and len(a.dims) == len(b.dims):
+            dims = tuple(x if x == y else None for x, y in zip(a.dims, b.dims))
+            return Num(dtype, dims, a.py and b.py)
+        return Num(dtype, None)
+    if isinstance(a, Seq) and isinstance(b, Seq) and a.kind == b.kind:
+        if a.items is not None and b.items is not None and len(a.items) == len(b.items):
+            return Seq(a.kind, tuple(join(x, y) for x, y in zip(a.items, b.items)))
+        return Seq(a.kind, None)
+    if isinstance(a, Other) and a.name == "undefined":
+        return b
+    if isinstance(b, Other) and b.name == "undefined":
+        return a
+    return UNKNOWN
+
+
+def broadcast(*ts: Any) -> tuple | None:
+    dims_list = []
+    for t in ts:
+        if not isinstance(t, Num) or t.dims is None:
+            return None
+        dims_list.append(t.dims)
+    n = max(len(d) for d in dims_list)
+    out = []
+    for i in range(n):
+        col = [d[len(d) - n + i] for d in dims_list if len(d) - n + i >= 0]
+        if any(x == MANY for x in col):
+            out.append(MANY)
+        elif all(x == 1 for x in col):
+            out.append(1)
+        else:
+            out.append(None)
+    return tuple(out)
+
+
+def _dtype(*ts: Any) -> str:
+    order = "bifc"
+    best = 0
+    for t in ts:
+        if not isinstance(t, Num) or t.dtype not in order:
+            return "?"
+        best = max(best, order.index(t.dtype))
+    return order[best]
+
+
+_ELEMENTWISE_FLOAT = {
+    np.exp, np.log, np.sqrt, np.sin, np.cos, np.tan, np.tanh, np.arctan, np.arcsin, np.arccos,
+    np.sinh, np.cosh, np.arcsinh, np.arccosh, np.arctanh, np.log1p, np.expm1, np.exp2, np.log2,
+    np.log10, np.cbrt, np.reciprocal, np.sinc, np.deg2rad, np.rad2deg,
+}
+_ELEMENTWISE_SAME = {
+    operator.add, operator.sub, operator.mul, operator.pow, operator.neg, operator.pos,
+    np.add, np.subtract, np.multiply, np.power, np.negative, np.positive, np.maximum,
+    np.minimum, np.fmax, np.fmin, np.abs, np.absolute, np.fabs, abs, np.square, np.sign,
+    np.clip, np.floor, np.ceil, np.round, np.where,
+}
+_COMPARE = {operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
+            np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal}
+_REDUCE = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod}
+_MATH_FLOAT = {getattr(math, n) for n in (
+    "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "atan", "asin", "acos", "sinh", "cosh",
+    "log1p", "expm1", "fabs", "pow", "atan2", "hypot", "log10", "log2", "erf", "lgamma",
+)}
+
+
+def _const(v: Value) -> Any:
+    op = v.owner
+    if isinstance(op, Op) and op.opname == "const":
+        return op.attrs["value"]
+    return _MISSING
+
+
+_MISSING = object()
+
+
+def infer(fn: Function, arg_types: list[Any] | None = None) -> Function:
+    """Annotate every value of ``fn`` with its type (in place)."""
+    from ..rules.registry import canonical
+
+    if arg_types is not None:
+        for p, t in zip(fn.params, arg_types):
+            p.type = t
+    for p in fn.params:
+        if p.type is None:
+            p.type = UNKNOWN
+    _infer_block(fn.body, canonical)
+    return fn
+
+
+def _infer_block(block: Block, canonical: Any) -> None:
+    for op in block.ops:
+        if op.opname == "const":
+            value = op.attrs["value"]
+            from ..frontend.lower import UNDEFINED
+
+            op.result.type = Other("undefined") if value is UNDEFINED else type_of_value(value)
+        elif op.opname == "call":
+            t = _call_type(op, canonical)
+            for r in op.results:
+                r.type = t if len(op.results) == 1 else UNKNOWN
+        elif op.opname == "if":
+            for region in op.regions:
+                _infer_block(region, canonical)
+            ys = [r.ops[-1].operands for r in op.regions]
+            for k, r in enumerate(op.results):
+                r.type = join(ys[0][k].type, ys[1][k].type)
+        elif op.opname in ("for", "while"):
+            _infer_loop(op, canonical)
+
+
+def _infer_loop(op: Op, canonical: Any) -> None:
+    body = op.regions[-1]
+    niter = op.attrs.get("niter", 0)
+    inits = op.operands[niter:]
+    carried = body.args[1:] if op.opname == "for" else body.args
+    if op.opname == "for":
+        if op.attrs.get("kind") == "range":
+            body.args[0].type = INT
+        else:
+            body.args[0].type = _item_type(op.operands[0].type)
+    types = [v.type for v in inits]
+    for _ in range(4):
+        for a, t in zip(carried, types):
+            a.type = t
+        if op.opname == "while":
+            for a, t in zip(op.regions[0].args, types):
+                a.type = t
+            _infer_block(op.regions[0], canonical)
+        _infer_block(body, canonical)
+        new = [join(t, y.type) for t, y in zip(types, body.ops[-1].operands)]
+        if new == types:
+            break
+        types = new
+    else:
+        types = [UNKNOWN for _ in types]
+        for a, t in zip(carried, types):
+            a.type = t
+        _infer_block(body, canonical)
+    for r, t in zip(op.results, types):
+        r.type = t
+
+
+def _item_type(t: Any) -> Any:
+    if isinstance(t, Num) and t.dims:
+        return Num(t.dtype, t.dims[1:])
+    if isinstance(t, Seq) and t.items:
+        out = t.items[0]
+        for i in t.items[1:]:
+            out = join(out, i)
+        return out
+    return UNKNOWN
+
+
+def _call_type(op: Op, canonical: Any) -> Any:
+    callee = op.callee
+    ts = [v.type for v in op.operands]
+    pos = [v.type for v in op.positional()]
+    kw = op.keywords()
+    fn = canonical(callee)
+    try:
+        if isinstance(callee, prims.BuildTuple):
+            return Seq("tuple", tuple(ts))
+        if isinstance(callee, prims.BuildList):
+            return Seq("list", tuple(ts))
+        if isinstance(callee, prims.GetItem):
+            t = ts[0]
+            if isinstance(t, Seq) and t.items is not None and callee.i < len(t.items):
+                return t.items[callee.i]
+            return UNKNOWN
+        if isinstance(callee, prims.Attribute):
+            return _attr_type(callee.name, ts[0])
+        if isinstance(callee, prims.Subscript):
+            return _subscript_type(callee.index, ts[0], ts[1:])
+        if isinstance(callee, (prims.SetItem, prims.IndexAdd)):
+            return ts[0]
+        if fn in _COMPARE:
+            dims = broadcast(*pos)
+            py = all(isinstance(t, Num) and t.py for t in pos)
+            return Num("b", dims, py)
+        if fn in (operator.truediv, np.divide, np.true_divide):
+            dims = broadcast(*pos)
+            return Num("f", dims, all(isinstance(t, Num) and t.py for t in pos))
+        if fn in _ELEMENTWISE_FLOAT:
+            return Num("f", broadcast(*pos), False)
+        if fn in _ELEMENTWISE_SAME:
+            args = pos if fn is not np.where else pos[1:]
+            dims = broadcast(*(pos if fn is not np.where else pos))
+            py = all(isinstance(t, Num) and t.py for t in args)
+            if fn in (np.maximum, np.minimum, np.fmax, np.fmin, np.sign, np.clip, np.where,
+                      np.floor, np.ceil, np.round, np.square, np.abs, np.absolute, np.fabs):
+                py = False
+            return Num(_dtype(*args), dims, py)
+        if callee in _MATH_FLOAT:
+            return FLOAT
+        if fn in (operator.floordiv, operator.mod):
+            return Num(_dtype(*pos), broadcast(*pos), all(isinstance(t, Num) and t.py
+                                                          for t in pos))
+        if fn in (len, int):
+            return INT
+        if fn is float:
+            return FLOAT
+        if fn in _REDUCE:
+            return _reduce_type(op, pos, kw)
+        if fn in (operator.matmul, np.matmul, np.dot):
+            return _matmul_type(pos[0], pos[1], fn is np.dot)
+        if fn is np.transpose and len(pos) == 1 and "axes" not in kw:
+            t = pos[0]
+            if isinstance(t, Num) and t.dims is not None:
+                return Num(t.dtype, t.dims[::-1])
+        if fn in (np.concatenate, np.stack):
+            return _join_type(op, pos, kw, fn is np.stack)
+        if fn in (np.zeros, np.ones, np.empty, np.full):
+            return _alloc_type(op)
+        if fn in (np.zeros_like, np.ones_like, np.empty_like):
+            t = pos[0]
+            return Num(t.dtype, t.dims) if isinstance(t, Num) else UNKNOWN
+        return _helper_type(callee, op, ts)
+    except (IndexError, TypeError, ValueError):
+        return UNKNOWN
+
+
+def _attr_type(name: str, t: Any) -> Any:
+    if name == "T" and isinstance(t, Num) and t.dims is not None:
+        return Num(t.dtype, t.dims[::-1])
+    if name == "shape":
+        if isinstance(t, Num) and t.dims is not None:
+            return Seq("tuple", tuple(INT for _ in t.dims))
+        return Seq("tuple", None)
+    if name in ("ndim", "size"):
+        return INT
+    return UNKNOWN
+
+
+def _subscript_type(index: prims.Index, t: Any, dyn: list[Any]) -> Any:
+    if isinstance(t, Seq):
+        if len(index.items) == 1 and index.items[0][0] == "const" and t.items is not None:
+            return t.items[index.items[0][1]]
+        return UNKNOWN
+    if not isinstance(t, Num) or t.dims is None:
+        return UNKNOWN
+    dims = list(t.dims)
+    out = []
+    pos = 0
+    for item in index.items:
+        kind = item[0]
+        if kind == "none":
+            out.append(1)
+        elif kind == "ellipsis":
+            rest = sum(1 for it in index.items if it[0] not in ("none", "ellipsis"))
+            n = len(dims) - pos - (rest - sum(1 for it in index.items[:index.items.index(item)]
+                                              if it[0] not in ("none", "ellipsis")))
+            out.extend(dims[pos:pos + n])
+            pos += n
+        elif kind == "slice":
+            if pos >= len(dims):
+                return UNKNOWN
+            full = item[1] is None and item[2] is None and item[3] is None
+            out.append(dims[pos] if full else None)
+            pos += 1
+        else:
+            it = dyn[item[1]] if kind == "dyn" else type_of_value(item[1])
+            if not (isinstance(it, Num) and it.dims == () and it.dtype in "i"):
+                return UNKNOWN
+            pos += 1
+    out.extend(dims[pos:])
+    return Num(t.dtype, tuple(out))
+
+
+def _reduce_type(op: Op, pos: list[Any], kw: dict[str, Value]) -> Any:
+    t = pos[0]
+    if not isinstance(t, Num):
+        return UNKNOWN
+    axis = _const(kw["axis"]) if "axis" in kw else (None if len(pos) < 2 else _MISSING)
+    if len(pos) >= 2:
+        axis = _const(op.positional()[1])
+    keep = _const(kw["keepdims"]) if "keepdims" in kw else False
+    if axis is _MISSING or keep is _MISSING:
+        return Num(t.dtype, None)
+    dtype = "f" if op.callee in (np.mean,) or getattr(op.callee, "name", "") == "mean" \
+        else t.dtype
+    if t.dims is None:
+        return Num(dtype, None if axis is not None or keep else ())
+    if axis is None:
+        return Num(dtype, tuple(1 for _ in t.dims) if keep else ())
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    nd = len(t.dims)
+    axes = {a % nd for a in axes}
+    if keep:
+        return Num(dtype, tuple(1 if i in axes else d for i, d in enumerate(t.dims)))
+    return Num(dtype, tuple(d for i, d in enumerate(t.dims) if i not in axes))
+
+
+def _matmul_type(a: Any, b: Any, is_dot: bool) -> Any:
+    if not (isinstance(a, Num) and isinstance(b, Num)) or a.dims is None or b.dims is None:
+        return UNKNOWN
+    dtype = _dtype(a, b)
+    if not a.dims or not b.dims:
+        return Num(dtype, broadcast(a, b)) if is_dot else UNKNOWN
+    if len(a.dims) == 1 and len(b.dims) == 1:
+        return Num(dtype, ())
+    if len(a.dims) == 1:
+        return Num(dtype, b.dims[:-2] + b.dims[-1:]) if len(b.dims) == 2 or not is_dot else \
+            UNKNOWN
+    if len(b.dims) == 1:
+        return Num(dtype, a.dims[:-1])
+    if len(a.dims) == 2 and len(b.dims) == 2:
+        return Num(dtype, (a.dims[0], b.dims[1]))
+    if is_dot:
+        return UNKNOWN
+    batch = broadcast(Num(dtype, a.dims[:-2]), Num(dtype, b.dims[:-2]))
+    return Num(dtype, batch + (a.dims[-2], b.dims[-1])) if batch is not None else UNKNOWN
+
+
+def _join_type(op: Op, pos: list[Any], kw: dict[str, Value], stack: bool) -> Any:
+    seq = pos[0]
+    if not isinstance(seq, Seq) or not seq.items:
+        return UNKNOWN
+    items = seq.items
+    if not all(isinstance(t, Num) and t.dims is not None for t in items):
+        return UNKNOWN
+    rank = len(items[0].dims)
+    if any(len(t.dims) != rank for t in items):
+        return UNKNOWN
+    axis = _const(kw["axis"]) if "axis" in kw else (_const(op.positional()[1])
+                                                    if len(pos) > 1 else 0)
+    if not isinstance(axis, int):
+        return Num(_dtype(*items), None)
+    dims = []
+    for i in range(rank):
+        col = {t.dims[i] for t in items}
+        dims.append(col.pop() if len(col) == 1 else None)
+    if stack:
+        axis = axis % (rank + 1)
+        dims.insert(axis, 1 if len(items) == 1 else MANY)
+    else:
+        axis = axis % rank
+        dims[axis] = items[0].dims[axis] if len(items) == 1 else (
+            MANY if any(t.dims[axis] == MANY for t in items) or len(items) > 1 else None)
+    return Num(_dtype(*items), tuple(dims))
+
+
+def _alloc_type(op: Op) -> Any:
+    pos = op.positional()
+    shape = pos[0] if pos else op.keywords().get("shape")
+    if shape is None:
+        return UNKNOWN
+    dtype_v = op.keywords().get("dtype")
+    dtype = "f"
+    if dtype_v is not None:
+        c = _const(dtype_v)
+        dtype = "i" if c is int else "b" if c is bool else "f" if c in (float, None) else "?"
+    t = shape.type
+    c = _const(shape)
+    if isinstance(c, int):
+        return Num(dtype, (1 if c == 1 else MANY,))
+    if isinstance(c, tuple):
+        return Num(dtype, tuple(1 if n == 1 else MANY for n in c))
+    if isinstance(t, Seq) and t.items is not None:
+        return Num(dtype, tuple(None for _ in t.items))
+    if isinstance(t, Num) and t.dims == ():
+        return Num(dtype, (None,))
+    return UNKNOWN
+
+
+def _helper_type(callee: Any, op: Op, ts: list[Any]) -> Any:
+    from .. import runtime as rt
+
+    if callee in (rt.unbroadcast, rt.unreduce):
+        g, x = ts[0], ts[1]
+        if isinstance(x, Num) and isinstance(g, Num):
+            return Num(_dtype(g, x), x.dims, x.py and g.py)
+        return UNKNOWN
+    if callee in (rt.matmul_lhs, rt.dot_lhs, rt.extremum_grad):
+        x = ts[1] if callee is not rt.extremum_grad else ts[2]
+        return Num("f", x.dims) if isinstance(x, Num) else UNKNOWN
+    if callee in (rt.matmul_rhs, rt.dot_rhs):
+        return Num("f", ts[2].dims) if isinstance(ts[2], Num) else UNKNOWN
+    if callee is rt.zeros_like:
+        x = ts[0]
+        if isinstance(x, Num) and x.dims == () and x.py:
+            return FLOAT
+        return Num("f", x.dims) if isinstance(x, Num) else UNKNOWN
+    if callee is rt.reduced_size:
+        return INT
+    if callee is builtins.abs:
+        return ts[0]
+    return UNKNOWN

@@ -1,0 +1,22 @@
+import os
+import tempfile
+
+import pytest
+
+# Generated modules from the test run go to a private folder, never the user's cache.
+os.environ.setdefault("ADJOINT_CACHE_DIR", tempfile.mkdtemp(prefix="adjoint-test-cache-"))
+
+from adjoint import compiler  # noqa: E402
+
+compiler.verify_passes = True
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--regen-golden", action="store_true", help="rewrite the golden files under tests/golden"
+    )
+
+
+@pytest.fixture
+def regen_golden(request):
+    return request.config.getoption("--regen-golden")
