@@ -119,6 +119,7 @@ class _Lowerer:
         self.env: dict[str, Value] = {}
         self.block: Block | None = None
         self.stmt: Stmt | None = None
+        self.globals_read: dict[str, Any] = {}
 
     # -- errors ---------------------------------------------------------------------------
     def unsupported(self, node: Any, what: str, hint: str) -> UnsupportedSyntaxError:
@@ -139,6 +140,9 @@ class _Lowerer:
         names = [a.id for a in params]
         fn = Function(node.name, names, self.p.filename)
         fn.meta["loc"] = self.p.loc(node)
+        fn.meta["source"] = self.p.text(node)
+        # Every free name the function read and what it denoted (keys caches of the output).
+        fn.meta["globals_read"] = self.globals_read
         fn.meta["kwonly"] = [a.id for a in args.kwonlyargs]
         positional = list(args.posonlyargs) + list(args.args)
         for a, d in zip(positional[len(positional) - len(args.defaults):], args.defaults):
@@ -536,9 +540,11 @@ class _Lowerer:
         if name in self.env:
             return None
         try:
-            return self.p.scope.lookup(name)
+            obj = self.p.scope.lookup(name)
         except KeyError:
             return None
+        self.globals_read[name] = obj
+        return obj
 
     def read_name(self, name: str, node: Any) -> Value:
         v = self.env.get(name)
@@ -554,6 +560,7 @@ class _Lowerer:
             return v
         try:
             obj = self.p.scope.lookup(node.id)
+            self.globals_read[node.id] = obj
         except KeyError:
             raise NameResolutionError(
                 f"name '{node.id}' is not defined",
