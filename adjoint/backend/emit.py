@@ -88,7 +88,7 @@ class Emitter:
         points = Points(fn, self.inline)
         classes = build_classes(points, pairs)
         reserved_names = set(reserved or ()) | {"np", "math"} | set(rt.HELPERS)
-        self.namer = Namer(fn, self.inline, classes, reserved_names)
+        self.namer = Namer(fn, self.inline, classes, reserved_names, self.uses)
         self.names = self.namer.names
 
     # -- inlining -------------------------------------------------------------------------
@@ -359,10 +359,22 @@ class Emitter:
                       self.names[t])]
         if not pairs:
             return []
-        if len(pairs) == 1:
-            return [self.assign([pairs[0][0]], self.expr(pairs[0][1]))]
+        targets = {self.names[t] for t, _ in pairs}
+        reads = {self.names.get(v) for _, s in pairs for v in self._names_read(s)}
+        if len(pairs) == 1 or not targets & reads:
+            return [self.assign([t], self.expr(s)) for t, s in pairs]
         return [self.assign([t for t, _ in pairs],
                             gast.Tuple(elts=[self.expr(s) for _, s in pairs], ctx=gast.Load()))]
+
+    def _names_read(self, v: Value) -> list[Value]:
+        out, stack = [], [v]
+        while stack:
+            u = stack.pop()
+            if u in self.inline:
+                stack.extend(u.owner.operands)
+            else:
+                out.append(u)
+        return out
 
     def if_stmt(self, op: Op) -> list[Any]:
         branches = []
@@ -482,6 +494,11 @@ def to_source(stmts: list[Any], indent: int = 0) -> list[str]:
             lines += to_source(s.body, indent + 1)
         elif isinstance(s, gast.Return) and isinstance(s.value, gast.Tuple) and s.value.elts:
             lines.append(f"{pad}return " + ", ".join(_unparse_expr(e) for e in s.value.elts))
+        elif isinstance(s, gast.Assign) and isinstance(s.value, gast.Tuple) and \
+                len(s.value.elts) > 1 and isinstance(s.targets[0], gast.Tuple):
+            lhs = ", ".join(_unparse_expr(e) for e in s.targets[0].elts)
+            rhs = ", ".join(_unparse_expr(e) for e in s.value.elts)
+            lines.append(f"{pad}{lhs} = {rhs}")
         else:
             text = ast.unparse(ast.fix_missing_locations(gast.gast_to_ast(s)))
             lines += [pad + ln for ln in text.splitlines()]

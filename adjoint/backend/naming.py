@@ -84,6 +84,8 @@ class Points:
                     else:
                         self._block(region, loops)
                 self.n += 1
+            if op.opname == "const":
+                continue  # literals are written where they are used
             for r in op.results:
                 if r not in self.inline_into:
                     self._define(r)
@@ -98,7 +100,7 @@ class Points:
             inner = v.owner if v in self.inline_into else None
             if isinstance(inner, Op):
                 stack.extend(inner.operands)
-            else:
+            elif not (isinstance(v.owner, Op) and v.owner.opname == "const"):
                 out.append(v)
         return out
 
@@ -116,8 +118,9 @@ class Namer:
     """Assigns every named value a Python identifier."""
 
     def __init__(self, fn: Function, inline: dict[Value, Op], classes: list[list[Value]],
-                 reserved: set[str]):
+                 reserved: set[str], uses: dict[Value, list[Op]] | None = None):
         self.fn = fn
+        self.uses = uses or {}
         self.points = Points(fn, inline)
         self.names: dict[Value, str] = {}
         self.taken: dict[str, list[tuple[int, int]]] = {}
@@ -151,15 +154,33 @@ class Namer:
         return True
 
     def base(self, v: Value) -> str:
-        if v.origin is not None and v.origin[0] == "d" and v.origin[1] is not v:
-            primal = v.origin[1]
+        if v.origin is not None and v.origin[1] is not v:
+            kind, primal = v.origin
             inner = self.names.get(primal) or self.base(primal)
-            return "d" + inner if not inner.startswith("_") else "d" + inner
+            if kind == "d":
+                return "d" + inner
+            if kind == "tape":
+                return inner + "_tape"
+            return inner
         if v.hint:
             return _sanitize(v.hint)
         owner = v.owner
+        if any(u.opname == "if" and u.operands[0] is v for u in self.uses.get(v, ())):
+            return "cond"
+        if isinstance(owner, Op) and owner.opname == "call" and isinstance(
+            owner.callee, prims.Subscript
+        ) and len(owner.callee.index.items) == 1 and owner.callee.index.items[0][0] == "const":
+            src = owner.operands[0].owner
+            if isinstance(src, Op) and src.opname == "call" and \
+                    src.callee == prims.Attribute("shape"):
+                arr = src.operands[0]
+                k = owner.callee.index.items[0][1]
+                inner = self.names.get(arr) or self.base(arr)
+                return f"n_{inner}" if k == 0 else f"n_{inner}_{k}"
         if isinstance(owner, Op):
             target = owner.stmt.target if owner.stmt is not None and owner.stmt.target else "t"
+            if owner.attrs.get("adjoint"):
+                target = "d" + target
             if owner.opname == "call":
                 label = callee_name(owner.callee)
                 short = _SHORT.get(label, label.rsplit(".", 1)[-1])

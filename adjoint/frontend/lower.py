@@ -212,7 +212,10 @@ class _Lowerer:
     def lower_body(self, stmts: list[gast.stmt], top: bool = False) -> bool:
         """Lower statements into the current block; True when it ended with a return."""
         for i, stmt in enumerate(stmts):
-            self.stmt = Stmt(self.p.loc(stmt), self.p.text(stmt), _target_name(stmt))
+            text = self.p.text(stmt)
+            if isinstance(stmt, (gast.If, gast.For, gast.While)):
+                text = text.splitlines()[0]  # a compound statement is quoted by its header
+            self.stmt = Stmt(self.p.loc(stmt), text, _target_name(stmt))
             if isinstance(stmt, gast.Return):
                 if not top:
                     raise self.unsupported(

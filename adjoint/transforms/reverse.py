@@ -655,9 +655,12 @@ class _Reverse:
             ctx.adj_builder.add(new)
             return new.results[owner.results.index(v)]
         # Tape it: push where it is computed, pop at the top of the reversed body.
-        tape = self.tapes_builder.call(rt.tape, hint=f"{v.hint or 'value'}_tape")
+        tape = self.tapes_builder.call(prims.BUILD_LIST)
+        tape.origin = ("tape", v)
+        tape.owner.attrs["tape"] = True
         popped = Value(v.hint)
         popped.type = v.type
+        popped.origin = ("copy", v)
         ctx.taped.append((v, tape, popped))
         return popped
 
@@ -716,6 +719,7 @@ class _Reverse:
             pop.parent = adj_block
             pop.stmt = None
             pop.attrs["adjoint"] = True
+            pop.attrs["keep_type"] = True
             pops.append(pop)
             push = Op("call", [tape, v], 0, {"callee": Method("append"), "kwnames": (),
                                                "effect": True})

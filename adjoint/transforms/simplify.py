@@ -226,8 +226,32 @@ def _cse(fn: Function) -> bool:
     return changed
 
 
-def _dce(fn: Function) -> bool:
+def _drop_dead_tapes(fn: Function) -> bool:
+    """Remove tapes none of whose popped values is read (with their pushes and pops)."""
+    tapes: dict[Value, list[Op]] = {}
+    for op in walk(fn.body):
+        if op.attrs.get("tape"):
+            tapes.setdefault(op.result, [])
+        elif op.opname == "call" and op.operands and op.operands[0] in tapes:
+            tapes[op.operands[0]].append(op)
+    if not tapes:
+        return False
+    table = _uses(fn)
     changed = False
+    for tape, ops in tapes.items():
+        pops = [o for o in ops if isinstance(o.callee, prims.Method) and o.callee.name == "pop"]
+        if any(table.get(r) for p in pops for r in p.results):
+            continue
+        for o in ops + [tape.owner]:
+            if o.parent is not None:
+                o.parent.ops.remove(o)
+                o.parent = None
+        changed = True
+    return changed
+
+
+def _dce(fn: Function) -> bool:
+    changed = _drop_dead_tapes(fn)
     while True:
         table = _uses(fn)
         removed = False

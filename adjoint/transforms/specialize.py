@@ -52,11 +52,13 @@ def specialize(fn: Function) -> bool:
         for user in table.get(op.result, ()):
             user.operands = [new if v is op.result else v for v in user.operands]
         table.setdefault(new, []).extend(table.get(op.result, []))
-        if new.origin is None:
-            new.origin = op.result.origin
-        if new.hint is None:
-            new.hint = op.result.hint
-        new.type = op.result.type
+        if new.owner in scratch.block.ops:
+            # Only values this rewrite built inherit the replaced value's name.
+            if new.origin is None:
+                new.origin = op.result.origin
+            if new.hint is None:
+                new.hint = op.result.hint
+            new.type = op.result.type
         changed = True
     if changed:
         infer(fn)

@@ -203,6 +203,8 @@ def _infer_block(block: Block, canonical: Any) -> None:
 
             op.result.type = Other("undefined") if value is UNDEFINED else type_of_value(value)
         elif op.opname == "call":
+            if op.attrs.get("keep_type") and all(r.type is not None for r in op.results):
+                continue  # a value popped from a tape has the type of what was pushed
             t = _call_type(op, canonical)
             for r in op.results:
                 r.type = t if len(op.results) == 1 else UNKNOWN
