@@ -90,6 +90,14 @@ class Emitter:
         reserved_names = set(reserved or ()) | {"np", "math"} | set(rt.HELPERS)
         self.namer = Namer(fn, self.inline, classes, reserved_names, self.uses)
         self.names = self.namer.names
+        self.fresh = _fresh_values(fn)
+        # Variables whose array is updated in place somewhere (x[i] = v, x[i] += v).
+        self.mutated = {
+            self.names[op.result]
+            for vals in self.uses.values() for op in vals
+            if op.opname == "call" and getattr(op.callee, "inplace", False)
+            and op.result in self.names
+        }
 
     # -- inlining -------------------------------------------------------------------------
     def _decide_inlining(self) -> None:
@@ -232,6 +240,8 @@ class Emitter:
                 return gast.Compare(left=pos[0], ops=[_CMP[callee]()], comparators=[pos[1]])
             if callee is operator.contains:
                 return gast.Compare(left=pos[1], ops=[gast.In()], comparators=[pos[0]])
+        if isinstance(callee, prims.BoolOp):
+            return gast.BoolOp(op=gast.And() if callee.op == "and" else gast.Or(), values=pos)
         if isinstance(callee, prims.Attribute):
             return _attr(pos[0], callee.name)
         if isinstance(callee, prims.Method):
@@ -289,7 +299,8 @@ class Emitter:
                 continue
             if op.opname == "call" and op.result in self.inline if op.results else False:
                 continue
-            if op.attrs.get("adjoint") and op.stmt is not None and op.stmt is not last_stmt:
+            if op.attrs.get("adjoint") and op.stmt is not None and op.stmt is not last_stmt \
+                    and op.stmt.text:
                 for line in op.stmt.text.splitlines():
                     out.append(Comment(line))
             if op.attrs.get("adjoint"):
@@ -327,8 +338,10 @@ class Emitter:
         callee = op.callee
         x, result = op.operands[0], op.result
         out: list[Any] = []
-        if self.names.get(x) != self.names.get(result) or _is_const_value(x):
-            # The old array is still needed (or is not ours): update a copy.
+        if self.names.get(x) != self.names.get(result) or _is_const_value(x) or \
+                x not in self.fresh:
+            # The old array is still needed, or may be shared with something else (an
+            # argument, a view): update a copy.
             out.append(self.assign([result], _call(_attr(self.expr(x), "copy"), [])))
         target = _name(self.names[result])
         if op.attrs.get("mutates"):
@@ -361,10 +374,18 @@ class Emitter:
             return []
         targets = {self.names[t] for t, _ in pairs}
         reads = {self.names.get(v) for _, s in pairs for v in self._names_read(s)}
+        if any(self.names[t] in self.mutated for t, _ in pairs):
+            # The target is updated in place later: it must not share the source's array.
+            return [self.assign([t], self._copy_if_array(s, t)) for t, s in pairs]
         if len(pairs) == 1 or not targets & reads:
             return [self.assign([t], self.expr(s)) for t, s in pairs]
         return [self.assign([t for t, _ in pairs],
                             gast.Tuple(elts=[self.expr(s) for _, s in pairs], ctx=gast.Load()))]
+
+    def _copy_if_array(self, s: Value, t: Value) -> gast.expr:
+        if self.names[t] not in self.mutated or _is_const_value(s):
+            return self.expr(s)
+        return _call(_attr(self.expr(s), "copy"), [])
 
     def _names_read(self, v: Value) -> list[Value]:
         out, stack = [], [v]
@@ -431,6 +452,81 @@ class Emitter:
         else:
             loop = gast.While(test=test, body=stmts or [gast.Pass()], orelse=[])
         return pre + [loop] + post
+
+
+_ALLOCATING = {np.zeros, np.zeros_like, np.ones, np.ones_like, np.empty, np.empty_like,
+               np.full, np.full_like, np.array, np.copy, rt.zeros_like, rt.index_add}
+_ARITH = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
+          operator.neg, operator.matmul, operator.floordiv, operator.mod}
+
+
+def _fresh_values(fn: Function) -> set[Value]:
+    """Values holding an array that nothing else refers to: safe to update in place.
+
+    Fresh arrays come from allocations and arithmetic; an in-place update of a fresh
+    array is fresh, and so is a loop-carried or branch-joined value all of whose
+    sources are. Loops make this circular, so it is solved as a greatest fixpoint:
+    assume every candidate fresh, then drop those with a source that is not.
+    """
+    fresh: set[Value] = set()
+    derived: list[Op] = []
+    for op in _all_ops(fn):
+        if op.opname in ("for", "if"):
+            derived.append(op)
+            if op.opname == "for":
+                fresh.update(op.regions[0].args[1:])
+            fresh.update(op.results)
+            continue
+        if op.opname != "call" or not op.results or not _hashable(op.callee):
+            continue
+        callee = op.callee
+        if getattr(callee, "inplace", False):
+            derived.append(op)
+            fresh.add(op.result)
+        elif callee in _ALLOCATING or callee in _ARITH or isinstance(callee, np.ufunc) or (
+                isinstance(callee, prims.Method) and callee.name == "copy"):
+            fresh.add(op.result)
+    # A value pushed on a tape is referenced by the tape: updating it in place would
+    # change what the tape saved.
+    for op in _all_ops(fn):
+        if op.opname == "call" and op.attrs.get("effect") and isinstance(
+                op.callee, prims.Method) and op.callee.name == "append":
+            fresh.discard(op.operands[1])
+    changed = True
+    while changed:
+        changed = False
+        for op in derived:
+            if op.opname == "call":
+                drop = [] if op.operands[0] in fresh else [op.result]
+            elif op.opname == "for":
+                body = op.regions[0]
+                niter = op.attrs["niter"]
+                drop = []
+                for k, r in enumerate(op.results):
+                    if op.operands[niter + k] not in fresh or \
+                            body.ops[-1].operands[k] not in fresh:
+                        drop += [r, body.args[1 + k]]
+            else:
+                drop = [r for k, r in enumerate(op.results)
+                        if not all(reg.ops[-1].operands[k] in fresh or
+                                   _is_undefined(reg.ops[-1].operands[k])
+                                   for reg in op.regions)]
+            for v in drop:
+                if v in fresh:
+                    fresh.discard(v)
+                    changed = True
+    return fresh
+
+
+def _all_ops(fn: Function) -> list[Op]:
+    out: list[Op] = []
+    stack = [fn.body]
+    while stack:
+        block = stack.pop()
+        for op in block.ops:
+            out.append(op)
+            stack.extend(op.regions)
+    return out
 
 
 def _hashable(x: Any) -> bool:

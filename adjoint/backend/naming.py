@@ -36,6 +36,8 @@ class Points:
         self.order: list[Value] = []
         self.n = 0
         self.inline_into = inline_into
+        self.paths: dict[Value, tuple] = {}
+        self._path: tuple = ()
         for p in fn.params:
             self._define(p)
         self._block(fn.body, [])
@@ -44,6 +46,17 @@ class Points:
         if v not in self.defs:
             self.defs[v] = self.n
             self.order.append(v)
+            self.paths[v] = self._path
+
+    def exclusive(self, a: Value, b: Value) -> bool:
+        """Are ``a`` and ``b`` defined in different branches of the same ``if``?"""
+        pa, pb = self.paths.get(a, ()), self.paths.get(b, ())
+        for (op_a, ra), (op_b, rb) in zip(pa, pb):
+            if op_a is not op_b:
+                return False
+            if ra != rb:
+                return True
+        return False
 
     def _use(self, v: Value, loops: list[tuple[Block, int]]) -> None:
         point = self.n
@@ -73,7 +86,12 @@ class Points:
                 self._use(v, loops)
             if op.regions:
                 is_loop = op.opname in ("for", "while")
+                # The branches of an if are numbered from the same point: they never run
+                # both, so what one branch reads does not keep a value alive in the other.
+                start = furthest = self.n
                 for region in op.regions:
+                    if not is_loop:
+                        self.n = start
                     self.n += 1
                     if is_loop:
                         self._starts[region] = self.n
@@ -82,8 +100,12 @@ class Points:
                         for v in self._pending.pop(region, []):
                             self.last[v] = max(self.last.get(v, -1), end)
                     else:
+                        saved = self._path
+                        self._path = saved + ((op, op.regions.index(region)),)
                         self._block(region, loops)
-                self.n += 1
+                        self._path = saved
+                    furthest = max(furthest, self.n)
+                self.n = furthest + 1
             if op.opname == "const":
                 continue  # literals are written where they are used
             for r in op.results:
@@ -102,7 +124,41 @@ class Points:
                 stack.extend(inner.operands)
             elif not (isinstance(v.owner, Op) and v.owner.opname == "const"):
                 out.append(v)
+                # Reading a view reads the array it looks into: keep that array alive too,
+                # so it is never updated in place while the view is still needed.
+                base = view_base(v)
+                while base is not None:
+                    out.append(base)
+                    base = view_base(base)
         return out
+
+
+_VIEW_METHODS = frozenset({"reshape", "transpose", "ravel", "squeeze", "swapaxes", "view"})
+
+
+def view_base(v: Value) -> Value | None:
+    """The array ``v`` may share memory with, when ``v`` is a view of it."""
+    import numpy as np
+
+    op = v.owner
+    if not isinstance(op, Op) or op.opname != "call" or not op.operands:
+        return None
+    t = v.type
+    if getattr(t, "dims", None) == () or getattr(t, "kind", None) in ("tuple", "list"):
+        return None  # a scalar read out of an array is a copy, not a view
+    callee = op.callee
+    if isinstance(callee, (prims.Subscript, prims.GetItem)) or callee == prims.Attribute("T"):
+        return op.operands[0]
+    if isinstance(callee, prims.Method) and callee.name in _VIEW_METHODS:
+        return op.operands[0]
+    try:
+        if callee in (np.reshape, np.transpose, np.broadcast_to, np.asarray, np.expand_dims,
+                      np.squeeze, np.ravel, np.swapaxes, np.moveaxis, np.atleast_1d,
+                      np.atleast_2d):
+            return op.operands[0]
+    except TypeError:
+        return None
+    return None
 
 
 def _sanitize(name: str) -> str:
@@ -169,6 +225,12 @@ class Namer:
             return "cond"
         if isinstance(owner, Op) and owner.opname == "call" and isinstance(
             owner.callee, prims.Subscript
+        ) and not owner.attrs.get("adjoint"):
+            label = self._subscript_label(owner)
+            if label:
+                return label
+        if isinstance(owner, Op) and owner.opname == "call" and isinstance(
+            owner.callee, prims.Subscript
         ) and len(owner.callee.index.items) == 1 and owner.callee.index.items[0][0] == "const":
             src = owner.operands[0].owner
             if isinstance(src, Op) and src.opname == "call" and \
@@ -190,6 +252,24 @@ class Namer:
             return _sanitize(f"{target}_{owner.opname}")
         return "v"
 
+    def _subscript_label(self, op: Op) -> str | None:
+        """``x_i`` for ``x[i]``, ``A_i_j`` for ``A[i, j]`` (plain indices only)."""
+        base = op.operands[0]
+        if base.hint is None or op.operands[0].owner is None:
+            return None
+        parts = [self.names.get(base) or self.base(base)]
+        for item in op.callee.index.items:
+            if item[0] == "dyn":
+                v = op.operands[1 + item[1]]
+                if v.hint is None:
+                    return None
+                parts.append(self.names.get(v) or self.base(v))
+            elif item[0] == "const" and isinstance(item[1], int) and item[1] >= 0:
+                parts.append(str(item[1]))
+            else:
+                return None
+        return _sanitize("_".join(parts))
+
     def _assign(self, cls: list[Value]) -> None:
         hinted = [v for v in cls if v.hint]
         base = self.base(hinted[0] if hinted else cls[0])
@@ -206,6 +286,8 @@ class Namer:
 
 def interferes(points: Points, a: Value, b: Value) -> bool:
     """Do ``a`` and ``b`` hold different values at some point where both are needed?"""
+    if points.exclusive(a, b):
+        return False
     da, db = points.defs.get(a, 0), points.defs.get(b, 0)
     la, lb = points.last.get(a, da), points.last.get(b, db)
     if da > db:

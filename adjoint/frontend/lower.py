@@ -23,6 +23,7 @@ import numpy as np
 from ..errors import NameResolutionError, SourceLoc, UnsupportedSyntaxError
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Stmt, Value
+from .canonicalize import RETURN_TEXT, Canonicalizer
 from .source import ParsedFunction, parse_live_function
 
 BINOPS: dict[type, Callable[..., Any]] = {
@@ -128,6 +129,7 @@ class _Lowerer:
     # -- entry ----------------------------------------------------------------------------
     def run(self) -> Function:
         node = self.p.node
+        Canonicalizer(node, self.p.loc).run()
         args = node.args
         if args.vararg or args.kwarg:
             bad = args.vararg or args.kwarg
@@ -212,9 +214,13 @@ class _Lowerer:
     def lower_body(self, stmts: list[gast.stmt], top: bool = False) -> bool:
         """Lower statements into the current block; True when it ended with a return."""
         for i, stmt in enumerate(stmts):
-            text = self.p.text(stmt)
-            if isinstance(stmt, (gast.If, gast.For, gast.While)):
-                text = text.splitlines()[0]  # a compound statement is quoted by its header
+            text = getattr(stmt, "adjoint_text", None)
+            if text is None:
+                text = self.p.text(stmt)
+                if isinstance(stmt, (gast.If, gast.For, gast.While)):
+                    text = text.splitlines()[0]  # a compound statement is quoted by its header
+            elif text == RETURN_TEXT:
+                text = self.p.text(stmt)
             self.stmt = Stmt(self.p.loc(stmt), text, _target_name(stmt))
             if isinstance(stmt, gast.Return):
                 if not top:
@@ -633,6 +639,10 @@ class _Lowerer:
         return op.result
 
     def expr_BoolOp(self, node: gast.BoolOp) -> Value:
+        if all(_eager_safe(v) for v in node.values[1:]):
+            # Operands that cannot fail or cost anything: no need to short-circuit.
+            kind = "and" if isinstance(node.op, gast.And) else "or"
+            return self.call(prims.BoolOp(kind), [self.value(v) for v in node.values], node)
         # a and b  ==  b if a else a;   a or b  ==  a if a else b  (short-circuit kept)
         result = self.value(node.values[0])
         for rhs in node.values[1:]:
@@ -749,6 +759,16 @@ class _Lowerer:
         args = [self.value(a) for a in node.args]
         kwargs = {k.arg: self.value(k.value) for k in node.keywords}
         return self.call(obj, args, node, kwargs)
+
+
+def _eager_safe(e: gast.expr) -> bool:
+    """Names, constants, comparisons and ``not`` of those: evaluating them has no effect."""
+    for node in gast.walk(e):
+        if not isinstance(node, (gast.Name, gast.Constant, gast.Compare, gast.UnaryOp,
+                                 gast.BoolOp, gast.Load, gast.cmpop, gast.unaryop,
+                                 gast.boolop)):
+            return False
+    return True
 
 
 def _negative_constant(e: gast.expr) -> tuple | None:

@@ -208,5 +208,23 @@ class GetItem(Primitive):
         return f"item.{self.i}"
 
 
+@dataclass(frozen=True)
+class BoolOp(Primitive):
+    """``a and b`` / ``a or b`` on operands that are safe to evaluate eagerly."""
+
+    op: str  # "and" or "or"
+
+    def __call__(self, *xs: Any) -> Any:
+        result = xs[0]
+        for x in xs[1:]:
+            if (self.op == "and") == bool(result):
+                result = x
+        return result
+
+    @property
+    def label(self) -> str:
+        return self.op
+
+
 BUILD_TUPLE = BuildTuple()
 BUILD_LIST = BuildList()

@@ -4,7 +4,15 @@ Importing this package registers every built-in rule. Users add their own with
 :func:`vjp_rule` and :func:`jvp_rule`, the same decorators the built-ins use.
 """
 
-from . import arith, elementwise, helpers, linalg, reductions, shape  # noqa: F401  (registration)
+from . import (  # noqa: F401  (registration)
+    arith,
+    elementwise,
+    helpers,
+    indexing,
+    linalg,
+    reductions,
+    shape,
+)
 from .registry import (
     JVP,
     METHODS,

@@ -109,7 +109,10 @@ def _(dx, ans, x):
     return dx
 
 
+from ..ir.prims import BoolOp  # noqa: E402
+
 nondifferentiable(
+    BoolOp("and"), BoolOp("or"),
     operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
     operator.not_, operator.is_, operator.is_not, operator.contains, operator.floordiv,
     operator.mod, operator.and_, operator.or_, operator.xor, operator.invert,

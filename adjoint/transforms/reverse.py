@@ -90,6 +90,12 @@ class _Ctx:
         hit = self.cache.get(v)
         if hit is not None:
             return hit
+        owner = v.owner
+        if isinstance(owner, Op) and owner.opname == "const":
+            assert self.adj_builder is not None
+            out = self.adj_builder.const(owner.attrs["value"])
+            self.cache[v] = out
+            return out
         if self.kind == "branch":
             out = self.rev.residual(self, v)
         else:
@@ -110,7 +116,6 @@ class _Reverse:
         self.varied: set[Value] = set()
         self.adj: dict[Value, Value] = {}
         self.items: dict[Value, dict[int, Value]] = {}
-        self.owned: set[Value] = set()
         self.tapes_builder: Builder | None = None
         self.tape_count = 0
 
@@ -239,26 +244,22 @@ class _Reverse:
         total = b.call(operator.add, prev, g)
         total.origin = ("d", v)
         self.adj[v] = total
-        self.owned.add(total)
 
     def accumulate_index(self, ctx: _Ctx, x: Value, g: Value, index: prims.Index,
                          dyn: list[Value]) -> None:
-        """Add ``g`` into ``x``'s adjoint at ``index`` (the adjoint of reading ``x[index]``)."""
+        """Add ``g`` into ``x``'s adjoint at ``index`` (the adjoint of reading ``x[index]``).
+
+        The update is functional in the IR; the backend writes it in place when the
+        adjoint's array is not shared with anything still needed, and on a copy otherwise.
+        """
         b = ctx.adj_builder
         assert b is not None
         prev = self.adj.get(x)
-        if prev is None or prev not in self.owned:
-            base = b.call(rt.zeros_like, ctx.primal(x))
-            base.origin = ("d", x)
-            new = b.call(prims.IndexAdd(index), base, g, *dyn)
-            new.origin = ("d", x)
-            if prev is not None:
-                new = b.call(operator.add, prev, new)
-                new.origin = ("d", x)
-        else:
-            new = b.call(prims.IndexAdd(index), prev, g, *dyn)
-            new.origin = ("d", x)
-        self.owned.add(new)
+        if prev is None:
+            prev = b.call(rt.zeros_like, ctx.primal(x))
+            prev.origin = ("d", x)
+        new = b.call(prims.IndexAdd(index), prev, g, *dyn)
+        new.origin = ("d", x)
         self.adj[x] = new
 
     # -- the adjoint sweep ----------------------------------------------------------------
@@ -436,14 +437,15 @@ class _Reverse:
         assert b is not None
         z = b.call(rt.zeros_like, ctx.primal(v))
         z.origin = ("d", v)
-        self.owned.add(z)
         return z
 
     def reverse_if(self, op: Op, ctx: _Ctx) -> None:
         b = ctx.adj_builder
         assert b is not None
         free = self.free_varied(op)
-        inits = [self.adj.get(f) or self.zeros(ctx, f) for f in free]
+        # A free value with no adjoint yet starts at zero in each branch; the zero is made
+        # only in a branch that does not add to it (see ``branch_yield``).
+        inits = [self.adj.get(f) for f in free]
         cond = ctx.primal(op.operands[0])
         outer_adj = {r: self.adj.get(r) for r in op.results}
         regions = []
@@ -453,14 +455,17 @@ class _Reverse:
             sub.branch_index = bi
             sub.adj_builder = Builder(block, b.stmt, b.loc, adjoint=True)
             for f, init in zip(free, inits):
-                self.adj[f] = init
+                if init is None:
+                    self.adj.pop(f, None)
+                else:
+                    self.adj[f] = init
             y = region.ops[-1]
             for r, yv in zip(op.results, y.operands):
                 g = outer_adj.get(r)
                 if g is not None and yv in self.varied:
                     self.accumulate(sub, yv, g)
             self.reverse_block(region, sub)
-            yield_op = Op("yield", [self.adj[f] for f in free])
+            yield_op = Op("yield", [self.adj.get(f) or self.zeros(sub, f) for f in free])
             sub.adj_builder.add(yield_op)
             regions.append(block)
         new = b.op("if", [cond], len(free), regions)
@@ -512,10 +517,8 @@ class _Reverse:
             )
             item.hint = body.args[0].hint
             sub.cache[body.args[0]] = item
-        for f, fv, init in zip(free, fargs, f_init):
+        for f, fv in zip(free, fargs):
             self.adj[f] = fv
-            if init in self.owned:
-                self.owned.add(fv)
         for k, dv in zip(active, dargs):
             self.accumulate(sub, ys[k], dv)
         self.reverse_block(body, sub)
@@ -591,10 +594,8 @@ class _Reverse:
         block = Block([index] + dargs + fargs)
         sub = _Ctx(self, body, ctx, op, "loop", None)
         sub.adj_builder = Builder(block, b.stmt, b.loc, adjoint=True)
-        for f, fv, init in zip(free, fargs, f_init):
+        for f, fv in zip(free, fargs):
             self.adj[f] = fv
-            if init in self.owned:
-                self.owned.add(fv)
         for k, dv in zip(active, dargs):
             self.accumulate(sub, ys[k], dv)
         self.reverse_block(body, sub)

@@ -31,6 +31,8 @@ _FOLDABLE = {
     bool, math.sqrt, math.exp, math.log, math.sin, math.cos, math.pi.__class__,
 }
 _EFFECTS = ("append", "pop")
+_FRESH = {np.zeros, np.zeros_like, np.ones, np.ones_like, np.empty, np.empty_like, np.full,
+          np.full_like, np.array, np.copy}
 
 
 def has_effect(op: Op) -> bool:
@@ -180,6 +182,12 @@ def _is_int_const(c: Value, other: Value) -> bool:
     return False
 
 
+def _fresh_callees() -> set:
+    from .. import runtime as rt
+
+    return {rt.zeros_like, rt.index_add}
+
+
 def _cse_key(op: Op) -> Any:
     if op.opname == "const":
         value = op.attrs["value"]
@@ -193,11 +201,15 @@ def _cse_key(op: Op) -> Any:
     if op.opname != "call" or has_effect(op) or op.attrs.get("mutates"):
         return None
     callee = op.callee
-    if isinstance(callee, prims.BuildList):
-        return None  # two list displays are two lists, even with equal contents
+    if isinstance(callee, prims.BuildList) or getattr(callee, "inplace", False) or \
+            callee in _FRESH:
+        # Two list displays are two lists, and fresh arrays may be updated in place.
+        return None
     try:
         hash(callee)
     except TypeError:
+        return None
+    if callee in _fresh_callees():
         return None
     return ("call", callee, tuple(id(v) for v in op.operands), op.attrs.get("kwnames", ()))
 
@@ -295,6 +307,21 @@ def _prune_control(op: Op, table: dict[Value, list[Op]]) -> bool:
     if op.opname == "for":
         body = op.regions[0]
         niter = op.attrs["niter"]
+        y = body.ops[-1]
+        for k in reversed(range(len(op.results))):
+            arg = body.args[1 + k]
+            if y.operands[k] is arg:
+                # Carried unchanged: it is its initial value throughout and after the loop.
+                init = op.operands[niter + k]
+                for v in (arg, op.results[k]):
+                    for user in table.pop(v, []):
+                        user.operands = [init if u is v else u for u in user.operands]
+                        table.setdefault(init, []).append(user)
+                op.results.pop(k)
+                body.args.pop(k + 1)
+                y.operands.pop(k)
+                op.operands.pop(niter + k)
+                changed = True
         for k in reversed(range(len(op.results))):
             arg = body.args[1 + k]
             arg_users = [u for u in table.get(arg, ()) if not (

@@ -246,6 +246,10 @@ def _exact(t: object) -> bool:
 def shape_rep(v: Value) -> Value:
     """The earliest value known to have exactly the shape of ``v``."""
     for _ in range(10000):
+        if v.origin is not None and v.origin[0] == "d" and v.origin[1] is not v:
+            # An adjoint always has the shape of its primal.
+            v = v.origin[1]
+            continue
         op = v.owner
         if not isinstance(op, Op) or op.opname != "call":
             return v
@@ -272,6 +276,14 @@ def shape_rep(v: Value) -> Value:
             return v
         v = nxt
     return v
+
+
+def same_shape(a: Value, b: Value) -> bool:
+    """Are ``a`` and ``b`` known to have exactly the same shape?"""
+    ta, tb = a.type, b.type
+    if isinstance(ta, Num) and isinstance(tb, Num) and ta.dims == () and tb.dims == ():
+        return True
+    return shape_rep(a) is shape_rep(b)
 
 
 def _shape_source(v: Value) -> Value | None:
@@ -312,8 +324,22 @@ def _broadcast_to(b: Builder, op: Op, g: Value, shape: Value) -> Value | None:
     return None
 
 
+def _is_zeros(v: Value) -> Value | None:
+    """``a`` when ``v`` is zeros shaped like ``a``."""
+    op = v.owner
+    if isinstance(op, Op) and op.opname == "call" and op.callee in (np.zeros_like,
+                                                                     rt.zeros_like):
+        return op.operands[0]
+    return None
+
+
 def _scale_full(b: Builder, op: Op, x: Value, y: Value | None = None) -> Value | None:
     callee = op.callee
+    if callee is operator.add and y is not None:
+        for z, other in ((x, y), (y, x)):
+            a = _is_zeros(z)
+            if a is not None and same_shape(a, other):
+                return other
     if callee is operator.neg:
         full = _full_scalar(x)
         return b.call(np.full, full[0], b.call(operator.neg, full[1])) if full else None
