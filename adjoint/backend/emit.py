@@ -84,11 +84,12 @@ class Emitter:
         self.inline: dict[Value, Op] = {}
         self.uses: dict[Value, list[Op]] = {}
         self._decide_inlining()
+        self.unpack = self._decide_unpacking()
         pairs = congruence(fn)
-        points = Points(fn, self.inline)
+        points = Points(fn, self.inline, self.unpack)
         classes = build_classes(points, pairs)
         reserved_names = set(reserved or ()) | {"np", "math"} | set(rt.HELPERS)
-        self.namer = Namer(fn, self.inline, classes, reserved_names, self.uses)
+        self.namer = Namer(fn, self.inline, classes, reserved_names, self.uses, self.unpack)
         self.names = self.namer.names
         self.fresh = _fresh_values(fn)
         # Variables whose array is updated in place somewhere (x[i] = v, x[i] += v).
@@ -134,6 +135,33 @@ class Emitter:
                 if isinstance(user.callee, prims.Method) and user.callee.name == "pop":
                     continue
                 self.inline[v] = user
+
+    def _decide_unpacking(self) -> dict[Value, list[Value | None]]:
+        """Tuples read only item by item right away: written ``a, b = f(...)``."""
+        unpack: dict[Value, list[Value | None]] = {}
+        stack = [self.fn.body]
+        while stack:
+            block = stack.pop()
+            for op in block.ops:
+                stack.extend(op.regions)
+                if op.opname != "call" or len(op.results) != 1 or op.result in self.inline:
+                    continue
+                t = op.result
+                users = self.uses.get(t, [])
+                if not users or not all(
+                    u.opname == "call" and isinstance(u.callee, prims.GetItem)
+                    and u.parent is block for u in users
+                ):
+                    continue
+                index = {u.callee.i for u in users}
+                if len(index) != len(users):
+                    continue
+                items: list[Value | None] = [None] * (max(index) + 1)
+                for u in users:
+                    items[u.callee.i] = u.result
+                    self.inline.pop(u.result, None)
+                unpack[t] = items
+        return unpack
 
     def _barrier(self, op: Op) -> bool:
         return (
@@ -240,6 +268,8 @@ class Emitter:
                 return gast.Compare(left=pos[0], ops=[_CMP[callee]()], comparators=[pos[1]])
             if callee is operator.contains:
                 return gast.Compare(left=pos[1], ops=[gast.In()], comparators=[pos[0]])
+        if isinstance(callee, prims.LocalFunction):
+            return _call(_name(callee.name), pos, kws)
         if isinstance(callee, prims.BoolOp):
             return gast.BoolOp(op=gast.And() if callee.op == "and" else gast.Or(), values=pos)
         if isinstance(callee, prims.Attribute):
@@ -299,6 +329,9 @@ class Emitter:
                 continue
             if op.opname == "call" and op.result in self.inline if op.results else False:
                 continue
+            if op.opname == "call" and isinstance(op.callee, prims.GetItem) and \
+                    op.operands[0] in self.unpack:
+                continue
             if op.attrs.get("adjoint") and op.stmt is not None and op.stmt is not last_stmt \
                     and op.stmt.text:
                 for line in op.stmt.text.splitlines():
@@ -330,6 +363,10 @@ class Emitter:
             return self.inplace_stmt(op)
         if not op.results:
             return [gast.Expr(value=self.call_expr(op))]
+        if op.result in self.unpack:
+            items = self.unpack[op.result]
+            return [self.assign([v if v in self.names else None for v in items],
+                                self.call_expr(op))]
         if op.result not in self.names:
             return [gast.Expr(value=self.call_expr(op))]
         return [self.assign([op.result], self.call_expr(op))]
@@ -588,7 +625,8 @@ def to_source(stmts: list[Any], indent: int = 0) -> list[str]:
         elif isinstance(s, gast.While):
             lines.append(f"{pad}while {_unparse_expr(s.test)}:")
             lines += to_source(s.body, indent + 1)
-        elif isinstance(s, gast.Return) and isinstance(s.value, gast.Tuple) and s.value.elts:
+        elif isinstance(s, gast.Return) and isinstance(s.value, gast.Tuple) and \
+                len(s.value.elts) > 1:
             lines.append(f"{pad}return " + ", ".join(_unparse_expr(e) for e in s.value.elts))
         elif isinstance(s, gast.Assign) and isinstance(s.value, gast.Tuple) and \
                 len(s.value.elts) > 1 and isinstance(s.targets[0], gast.Tuple):

@@ -30,7 +30,9 @@ _SHORT = {
 class Points:
     """Program points of a function: where each value is defined and last read."""
 
-    def __init__(self, fn: Function, inline_into: dict[Value, Op]):
+    def __init__(self, fn: Function, inline_into: dict[Value, Op],
+                 unpack: dict[Value, list] | None = None):
+        self.unpack = unpack or {}
         self.defs: dict[Value, int] = {}
         self.last: dict[Value, int] = {}
         self.order: list[Value] = []
@@ -82,6 +84,9 @@ class Points:
             self._define(a)
         for op in block.ops:
             self.n += 1
+            if op.opname == "call" and op.operands and op.operands[0] in self.unpack and \
+                    isinstance(op.callee, prims.GetItem):
+                continue  # defined where the tuple is unpacked
             for v in self._reads(op):
                 self._use(v, loops)
             if op.regions:
@@ -108,6 +113,12 @@ class Points:
                 self.n = furthest + 1
             if op.opname == "const":
                 continue  # literals are written where they are used
+            if op.results and op.results[0] in self.unpack:
+                for item in self.unpack[op.results[0]]:
+                    if item is not None:
+                        self._define(item)
+                        self.defs[item] = self.n
+                continue
             for r in op.results:
                 if r not in self.inline_into:
                     self._define(r)
@@ -174,10 +185,11 @@ class Namer:
     """Assigns every named value a Python identifier."""
 
     def __init__(self, fn: Function, inline: dict[Value, Op], classes: list[list[Value]],
-                 reserved: set[str], uses: dict[Value, list[Op]] | None = None):
+                 reserved: set[str], uses: dict[Value, list[Op]] | None = None,
+                 unpack: dict[Value, list] | None = None):
         self.fn = fn
         self.uses = uses or {}
-        self.points = Points(fn, inline)
+        self.points = Points(fn, inline, unpack)
         self.names: dict[Value, str] = {}
         self.taken: dict[str, list[tuple[int, int]]] = {}
         self.reserved = set(reserved)

@@ -114,6 +114,51 @@ def _assigned_names(stmts: list[gast.stmt]) -> list[str]:
 MUTATING_METHODS = frozenset({"append"})
 
 
+def _reads(node: Any) -> set[str]:
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load)}
+
+
+def _definitely_assigned(stmt: Any) -> set[str]:
+    if isinstance(stmt, (gast.Assign, gast.AnnAssign, gast.AugAssign)):
+        targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
+        out: set[str] = set()
+        for t in targets:
+            for n in gast.walk(t):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                    out.add(n.id)
+        return out
+    if isinstance(stmt, gast.If):
+        then = set().union(*[_definitely_assigned(s) for s in stmt.body]) if stmt.body else set()
+        other = set().union(*[_definitely_assigned(s) for s in stmt.orelse]) \
+            if stmt.orelse else set()
+        return then & other
+    return set()
+
+
+def _exposed_reads(stmts: list[Any]) -> set[str]:
+    """Names a statement list may read before assigning them (live on entry)."""
+    assigned: set[str] = set()
+    out: set[str] = set()
+    for s in stmts:
+        if isinstance(s, gast.If):
+            reads = _reads(s.test) | _exposed_reads(s.body) | _exposed_reads(s.orelse)
+        elif isinstance(s, gast.For):
+            reads = _reads(s.iter) | _exposed_reads(s.body)
+        elif isinstance(s, gast.While):
+            reads = _reads(s.test) | _exposed_reads(s.body)
+        elif isinstance(s, gast.Assign):
+            reads = _reads(s.value) | {n for t in s.targets if not isinstance(t, gast.Name)
+                                       for n in _reads(t)}
+        else:
+            reads = _reads(s)
+            if isinstance(s, gast.AugAssign):
+                reads |= {n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)}
+        out |= reads - assigned
+        assigned |= _definitely_assigned(s)
+    return out
+
+
 class _Lowerer:
     def __init__(self, parsed: ParsedFunction):
         self.p = parsed
@@ -457,7 +502,9 @@ class _Lowerer:
                         f"'{type(sub).__name__.lower()}' inside a loop is not supported yet",
                         "restructure the loop with a condition",
                     )
-        names = _assigned_names(body)
+        live_in = _exposed_reads(body) | (_reads(test) if test is not None else set())
+        names = [n for n in _assigned_names(body) if n in self.env or n in live_in
+                 or n in self.reads_outside(stmt)]
         if target is not None:
             tnames = _assigned_names([gast.Assign(targets=[target], value=gast.Constant(0, None))])
             names = [n for n in names if n not in tnames]
@@ -514,6 +561,12 @@ class _Lowerer:
                 stmt.orelse[0], "while ... else is not supported", "move it after the loop"
             )
         self.loop(stmt, "while", [], None, stmt.body, stmt.test)
+
+    def reads_outside(self, loop: Any) -> set[str]:
+        """Names the function reads anywhere but inside ``loop``."""
+        inside = {id(n) for n in gast.walk(loop)}
+        return {n.id for n in gast.walk(self.p.node) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Load) and id(n) not in inside}
 
     # -- expressions ----------------------------------------------------------------------
     def value(self, node: gast.expr) -> Value:

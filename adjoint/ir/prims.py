@@ -226,5 +226,19 @@ class BoolOp(Primitive):
         return self.op
 
 
+@dataclass(frozen=True)
+class LocalFunction(Primitive):
+    """A function defined in the same generated module, called by name."""
+
+    name: str
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - by name only
+        raise RuntimeError(f"{self.name} exists only in generated code")
+
+    @property
+    def label(self) -> str:
+        return f"local.{self.name}"
+
+
 BUILD_TUPLE = BuildTuple()
 BUILD_LIST = BuildList()

@@ -36,7 +36,10 @@ from ..ir import prims
 from ..ir.core import Block, Function, Op, Stmt, Value, walk
 from ..ir.prims import Method
 from ..rules.registry import BUILDERS, canonical, find_vjp, is_nondifferentiable, key_of
+from ..errors import UnsupportedSyntaxError
 from .builder import Builder, clone_op
+from .calls import ModuleFunctions, bind_call, is_user_function
+from .types import type_of_value
 from .clone import clone_function
 
 # Calls that are cheap enough to recompute in the adjoint sweep instead of taping.
@@ -46,10 +49,15 @@ _INT_ARITH = {operator.add, operator.sub, operator.mul, operator.floordiv, opera
 
 
 def vjp_function(
-    primal: Function, wrt: list[int], kind: str = "grad", name: str | None = None
+    primal: Function, wrt: list[int], kind: str = "grad", name: str | None = None,
+    module: ModuleFunctions | None = None,
 ) -> Function:
-    """Build ``kind`` ("grad", "vjp" or "value_and_grad") of ``primal`` w.r.t. params ``wrt``."""
-    return _Reverse(primal, wrt, kind, name).run()
+    """Build ``kind`` ("grad", "vjp" or "value_and_grad") of ``primal`` w.r.t. params ``wrt``.
+
+    ``module`` collects the other functions the result calls (the user's functions and
+    their derivatives), to be written into the same generated module.
+    """
+    return _Reverse(primal, wrt, kind, name, module).run()
 
 
 class _Ctx:
@@ -105,7 +113,8 @@ class _Ctx:
 
 
 class _Reverse:
-    def __init__(self, primal: Function, wrt: list[int], kind: str, name: str | None):
+    def __init__(self, primal: Function, wrt: list[int], kind: str, name: str | None,
+                 module: ModuleFunctions | None = None):
         self.src = primal
         self.fn = clone_function(primal)
         self.wrt = wrt
@@ -117,6 +126,7 @@ class _Reverse:
         self.adj: dict[Value, Value] = {}
         self.items: dict[Value, dict[int, Value]] = {}
         self.tapes_builder: Builder | None = None
+        self.module = module if module is not None else ModuleFunctions({self.name})
         self.tape_count = 0
 
     # -- analysis -------------------------------------------------------------------------
@@ -220,6 +230,9 @@ class _Reverse:
         fn.name = self.name
         fn.meta["output"] = out
         fn.meta["kind"] = self.kind
+        fn.meta["module"] = self.module
+        if self.kind == "vjp":
+            fn.defaults = {}  # the cotangent comes last, so every argument is passed
         return fn
 
     # -- accumulation -----------------------------------------------------------------------
@@ -328,6 +341,9 @@ class _Reverse:
             builder_fn(self, ctx, op, g, active)
             return
         rule = find_vjp(callee)
+        if rule is None and is_user_function(callee):
+            self.reverse_user_call(op, ctx, g)
+            return
         if rule is None:
             raise NoRuleError(
                 f"no derivative rule for {_callee_label(callee)}",
@@ -348,6 +364,24 @@ class _Reverse:
                     "pass a constant there, or wrap it in adjoint.stop_gradient(...)",
                 )
             self.accumulate(ctx, op.operands[i], c)
+
+    def reverse_user_call(self, op: Op, ctx: _Ctx, g: Value) -> None:
+        """``h = f(x, W)`` in the user's code: call ``f_vjp(x, W, dh)`` from the module."""
+        b = ctx.adj_builder
+        assert b is not None
+        fn = op.callee
+        try:
+            args = bind_call(fn, op)
+        except TypeError as exc:
+            raise UnsupportedSyntaxError(f"bad call to '{fn.__name__}': {exc}", op.loc,
+                                         "check the arguments") from None
+        wrt = [j for j, a in enumerate(args) if isinstance(a, Value) and a in self.varied]
+        types_ = [a.type if isinstance(a, Value) else type_of_value(a.value) for a in args]
+        name = self.module.vjp(fn, wrt, types_, op.result.type)
+        operands = [ctx.primal(a) if isinstance(a, Value) else b.const(a.value) for a in args]
+        grads = b.call(prims.LocalFunction(name), *operands, g)
+        for k, j in enumerate(wrt):
+            self.accumulate(ctx, args[j], b.call(prims.GetItem(k), grads))
 
     def instantiate(self, rule: Any, ctx: _Ctx, g: Value, op: Op, bound: BoundRule) -> dict:
         """Inline ``rule`` at the adjoint point; returns param name -> contribution value."""

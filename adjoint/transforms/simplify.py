@@ -234,7 +234,7 @@ def _cse(fn: Function) -> bool:
                     continue
                 seen[key] = op.result
             for region in op.regions:
-                work.append((region, seen))
+                work.append((region, dict(seen)))  # what is defined so far, not later
     return changed
 
 

@@ -494,4 +494,37 @@ def _helper_type(callee: Any, op: Op, ts: list[Any]) -> Any:
         return INT
     if callee is builtins.abs:
         return ts[0]
-    return UNKNOWN
+    return _user_function_type(callee, op, ts)
+
+
+_IN_PROGRESS: set = set()
+_RESULT_TYPES: dict = {}
+
+
+def _user_function_type(callee: Any, op: Op, ts: list[Any]) -> Any:
+    """The type a user function returns for these argument types (inferring its body)."""
+    from .calls import _bindable, _bound_values, is_user_function
+
+    if not is_user_function(callee) or not _bindable(op):
+        return UNKNOWN
+    arg_types = tuple(v.type for v in _bound_values(op))
+    key = (callee, arg_types)
+    if key in _RESULT_TYPES:
+        return _RESULT_TYPES[key]
+    if key in _IN_PROGRESS:
+        return UNKNOWN  # recursion: the type is not needed to be right, only sound
+    _IN_PROGRESS.add(key)
+    try:
+        from ..frontend import lower
+        from .clone import clone_function
+
+        fn = clone_function(lower(callee))
+        infer(fn, list(arg_types))
+        ret = fn.body.ops[-1]
+        result = ret.operands[0].type if ret.opname == "return" else UNKNOWN
+    except Exception:  # noqa: BLE001 - a function that cannot be read has an unknown type
+        result = UNKNOWN
+    finally:
+        _IN_PROGRESS.discard(key)
+    _RESULT_TYPES[key] = result
+    return result

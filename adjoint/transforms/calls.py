@@ -1,0 +1,153 @@
+"""Calls to the user's own functions: each becomes a function of the generated module.
+
+A call ``h = layer(x, W)`` stays a call in the forward sweep, to a copy of
+``layer`` written into the generated module, and its adjoint is a call to
+``layer_vjp(x, W, dh)``, derived the same way as the top-level function. The
+derivative function recomputes the callee's forward values it needs, so the
+caller saves nothing for it; recursion works because a function's derivative is
+registered under its name before it is derived.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+from collections.abc import Callable
+from typing import Any
+
+from ..ir import prims
+from ..ir.core import Function, Op, Value, walk
+
+#: Modules whose functions are library code: reached only through derivative rules.
+_LIBRARY = ("numpy", "scipy", "math", "builtins", "operator", "functools", "adjoint")
+
+
+def is_user_function(obj: Any) -> bool:
+    """A plain Python function of the user's (not a library's) that can be read as source."""
+    if not isinstance(obj, types.FunctionType):
+        return False
+    module = (getattr(obj, "__module__", "") or "").split(".")[0]
+    if module in _LIBRARY:
+        return False
+    if (getattr(obj, "__name__", "") or "").startswith("<") and obj.__name__ != "<lambda>":
+        return False
+    return True
+
+
+class ModuleFunctions:
+    """The functions one generated module holds besides the main one, by key."""
+
+    def __init__(self, taken: set[str] | None = None):
+        self.functions: list[Function] = []
+        self.names: dict[Any, str] = {}
+        self.taken: set[str] = set(taken or ())
+
+    def _name(self, base: str) -> str:
+        name, k = base, 1
+        while name in self.taken:
+            k += 1
+            name = f"{base}_{k}"
+        self.taken.add(name)
+        return name
+
+    def primal(self, fn: Callable[..., Any], arg_types: list[Any] | None) -> str:
+        """The name of the module's copy of ``fn`` (made on first use)."""
+        from .. import compiler
+        from ..frontend import lower
+
+        key = ("primal", fn, _types_key(arg_types))
+        if key in self.names:
+            return self.names[key]
+        name = self._name(fn.__name__)
+        self.names[key] = name
+        ir = compiler.prepare_primal(lower(fn), arg_types)
+        ir.name = name
+        localize_calls(ir, self)
+        self.functions.append(ir)
+        return name
+
+    def vjp(self, fn: Callable[..., Any], wrt: list[int], arg_types: list[Any] | None,
+            cot_type: Any) -> str:
+        """The name of ``fn``'s VJP with respect to parameters ``wrt`` (derived on first use)."""
+        from .. import compiler
+        from ..frontend import lower
+
+        key = ("vjp", fn, tuple(wrt), _types_key(arg_types), _types_key([cot_type]))
+        if key in self.names:
+            return self.names[key]
+        name = self._name(f"{fn.__name__}_vjp")
+        self.names[key] = name
+        ir = compiler.derive(lower(fn), wrt, "vjp", arg_types, True, name, [cot_type],
+                             module=self)
+        self.functions.append(ir)
+        return name
+
+
+def _types_key(ts: list[Any] | None) -> Any:
+    return None if ts is None else tuple(ts)
+
+
+def bind_call(fn: Callable[..., Any], op: Op) -> list[Value | Any]:
+    """The call's operands in ``fn``'s parameter order; defaults as Python values."""
+    sig = inspect.signature(fn)
+    pos = op.positional()
+    kws = op.keywords()
+    bound = sig.bind(*pos, **kws)
+    out: list[Value | Any] = []
+    for name, param in sig.parameters.items():
+        if name in bound.arguments:
+            out.append(bound.arguments[name])
+        else:
+            out.append(_Default(param.default))
+    return out
+
+
+class _Default:
+    """A parameter the call left to its default."""
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
+def localize_calls(fn: Function, module: ModuleFunctions) -> None:
+    """Point every call to a user function at that function's copy in the module."""
+    for op in list(walk(fn.body)):
+        if op.opname == "call" and is_user_function(op.callee):
+            types_ = [v.type for v in _bound_values(op)] if _bindable(op) else None
+            name = module.primal(op.callee, types_)
+            args = bind_call(op.callee, op)
+            operands = []
+            for a in args:
+                if isinstance(a, _Default):
+                    c = Op("const", [], 1, {"value": a.value})
+                    c.stmt = op.stmt
+                    op.parent.ops.insert(op.parent.ops.index(op), c)
+                    c.parent = op.parent
+                    operands.append(c.result)
+                else:
+                    operands.append(a)
+            op.operands = operands
+            op.attrs["callee"] = prims.LocalFunction(name)
+            op.attrs["kwnames"] = ()
+
+
+def _bindable(op: Op) -> bool:
+    try:
+        bind_call(op.callee, op)
+    except TypeError:
+        return False
+    return True
+
+
+def _bound_values(op: Op) -> list[Value]:
+    from .types import type_of_value
+
+    out = []
+    for a in bind_call(op.callee, op):
+        if isinstance(a, _Default):
+            v = Value()
+            v.type = type_of_value(a.value)
+            out.append(v)
+        else:
+            out.append(a)
+    return out

@@ -1,0 +1,139 @@
+"""Reverse mode through branches, loops, early exits, array updates and calls."""
+
+import numpy as np
+import pytest
+
+import adjoint
+from adjoint.testing import check_grads
+from tests import control_programs as P
+
+rng = np.random.default_rng(7)
+x5 = np.array([0.5, -0.3, 0.8, 2.0, 0.1])
+
+
+@pytest.mark.parametrize("x, y", [(1.3, 0.7), (0.3, 0.7)])
+def test_if_else_takes_each_path(x, y):
+    check_grads(P.branch, (x, y), wrt=(0, 1))
+
+
+@pytest.mark.parametrize("x", [-2.0, 0.3, 1.7])
+def test_elif_chain(x):
+    check_grads(P.elif_chain, (x,))
+
+
+@pytest.mark.parametrize("x", [0.2, 0.9])
+def test_name_defined_in_one_branch_only(x):
+    check_grads(P.only_one_branch_defines, (x,))
+
+
+@pytest.mark.parametrize("x, y", [(1.3, 0.7), (0.3, 0.7)])
+def test_conditional_expression(x, y):
+    check_grads(P.conditional_expression, (x, y), wrt=(0, 1))
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_loop_carried_value(n):
+    check_grads(P.repeated_sine, (0.7, n))
+
+
+def test_range_with_start_and_step():
+    check_grads(P.range_with_start_and_step, (rng.normal(size=7),))
+
+
+def test_loop_over_array_rows():
+    check_grads(P.loop_over_rows, (rng.normal(size=(4, 3)),))
+
+
+def test_nested_loops():
+    check_grads(P.nested_loops, (rng.normal(size=(3, 4)),))
+
+
+@pytest.mark.parametrize("x", [0.05, 0.8, 3.0])
+def test_while_with_data_dependent_trip_count(x):
+    check_grads(P.halve_until_small, (x,))
+
+
+@pytest.mark.parametrize("t", [0.7, 10.0])
+def test_break(t):
+    check_grads(P.first_large, (x5, t))
+
+
+def test_continue():
+    check_grads(P.skip_negative, (x5,))
+
+
+@pytest.mark.parametrize("x", [0.3, 1.3])
+def test_early_return(x):
+    check_grads(P.early_return, (x,))
+
+
+@pytest.mark.parametrize("x", [0.01, 1.0])
+def test_return_from_inside_a_loop(x):
+    check_grads(P.return_from_loop, (x,))
+
+
+def test_enumerate_and_zip():
+    check_grads(P.enumerate_and_zip, (x5, 2 * x5), wrt=(0, 1))
+
+
+def test_running_max_then_logsumexp_has_softmax_gradient():
+    g = check_grads(P.running_max_logsumexp, (x5,))
+    e = np.exp(x5 - x5.max())
+    np.testing.assert_allclose(g, e / e.sum(), rtol=1e-12)
+
+
+def test_loop_over_last_axis_slices():
+    check_grads(P.channels, (rng.normal(size=(2, 3, 4)),))
+
+
+def test_fill_zeros_matrix_inside_branch_in_loop():
+    check_grads(P.fill_diagonal, (x5,))
+
+
+def test_overwritten_elements_are_saved():
+    check_grads(P.overwrite_elements, (x5,))
+
+
+def test_repeated_fancy_indices_accumulate():
+    g = check_grads(P.fancy_index_reads, (x5,))
+    assert g[2] == pytest.approx(2 * (2 * x5[2]))  # index 2 is read twice
+    assert g[0] == pytest.approx(2 * x5[0] + 2.0)  # x[[0, 0]] counts index 0 twice
+
+
+def test_rnn_unrolled_over_time():
+    d, h = 3, 4
+    args = (rng.normal(size=(d, h)) * 0.5, rng.normal(size=(h, h)) * 0.5, rng.normal(size=h),
+            rng.normal(size=(5, d)), rng.normal(size=h))
+    check_grads(P.rnn, args, wrt=(0, 1, 2, 4))
+
+
+def test_gmm_objective_looping_over_points():
+    n, d, k = 4, 3, 2
+    args = (rng.normal(size=k), rng.normal(size=(k, d)), rng.normal(size=(k, d)) * 0.1,
+            rng.normal(size=(n, d)))
+    check_grads(P.gmm_objective, args, wrt=(0, 1, 2))
+
+
+def test_calls_to_user_functions_with_defaults_and_keywords():
+    args = (rng.normal(size=(2, 3)), rng.normal(size=(3, 3)), rng.normal(size=(3, 2)))
+    check_grads(P.two_layers, args, wrt=(0, 1, 2))
+
+
+def test_user_functions_become_functions_of_the_generated_module():
+    df = adjoint.grad(P.two_layers, wrt=(1, 2))
+    df(rng.normal(size=(2, 3)), rng.normal(size=(3, 3)), rng.normal(size=(3, 2)))
+    src = adjoint.source(df)
+    assert "def layer(x, W, b=0.0):" in src
+    assert "def layer_vjp(" in src
+
+
+def test_recursion_with_data_independent_depth():
+    check_grads(P.recursive_power, (1.3,))
+
+
+def test_reversed_loop_mirrors_the_primal_loop():
+    df = adjoint.grad(P.repeated_sine)
+    df(0.7, 3)
+    src = adjoint.source(df)
+    assert "for i in range(n):" in src
+    assert "for i in reversed(range(n)):" in src
