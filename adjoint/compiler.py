@@ -12,6 +12,7 @@ from typing import Any
 from . import rules  # noqa: F401  (registers the built-in rules)
 from .backend import GeneratedModule, build_module, default_header
 from .ir import Function, verify
+from .transforms.calls import localize_calls
 from .transforms.clone import clone_function
 from .transforms.reverse import vjp_function
 from .transforms.simplify import simplify
@@ -41,15 +42,22 @@ def derive(
     wrt_tuple: bool = False,
     name: str | None = None,
     extra_types: list[Any] | None = None,
+    module: Any = None,
 ) -> Function:
-    """The IR of ``kind`` ("grad", "value_and_grad", "vjp") of ``primal`` w.r.t. ``wrt``."""
+    """The IR of ``kind`` ("grad", "value_and_grad", "vjp") of ``primal`` w.r.t. ``wrt``.
+
+    Functions of the user's that it calls are derived too; the result's
+    ``meta["module"].functions`` lists them for :func:`emit`.
+    """
     fn = prepare_primal(primal, arg_types)
     fn.meta["wrt_tuple"] = wrt_tuple
-    out = _check(vjp_function(fn, wrt, kind, name))
+    out = _check(vjp_function(fn, wrt, kind, name, module))
     types_ = list(arg_types) if arg_types is not None else None
     if types_ is not None and extra_types:
         types_ += extra_types
-    return optimize(out, types_)
+    out = optimize(out, types_)
+    localize_calls(out, out.meta["module"])
+    return _check(out)
 
 
 def optimize(fn: Function, arg_types: list[Any] | None) -> Function:
@@ -67,4 +75,13 @@ def optimize(fn: Function, arg_types: list[Any] | None) -> Function:
 
 def emit(functions: list[tuple[Function, str | None]], what: str,
          regenerate: str | None = None) -> GeneratedModule:
-    return build_module(functions, default_header(what, regenerate))
+    """One module holding ``functions`` and every function they call (helpers last)."""
+    everything = list(functions)
+    seen = {id(fn) for fn, _ in functions}
+    for fn, _ in functions:
+        module = fn.meta.get("module")
+        for extra in (module.functions if module is not None else []):
+            if id(extra) not in seen:
+                seen.add(id(extra))
+                everything.append((extra, None))
+    return build_module(everything, default_header(what, regenerate))

@@ -37,7 +37,7 @@ def conditional_expression(x, y):
 
 def repeated_sine(x, n):
     y = x
-    for i in range(n):
+    for i in range(n):  # noqa: B007 - the loop variable is the point of the example
         y = np.sin(y) * x
     return y
 
@@ -97,7 +97,7 @@ def early_return(x):
 
 
 def return_from_loop(x):
-    for i in range(10):
+    for _ in range(10):
         x = x * 1.1
         if x > 5.0:
             return x

@@ -30,17 +30,16 @@ from typing import Any
 
 from .. import rules
 from .. import runtime as rt
-from ..errors import NonDifferentiableError, NoRuleError
+from ..errors import NonDifferentiableError, NoRuleError, UnsupportedSyntaxError
 from ..frontend.lower import UNDEFINED
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Stmt, Value, walk
 from ..ir.prims import Method
 from ..rules.registry import BUILDERS, canonical, find_vjp, is_nondifferentiable, key_of
-from ..errors import UnsupportedSyntaxError
 from .builder import Builder, clone_op
 from .calls import ModuleFunctions, bind_call, is_user_function
-from .types import type_of_value
 from .clone import clone_function
+from .types import type_of_value
 
 # Calls that are cheap enough to recompute in the adjoint sweep instead of taping.
 _CHEAP_PRIMS = (prims.Attribute, prims.Subscript, prims.GetItem, prims.BuildTuple)
