@@ -110,10 +110,24 @@ def unstack(g, n, axis=0):
 
 
 def zeros_like(x):
-    """A zero cotangent shaped like ``x``: ``0.0`` for scalars, an array of zeros otherwise."""
+    """A zero cotangent shaped like ``x``: ``0.0`` for scalars, zeros of the same structure
+    for tuples, lists and dicts, an array of zeros otherwise."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(zeros_like(e) for e in x)
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
     if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
         return 0.0
     return np.zeros(np.shape(x))
+
+
+def tree_add(a, b):
+    """Sum of two cotangents of the same structure (tuples, lists and dicts elementwise)."""
+    if isinstance(a, (tuple, list)):
+        return type(a)(tree_add(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return {k: tree_add(a[k], b[k]) for k in a}
+    return a + b
 
 
 def index_add(x, index, v):
@@ -141,6 +155,7 @@ HELPERS = (
     "split_like",
     "unstack",
     "zeros_like",
+    "tree_add",
     "index_add",
 )
 # Helpers a helper calls, so that emitting one emits what it needs.

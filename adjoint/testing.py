@@ -30,6 +30,10 @@ def _as_tuple(wrt: Any) -> tuple[list[int | str], bool]:
 
 
 def _float(x: Any) -> Any:
+    if isinstance(x, (tuple, list)):
+        return type(x)(_float(e) for e in x)
+    if isinstance(x, dict):
+        return {k: _float(v) for k, v in x.items()}
     if isinstance(x, (bool, np.bool_)):
         return x
     if isinstance(x, (int, float, np.integer, np.floating)):
@@ -37,7 +41,32 @@ def _float(x: Any) -> Any:
     return np.asarray(x, dtype=float)
 
 
+def _leaves(x: Any) -> list[Any]:
+    """The arrays and numbers inside nested tuples, lists and dicts, in a fixed order."""
+    if isinstance(x, (tuple, list)):
+        return [leaf for e in x for leaf in _leaves(e)]
+    if isinstance(x, dict):
+        return [leaf for k in x for leaf in _leaves(x[k])]
+    return [x]
+
+
+def _rebuild(x: Any, leaves: list[Any]) -> Any:
+    """``x``'s structure with its leaves replaced, in :func:`_leaves` order."""
+    it = iter(leaves)
+
+    def go(node: Any) -> Any:
+        if isinstance(node, (tuple, list)):
+            return type(node)(go(e) for e in node)
+        if isinstance(node, dict):
+            return {k: go(node[k]) for k in node}
+        return next(it)
+
+    return go(x)
+
+
 def _inner(u: Any, v: Any) -> float:
+    if isinstance(u, dict):
+        return float(sum(_inner(u[k], v[k]) for k in u))
     if isinstance(u, (tuple, list)):
         return float(sum(_inner(a, b) for a, b in zip(u, v)))
     return float(np.sum(np.asarray(u, dtype=float) * np.asarray(v, dtype=float)))
@@ -91,9 +120,31 @@ def check_grads(
             call[i] = x
         return _inner(cot, f(*call))
 
-    base = [args[i] for i in idx]
-    scale = max(1.0, abs(phi(base)))
+    # Structured arguments (tuples, lists, dicts) are checked leaf by leaf.
+    structures = [args[i] for i in idx]
+    flat_idx, flat_grads, flat_base, owner = [], [], [], []
     for k, (i, g) in enumerate(zip(idx, grads_t)):
+        x_leaves, g_leaves = _leaves(structures[k]), _leaves(g)
+        if len(x_leaves) != len(g_leaves):
+            raise AssertionError(
+                f"gradient for {names[i]!r} does not have the argument's structure"
+            )
+        for j, (xl, gl) in enumerate(zip(x_leaves, g_leaves)):
+            flat_idx.append(i)
+            flat_grads.append(gl)
+            flat_base.append(xl)
+            owner.append((k, j))
+
+    def phi_flat(leaves: list[Any]) -> float:
+        rebuilt = []
+        for k, s_ in enumerate(structures):
+            mine = [leaf for leaf, (kk, _) in zip(leaves, owner) if kk == k]
+            rebuilt.append(_rebuild(s_, mine))
+        return phi(rebuilt)
+
+    base = flat_base
+    scale = max(1.0, abs(phi_flat(base)))
+    for k, (i, g) in enumerate(zip(flat_idx, flat_grads)):
         x = base[k]
         if np.shape(g) != np.shape(x):
             raise AssertionError(
@@ -108,7 +159,7 @@ def check_grads(
                 xp, xm = _perturb(x, j, h), _perturb(x, j, -h)
                 bp, bm = list(base), list(base)
                 bp[k], bm[k] = xp, xm
-                flat[j] = (phi(bp) - phi(bm)) / (2 * h)
+                flat[j] = (phi_flat(bp) - phi_flat(bm)) / (2 * h)
             _compare(np.asarray(g, dtype=float), fd, rtol, atol * scale, names[i])
         else:
             for _ in range(directions):
@@ -116,7 +167,7 @@ def check_grads(
                 h = eps * max(1.0, float(np.max(np.abs(x))))
                 bp, bm = list(base), list(base)
                 bp[k], bm[k] = x + h * v, x - h * v
-                fd = (phi(bp) - phi(bm)) / (2 * h)
+                fd = (phi_flat(bp) - phi_flat(bm)) / (2 * h)
                 ad = float(np.sum(np.asarray(g) * v))
                 _compare(np.array(ad), np.array(fd), rtol * 10, atol * scale * np.size(x),
                          names[i] + " (random direction)")

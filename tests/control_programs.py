@@ -193,3 +193,33 @@ def power(x, n):
 
 def recursive_power(x):
     return power(x, 3) + x
+
+
+def dict_params(params, x):
+    h = np.tanh(x @ params["W"] + params["b"])
+    return np.sum(h ** 2) * params["scale"]
+
+
+def tuple_params(wb, x):
+    W, b = wb
+    return np.sum(np.tanh(x @ W + b))
+
+
+def list_of_layers(layers, x):
+    h = x
+    for i in range(len(layers)):
+        h = np.tanh(h @ layers[i])
+    return np.sum(h)
+
+
+def collect_with_append(x):
+    hs = []
+    h = x
+    for _ in range(3):
+        h = np.sin(h) * 1.5
+        hs.append(h)
+    return np.sum(np.stack(hs) ** 2) + np.sum(hs[0])
+
+
+def returns_tuple(x, y):
+    return x * y, np.sin(x) + y

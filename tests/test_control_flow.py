@@ -137,3 +137,29 @@ def test_reversed_loop_mirrors_the_primal_loop():
     src = adjoint.source(df)
     assert "for i in range(n):" in src
     assert "for i in reversed(range(n)):" in src
+
+
+def test_dict_in_dict_out():
+    params = {"W": rng.normal(size=(3, 4)), "b": rng.normal(size=4), "scale": 1.5}
+    g = check_grads(P.dict_params, (params, rng.normal(size=(2, 3))))
+    assert isinstance(g, dict) and list(g) == ["W", "b", "scale"]
+
+
+def test_tuple_in_tuple_out():
+    g = check_grads(P.tuple_params, ((rng.normal(size=(3, 4)), rng.normal(size=4)),
+                                     rng.normal(size=(2, 3))))
+    assert isinstance(g, tuple) and len(g) == 2
+
+
+def test_list_of_arrays_indexed_in_a_loop():
+    layers = [rng.normal(size=(3, 3)), rng.normal(size=(3, 2))]
+    g = check_grads(P.list_of_layers, (layers, rng.normal(size=(2, 3))))
+    assert isinstance(g, list) and [a.shape for a in g] == [(3, 3), (3, 2)]
+
+
+def test_append_in_a_loop():
+    check_grads(P.collect_with_append, (rng.normal(size=(2, 3)),))
+
+
+def test_vjp_of_a_tuple_output():
+    check_grads(P.returns_tuple, (0.4, 1.2), wrt=(0, 1))

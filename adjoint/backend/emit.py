@@ -286,6 +286,8 @@ class Emitter:
             return gast.Tuple(elts=pos, ctx=gast.Load())
         if isinstance(callee, prims.BuildList):
             return gast.List(elts=pos, ctx=gast.Load())
+        if isinstance(callee, prims.BuildDict):
+            return gast.Dict(keys=[self.const(k) for k in callee.keys], values=pos)
         if isinstance(callee, (prims.SetItem, prims.IndexAdd)):
             # Only reached when the update cannot be written in place: a functional form.
             fn = rt.index_add if isinstance(callee, prims.IndexAdd) else None
@@ -520,8 +522,12 @@ def _fresh_values(fn: Function) -> set[Value]:
         if getattr(callee, "inplace", False):
             derived.append(op)
             fresh.add(op.result)
+        elif op.attrs.get("mutates"):
+            derived.append(op)
+            fresh.add(op.result)
         elif callee in _ALLOCATING or callee in _ARITH or isinstance(callee, np.ufunc) or (
-                isinstance(callee, prims.Method) and callee.name == "copy"):
+                isinstance(callee, prims.Method) and callee.name == "copy") or isinstance(
+                callee, (prims.BuildList, prims.BuildDict)):
             fresh.add(op.result)
     # A value pushed on a tape is referenced by the tape: updating it in place would
     # change what the tape saved.

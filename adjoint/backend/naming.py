@@ -359,6 +359,10 @@ def build_classes(points: Points, pairs: list[tuple[Value, Value]]) -> list[list
     for a, b in pairs:
         if _is_const(a) or _is_const(b):
             continue
+        if isinstance(a.owner, Block) and isinstance(b.owner, Block) and a.hint != b.hint and \
+                a.hint is not None and b.hint is not None and \
+                (a.owner.parent is None or b.owner.parent is None):
+            continue  # a parameter keeps its own name: `h = x` before a loop over h
         ra, rb = find(a), find(b)
         if ra is rb:
             continue

@@ -195,6 +195,20 @@ class BuildList(Primitive):
 
 
 @dataclass(frozen=True)
+class BuildDict(Primitive):
+    """``{k1: a, k2: b, ...}`` with static keys."""
+
+    keys: tuple
+
+    def __call__(self, *xs: Any) -> dict:
+        return dict(zip(self.keys, xs))
+
+    @property
+    def label(self) -> str:
+        return "dict" + repr(list(self.keys))
+
+
+@dataclass(frozen=True)
 class GetItem(Primitive):
     """``t[i]`` for a tuple or list with a static position ``i`` (unpacking)."""
 

@@ -39,7 +39,7 @@ from ..rules.registry import BUILDERS, canonical, find_vjp, is_nondifferentiable
 from .builder import Builder, clone_op
 from .calls import ModuleFunctions, bind_call, is_user_function
 from .clone import clone_function
-from .types import type_of_value
+from .types import Num, Seq, type_of_value
 
 # Calls that are cheap enough to recompute in the adjoint sweep instead of taping.
 _CHEAP_PRIMS = (prims.Attribute, prims.Subscript, prims.GetItem, prims.BuildTuple)
@@ -213,7 +213,7 @@ class _Reverse:
         grads = []
         for i in self.wrt:
             p = fn.params[i]
-            g = self.adj.get(p)
+            g = self.adjoint_of(top, p)
             if g is None:
                 g = b.call(rt.zeros_like, p)
                 g.origin = ("d", p)
@@ -253,7 +253,7 @@ class _Reverse:
                 g.origin = ("d", v)
             self.adj[v] = g
             return
-        total = b.call(operator.add, prev, g)
+        total = b.call(operator.add if _is_num(v) else rt.tree_add, prev, g)
         total.origin = ("d", v)
         self.adj[v] = total
 
@@ -295,21 +295,58 @@ class _Reverse:
                 self.reverse_while(op, ctx)
 
     def adjoint_of(self, ctx: _Ctx, v: Value) -> Value | None:
-        """The accumulated adjoint of ``v``, assembling tuple adjoints from their items."""
+        """The accumulated adjoint of ``v``, assembling container adjoints from their items.
+
+        Reading ``params["W"]`` or ``t[0]`` adds to an item of the container's adjoint;
+        the container's adjoint is built, with zeros for the items nobody read, when it
+        is needed: a dict for a dict, a tuple for a tuple, a list for a list.
+        """
         g = self.adj.get(v)
         items = self.items.get(v)
         if items is None:
             return g
         b = ctx.adj_builder
         assert b is not None
-        n = max(items) + 1
-        elts = []
-        for i in range(n):
-            e = items.get(i)
-            if e is None:
-                e = b.call(rt.zeros_like, b.call(prims.GetItem(i), ctx.primal(v)))
-            elts.append(e)
-        return b.call(prims.BUILD_TUPLE, *elts)
+        t = v.type
+        if isinstance(t, Seq) and t.items is not None:
+            keys = list(t.keys) if t.kind == "dict" else list(range(len(t.items)))
+            kind = t.kind
+        elif all(isinstance(k, int) for k in items):
+            keys, kind = list(range(max(items) + 1)), "tuple"
+        else:
+            keys, kind = None, "dict"
+        if keys is None:
+            # A dict of unknown keys: start from zeros of its structure, add each item.
+            built = b.call(rt.zeros_like, ctx.primal(v))
+            for k, e in items.items():
+                built = b.call(prims.IndexAdd(prims.Index((("const", k),), False)), built, e)
+        else:
+            elts = []
+            for k in keys:
+                e = items.get(k)
+                if e is None:
+                    getter = prims.GetItem(k) if kind == "tuple" else \
+                        prims.Subscript(prims.Index((("const", k),), False))
+                    e = b.call(rt.zeros_like, b.call(getter, ctx.primal(v)))
+                elts.append(e)
+            ctor = prims.BuildDict(tuple(keys)) if kind == "dict" else (
+                prims.BUILD_LIST if kind == "list" else prims.BUILD_TUPLE)
+            built = b.call(ctor, *elts)
+        built.origin = ("d", v)
+        if g is not None:
+            built = b.call(rt.tree_add, g, built)
+            built.origin = ("d", v)
+        return built
+
+    def add_item(self, ctx: _Ctx, x: Value, key: Any, g: Value) -> None:
+        slot = self.items.setdefault(x, {})
+        if key in slot:
+            b = ctx.adj_builder
+            assert b is not None
+            slot[key] = b.call(operator.add if _is_num_type(g.type) else rt.tree_add,
+                               slot[key], g)
+        else:
+            slot[key] = g
 
     def reverse_call(self, op: Op, ctx: _Ctx) -> None:
         callee = op.callee
@@ -322,9 +359,19 @@ class _Reverse:
         b = ctx.adj_builder
         assert b is not None
         if isinstance(callee, prims.GetItem):
-            self.items.setdefault(op.operands[0], {})
-            slot = self.items[op.operands[0]]
-            slot[callee.i] = g if callee.i not in slot else b.call(operator.add, slot[callee.i], g)
+            self.add_item(ctx, op.operands[0], callee.i, g)
+            return
+        if isinstance(callee, prims.Subscript) and _container_key(op) is not None:
+            self.add_item(ctx, op.operands[0], _container_key(op)[0], g)
+            return
+        if isinstance(callee, Method) and callee.name == "append" and op.attrs.get("mutates"):
+            # xs.append(v): the last item of the adjoint list is v's, the rest is xs'.
+            last = prims.Subscript(prims.Index((("const", -1),), False))
+            rest = prims.Subscript(prims.Index((("slice", None, ("const", -1), None),), False))
+            if op.operands[1] in self.varied:
+                self.accumulate(ctx, op.operands[1], b.call(last, g))
+            if op.operands[0] in self.varied:
+                self.accumulate(ctx, op.operands[0], b.call(rest, g))
             return
         if isinstance(callee, prims.Subscript):
             if active != [0]:
@@ -776,6 +823,30 @@ class _Reverse:
         for p in pops:
             p.attrs["effect"] = True
         adj_block.ops[0:0] = pops
+
+
+def _is_num(v: Value) -> bool:
+    return _is_num_type(v.type)
+
+
+def _is_num_type(t: Any) -> bool:
+    return isinstance(t, Num)
+
+
+def _container_key(op: Op) -> tuple | None:
+    """``(key,)`` when ``op`` reads one item of a tuple, list or dict by a constant key."""
+    index = op.callee.index
+    if index.is_tuple or len(index.items) != 1 or index.items[0][0] != "const":
+        return None
+    key = index.items[0][1]
+    t = op.operands[0].type
+    if isinstance(t, Seq) and t.kind in ("tuple", "dict"):
+        return (key,)
+    if isinstance(t, Seq) and t.kind == "list" and t.items is not None and isinstance(key, int):
+        return (key % len(t.items),) if t.items else None
+    if isinstance(key, str):
+        return (key,)  # only a dict is indexed by a string
+    return None
 
 
 def _built_here(v: Value) -> bool:

@@ -48,12 +48,23 @@ class Num:
 class Seq:
     """A tuple or list with known items (``items`` None: unknown length)."""
 
-    kind: str  # "tuple" or "list"
+    kind: str  # "tuple", "list" or "dict"
     items: tuple | None
+    keys: tuple | None = None  # a dict's keys, in order
 
     def __str__(self) -> str:
         inner = "..." if self.items is None else ", ".join(str(i) for i in self.items)
         return f"{self.kind}({inner})"
+
+    def item(self, key: Any) -> Any:
+        """The type stored under ``key`` (a position, or a dict key)."""
+        if self.items is None:
+            return UNKNOWN
+        if self.kind == "dict":
+            return self.items[self.keys.index(key)] if key in (self.keys or ()) else UNKNOWN
+        if isinstance(key, int) and -len(self.items) <= key < len(self.items):
+            return self.items[key]
+        return UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,8 @@ def type_of_value(x: Any) -> Any:
         return Seq("tuple", tuple(type_of_value(i) for i in x))
     if isinstance(x, list):
         return Seq("list", tuple(type_of_value(i) for i in x))
+    if isinstance(x, dict) and all(isinstance(k, (str, int)) for k in x):
+        return Seq("dict", tuple(type_of_value(v) for v in x.values()), tuple(x))
     if x is None:
         return Other("None")
     return UNKNOWN
@@ -272,6 +285,14 @@ def _call_type(op: Op, canonical: Any) -> Any:
             return Seq("tuple", tuple(ts))
         if isinstance(callee, prims.BuildList):
             return Seq("list", tuple(ts))
+        if isinstance(callee, prims.BuildDict):
+            return Seq("dict", tuple(ts), callee.keys)
+        if isinstance(callee, prims.Method) and callee.name == "append" and \
+                op.attrs.get("mutates"):
+            t = ts[0]
+            if isinstance(t, Seq) and t.items is not None:
+                return Seq("list", t.items + (ts[1],))
+            return Seq("list", None)
         if isinstance(callee, prims.GetItem):
             t = ts[0]
             if isinstance(t, Seq) and t.items is not None and callee.i < len(t.items):
@@ -343,8 +364,13 @@ def _attr_type(name: str, t: Any) -> Any:
 
 def _subscript_type(index: prims.Index, t: Any, dyn: list[Any]) -> Any:
     if isinstance(t, Seq):
-        if len(index.items) == 1 and index.items[0][0] == "const" and t.items is not None:
-            return t.items[index.items[0][1]]
+        if len(index.items) == 1 and index.items[0][0] == "const":
+            return t.item(index.items[0][1])
+        if len(index.items) == 1 and t.kind == "list" and t.items:
+            out = t.items[0]
+            for i in t.items[1:]:
+                out = join(out, i)
+            return out
         return UNKNOWN
     if not isinstance(t, Num) or t.dims is None:
         return UNKNOWN
