@@ -121,6 +121,16 @@ def zeros_like(x):
     return np.zeros(np.shape(x))
 
 
+def scalar_seed(out):
+    """``1.0``, the seed of a gradient, once ``out`` is checked to be a scalar."""
+    if np.ndim(out) != 0:
+        raise ValueError(
+            f"a gradient needs a scalar output, got shape {np.shape(out)}; "
+            "use a vector-Jacobian product for other outputs"
+        )
+    return 1.0
+
+
 def tree_add(a, b):
     """Sum of two cotangents of the same structure (tuples, lists and dicts elementwise)."""
     if isinstance(a, (tuple, list)):
@@ -156,6 +166,7 @@ HELPERS = (
     "unstack",
     "zeros_like",
     "tree_add",
+    "scalar_seed",
     "index_add",
 )
 # Helpers a helper calls, so that emitting one emits what it needs.

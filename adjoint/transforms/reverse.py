@@ -30,7 +30,7 @@ from typing import Any
 
 from .. import rules
 from .. import runtime as rt
-from ..errors import NonDifferentiableError, NoRuleError, UnsupportedSyntaxError
+from ..errors import ArgumentError, NonDifferentiableError, NoRuleError, UnsupportedSyntaxError
 from ..frontend.lower import UNDEFINED
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Stmt, Value, walk
@@ -205,7 +205,7 @@ class _Reverse:
             seed.owner = fn.body
             fn.body.args.append(seed)
         else:
-            seed = b.const(1.0)
+            seed = self.scalar_seed(b, out, ret)
         if out in self.varied:
             self.accumulate(top, out, seed)
         self.reverse_block(fn.body, top, stop=len(fn.body.ops))
@@ -233,6 +233,23 @@ class _Reverse:
         if self.kind == "vjp":
             fn.defaults = {}  # the cotangent comes last, so every argument is passed
         return fn
+
+    def scalar_seed(self, b: Builder, out: Value, ret: Op) -> Value:
+        """``1.0``, after making sure the output is a scalar (gradients need one)."""
+        t = out.type
+        if isinstance(t, Num) and t.dims == ():
+            return b.const(1.0)
+        if isinstance(t, Num) and t.dims is not None or isinstance(t, Seq):
+            what = f"an array of rank {len(t.dims)}" if isinstance(t, Num) else f"a {t.kind}"
+            raise ArgumentError(
+                f"a gradient needs a scalar output, but '{self.src.name}' returns {what}",
+                ret.loc,
+                "use adjoint.vjp(f)(*args, cotangent) for other outputs, or reduce the "
+                "output to a scalar (for example with np.sum)",
+            )
+        # Unknown at compile time: check when it runs.
+        seed = b.call(rt.scalar_seed, out)
+        return seed
 
     # -- accumulation -----------------------------------------------------------------------
     def accumulate(self, ctx: _Ctx, v: Value, g: Value) -> None:

@@ -1,0 +1,75 @@
+"""Bad input gets an AdjointError naming file:line:col, showing the line and a caret, and
+saying what to do instead; never an internal traceback."""
+
+import re
+
+import numpy as np
+import pytest
+
+import adjoint
+from tests import bad_programs as B
+
+LOCATION = re.compile(r"bad_programs\.py:\d+:\d+: ")
+
+
+@pytest.mark.parametrize(
+    "fn, error, words",
+    [
+        (B.uses_try, adjoint.UnsupportedSyntaxError, "'Try' statements"),
+        (B.writes_a_global, adjoint.UnsupportedSyntaxError, "'Global' statements"),
+        (B.uses_a_generator, adjoint.UnsupportedSyntaxError, "'GeneratorExp'"),
+        (B.prints, adjoint.UnsupportedSyntaxError, "expression statement"),
+        (B.reads_an_undefined_name, adjoint.NameResolutionError, "'undefined_thing'"),
+        (B.takes_varargs, adjoint.UnsupportedSyntaxError, "variable arguments"),
+        (B.defines_a_class, adjoint.UnsupportedSyntaxError, "'ClassDef'"),
+        (B.uses_with, adjoint.UnsupportedSyntaxError, "'With'"),
+    ],
+)
+def test_unsupported_constructs_are_refused_when_the_derivative_is_made(fn, error, words):
+    with pytest.raises(error) as info:
+        adjoint.grad(fn)
+    message = str(info.value)
+    assert LOCATION.search(message), message
+    assert words in message
+    lines = message.splitlines()
+    assert any(set(line.strip()) == {"^"} for line in lines), message  # a caret line
+    assert "hint: " in message
+
+
+def test_caret_points_at_the_construct():
+    with pytest.raises(adjoint.NameResolutionError) as info:
+        adjoint.grad(B.reads_an_undefined_name)
+    lines = str(info.value).splitlines()
+    source, caret = lines[1], lines[2]
+    start = caret.index("^")
+    assert source[start:start + len("undefined_thing")] == "undefined_thing"
+    assert caret.count("^") == len("undefined_thing")
+
+
+def test_a_function_without_a_rule_is_named_with_how_to_register_one():
+    df = adjoint.grad(B.calls_a_function_without_rule)
+    with pytest.raises(adjoint.NoRuleError) as info:
+        df(1.5)
+    message = str(info.value)
+    assert "numpy.frexp" in message and LOCATION.search(message)
+    assert "adjoint.vjp_rule" in message
+
+
+def test_gradient_of_an_array_output_is_refused():
+    with pytest.raises(adjoint.ArgumentError) as info:
+        adjoint.grad(B.returns_a_vector)(np.ones(3))
+    assert "scalar output" in str(info.value)
+    assert "adjoint.vjp" in str(info.value)
+
+
+def test_unknown_wrt_name():
+    with pytest.raises(adjoint.ArgumentError) as info:
+        adjoint.grad(B.returns_a_vector, wrt="y")
+    assert "no parameter named 'y'" in str(info.value)
+
+
+def test_errors_are_adjoint_errors():
+    for cls in (adjoint.UnsupportedSyntaxError, adjoint.NoRuleError,
+                adjoint.NameResolutionError, adjoint.ArgumentError,
+                adjoint.NonDifferentiableError):
+        assert issubclass(cls, adjoint.AdjointError)
