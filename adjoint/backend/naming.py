@@ -284,6 +284,10 @@ class Namer:
 
     def _assign(self, cls: list[Value]) -> None:
         hinted = [v for v in cls if v.hint]
+        if not hinted:
+            # Prefer the adjoint of a variable the user named: dh rather than dout_mul.
+            hinted = [v for v in cls if v.origin is not None and v.origin[0] == "d"
+                      and v.origin[1].hint]
         base = self.base(hinted[0] if hinted else cls[0])
         spans = [self.interval(v) for v in cls]
         name = base

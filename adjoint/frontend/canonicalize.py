@@ -220,15 +220,16 @@ class Canonicalizer:
         if isinstance(s, gast.For):
             pre, target, it, items = self.index_loop(s)
             start, stop, step = self.range_parts(it)
-            counter = self.fresh("_k")
+            counter = self.counter_name(s, target)
             pre.append(_assign(counter, start, s))
             negative = isinstance(step, gast.Constant) and isinstance(step.value, int) and \
                 step.value < 0
             tests.append(gast.Compare(left=_name(counter), ops=[gast.Gt() if negative
                                                                else gast.Lt()],
                                       comparators=[stop]))
-            head.append(_locate(gast.Assign(targets=[target], value=_name(counter),
-                                            type_comment=None), s))
+            if not (isinstance(target, gast.Name) and target.id == counter):
+                head.append(_locate(gast.Assign(targets=[target], value=_name(counter),
+                                                type_comment=None), s))
             head += items
             tail.append(_assign(counter, gast.BinOp(left=_name(counter), op=gast.Add(),
                                                     right=step), s))
@@ -244,6 +245,20 @@ class Canonicalizer:
         new_body = head + self.block(body, loop) + tail
         w = _locate(gast.While(test=_and(tests), body=new_body, orelse=[]), s, None)
         return pre + [w], ([self.ret_flag] if has_ret else [])
+
+    def counter_name(self, loop: Any, target: Any) -> str:
+        """The loop variable itself counts, unless the body or later code could tell."""
+        if isinstance(target, gast.Name):
+            name = target.id
+            inside = {id(n) for n in gast.walk(loop)}
+            read_outside = any(isinstance(n, gast.Name) and n.id == name and id(n) not in inside
+                               for n in gast.walk(self.fn))
+            assigned_in_body = any(isinstance(n, gast.Name) and n.id == name and
+                                   isinstance(n.ctx, gast.Store)
+                                   for stmt in loop.body for n in gast.walk(stmt))
+            if not read_outside and not assigned_in_body:
+                return name
+        return self.fresh("_k")
 
     def range_parts(self, it: Any) -> tuple[Any, Any, Any]:
         idx = _index_iter(it)
