@@ -192,6 +192,7 @@ class Namer:
         self.points = Points(fn, inline, unpack)
         self.names: dict[Value, str] = {}
         self.taken: dict[str, list[tuple[int, int]]] = {}
+        self.next_suffix: dict[str, int] = {}
         self.reserved = set(reserved)
         member_of: dict[Value, list[Value]] = {}
         for cls in classes:
@@ -215,7 +216,14 @@ class Namer:
     def _free(self, name: str, spans: list[tuple[int, int]]) -> bool:
         if name in self.reserved:
             return False
-        for a0, a1 in self.taken.get(name, ()):
+        taken = self.taken.get(name)
+        if not taken:
+            return True
+        # Values are named in program order: what ended before this one starts is history.
+        start = min(b0 for b0, _ in spans)
+        if len(taken) > 8:
+            taken[:] = [(a0, a1) for a0, a1 in taken if a1 > start]
+        for a0, a1 in taken:
             for b0, b1 in spans:
                 if a0 < b1 and b0 < a1:
                     return False
@@ -291,10 +299,16 @@ class Namer:
         base = self.base(hinted[0] if hinted else cls[0])
         spans = [self.interval(v) for v in cls]
         name = base
-        k = 0
-        while not self._free(name, spans):
-            k += 1
-            name = f"{base}_{k}"
+        if not self._free(name, spans):
+            # Suffixes are tried from where the last search for this base succeeded, so
+            # a long function with thousands of live versions of a name stays linear.
+            k = self.next_suffix.get(base, 0)
+            while True:
+                k += 1
+                name = f"{base}_{k}"
+                if self._free(name, spans):
+                    break
+            self.next_suffix[base] = k
         self.taken.setdefault(name, []).extend(spans)
         for v in cls:
             self.names[v] = name

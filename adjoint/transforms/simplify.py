@@ -99,22 +99,33 @@ def _uses(fn: Function) -> dict[Value, list[Op]]:
 def _fold(fn: Function) -> bool:
     table = _uses(fn)
     changed = False
+    inserts: dict[Block, dict[Op, list[Op]]] = {}
     for op in list(walk(fn.body)):
         if op.opname != "call" or op.parent is None or has_effect(op):
             continue
         repl = _rewrite(op)
         if repl is None:
             continue
-        if isinstance(repl, tuple):  # a constant value to materialize
+        if isinstance(repl, tuple):  # a constant value to materialize before ``op``
             const = Op("const", [], 1, {"value": repl[0]})
             const.stmt = op.stmt
-            block = op.parent
-            block.ops.insert(block.ops.index(op), const)
-            const.parent = block
+            const.parent = op.parent
+            inserts.setdefault(op.parent, {}).setdefault(op, []).append(const)
             repl = const.result
         _replace_uses(fn, op.result, repl, table)
         changed = True
+    for block, before in inserts.items():
+        insert_before(block, before)
     return changed
+
+
+def insert_before(block: Block, before: dict[Op, list[Op]]) -> None:
+    """Put each list of new operations in front of its operation, in one pass."""
+    ops: list[Op] = []
+    for op in block.ops:
+        ops.extend(before.get(op, ()))
+        ops.append(op)
+    block.ops = ops
 
 
 def _rewrite(op: Op) -> Value | tuple | None:
@@ -267,6 +278,7 @@ def _dce(fn: Function) -> bool:
     while True:
         table = _uses(fn)
         removed = False
+        dead_in: dict[Block, set[Op]] = {}
         for op in reversed(list(walk(fn.body))):
             if op.opname in ("yield", "return", "condition") or has_effect(op):
                 continue
@@ -277,13 +289,15 @@ def _dce(fn: Function) -> bool:
             elif any(table.get(r) for r in op.results):
                 continue
             if op.parent is not None:
-                op.parent.ops.remove(op)
+                dead_in.setdefault(op.parent, set()).add(op)
                 for v in op.operands:
                     users = table.get(v)
                     if users and op in users:
                         users.remove(op)
                 op.parent = None
                 removed = True
+        for block, dead in dead_in.items():
+            block.ops = [o for o in block.ops if o not in dead]
         changed |= removed
         if not removed:
             return changed

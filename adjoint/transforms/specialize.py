@@ -18,7 +18,8 @@ from .. import runtime as rt
 from ..ir import prims
 from ..ir.core import Function, Op, Value, walk
 from .builder import Builder
-from .types import MANY, Num, infer
+from .simplify import insert_before
+from .types import _COMPARE, _ELEMENTWISE_FLOAT, _ELEMENTWISE_SAME, MANY, Num, infer
 
 _T = prims.Attribute("T")
 _SHAPE = prims.Attribute("shape")
@@ -27,7 +28,16 @@ _SUM = prims.Method("sum")
 
 def specialize(fn: Function) -> bool:
     """Rewrite helper calls whose argument types are known; True when anything changed."""
+    _REPS.clear()
+    _POSITION.clear()
+    for block_op in walk(fn.body):
+        for region in block_op.regions:
+            for i, o in enumerate(region.ops):
+                _POSITION[o] = i
+    for i, o in enumerate(fn.body.ops):
+        _POSITION[o] = i
     changed = False
+    inserts: dict = {}
     table: dict[Value, list[Op]] = {}
     for op in walk(fn.body):
         for v in op.operands:
@@ -43,12 +53,11 @@ def specialize(fn: Function) -> bool:
         new = rewrite(scratch, op, *[v for v in op.operands])
         if new is None:
             continue
-        at = block.ops.index(op)
-        for k, new_op in enumerate(scratch.block.ops):
+        for new_op in scratch.block.ops:
             new_op.parent = block
             if op.attrs.get("adjoint"):
                 new_op.attrs["adjoint"] = True
-            block.ops.insert(at + k, new_op)
+        inserts.setdefault(block, {}).setdefault(op, []).extend(scratch.block.ops)
         for user in table.get(op.result, ()):
             user.operands = [new if v is op.result else v for v in user.operands]
         table.setdefault(new, []).extend(table.get(op.result, []))
@@ -60,6 +69,8 @@ def specialize(fn: Function) -> bool:
                 new.hint = op.result.hint
             new.type = op.result.type
         changed = True
+    for block, before in inserts.items():
+        insert_before(block, before)
     if changed:
         infer(fn)
     return changed
@@ -231,8 +242,6 @@ def _mul():
 # those links lets the adjoint say ``c * y`` instead of ``np.full(out.shape, c) * y``.
 
 def _elementwise(callee: object) -> bool:
-    from .types import _COMPARE, _ELEMENTWISE_FLOAT, _ELEMENTWISE_SAME
-
     if not _hashable(callee):
         return False
     return callee in _ELEMENTWISE_SAME or callee in _ELEMENTWISE_FLOAT or callee in _COMPARE \
@@ -243,39 +252,76 @@ def _exact(t: object) -> bool:
     return isinstance(t, Num) and t.dims is not None and None not in t.dims
 
 
+_REPS: dict[Value, Value] = {}
+_POSITION: dict[Op, int] = {}
+
+
+def visible(v: Value, at: Op) -> bool:
+    """May operation ``at`` read ``v`` (defined before it, in its block or an enclosing one)?"""
+    owner = v.owner
+    if isinstance(owner, Op):
+        home, pos = owner.parent, _POSITION.get(owner)
+    else:
+        home, pos = owner, -1
+    block = at.parent
+    here = _POSITION.get(at)
+    while block is not None:
+        if block is home:
+            return pos is not None and here is not None and pos < here
+        parent_op = block.parent
+        if parent_op is None:
+            return False
+        here = _POSITION.get(parent_op)
+        block = parent_op.parent
+    return False
+
+
 def shape_rep(v: Value) -> Value:
-    """The earliest value known to have exactly the shape of ``v``."""
-    for _ in range(10000):
-        if v.origin is not None and v.origin[0] == "d" and v.origin[1] is not v:
-            # An adjoint always has the shape of its primal.
-            v = v.origin[1]
-            continue
-        op = v.owner
-        if not isinstance(op, Op) or op.opname != "call":
-            return v
-        callee = op.callee
-        nxt = None
-        if _elementwise(callee) and isinstance(v.type, Num) and v.type.dims is not None:
-            pos = op.positional()
-            for u in pos:
-                if not (isinstance(u.type, Num) and u.type.dims == v.type.dims):
-                    continue
-                others_scalar = all(isinstance(w.type, Num) and w.type.dims == ()
-                                    for w in pos if w is not u)
-                if others_scalar or _exact(u.type):
-                    nxt = u
-                    break
-        elif callee in (rt.unbroadcast, rt.unreduce):
-            nxt = op.operands[1]
-        elif callee in (np.zeros_like, rt.zeros_like) or isinstance(
-                callee, (prims.SetItem, prims.IndexAdd)):
-            nxt = op.operands[0]
-        elif callee in (np.full, np.broadcast_to):
-            nxt = _shape_source(op.positional()[0 if callee is np.full else 1])
+    """The earliest value known to have exactly the shape of ``v`` (memoized per pass)."""
+    path = []
+    while len(path) < 1_000_000:
+        hit = _REPS.get(v)
+        if hit is not None:
+            v = hit
+            break
+        nxt = _shape_step(v)
         if nxt is None:
-            return v
+            break
+        path.append(v)
         v = nxt
+    for p in path:
+        _REPS[p] = v
     return v
+
+
+def _shape_step(v: Value) -> Value | None:
+    """One link of :func:`shape_rep`: a value with the same shape as ``v``, or None."""
+    if v.origin is not None and v.origin[0] in ("d", "copy") and v.origin[1] is not v:
+        # An adjoint has the shape of its primal; a popped value, of what was pushed.
+        return v.origin[1]
+    op = v.owner
+    if not isinstance(op, Op) or op.opname != "call":
+        return None
+    callee = op.callee
+    nxt = None
+    if _elementwise(callee) and isinstance(v.type, Num) and v.type.dims is not None:
+        pos = op.positional()
+        for u in pos:
+            if not (isinstance(u.type, Num) and u.type.dims == v.type.dims):
+                continue
+            others_scalar = all(isinstance(w.type, Num) and w.type.dims == ()
+                                for w in pos if w is not u)
+            if others_scalar or _exact(u.type):
+                nxt = u
+                break
+    elif callee in (rt.unbroadcast, rt.unreduce):
+        nxt = op.operands[1]
+    elif callee in (np.zeros_like, rt.zeros_like) or isinstance(
+            callee, (prims.SetItem, prims.IndexAdd)):
+        nxt = op.operands[0]
+    elif callee in (np.full, np.broadcast_to):
+        nxt = _shape_source(op.positional()[0 if callee is np.full else 1])
+    return nxt
 
 
 def same_shape(a: Value, b: Value) -> bool:
@@ -307,7 +353,7 @@ def _full_scalar(v: Value) -> tuple[Value, Value] | None:
 
 def _shape_attr(b: Builder, op: Op, x: Value) -> Value | None:
     rep = shape_rep(x)
-    return None if rep is x else b.call(op.callee, rep)
+    return None if rep is x or not visible(rep, op) else b.call(op.callee, rep)
 
 
 def _broadcast_to(b: Builder, op: Op, g: Value, shape: Value) -> Value | None:
@@ -380,7 +426,7 @@ def _scale_full(b: Builder, op: Op, x: Value, y: Value | None = None) -> Value |
 
 def _size_attr(b: Builder, op: Op, x: Value) -> Value | None:
     rep = shape_rep(x)
-    if rep is not x:
+    if rep is not x and visible(rep, op):
         return b.call(op.callee, rep)
     src = x.owner
     # The size of a 2-D array reduced over one axis is the length of the other axis.
