@@ -7,6 +7,7 @@ it, and writes the derivative back out as plain, readable Python in a real modul
 __version__ = "0.1.0"
 
 from .api import Derivative, grad, source, value_and_grad, vjp  # noqa: E402
+from .control import custom_vjp, grad_hook, stop_gradient  # noqa: E402
 from .errors import (  # noqa: E402
     AdjointError,
     ArgumentError,
@@ -26,9 +27,12 @@ __all__ = [
     "NonDifferentiableError",
     "UnsupportedSyntaxError",
     "__version__",
+    "custom_vjp",
     "grad",
+    "grad_hook",
     "jvp_rule",
     "source",
+    "stop_gradient",
     "value_and_grad",
     "vjp",
     "vjp_rule",

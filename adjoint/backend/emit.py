@@ -112,6 +112,10 @@ class Emitter:
         stack = [self.fn.body]
         while stack:
             block = stack.pop()
+            for op in block.ops:
+                if self._is_hook(op):
+                    # Written as its operand: reading it reads the operand.
+                    self.inline[op.result] = op
             position = {op: i for i, op in enumerate(block.ops)}
             barrier = [i for i, op in enumerate(block.ops) if self._barrier(op)]
             for i, op in enumerate(block.ops):
@@ -163,6 +167,9 @@ class Emitter:
                 unpack[t] = items
         return unpack
 
+    def _is_hook(self, op: Op) -> bool:
+        return op.opname == "call" and isinstance(op.callee, prims.GradHook)
+
     def _barrier(self, op: Op) -> bool:
         return (
             op.opname in ("if", "for", "while")
@@ -182,6 +189,10 @@ class Emitter:
     # -- expressions ----------------------------------------------------------------------
     def expr(self, v: Value) -> gast.expr:
         op = v.owner
+        while isinstance(op, Op) and op.opname == "call" and isinstance(op.callee,
+                                                                       prims.GradHook):
+            v = op.operands[0]  # the identity in the forward sweep
+            op = v.owner
         if isinstance(op, Op) and op.opname == "const":
             return self.const(op.attrs["value"], op.attrs.get("name"))
         if v in self.inline:
@@ -333,6 +344,8 @@ class Emitter:
                 continue
             if op.opname == "call" and isinstance(op.callee, prims.GetItem) and \
                     op.operands[0] in self.unpack:
+                continue
+            if self._is_hook(op):
                 continue
             if op.attrs.get("adjoint") and op.stmt is not None and op.stmt is not last_stmt \
                     and op.stmt.text:

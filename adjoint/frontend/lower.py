@@ -781,6 +781,14 @@ class _Lowerer:
                     items.append(("dyn", len(dyn) - 1))
         return prims.Index(tuple(items), is_tuple), dyn
 
+    def grad_hook(self, node: gast.Call) -> Value:
+        if len(node.args) != 2 or node.keywords:
+            raise _hook_error(self, node)
+        fn = self.expr(node.args[1])
+        if not isinstance(fn, Static) or not callable(fn.obj):
+            raise _hook_error(self, node)
+        return self.call(prims.GradHook(fn.obj), [self.value(node.args[0])], node)
+
     def expr_Call(self, node: gast.Call) -> Value:
         func = node.func
         if any(isinstance(a, gast.Starred) for a in node.args) or any(
@@ -809,6 +817,10 @@ class _Lowerer:
                 "call a function defined in the module, or numpy/math directly",
             )
         obj = callee.obj
+        from ..control import grad_hook
+
+        if obj is grad_hook:
+            return self.grad_hook(node)
         args = [self.value(a) for a in node.args]
         kwargs = {k.arg: self.value(k.value) for k in node.keywords}
         return self.call(obj, args, node, kwargs)
@@ -830,6 +842,13 @@ def _negative_constant(e: gast.expr) -> tuple | None:
     ) and isinstance(e.operand.value, (int, float)) and not isinstance(e.operand.value, bool):
         return (-e.operand.value,)
     return None
+
+
+def _hook_error(self: Any, node: Any) -> UnsupportedSyntaxError:
+    return self.unsupported(
+        node, "adjoint.grad_hook takes a value and a function",
+        "pass a function defined at module level: adjoint.grad_hook(x, clip)",
+    )
 
 
 def _target_name(stmt: gast.stmt) -> str | None:

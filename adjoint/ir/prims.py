@@ -254,5 +254,19 @@ class LocalFunction(Primitive):
         return f"local.{self.name}"
 
 
+@dataclass(frozen=True)
+class GradHook(Primitive):
+    """``adjoint.grad_hook(x, fn)``: ``x`` forward; the gradient goes through ``fn`` backward."""
+
+    fn: Any
+
+    def __call__(self, x: Any) -> Any:
+        return x
+
+    @property
+    def label(self) -> str:
+        return f"grad_hook[{getattr(self.fn, '__name__', self.fn)}]"
+
+
 BUILD_TUPLE = BuildTuple()
 BUILD_LIST = BuildList()

@@ -378,6 +378,10 @@ class _Reverse:
         if isinstance(callee, prims.GetItem):
             self.add_item(ctx, op.operands[0], callee.i, g)
             return
+        if isinstance(callee, prims.GradHook):
+            hooked = b.call(callee.fn, g)
+            self.accumulate(ctx, op.operands[0], hooked)
+            return
         if isinstance(callee, prims.Subscript) and _container_key(op) is not None:
             self.add_item(ctx, op.operands[0], _container_key(op)[0], g)
             return

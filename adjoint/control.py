@@ -1,0 +1,51 @@
+"""Controlling gradients from the user's code: stop them, replace them, look at them.
+
+* ``adjoint.stop_gradient(x)`` is ``x`` in value; no gradient flows through it.
+* ``@adjoint.custom_vjp`` marks a function whose derived gradient is replaced by
+  one the user writes with ``@f.defvjp`` (a rule, in the same form as the built-ins).
+* ``adjoint.grad_hook(x, fn)`` is ``x`` in value; in the backward pass the gradient
+  arriving at that point is passed through ``fn`` (to clip, log or inspect it), and
+  the call is written into the generated code right where the user put it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .rules.registry import nondifferentiable, vjp_rule
+
+
+def stop_gradient(x: Any) -> Any:
+    """``x``, treated as a constant by differentiation."""
+    return x
+
+
+nondifferentiable(stop_gradient)
+
+
+def grad_hook(x: Any, fn: Callable[[Any], Any]) -> Any:
+    """``x``; the gradient that flows back through this point is replaced by ``fn(g)``."""
+    return x
+
+
+def custom_vjp(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark ``fn`` as having a hand-written gradient, given with ``@fn.defvjp``.
+
+    ::
+
+        @adjoint.custom_vjp
+        def safe_norm(x):
+            return np.sqrt(np.sum(x * x))
+
+        @safe_norm.defvjp
+        def _(g, ans, x):
+            return g * x / np.maximum(ans, 1e-12)
+    """
+
+    def defvjp(rule: Callable[..., Any], ndiff: int | None = None) -> Callable[..., Any]:
+        vjp_rule(fn, ndiff=ndiff)(rule)
+        return rule
+
+    fn.defvjp = defvjp  # type: ignore[attr-defined]
+    return fn
