@@ -106,6 +106,17 @@ def _fold(fn: Function) -> bool:
         repl = _rewrite(op)
         if repl is None:
             continue
+        if isinstance(repl, _Rebuild):
+            op.attrs["callee"] = repl.callee
+            for v in op.operands:
+                users = table.get(v)
+                if users and op in users:
+                    users.remove(op)
+            op.operands = list(repl.operands)
+            for v in op.operands:
+                table.setdefault(v, []).append(op)
+            changed = True
+            continue
         if isinstance(repl, tuple):  # a constant value to materialize before ``op``
             const = Op("const", [], 1, {"value": repl[0]})
             const.stmt = op.stmt
@@ -171,13 +182,23 @@ def _rewrite(op: Op) -> Value | tuple | None:
             return src.operands[0]
     if callee is operator.mul:
         x, y = args
-        if _is_const(x, 1) and is_float(y) and not _is_int_const(x, y):
+        # x * 1 is x for every number and array; x * 1.0 only when x is already float.
+        if _is_int_one(x) or (_is_const(x, 1) and is_float(y)):
             return y
-        if _is_const(y, 1) and is_float(x) and not _is_int_const(y, x):
+        if _is_int_one(y) or (_is_const(y, 1) and is_float(x)):
             return x
+    if callee is operator.sub:
+        src = args[1].owner
+        if isinstance(src, Op) and src.opname == "call" and src.callee is operator.neg:
+            return _Rebuild(operator.add, (args[0], src.operands[0]))  # a - -b  ->  a + b
+    if callee is operator.add:
+        src = args[1].owner
+        if isinstance(src, Op) and src.opname == "call" and src.callee is operator.neg:
+            return _Rebuild(operator.sub, (args[0], src.operands[0]))  # a + -b  ->  a - b
     if callee is operator.truediv and _is_const(args[1], 1) and is_float(args[0]):
         return args[0]
-    if callee is operator.pow and _is_const(args[1], 1) and is_float(args[0]):
+    if callee is operator.pow and (_is_int_one(args[1]) or
+                                   (_is_const(args[1], 1) and is_float(args[0]))):
         return args[0]
     if callee in (operator.add, operator.sub):
         x, y = args
@@ -188,9 +209,17 @@ def _rewrite(op: Op) -> Value | tuple | None:
     return None
 
 
-def _is_int_const(c: Value, other: Value) -> bool:
-    # 1 * x keeps x's dtype; 1.0 * x could turn an integer x into a float.
-    return False
+def _is_int_one(v: Value) -> bool:
+    c = _const_value(v)
+    return type(c) is int and c == 1
+
+
+class _Rebuild:
+    """A rewrite into a new call: ``callee(*operands)`` replaces the op's result."""
+
+    def __init__(self, callee: Any, operands: tuple):
+        self.callee = callee
+        self.operands = operands
 
 
 def _fresh_callees() -> set:
