@@ -6,7 +6,7 @@ it, and writes the derivative back out as plain, readable Python in a real modul
 
 __version__ = "0.1.0"
 
-from .api import Derivative, grad, source, value_and_grad, vjp  # noqa: E402
+from .api import Derivative, grad, show, source, value_and_grad, vjp  # noqa: E402
 from .control import custom_vjp, grad_hook, stop_gradient  # noqa: E402
 from .errors import (  # noqa: E402
     AdjointError,
@@ -16,6 +16,7 @@ from .errors import (  # noqa: E402
     NoRuleError,
     UnsupportedSyntaxError,
 )
+from .jacobians import jacobian, jvp  # noqa: E402
 from .rules import jvp_rule, vjp_rule  # noqa: E402
 
 __all__ = [
@@ -30,6 +31,9 @@ __all__ = [
     "custom_vjp",
     "grad",
     "grad_hook",
+    "jacobian",
+    "jvp",
+    "show",
     "jvp_rule",
     "source",
     "stop_gradient",

@@ -119,20 +119,30 @@ class Derivative:
 
     # -- generation -----------------------------------------------------------------------
     def _compile(self, types_: list[Any] | None) -> Any:
+        from . import cache
         from .backend import load_module
 
         n = len(self.primal.param_names)
         arg_types = types_[:n] if types_ is not None else None
         extra = types_[n:] if types_ is not None else None
-        ir = compiler.derive(self.primal, self.wrt, self.kind, arg_types, self.wrt_tuple,
-                             self.name, extra)
-        src = self.primal_fn.__code__.co_filename
-        wrt_names = ", ".join(self.primal.param_names[i] for i in self.wrt)
-        what = f"{self.kind} of {self.primal.name} from {src} with respect to {wrt_names}"
-        gm = compiler.emit([(ir, _docstring(self.kind, self.primal.name, wrt_names))], what)
-        module = load_module(gm, self.name)
+        rebuild = functools.partial(compiler.derive, self.primal, self.wrt, self.kind, arg_types,
+                                    self.wrt_tuple, self.name, extra)
+        key = cache.key_for(self.primal_fn, self.primal, self.kind, self.wrt, self.wrt_tuple,
+                            types_, self.name)
+        module = cache.load(key, self.name, self.primal) if key is not None else None
+        ir = None
+        if module is None:
+            ir = rebuild()
+            src = self.primal_fn.__code__.co_filename
+            wrt_names = ", ".join(self.primal.param_names[i] for i in self.wrt)
+            what = f"{self.kind} of {self.primal.name} from {src} with respect to {wrt_names}"
+            gm = compiler.emit([(ir, _docstring(self.kind, self.primal.name, wrt_names))], what)
+            module = load_module(gm, self.name)
+            if key is not None:
+                cache.store(key, gm, module, self.primal)
         fn = getattr(module, self.name)
-        fn.__adjoint_ir__ = ir
+        fn.__adjoint_ir__ = ir  # None when loaded from the cache: __adjoint_derive__ rebuilds it
+        fn.__adjoint_derive__ = rebuild
         return fn
 
     def generic(self) -> Any:
@@ -151,10 +161,13 @@ class Derivative:
     def __repr__(self) -> str:
         return f"<adjoint.Derivative {self.name}>"
 
-    def _repr_html_(self) -> str:  # pragma: no cover - exercised in notebooks
+    def _repr_html_(self) -> str:
         from .display import highlight_html
 
         return highlight_html(self.source)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self) if cycle else self.source)
 
 
 def _docstring(kind: str, name: str, wrt: str) -> str:
@@ -190,6 +203,16 @@ def value_and_grad(f: Callable[..., Any] | None = None, wrt: Wrt = None) -> Any:
 def vjp(f: Callable[..., Any] | None = None, wrt: Wrt = None) -> Any:
     """Vector-Jacobian product: ``vjp(f)(*args, cotangent)`` for outputs of any shape."""
     return _make("vjp", f, wrt)
+
+
+def show(df: Any, ir: bool = False) -> Any:
+    """Display the generated source of ``df`` (or its IR with ``ir=True``).
+
+    Returns an object that renders highlighted in Jupyter and as plain text at a prompt.
+    """
+    from .display import show as _show
+
+    return _show(df, ir)
 
 
 def source(df: Any) -> str:

@@ -14,6 +14,7 @@ from .backend import GeneratedModule, build_module, default_header
 from .ir import Function, verify
 from .transforms.calls import localize_calls
 from .transforms.clone import clone_function
+from .transforms.forward import jvp_function
 from .transforms.reverse import vjp_function
 from .transforms.simplify import simplify
 from .transforms.specialize import specialize
@@ -55,6 +56,31 @@ def derive(
     types_ = list(arg_types) if arg_types is not None else None
     if types_ is not None and extra_types:
         types_ += extra_types
+    out = optimize(out, types_)
+    localize_calls(out, out.meta["module"])
+    return _check(out)
+
+
+def derive_jvp(
+    primal: Function,
+    wrt: list[int],
+    arg_types: list[Any] | None = None,
+    name: str | None = None,
+    tangent_types: list[Any] | None = None,
+    module: Any = None,
+) -> Function:
+    """The IR of the Jacobian-vector product of ``primal`` w.r.t. ``wrt`` (forward mode).
+
+    ``tangent_types`` defaults to the types of the ``wrt`` arguments. Functions of the
+    user's that it calls are derived too, listed in ``meta["module"].functions``.
+    """
+    fn = prepare_primal(primal, arg_types)
+    out = _check(jvp_function(fn, wrt, name, module))
+    types_ = None
+    if arg_types is not None:
+        if tangent_types is None:
+            tangent_types = [arg_types[i] for i in wrt]
+        types_ = list(arg_types) + list(tangent_types)
     out = optimize(out, types_)
     localize_calls(out, out.meta["module"])
     return _check(out)

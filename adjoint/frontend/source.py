@@ -98,13 +98,13 @@ def parse_live_function(fn: Callable[..., Any]) -> ParsedFunction:
     filename = code.co_filename if code is not None else "<unknown>"
     try:
         lines, start = inspect.getsourcelines(fn)
-    except (OSError, TypeError) as exc:
+    except (OSError, TypeError):
         raise UnsupportedSyntaxError(
             f"cannot read the source of {getattr(fn, '__qualname__', fn)!r}",
             None,
             "adjoint differentiates source code: define the function in a file or notebook cell"
             " (not with exec or in the plain interactive prompt)",
-        ) from exc
+        ) from None
     indent = len(lines[0]) - len(lines[0].lstrip())
     src = "".join(ln[indent:] if not ln[:indent].strip() else ln.lstrip() for ln in lines)
     tree = gast.parse(src)
@@ -129,8 +129,10 @@ def _lambda_as_def(assign: gast.Assign, fn: Any) -> gast.FunctionDef:
     lam = assign.value
     ret = gast.Return(value=lam.body)
     gast.copy_location(ret, lam.body)
+    target = assign.targets[0] if len(assign.targets) == 1 else None
+    name = target.id if isinstance(target, gast.Name) else "anonymous"
     node = gast.FunctionDef(
-        name=getattr(fn, "__name__", "lambda"),
+        name=name,
         args=lam.args,
         body=[ret],
         decorator_list=[],

@@ -143,8 +143,8 @@ def _unreduce(b: Builder, op: Op, g: Value, x: Value, axis: Value | None = None,
     keep = _const(keepdims) if keepdims is not None else False
     if ax is _MISSING or keep is _MISSING:
         return None
-    if tx.dims == () and tx.py:
-        return g
+    if tx.dims == ():
+        return g  # reducing a scalar: its cotangent is the reduction's
     shape = b.call(_SHAPE, x)
     if ax is None:
         if keep:
@@ -351,9 +351,17 @@ def _full_scalar(v: Value) -> tuple[Value, Value] | None:
     return None
 
 
+def _has_attributes(v: Value) -> bool:
+    """Python numbers have no ``.shape``/``.size``: only NumPy values may stand in."""
+    t = v.type
+    return not (isinstance(t, Num) and t.py)
+
+
 def _shape_attr(b: Builder, op: Op, x: Value) -> Value | None:
     rep = shape_rep(x)
-    return None if rep is x or not visible(rep, op) else b.call(op.callee, rep)
+    if rep is x or not visible(rep, op) or not _has_attributes(rep):
+        return None
+    return b.call(op.callee, rep)
 
 
 def _broadcast_to(b: Builder, op: Op, g: Value, shape: Value) -> Value | None:
@@ -426,7 +434,7 @@ def _scale_full(b: Builder, op: Op, x: Value, y: Value | None = None) -> Value |
 
 def _size_attr(b: Builder, op: Op, x: Value) -> Value | None:
     rep = shape_rep(x)
-    if rep is not x and visible(rep, op):
+    if rep is not x and visible(rep, op) and _has_attributes(rep):
         return b.call(op.callee, rep)
     src = x.owner
     # The size of a 2-D array reduced over one axis is the length of the other axis.

@@ -1,0 +1,572 @@
+"""Forward mode: a primal function in, its Jacobian-vector product out.
+
+``jvp_f(*params, *tangents) -> (value, tangent)`` runs the primal program once, and
+right after each statement that computes an active value it computes that value's
+tangent, so the generated code reads as the primal with a ``d``-line under each
+line that matters. A value is *active* when it is varied by the ``wrt`` inputs and
+useful to the output; only active values get tangents, and every other tangent is
+a symbolic zero (see :mod:`.zeros`) that is never written out unless a value is
+needed.
+
+How each construct is carried forward:
+
+* a call: its JVP rule, written as Python source, is inlined with the operands'
+  tangents, the primal result ``ans`` and the operands;
+* containers: the tangent of ``(a, b)`` is ``(da, db)``, kept element by element
+  until a whole tangent is needed; ``t[i]`` picks the element's tangent;
+* subscripts use the same index on the tangent (``dx[i]``), in-place updates update
+  the tangent (``dS[i] = dv``);
+* ``if``: extra results carry the tangents of its results out of the branches;
+* ``for``/``while``: extra loop-carried values carry the tangents of carried values
+  (init, region arguments, yields). A ``for`` over a varied array becomes a ``for``
+  over its indices, so the element and its tangent are read side by side.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import numpy as np
+
+from .. import runtime as rt
+from ..errors import NonDifferentiableError, NoRuleError, UnsupportedSyntaxError
+from ..frontend.lower import UNDEFINED
+from ..ir import prims
+from ..ir.core import Block, Function, Op, Value, walk
+from ..ir.printer import callee_name
+from ..rules.registry import find_jvp, is_nondifferentiable
+from .builder import Builder
+from .calls import ModuleFunctions, bind_call, is_user_function
+from .clone import clone_function
+from .reverse import bind_rule
+from .types import infer, type_of_value
+from .zeros import (
+    NeedsZeros,
+    Zero,
+    fit_tangent,
+    inline_linear,
+    may_lose_broadcast,
+    resolve_fits,
+    tangent_type,
+)
+
+_ITEM = prims.Index((("dyn", 0),), False)
+
+
+def jvp_function(primal: Function, wrt: list[int], name: str | None = None,
+                 module: ModuleFunctions | None = None) -> Function:
+    """Build ``jvp_<f>(*params, *tangents) -> (value, tangent)`` for the params ``wrt``.
+
+    ``module`` collects the functions the result calls (the user's functions and their
+    JVPs), to be written into the same generated module.
+    """
+    return _Forward(primal, wrt, name, module).run()
+
+
+class Pack:
+    """The tangent of a tuple or list built here, kept as its elements' tangents."""
+
+    __slots__ = ("build", "elements")
+
+    def __init__(self, build: Any, elements: list[Value]):
+        self.build = build
+        self.elements = elements
+
+
+# -- activity ----------------------------------------------------------------------------
+def _loop_slots(op: Op) -> list[list[Value]]:
+    """For each carried value of a loop: result, region arguments, init and yielded value."""
+    body = op.regions[-1]
+    niter = op.attrs.get("niter", 0)
+    carried = body.args[1:] if op.opname == "for" else body.args
+    ys = body.ops[-1].operands
+    slots = []
+    for k, r in enumerate(op.results):
+        slot = [r, carried[k], op.operands[niter + k], ys[k]]
+        if op.opname == "while":
+            slot.append(op.regions[0].args[k])
+        slots.append(slot)
+    return slots
+
+
+def varied_values(fn: Function, wrt: list[int]) -> set[Value]:
+    """Values that depend on the ``wrt`` parameters (a fixpoint, for loops)."""
+    varied = {fn.params[i] for i in wrt}
+    changed = True
+    while changed:
+        changed = False
+        for op in walk(fn.body):
+            new: list[Value] = []
+            if op.opname == "call":
+                if any(v in varied for v in op.operands) and not is_nondifferentiable(op.callee):
+                    new = op.results
+            elif op.opname == "if":
+                for k, r in enumerate(op.results):
+                    if any(reg.ops[-1].operands[k] in varied for reg in op.regions):
+                        new.append(r)
+            elif op.opname in ("for", "while"):
+                for slot in _loop_slots(op):
+                    if slot[2] in varied or slot[3] in varied:
+                        new += [slot[0], slot[1]] + slot[4:]
+                if op.opname == "for" and op.attrs["kind"] == "iter" and op.operands[0] in varied:
+                    new.append(op.regions[0].args[0])
+            for v in new:
+                if v not in varied:
+                    varied.add(v)
+                    changed = True
+    return varied
+
+
+def useful_values(fn: Function, out: Value) -> set[Value]:
+    """Values whose tangent the output's tangent depends on (a fixpoint, for loops)."""
+    useful = {out}
+    ops = list(walk(fn.body))
+    changed = True
+    while changed:
+        changed = False
+        for op in reversed(ops):
+            new: list[Value] = []
+            if op.opname == "call":
+                if any(r in useful for r in op.results) and not is_nondifferentiable(op.callee):
+                    callee = op.callee
+                    if isinstance(callee, prims.Subscript):
+                        new = op.operands[:1]
+                    elif isinstance(callee, (prims.SetItem, prims.IndexAdd)):
+                        new = op.operands[:2]
+                    else:
+                        new = op.operands
+            elif op.opname == "if":
+                for k, r in enumerate(op.results):
+                    if r in useful:
+                        new += [reg.ops[-1].operands[k] for reg in op.regions]
+            elif op.opname in ("for", "while"):
+                for slot in _loop_slots(op):
+                    if slot[0] in useful or slot[1] in useful or slot[4:] and slot[4] in useful:
+                        new += slot
+                body = op.regions[0]
+                if op.opname == "for" and op.attrs["kind"] == "iter" and body.args[0] in useful:
+                    new.append(op.operands[0])
+            for v in new:
+                if v not in useful:
+                    useful.add(v)
+                    changed = True
+    return useful
+
+
+# -- the transform -----------------------------------------------------------------------
+class _Forward:
+    def __init__(self, primal: Function, wrt: list[int], name: str | None,
+                 module: ModuleFunctions | None):
+        self.fn = clone_function(primal)
+        self.wrt = wrt
+        self.name = name or f"jvp_{primal.name}"
+        self.module = module if module is not None else ModuleFunctions({self.name})
+        self.tan: dict[Value, Value | Pack] = {}
+        self.active: set[Value] = set()
+        self.fits = False
+
+    def run(self) -> Function:
+        fn = self.fn
+        ret = fn.body.ops[-1]
+        assert ret.opname == "return"
+        out = ret.operands[0]
+        self.active = varied_values(fn, self.wrt) & useful_values(fn, out)
+        taken = set(fn.param_names)
+        for i in self.wrt:
+            p = fn.params[i]
+            name = "d" + fn.param_names[i]
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            dp = Value(name)
+            dp.owner = fn.body
+            dp.origin = ("d", p)
+            dp.type = tangent_type(p.type)
+            fn.body.args.append(dp)
+            fn.param_names.append(name)
+            self.tan[p] = dp
+        # Tangents follow every primal parameter, so no parameter can keep a default.
+        fn.defaults = {}
+        term = self.block(fn.body)
+        b = Builder(fn.body, term.stmt, term.loc)
+        result = b.call(prims.BUILD_TUPLE, out, self.need(b, out))
+        term.operands = [result]
+        fn.body.append(term)
+        fn.name = self.name
+        fn.meta["output"] = out
+        fn.meta["kind"] = "jvp"
+        fn.meta["module"] = self.module
+        if self.fits:
+            infer(fn)
+            resolve_fits(fn)
+        return fn
+
+    # -- tangents as values ---------------------------------------------------------------
+    def need(self, b: Builder, v: Value) -> Value:
+        """The tangent of ``v`` as a value, building zeros (or a container of them) if needed."""
+        t = self.tan.get(v)
+        if isinstance(t, Value):
+            return t
+        if isinstance(t, Pack):
+            out = b.call(t.build, *[self.need(b, e) for e in t.elements])
+            out.origin = ("d", v)
+            return out
+        owner = v.owner
+        if isinstance(owner, Op) and owner.opname == "const" and owner.attrs["value"] is UNDEFINED:
+            return v  # not bound on this path: neither is its tangent
+        if isinstance(owner, Op) and owner.opname == "call" and isinstance(
+            owner.callee, (prims.BuildTuple, prims.BuildList)
+        ):
+            out = b.call(owner.callee, *[self.need(b, e) for e in owner.operands])
+        else:
+            out = b.call(rt.zeros_like, v)
+        out.origin = ("d", v)
+        return out
+
+    def tangent(self, v: Value) -> Value | Pack | Zero:
+        t = self.tan.get(v)
+        return Zero(v) if t is None else t
+
+    def set_tangent(self, v: Value, t: Value | Pack | Zero) -> None:
+        if isinstance(t, Zero):
+            return
+        if isinstance(t, Value) and t.origin is None and _built_here(t):
+            t.hint = None
+            t.origin = ("d", v)
+        self.tan[v] = t
+
+    # -- blocks ---------------------------------------------------------------------------
+    def block(self, block: Block) -> Op:
+        """Add the tangent code to ``block``; returns its terminator, detached."""
+        ops = block.ops
+        block.ops = []
+        b = Builder(block)
+        for op in ops[:-1]:
+            b.stmt, b.loc = op.stmt, op.loc
+            if op.opname == "if":
+                self.if_op(op, b)
+            elif op.opname == "for":
+                self.for_op(op, b)
+            elif op.opname == "while":
+                self.while_op(op, b)
+            else:
+                b.add(op)
+                if op.opname == "call" and any(r in self.active for r in op.results):
+                    self.call(op, b)
+        return ops[-1]
+
+    def close(self, region: Block, term: Op, values: list[Value]) -> None:
+        """Re-append ``term`` to ``region``, also yielding the tangents of ``values``."""
+        b = Builder(region, term.stmt, term.loc)
+        term.operands = term.operands + [self.need(b, v) for v in values]
+        region.append(term)
+
+    def new_value(self, owner: Op | Block, primal: Value) -> Value:
+        # A region argument is hinted like its primal's, so the backend gives ``dh`` its own
+        # variable in a loop over ``h`` rather than reusing the parameter ``dh0`` it starts as.
+        v = Value("d" + primal.hint if isinstance(owner, Block) and primal.hint else None)
+        v.owner = owner
+        v.origin = ("d", primal)
+        v.type = tangent_type(primal.type)
+        return v
+
+    # -- calls ----------------------------------------------------------------------------
+    def call(self, op: Op, b: Builder) -> None:
+        callee = op.callee
+        if is_nondifferentiable(callee):
+            return
+        ts = [self.tangent(v) for v in op.operands]
+        if all(isinstance(t, Zero) for t in ts):
+            return
+        r = op.result
+        if isinstance(callee, (prims.BuildTuple, prims.BuildList)):
+            self.tan[r] = Pack(callee, list(op.operands))
+        elif isinstance(callee, prims.GetItem):
+            t = ts[0]
+            if isinstance(t, Pack):
+                inner = self.tan.get(t.elements[callee.i])
+                if inner is not None:
+                    self.tan[r] = inner
+            else:
+                self.set_tangent(r, b.call(callee, t))
+        elif isinstance(callee, prims.Subscript):
+            if not isinstance(ts[0], Zero):
+                self.set_tangent(r, b.call(callee, self.need(b, op.operands[0]), *op.operands[1:]))
+        elif isinstance(callee, (prims.SetItem, prims.IndexAdd)):
+            self.update(op, b, ts)
+        elif isinstance(callee, prims.Method) and op.attrs.get("mutates"):
+            new = b.call(callee, *[self.need(b, v) for v in op.operands])
+            new.owner.attrs["mutates"] = True
+            self.set_tangent(r, new)
+        else:
+            self.rule(op, b, ts)
+
+    def update(self, op: Op, b: Builder, ts: list[Any]) -> None:
+        """``S2 = S1[idx] <- v``: the tangent is ``dS1`` with ``dv`` written (or added) there."""
+        callee = op.callee
+        target, value, *dyn = op.operands
+        if isinstance(ts[1], Zero) and isinstance(callee, prims.IndexAdd):
+            self.set_tangent(op.result, self.need(b, target))
+            return
+        dv = b.const(0.0) if isinstance(ts[1], Zero) else self.need(b, value)
+        if isinstance(ts[0], Zero):
+            # Shaped like the updated array, so the primal's old array is not kept alive.
+            dtarget = b.call(rt.zeros_like, op.result)
+            dtarget.origin = ("d", target)
+        else:
+            dtarget = self.need(b, target)
+        self.set_tangent(op.result, b.call(callee, dtarget, dv, *dyn))
+
+    def rule(self, op: Op, b: Builder, ts: list[Any]) -> None:
+        callee = op.callee
+        rule = find_jvp(callee)
+        if rule is None and is_user_function(callee):
+            self.user_call(op, b)
+            return
+        if rule is None:
+            raise NoRuleError(
+                f"no derivative rule for {_label(callee)}",
+                op.loc,
+                "register one with @adjoint.jvp_rule(fn), or mark the argument as constant"
+                " with adjoint.stop_gradient(x)",
+            )
+        tmpl = rule.template()
+        names = tmpl.param_names
+        # The tangent parameters are those before ``ans``: one per leading primal parameter.
+        ntan = names.index("ans") if "ans" in names else rule.ndiff
+        primal_names = names[ntan + 1:]
+        bound = bind_rule(_Signature(primal_names), op)
+        for i, t in enumerate(ts):
+            pname = bound.operand_param.get(i)
+            if not isinstance(t, Zero) and primal_names.index(pname) >= ntan:
+                raise NonDifferentiableError(
+                    f"{_label(callee)} is not differentiable with respect to its argument"
+                    f" '{pname}'",
+                    op.loc,
+                    "pass a constant there, or wrap it in adjoint.stop_gradient(...)",
+                )
+        for materialize in (False, True):
+            scratch = Builder(Block(), b.stmt, b.loc)
+            mapping = self.rule_mapping(tmpl, ntan, bound, op, scratch, materialize)
+            try:
+                out, dropped = inline_linear(tmpl, mapping, tmpl.params[:ntan], scratch)
+            except NeedsZeros:
+                continue
+            for new_op in scratch.block.ops:
+                _drop_default_keywords(new_op)
+                b.add(new_op)
+            zero_operands = [v for v, t in zip(op.operands, ts) if isinstance(t, Zero)]
+            if isinstance(out, Value) and dropped and may_lose_broadcast(callee, zero_operands):
+                fit = b.call(fit_tangent, out, op.result)
+                fit.owner.attrs["keep_type"] = True
+                fit.type = tangent_type(op.result.type)
+                self.fits = True
+                out = fit
+            self.set_tangent(op.result, out)
+            return
+        raise AssertionError("materialized rule instantiation cannot need zeros")
+
+    def user_call(self, op: Op, b: Builder) -> None:
+        """``h = f(x, W)`` in the user's code: ``h, dh = f_jvp(x, W, dx, dW)`` from the module."""
+        fn = op.callee
+        try:
+            args = bind_call(fn, op)
+        except TypeError as exc:
+            raise UnsupportedSyntaxError(f"bad call to '{fn.__name__}': {exc}", op.loc,
+                                         "check the arguments") from None
+        wrt = [j for j, a in enumerate(args)
+               if isinstance(a, Value) and not isinstance(self.tangent(a), Zero)]
+        types_ = [a.type if isinstance(a, Value) else type_of_value(a.value) for a in args]
+        name = module_jvp(self.module, fn, wrt, types_)
+        # The primal call is replaced: the JVP computes the value and its tangent together.
+        b.block.ops.remove(op)
+        operands = [a if isinstance(a, Value) else b.const(a.value) for a in args]
+        operands += [self.need(b, args[j]) for j in wrt]
+        pair = b.call(prims.LocalFunction(name), *operands)
+        value = Op("call", [pair], 0, {"callee": prims.GetItem(0), "kwnames": ()})
+        value.results = [op.result]
+        op.result.owner = value
+        b.add(value)
+        self.set_tangent(op.result, b.call(prims.GetItem(1), pair))
+
+    def rule_mapping(self, tmpl: Function, ntan: int, bound: Any, op: Op, sb: Builder,
+                     materialize: bool) -> dict[Value, Value | Zero]:
+        """Template parameter -> value: tangents, then ``ans``, then the primal parameters."""
+        mapping: dict[Value, Value | Zero] = {tmpl.params[ntan]: op.result}
+        primal_names = tmpl.param_names[ntan + 1:]
+        for p, name in zip(tmpl.params[ntan + 1:], primal_names):
+            if name in bound.values:
+                mapping[p] = bound.values[name]
+            elif name in bound.packed:
+                mapping[p] = sb.call(prims.BUILD_TUPLE, *bound.packed[name])
+            else:
+                mapping[p] = sb.const(tmpl.defaults.get(name))
+        for k, (p, name) in enumerate(zip(tmpl.params[:ntan], primal_names)):
+            operand = bound.values.get(name)
+            t: Value | Zero
+            if operand is not None and not isinstance(self.tangent(operand), Zero):
+                t = self.need(sb, operand)
+            elif name in bound.packed and any(v in self.tan for v in bound.packed[name]):
+                t = sb.call(prims.BUILD_TUPLE, *[self.need(sb, v) for v in bound.packed[name]])
+            else:
+                t = Zero(operand)
+            if isinstance(t, Zero) and materialize:
+                like = mapping[tmpl.params[ntan + 1 + k]]
+                t = sb.call(rt.zeros_like, like) if isinstance(like, Value) else sb.const(0.0)
+            mapping[p] = t
+        return mapping
+
+    # -- structured control flow ----------------------------------------------------------
+    def if_op(self, op: Op, b: Builder) -> None:
+        active = [r for r in op.results if r in self.active]
+        b.add(op)
+        n = len(op.results)
+        for region in op.regions:
+            term = self.block(region)
+            self.close(region, term, [term.operands[op.results.index(r)] for r in active])
+        for r in active:
+            t = self.new_value(op, r)
+            op.results.append(t)
+        for r, t in zip(active, op.results[n:]):
+            self.tan[r] = t
+
+    def for_op(self, op: Op, b: Builder) -> None:
+        body = op.regions[0]
+        restore = None
+        if op.attrs["kind"] == "iter" and body.args[0] in self.active:
+            restore = self.iterate_by_index(op, b)
+        niter = op.attrs["niter"]
+        slots = [s for s in _loop_slots(op) if s[0] in self.active]
+        inits = [self.need(b, s[2]) for s in slots]
+        b.add(op)
+        op.operands += inits
+        for s in slots:
+            arg = self.new_value(body, s[1])
+            body.args.append(arg)
+            self.tan[s[1]] = arg
+        term = self.block(body)
+        self.close(body, term, [s[3] for s in slots])
+        if restore is not None:
+            seq, old = restore
+            self.tan.pop(seq)
+            if old is not None:
+                self.tan[seq] = old
+        for s in slots:
+            r = self.new_value(op, s[0])
+            op.results.append(r)
+            self.tan[s[0]] = r
+        assert len(op.operands) - niter == len(op.results)
+
+    def iterate_by_index(self, op: Op, b: Builder) -> tuple[Value, Value | Pack | None]:
+        """``for x in xs`` -> ``for k in range(len(xs)): x = xs[k]``, then ``dx = dxs[k]``.
+
+        The tangent of ``xs`` is built once, before the loop, and stands for it inside the
+        loop only; returns what to restore afterwards.
+        """
+        body = op.regions[0]
+        seq = op.operands[0]
+        old = self.tan.get(seq)
+        self.tan[seq] = self.need(b, seq)
+        zero, one = b.const(0), b.const(1)
+        n = b.call(len, seq)
+        op.operands[0:1] = [zero, n, one]
+        op.attrs.update(kind="range", niter=3)
+        item = body.args[0]
+        k = Value("k")
+        k.owner = body
+        body.args[0] = k
+        read = Op("call", [seq, k], 0, {"callee": prims.Subscript(_ITEM), "kwnames": ()},
+                  loc=op.loc)
+        read.results = [item]
+        item.owner = read
+        read.stmt = op.stmt
+        read.parent = body
+        body.ops.insert(0, read)
+        return seq, old
+
+    def while_op(self, op: Op, b: Builder) -> None:
+        before, body = op.regions
+        slots = [s for s in _loop_slots(op) if s[0] in self.active]
+        inits = [self.need(b, s[2]) for s in slots]
+        b.add(op)
+        op.operands += inits
+        for s in slots:
+            before.args.append(self.new_value(before, s[4]))
+            arg = self.new_value(body, s[1])
+            body.args.append(arg)
+            self.tan[s[1]] = arg
+        term = self.block(body)
+        self.close(body, term, [s[3] for s in slots])
+        for s in slots:
+            r = self.new_value(op, s[0])
+            op.results.append(r)
+            self.tan[s[0]] = r
+
+
+def module_jvp(module: ModuleFunctions, fn: Any, wrt: list[int], arg_types: list[Any]) -> str:
+    """The name of ``fn``'s JVP w.r.t. params ``wrt`` in ``module`` (derived on first use).
+
+    The name is registered before the JVP is derived, so recursive calls find it.
+    """
+    from .. import compiler
+    from ..frontend import lower
+
+    key = ("jvp", fn, tuple(wrt), tuple(arg_types))
+    if key in module.names:
+        return module.names[key]
+    name, k = f"{fn.__name__}_jvp", 1
+    while name in module.taken:
+        k += 1
+        name = f"{fn.__name__}_jvp_{k}"
+    module.taken.add(name)
+    module.names[key] = name
+    tangent_types = [tangent_type(arg_types[j]) for j in wrt]
+    ir = compiler.derive_jvp(lower(fn), wrt, arg_types, name, tangent_types, module=module)
+    module.functions.append(ir)
+    return name
+
+
+class _Signature:
+    """What :func:`bind_rule` needs of a rule: the primal parameter names it accepts."""
+
+    def __init__(self, params: list[str]):
+        self.params = params
+
+
+def _drop_default_keywords(op: Op) -> None:
+    """Rules pass every keyword on (``np.sum(da, axis=axis, keepdims=keepdims)``); keep
+    only those that differ from the callee's defaults, as a person would write it."""
+    names = op.attrs.get("kwnames")
+    if op.opname != "call" or not names:
+        return
+    try:
+        params = inspect.signature(op.callee).parameters
+    except (TypeError, ValueError):
+        return
+    npos = len(op.operands) - len(names)
+    keep = []
+    for name, v in zip(names, op.operands[npos:]):
+        owner = v.owner
+        param = params.get(name)
+        if param is not None and isinstance(owner, Op) and owner.opname == "const":
+            value = owner.attrs["value"]
+            default = param.default
+            if default is np._NoValue and name == "keepdims":
+                default = False
+            if type(value) is type(default) and value == default:
+                continue
+        keep.append((name, v))
+    op.operands = op.operands[:npos] + [v for _, v in keep]
+    op.attrs["kwnames"] = tuple(n for n, _ in keep)
+
+
+def _built_here(v: Value) -> bool:
+    return isinstance(v.owner, Op) and v.owner.opname == "call"
+
+
+def _label(callee: Any) -> str:
+    return f"'{callee_name(callee)}'"
+
+
+__all__ = ["jvp_function", "module_jvp", "useful_values", "varied_values"]
