@@ -340,7 +340,7 @@ class Emitter:
         for op in block.ops:
             if op.opname == "const" or op.opname in ("yield", "condition"):
                 continue
-            if op.opname == "call" and op.result in self.inline if op.results else False:
+            if op.opname == "call" and len(op.results) == 1 and op.result in self.inline:
                 continue
             if op.opname == "call" and isinstance(op.callee, prims.GetItem) and \
                     op.operands[0] in self.unpack:
@@ -388,7 +388,7 @@ class Emitter:
 
     def inplace_stmt(self, op: Op) -> list[Any]:
         callee = op.callee
-        x, result = op.operands[0], op.result
+        x, result = op.operands[0], op.results[0]
         out: list[Any] = []
         if self.names.get(x) != self.names.get(result) or _is_const_value(x) or \
                 x not in self.fresh:
@@ -397,8 +397,13 @@ class Emitter:
             out.append(self.assign([result], _call(_attr(self.expr(x), "copy"), [])))
         target = _name(self.names[result])
         if op.attrs.get("mutates"):
-            out.append(gast.Expr(value=_call(_attr(target, callee.name),
-                                             [self.expr(v) for v in op.operands[1:]])))
+            call = _call(_attr(target, callee.name), [self.expr(v) for v in op.operands[1:]])
+            if len(op.results) > 1:  # item = xs.pop()
+                item = op.results[1]
+                out.append(self.assign([item], call) if item in self.names
+                           else gast.Expr(value=call))
+            else:
+                out.append(gast.Expr(value=call))
             return out
         v = self.expr(op.operands[1])
         dyn = [self.expr(d) for d in op.operands[2:]]
@@ -537,7 +542,7 @@ def _fresh_values(fn: Function) -> set[Value]:
             fresh.add(op.result)
         elif op.attrs.get("mutates"):
             derived.append(op)
-            fresh.add(op.result)
+            fresh.add(op.results[0])
         elif callee in _ALLOCATING or callee in _ARITH or isinstance(callee, np.ufunc) or (
                 isinstance(callee, prims.Method) and callee.name == "copy") or isinstance(
                 callee, (prims.BuildList, prims.BuildDict)):
@@ -553,7 +558,7 @@ def _fresh_values(fn: Function) -> set[Value]:
         changed = False
         for op in derived:
             if op.opname == "call":
-                drop = [] if op.operands[0] in fresh else [op.result]
+                drop = [] if op.operands[0] in fresh else [op.results[0]]
             elif op.opname == "for":
                 body = op.regions[0]
                 niter = op.attrs["niter"]

@@ -354,7 +354,7 @@ def congruence(fn: Function) -> list[tuple[Value, Value]]:
             elif op.opname == "call" and (
                 getattr(op.callee, "inplace", False) or op.attrs.get("mutates")
             ):
-                pairs.append((op.operands[0], op.result))
+                pairs.append((op.operands[0], op.results[0]))
             stack.extend(op.regions)
     return pairs
 

@@ -105,8 +105,9 @@ def _assigned_names(stmts: list[gast.stmt]) -> list[str]:
                     if isinstance(base, gast.Name):
                         seen.setdefault(base.id, None)
             elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute):
-                # xs.append(v) and friends rebind the container in SSA form.
-                if node.func.attr in MUTATING_METHODS and isinstance(node.func.value, gast.Name):
+                # xs.append(v), xs.pop() rebind the container in SSA form.
+                if node.func.attr in MUTATING_METHODS | {"pop"} and isinstance(
+                        node.func.value, gast.Name):
                     seen.setdefault(node.func.value.id, None)
     return list(seen)
 
@@ -468,6 +469,19 @@ class _Lowerer:
                 stmt.orelse[0], "for ... else is not supported", "move the else part after the loop"
             )
         it = stmt.iter
+        reverse = False
+        if (
+            isinstance(it, gast.Call)
+            and isinstance(it.func, gast.Name)
+            and self.resolve_static(it.func.id) is reversed
+            and len(it.args) == 1 and not it.keywords
+            and isinstance(it.args[0], gast.Call)
+            and isinstance(it.args[0].func, gast.Name)
+            and self.resolve_static(it.args[0].func.id) is range
+        ):
+            # for i in reversed(range(...)): what reverse mode writes; read it back.
+            reverse = True
+            it = it.args[0]
         if (
             isinstance(it, gast.Call)
             and isinstance(it.func, gast.Name)
@@ -483,7 +497,9 @@ class _Lowerer:
             kind, iter_operands = "range", bounds
         else:
             kind, iter_operands = "iter", [self.value(it)]
-        self.loop(stmt, kind, iter_operands, stmt.target, stmt.body)
+        op = self.loop(stmt, kind, iter_operands, stmt.target, stmt.body)
+        if reverse:
+            op.attrs["reverse"] = True
 
     def loop(
         self,
@@ -493,7 +509,7 @@ class _Lowerer:
         target: gast.expr | None,
         body: list[gast.stmt],
         test: gast.expr | None = None,
-    ) -> None:
+    ) -> Op:
         for node in body:
             for sub in gast.walk(node):
                 if isinstance(sub, (gast.Break, gast.Continue, gast.Return)):
@@ -554,6 +570,7 @@ class _Lowerer:
         for n, r in zip(names, op.results):
             r.hint = n
             self.env[n] = r
+        return op
 
     def stmt_While(self, stmt: gast.While) -> None:
         if stmt.orelse:
@@ -621,7 +638,7 @@ class _Lowerer:
         if v is not None:
             return v
         try:
-            obj = self.p.scope.lookup(node.id)
+            obj = _runtime_original(self.p.scope.lookup(node.id))
             self.globals_read[node.id] = obj
         except KeyError:
             raise NameResolutionError(
@@ -799,6 +816,15 @@ class _Lowerer:
             )
         if isinstance(func, gast.Attribute):
             base = self.expr(func.value)
+            if isinstance(base, Value) and func.attr == "pop" and isinstance(func.value,
+                                                                            gast.Name):
+                if node.args or node.keywords:
+                    raise self.unsupported(node, "only .pop() of the last item is supported",
+                                           "pop from the end: xs.pop()")
+                op = self.emit("call", [base], 2, node=node, callee=prims.Method("pop"),
+                               kwnames=(), mutates=True)
+                self.bind(func.value.id, op.results[0])
+                return op.results[1]
             if isinstance(base, Value):
                 if func.attr in MUTATING_METHODS:
                     raise self.unsupported(
@@ -824,6 +850,20 @@ class _Lowerer:
         args = [self.value(a) for a in node.args]
         kwargs = {k.arg: self.value(k.value) for k in node.keywords}
         return self.call(obj, args, node, kwargs)
+
+
+def _runtime_original(obj: Any) -> Any:
+    """A runtime helper copied into a generated module is the helper itself (with rules)."""
+    name = getattr(obj, "__name__", None)
+    code = getattr(obj, "__code__", None)
+    if name and code is not None:
+        from .. import runtime as rt
+
+        original = getattr(rt, name, None)
+        if original is not None and original is not obj and name in rt.HELPERS and \
+                original.__code__.co_code == code.co_code:
+            return original
+    return obj
 
 
 def _eager_safe(e: gast.expr) -> bool:

@@ -367,6 +367,9 @@ class _Reverse:
 
     def reverse_call(self, op: Op, ctx: _Ctx) -> None:
         callee = op.callee
+        if op.attrs.get("mutates") and len(op.results) == 2:
+            self.reverse_pop(op, ctx)
+            return
         g = self.adjoint_of(ctx, op.result)
         if g is None or is_nondifferentiable(callee):
             return
@@ -431,6 +434,22 @@ class _Reverse:
                     "pass a constant there, or wrap it in adjoint.stop_gradient(...)",
                 )
             self.accumulate(ctx, op.operands[i], c)
+
+    def reverse_pop(self, op: Op, ctx: _Ctx) -> None:
+        """``item = xs.pop()``: the list's adjoint is the rest's, with the item's put back."""
+        b = ctx.adj_builder
+        assert b is not None
+        rest, item = op.results
+        xs = op.operands[0]
+        if xs not in self.varied:
+            return
+        d_rest = self.adjoint_of(ctx, rest)
+        if d_rest is None:
+            d_rest = b.call(rt.zeros_like, ctx.primal(rest))
+        d_item = self.adjoint_of(ctx, item)
+        if d_item is None:
+            d_item = b.call(rt.zeros_like, ctx.primal(item))
+        self.accumulate(ctx, xs, b.call(operator.add, d_rest, b.call(prims.BUILD_LIST, d_item)))
 
     def reverse_user_call(self, op: Op, ctx: _Ctx, g: Value) -> None:
         """``h = f(x, W)`` in the user's code: call ``f_vjp(x, W, dh)`` from the module."""
@@ -634,7 +653,8 @@ class _Reverse:
         sub.adj_builder.add(Op("yield", yields))
         self.finish_tapes(sub, body)
         new = b.op("for", it_operands + d_init + f_init, len(active) + len(free), [block],
-                   kind=kind, niter=len(it_operands), reverse=op.attrs["kind"] == "range")
+                   kind=kind, niter=len(it_operands),
+                   reverse=op.attrs["kind"] == "range" and not op.attrs.get("reverse"))
         if op.attrs["kind"] == "iter":
             new.attrs["reverse"] = True
         block.parent = new

@@ -218,6 +218,12 @@ def _infer_block(block: Block, canonical: Any) -> None:
         elif op.opname == "call":
             if op.attrs.get("keep_type") and all(r.type is not None for r in op.results):
                 continue  # a value popped from a tape has the type of what was pushed
+            if op.attrs.get("mutates") and len(op.results) == 2:  # item = xs.pop()
+                t = op.operands[0].type
+                op.results[0].type = Seq("list", t.items[:-1]) if isinstance(t, Seq) and \
+                    t.items else Seq("list", None)
+                op.results[1].type = t.items[-1] if isinstance(t, Seq) and t.items else UNKNOWN
+                continue
             t = _call_type(op, canonical)
             for r in op.results:
                 r.type = t if len(op.results) == 1 else UNKNOWN
