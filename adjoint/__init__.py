@@ -16,6 +16,7 @@ from .errors import (  # noqa: E402
     NoRuleError,
     UnsupportedSyntaxError,
 )
+from .higher import hessian, hvp  # noqa: E402
 from .jacobians import jacobian, jvp  # noqa: E402
 from .rules import jvp_rule, vjp_rule  # noqa: E402
 
@@ -31,6 +32,8 @@ __all__ = [
     "custom_vjp",
     "grad",
     "grad_hook",
+    "hessian",
+    "hvp",
     "jacobian",
     "jvp",
     "show",

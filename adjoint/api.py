@@ -178,9 +178,59 @@ def _docstring(kind: str, name: str, wrt: str) -> str:
     return f"Vector-Jacobian product of {name} with respect to {wrt}."
 
 
+class NestedDerivative(Derivative):
+    """A derivative of a derivative (``grad(grad(f))``).
+
+    The inner derivative's generated code, for the kinds of arguments at hand, is
+    ordinary Python in a real file: it is read and differentiated like any function.
+    """
+
+    def __init__(self, inner: Derivative, wrt: Wrt, kind: str):
+        if inner.kind != "grad":
+            raise ArgumentError(
+                f"adjoint.{kind} of adjoint.{inner.kind}(...) is not supported",
+                hint="differentiate adjoint.grad(f), or use adjoint.jacobian / adjoint.hvp",
+            )
+        self.inner = inner
+        self.primal_fn = inner.primal_fn
+        self.kind = kind
+        self.primal = inner.primal
+        self.wrt, self.wrt_tuple = _normalize_wrt(self.primal, wrt)
+        self.signature = inner.signature
+        self._compiled = {}
+        self._last = None
+        self.name = f"{kind}_{inner.name}"
+        self.__name__ = self.__qualname__ = self.name
+        self.__wrapped__ = None
+
+    def _compile(self, types_: list[Any] | None) -> Any:
+        from .backend import load_module
+
+        n = len(self.primal.param_names)
+        arg_types = types_[:n] if types_ is not None else None
+        extra = types_[n:] if types_ is not None else None
+        key = tuple(arg_types) if arg_types is not None else ("generic",)
+        inner_fn = self.inner._compiled.get(key)
+        if inner_fn is None:
+            inner_fn = self.inner._compile(list(arg_types) if arg_types is not None else None)
+            self.inner._compiled[key] = inner_fn
+        primal = lower(inner_fn)
+        ir = compiler.derive(primal, self.wrt, self.kind, arg_types, self.wrt_tuple,
+                             self.name, extra)
+        wrt_names = ", ".join(self.primal.param_names[i] for i in self.wrt)
+        what = f"{self.kind} of {self.inner.name} with respect to {wrt_names}"
+        gm = compiler.emit([(ir, _docstring(self.kind, self.inner.name, wrt_names))], what)
+        module = load_module(gm, self.name)
+        fn = getattr(module, self.name)
+        fn.__adjoint_ir__ = ir
+        return fn
+
+
 def _make(kind: str, f: Callable[..., Any] | None, wrt: Wrt) -> Any:
     if f is None:
-        return lambda fn: Derivative(fn, wrt, kind)
+        return lambda fn: _make(kind, fn, wrt)
+    if isinstance(f, Derivative):
+        return NestedDerivative(f, wrt, kind)
     if not callable(f):
         raise ArgumentError(f"adjoint.{kind} expects a function, got {f!r}")
     return Derivative(f, wrt, kind)

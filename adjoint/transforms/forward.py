@@ -279,6 +279,15 @@ class _Forward:
         ts = [self.tangent(v) for v in op.operands]
         if all(isinstance(t, Zero) for t in ts):
             return
+        if op.attrs.get("mutates") and len(op.results) == 2:
+            # item = xs.pop(): the item's tangent is popped from the list's tangent.
+            pop = b.op("call", [self.need(b, op.operands[0])], 2, callee=callee, kwnames=(),
+                       mutates=True)
+            for primal, tangent in zip(op.results, pop.results):
+                tangent.origin = ("d", primal)
+                tangent.type = tangent_type(primal.type)
+                self.set_tangent(primal, tangent)
+            return
         r = op.result
         if isinstance(callee, (prims.BuildTuple, prims.BuildList)):
             self.tan[r] = Pack(callee, list(op.operands))

@@ -168,6 +168,8 @@ _ELEMENTWISE_FLOAT = {
     np.exp, np.log, np.sqrt, np.sin, np.cos, np.tan, np.tanh, np.arctan, np.arcsin, np.arccos,
     np.sinh, np.cosh, np.arcsinh, np.arccosh, np.arctanh, np.log1p, np.expm1, np.exp2, np.log2,
     np.log10, np.cbrt, np.reciprocal, np.sinc, np.deg2rad, np.rad2deg,
+    np.radians, np.degrees, np.logaddexp, np.logaddexp2, np.hypot, np.arctan2,
+    np.float_power, np.copysign, np.ldexp,
 }
 _ELEMENTWISE_SAME = {
     operator.add, operator.sub, operator.mul, operator.pow, operator.neg, operator.pos,
@@ -177,11 +179,14 @@ _ELEMENTWISE_SAME = {
 }
 _COMPARE = {operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
             np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal}
-_REDUCE = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod}
+_REDUCE = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.nansum,
+           np.nanmax, np.nanmin, np.ptp}
 _MATH_FLOAT = {getattr(math, n) for n in (
     "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "atan", "asin", "acos", "sinh", "cosh",
     "log1p", "expm1", "fabs", "pow", "atan2", "hypot", "log10", "log2", "erf", "lgamma",
-)}
+    "asinh", "acosh", "atanh", "erfc", "gamma", "degrees", "radians", "copysign", "fmod",
+    "cbrt", "exp2",
+) if hasattr(math, n)}
 
 
 def _const(v: Value) -> Any:
@@ -343,6 +348,8 @@ def _call_type(op: Op, canonical: Any) -> Any:
             return _reduce_type(op, pos, kw)
         if fn in (operator.matmul, np.matmul, np.dot):
             return _matmul_type(pos[0], pos[1], fn is np.dot)
+        if fn is np.reshape:
+            return _reshape_type(op, pos, kw)
         if fn is np.transpose and len(pos) == 1 and "axes" not in kw:
             t = pos[0]
             if isinstance(t, Num) and t.dims is not None:
@@ -454,6 +461,26 @@ def _matmul_type(a: Any, b: Any, is_dot: bool) -> Any:
         return UNKNOWN
     batch = broadcast(Num(dtype, a.dims[:-2]), Num(dtype, b.dims[:-2]))
     return Num(dtype, batch + (a.dims[-2], b.dims[-1])) if batch is not None else UNKNOWN
+
+
+def _reshape_type(op: Op, pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.reshape(a, (3, 2))`` / ``a.reshape(3, 2)``: the rank, and which sizes are 1."""
+    t = pos[0]
+    if not isinstance(t, Num):
+        return UNKNOWN
+    operands = op.positional()
+    shape: Any = _MISSING
+    if "shape" in kw:
+        shape = _const(kw["shape"])
+    elif len(operands) == 2:
+        shape = _const(operands[1])
+    elif len(operands) > 2:
+        shape = tuple(_const(v) for v in operands[1:])
+    if isinstance(shape, int):
+        shape = (shape,)
+    if not isinstance(shape, tuple) or not all(isinstance(n, int) for n in shape):
+        return Num(t.dtype, None)
+    return Num(t.dtype, tuple(1 if n == 1 else MANY if n > 1 else None for n in shape))
 
 
 def _join_type(op: Op, pos: list[Any], kw: dict[str, Value], stack: bool) -> Any:

@@ -1,0 +1,63 @@
+"""Second derivatives, by differentiating generated derivatives again.
+
+A generated gradient is plain Python in a real file, so it can be read and
+differentiated like the user's own code: ``hvp`` runs forward mode over the
+generated reverse-mode gradient (forward-over-reverse), and ``hessian`` assembles the
+Hessian from those Hessian-vector products, one column per input element.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .api import Derivative, Wrt, grad
+from .errors import ArgumentError
+from .jacobians import ForwardDerivative, Jacobian
+
+
+def _single(wrt: Wrt) -> Wrt:
+    if isinstance(wrt, (tuple, list)):
+        raise ArgumentError("second derivatives are taken with respect to one parameter",
+                            hint="pass wrt=<one name or index>")
+    return 0 if wrt is None else wrt
+
+
+class HessianVectorProduct:
+    """``hvp(f)(*args, v)``: the Hessian of scalar ``f`` times ``v``, by forward-over-reverse."""
+
+    def __init__(self, f: Callable[..., Any], wrt: Wrt):
+        self.wrt = _single(wrt)
+        self.grad = f if isinstance(f, Derivative) else grad(f, wrt=self.wrt)
+        self._forward: dict[Any, ForwardDerivative] = {}
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not args:
+            raise ArgumentError("hvp takes the arguments of f, then the vector v")
+        *primal_args, v = args
+        self.grad(*primal_args, **kwargs)  # generate the gradient for these argument kinds
+        generated = self.grad.__wrapped__
+        fd = self._forward.get(generated)
+        if fd is None:
+            fd = self._forward[generated] = ForwardDerivative(generated, self.wrt)
+        return fd(*primal_args, v, **kwargs)[1]
+
+
+def hvp(f: Callable[..., Any], wrt: Wrt = 0) -> HessianVectorProduct:
+    """The Hessian-vector product of scalar ``f``: ``hvp(f, wrt)(*args, v) -> H @ v``."""
+    return HessianVectorProduct(f, wrt)
+
+
+def hessian(f: Callable[..., Any], wrt: Wrt = 0) -> Jacobian:
+    """The Hessian of scalar ``f``: ``hessian(f, wrt)(*args)`` has shape ``x.shape + x.shape``.
+
+    It is the Jacobian of the generated gradient, taken in forward mode (one
+    Hessian-vector product per input element).
+    """
+    wrt = _single(wrt)
+    return Jacobian(grad(f, wrt=wrt), wrt, "forward")
+
+
+__all__ = ["hessian", "hvp", "np"]

@@ -1,0 +1,86 @@
+"""Second and third derivatives: generated code is differentiated again."""
+
+import math
+
+import numpy as np
+import pytest
+
+import adjoint
+from tests import control_programs as C
+
+rng = np.random.default_rng(3)
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def rosenbrock_hessian(x):
+    n = x.shape[0]
+    H = np.zeros((n, n))
+    for i in range(n - 1):
+        H[i, i] += 1200 * x[i] ** 2 - 400 * x[i + 1] + 2
+        H[i + 1, i + 1] += 200
+        H[i, i + 1] = H[i + 1, i] = -400 * x[i]
+    return H
+
+
+def tanh_net(w, x):
+    h = np.tanh(x @ w[:6].reshape(3, 2))
+    return np.sum(np.tanh(h @ w[6:]) ** 2)
+
+
+def scalar(x):
+    return x ** 4 + math.sin(x) * x
+
+
+def fd_jacobian(g, x, eps=1e-6):
+    cols = []
+    for j in range(x.size):
+        e = np.zeros_like(x)
+        e.flat[j] = eps
+        cols.append((np.asarray(g(x + e)) - np.asarray(g(x - e))) / (2 * eps))
+    return np.stack(cols, axis=-1)
+
+
+def test_rosenbrock_hessian_is_exact():
+    x = np.array([0.5, 1.2, -0.3, 0.9, 1.1])
+    np.testing.assert_allclose(adjoint.hessian(rosenbrock)(x), rosenbrock_hessian(x),
+                               rtol=1e-12, atol=1e-9)
+
+
+def test_hessian_vector_product_of_a_tanh_network():
+    w, x, v = rng.normal(size=8), rng.normal(size=(4, 3)), rng.normal(size=8)
+    grad = adjoint.grad(tanh_net)
+    H = fd_jacobian(lambda w_: grad(w_, x), w)
+    np.testing.assert_allclose(adjoint.hvp(tanh_net)(w, x, v), H @ v, rtol=1e-6, atol=1e-8)
+
+
+def test_grad_of_grad_and_third_derivative_of_a_scalar_function():
+    d2 = adjoint.grad(adjoint.grad(scalar))
+    d3 = adjoint.grad(d2)
+    x = 0.7
+    assert d2(x) == pytest.approx(12 * x ** 2 + 2 * math.cos(x) - x * math.sin(x), rel=1e-12)
+    assert d3(x) == pytest.approx(24 * x - 3 * math.sin(x) - x * math.cos(x), rel=1e-12)
+
+
+@pytest.mark.parametrize("x", [0.3, 1.3])
+def test_second_derivative_through_a_branch(x):
+    d2 = adjoint.grad(adjoint.grad(C.early_return))
+    d1 = adjoint.grad(C.early_return)
+    fd = (d1(x + 1e-6) - d1(x - 1e-6)) / 2e-6
+    assert d2(x) == pytest.approx(fd, rel=1e-6)
+
+
+def test_second_derivative_through_a_loop():
+    d2 = adjoint.grad(adjoint.grad(C.repeated_sine))
+    d1 = adjoint.grad(C.repeated_sine)
+    fd = (d1(0.7 + 1e-6, 3) - d1(0.7 - 1e-6, 3)) / 2e-6
+    assert d2(0.7, 3) == pytest.approx(fd, rel=1e-6)
+
+
+def test_hessian_of_a_loop_program_matches_differences_of_the_gradient():
+    x = np.array([0.5, -0.3, 0.8])
+    grad = adjoint.grad(C.skip_negative)
+    np.testing.assert_allclose(adjoint.hessian(C.skip_negative)(x),
+                               fd_jacobian(grad, x), rtol=1e-6, atol=1e-8)
