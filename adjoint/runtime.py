@@ -95,7 +95,8 @@ def dot_rhs(g, x, y):
         return matmul_rhs(g, x, y)
     lead = np.ndim(x) - 1
     gy = np.tensordot(x, g, axes=(tuple(range(lead)), tuple(range(lead))))
-    return np.moveaxis(gy, 1, -2) if np.ndim(y) > 1 else gy
+    # gy's first axis is the summed one (y's second to last): move it back there.
+    return np.moveaxis(gy, 0, -2) if np.ndim(y) > 1 else gy
 
 
 def split_like(g, xs, axis=0):
@@ -152,6 +153,532 @@ def tape():
     return []
 
 
+def inverse_axes(axes, ndim):
+    """The permutation that undoes ``np.transpose(x, axes)`` (``None`` undoes ``None``)."""
+    if axes is None:
+        return None
+    return tuple(int(i) for i in np.argsort([a % ndim for a in axes]))
+
+
+def clip_bound(bound, alias, default):
+    """The bound ``np.clip`` uses: ``a_min`` or its keyword alias ``min``, else ``default``."""
+    if bound is not None:
+        return bound
+    return alias if alias is not None else default
+
+
+def log_base(base):
+    """The natural logarithm of ``base``, or 1.0 when there is none (natural logarithms)."""
+    return 1.0 if base is None else float(np.log(base))
+
+
+def prod_grad(g, a, axis=None, keepdims=False):
+    """Cotangent of ``np.prod(a, axis)``: ``g`` times the product of the *other* elements.
+
+    The other elements' products come from prefix and suffix products instead of
+    ``ans / a``, so the gradient stays exact where ``a`` has zeros.
+    """
+    a = np.asarray(a, dtype=float)
+    nd = a.ndim
+    if nd == 0:
+        return g * 1.0
+    if axis is None:
+        axes = tuple(range(nd))
+    else:
+        axes = tuple(ax % nd for ax in (axis if isinstance(axis, tuple) else (axis,)))
+        if not keepdims:
+            g = np.expand_dims(g, axes)
+    last = tuple(range(nd - len(axes), nd))
+    moved = np.moveaxis(a, axes, last)
+    flat = np.reshape(moved, moved.shape[: nd - len(axes)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,))
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    rev = np.flip(flat, -1)
+    right = np.flip(np.cumprod(np.concatenate([ones, rev[..., :-1]], axis=-1), axis=-1), -1)
+    others = np.moveaxis(np.reshape(left * right, moved.shape), last, axes)
+    return g * others
+
+
+def cumprod_jvp(da, a, axis=None):
+    """Tangent of ``np.cumprod(a, axis)`` along ``da``.
+
+    Where ``a`` has no zeros this is ``ans * cumsum(da / a)``; otherwise each element's
+    contribution is accumulated on its own, so zeros in ``a`` give exact results too.
+    """
+    a = np.asarray(a, dtype=float)
+    da = np.broadcast_to(da, a.shape)
+    if axis is None:
+        a, da, axis = np.ravel(a), np.ravel(da), 0
+    a = np.moveaxis(a, axis, -1)
+    da = np.moveaxis(da, axis, -1)
+    if np.all(a != 0):
+        out = np.cumprod(a, axis=-1) * np.cumsum(da / a, axis=-1)
+    else:
+        out = np.zeros(a.shape)
+        for j in range(a.shape[-1]):
+            b = np.array(a, copy=True)
+            b[..., j] = da[..., j]
+            c = np.cumprod(b, axis=-1)
+            c[..., :j] = 0.0
+            out = out + c
+    return np.moveaxis(out, -1, axis)
+
+
+def cumprod_grad(g, a, axis=None):
+    """Cotangent of ``np.cumprod(a, axis)``: the transpose of :func:`cumprod_jvp`."""
+    a = np.asarray(a, dtype=float)
+    shape = a.shape
+    if axis is None:
+        a, axis = np.ravel(a), 0
+    a = np.moveaxis(a, axis, -1)
+    g = np.moveaxis(np.asarray(g, dtype=float), axis, -1)
+    if np.all(a != 0):
+        out = np.flip(np.cumsum(np.flip(g * np.cumprod(a, axis=-1), -1), axis=-1), -1) / a
+    else:
+        out = np.zeros(a.shape)
+        for j in range(a.shape[-1]):
+            b = np.array(a, copy=True)
+            b[..., j] = 1.0
+            c = np.cumprod(b, axis=-1)
+            out[..., j] = np.sum(g[..., j:] * c[..., j:], axis=-1)
+    return np.reshape(np.moveaxis(out, -1, axis), shape)
+
+
+def sort_grad(g, a, axis=-1):
+    """Cotangent of ``np.sort(a, axis)``: each element of ``g`` goes back where it came from."""
+    if axis is None:
+        out = np.zeros(np.size(a))
+        out[np.argsort(np.ravel(a), kind="stable")] = np.ravel(g)
+        return np.reshape(out, np.shape(a))
+    out = np.zeros(np.shape(a))
+    np.put_along_axis(out, np.argsort(a, axis=axis, kind="stable"), g, axis=axis)
+    return out
+
+
+def sort_take(x, a, axis=-1):
+    """``x`` (shaped like ``a``) reordered the way ``np.sort`` reorders ``a``: its tangent."""
+    if axis is None:
+        return np.ravel(x)[np.argsort(np.ravel(a), kind="stable")]
+    return np.take_along_axis(x, np.argsort(a, axis=axis, kind="stable"), axis=axis)
+
+
+def norm_grad(g, ans, x, ord=None, axis=None, keepdims=False):
+    """Cotangent of ``np.linalg.norm(x, ord, axis, keepdims)``.
+
+    Covers vector norms (any ``ord``) along one axis or of a 1-D ``x``, the Frobenius norm
+    over any axes, and the matrix norms ``1, -1, inf, -inf, 2, -2, 'nuc'`` over two axes.
+    Where the norm is not differentiable (at zero, or at ties of a max) the result follows
+    NumPy's arithmetic: ties share the cotangent equally.
+    """
+    x = np.asarray(x, dtype=float)
+    nd = x.ndim
+    if axis is None:
+        axes = tuple(range(nd))
+    else:
+        axes = tuple(a % nd for a in (axis if isinstance(axis, tuple) else (axis,)))
+        if not keepdims:
+            g = np.expand_dims(g, axes)
+            ans = np.expand_dims(ans, axes)
+    if ord is None or ord == "fro" or (ord == 2 and len(axes) == 1):
+        return g * x / ans
+    if ord == "nuc" or (len(axes) == 2 and ord in (2, -2)):
+        xm = np.moveaxis(x, axes, (-2, -1))
+        u, s, vh = np.linalg.svd(xm, full_matrices=False)
+        if ord == "nuc":
+            dm = u @ vh
+        else:
+            pick = slice(0, 1) if ord == 2 else slice(-1, None)
+            dm = u[..., :, pick] @ vh[..., pick, :]
+        return g * np.moveaxis(dm, (-2, -1), axes)
+    sign = np.sign(x)
+    if len(axes) == 2:
+        rows, cols = axes
+        if ord in (1, -1):
+            sums = np.sum(np.abs(x), axis=rows, keepdims=True)
+            over = cols
+        else:
+            sums = np.sum(np.abs(x), axis=cols, keepdims=True)
+            over = rows
+        mask = sums == ans
+        return g * sign * mask / np.sum(mask, axis=over, keepdims=True)
+    if ord == np.inf or ord == -np.inf:
+        mask = np.abs(x) == ans
+        return g * sign * mask / np.sum(mask, axis=axes, keepdims=True)
+    if ord == 0:
+        return g * np.zeros(x.shape)
+    return g * sign * np.abs(x) ** (ord - 1) / ans ** (ord - 1)
+
+
+def norm_jvp(dx, ans, x, ord=None, axis=None, keepdims=False):
+    """Tangent of ``np.linalg.norm(x, ord, axis, keepdims)`` along ``dx``."""
+    w = norm_grad(np.ones(np.shape(ans)), ans, x, ord, axis, keepdims)
+    return np.sum(dx * w, axis=axis, keepdims=keepdims)
+
+
+def inner_lhs(g, a, b):
+    """Cotangent of ``a`` in ``np.inner(a, b)``."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    na, nb = np.ndim(a) - 1, np.ndim(b) - 1
+    return np.tensordot(g, b, axes=(list(range(na, na + nb)), list(range(nb))))
+
+
+def inner_rhs(g, a, b):
+    """Cotangent of ``b`` in ``np.inner(a, b)``."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    na = np.ndim(a) - 1
+    return np.tensordot(g, a, axes=(list(range(na)), list(range(na))))
+
+
+def tensordot_axes(na, nb, axes=2):
+    """The axes ``np.tensordot`` sums over, as two lists of non-negative axis numbers."""
+    if np.ndim(axes) == 0:
+        return list(range(na - axes, na)), list(range(axes))
+    xa, xb = axes
+    xa = [xa] if np.ndim(xa) == 0 else list(xa)
+    xb = [xb] if np.ndim(xb) == 0 else list(xb)
+    return [i % na for i in xa], [j % nb for j in xb]
+
+
+def tensordot_lhs(g, a, b, axes=2):
+    """Cotangent of ``a`` in ``np.tensordot(a, b, axes)``."""
+    na, nb = np.ndim(a), np.ndim(b)
+    sa, sb = tensordot_axes(na, nb, axes)
+    free_a = [i for i in range(na) if i not in sa]
+    free_b = [j for j in range(nb) if j not in sb]
+    r = np.tensordot(g, b, axes=(list(range(len(free_a), np.ndim(g))), free_b))
+    order = free_a + [sa[sb.index(j)] for j in sorted(sb)]
+    return np.transpose(r, np.argsort(order)) if order else r
+
+
+def tensordot_rhs(g, a, b, axes=2):
+    """Cotangent of ``b`` in ``np.tensordot(a, b, axes)``."""
+    na, nb = np.ndim(a), np.ndim(b)
+    sa, sb = tensordot_axes(na, nb, axes)
+    free_a = [i for i in range(na) if i not in sa]
+    free_b = [j for j in range(nb) if j not in sb]
+    r = np.tensordot(g, a, axes=(list(range(len(free_a))), free_a))
+    order = free_b + [sb[sa.index(i)] for i in sorted(sa)]
+    return np.transpose(r, np.argsort(order)) if order else r
+
+
+def einsum_spec(subscripts, shapes):
+    """``np.einsum`` subscripts made explicit for operands of ``shapes``.
+
+    Returns the input terms and the output term with every ellipsis spelled out as
+    letters, and the letters left unused (for the helpers to name new axes with).
+    """
+    s = subscripts.replace(" ", "")
+    lhs, arrow, out = s.partition("->")
+    terms = lhs.split(",")
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in s]
+    nell = 0
+    for term, shape in zip(terms, shapes):
+        if "..." in term:
+            nell = max(nell, len(shape) - len(term) + 3)
+    ell = "".join(spare[:nell])
+    spare = spare[nell:]
+    ins = []
+    for term, shape in zip(terms, shapes):
+        if "..." in term:
+            k = len(shape) - len(term) + 3
+            term = term.replace("...", ell[nell - k:])
+        ins.append(term)
+    if arrow:
+        out = out.replace("...", ell)
+    else:
+        letters = lhs.replace(",", "").replace(".", "")
+        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return ins, out, spare
+
+
+def einsum_put(x, subscripts, operands, i):
+    """``np.einsum(subscripts, *operands)`` with operand ``i`` replaced by ``x``."""
+    ops = [op for op in operands if op is not None]
+    ops[i] = x
+    return np.einsum(subscripts, *ops)
+
+
+def einsum_grad(g, subscripts, operands, i):
+    """Cotangent of operand ``i`` of ``np.einsum(subscripts, *operands)``.
+
+    It is itself an einsum: of ``g`` and the other operands, into operand ``i``'s
+    subscripts. Letters operand ``i`` sums on its own become a factor of ones, repeated
+    letters (diagonals) a factor of the identity, and axes it broadcast are summed back.
+    ``None`` operands are unused slots; asking for one of them gives ``None``.
+    """
+    ops = [op for op in operands if op is not None]
+    if i >= len(ops):
+        return None
+    shapes = [np.shape(op) for op in ops]
+    ins, out, spare = einsum_spec(subscripts, shapes)
+    target = ins[i]
+    shape = shapes[i]
+    terms = [out] + [t for j, t in enumerate(ins) if j != i]
+    arrays = [g] + [op for j, op in enumerate(ops) if j != i]
+    have = set("".join(terms))
+    result = ""
+    for pos, c in enumerate(target):
+        if c in result:
+            d = spare.pop()
+            terms.append(c + d)
+            arrays.append(np.eye(shape[pos]))
+            result += d
+            continue
+        if c not in have:
+            terms.append(c)
+            arrays.append(np.ones(shape[pos]))
+            have.add(c)
+        result += c
+    r = np.einsum(",".join(terms) + "->" + result, *arrays)
+    if np.shape(r) != tuple(shape):
+        axes = tuple(k for k, n in enumerate(shape) if n == 1 and np.shape(r)[k] != 1)
+        r = np.broadcast_to(np.sum(r, axis=axes, keepdims=True), shape)
+    return r
+
+
+def einsum_jvp(subscripts, operands, tangents):
+    """Tangent of ``np.einsum(subscripts, *operands)``: one term per operand (it is multilinear).
+
+    A tangent that is ``None``, or a scalar zero standing for a whole operand, adds nothing.
+    """
+    ops = [op for op in operands if op is not None]
+    total = 0.0
+    for i, t in enumerate(tangents[: len(ops)]):
+        if t is None or (np.ndim(t) == 0 and np.ndim(ops[i]) != 0 and t == 0):
+            continue
+        total = total + einsum_put(t, subscripts, ops, i)
+    return total
+
+
+def diagonal_grad(g, a, offset=0, axis1=0, axis2=1):
+    """Cotangent of ``np.diagonal(a, offset, axis1, axis2)``: ``g`` written on that diagonal."""
+    out = np.zeros(np.shape(a))
+    view = np.moveaxis(out, (axis1, axis2), (-2, -1))
+    i = np.arange(np.shape(g)[-1])
+    view[..., i + max(-offset, 0), i + max(offset, 0)] = g
+    return out
+
+
+def trace_grad(g, a, offset=0, axis1=0, axis2=1):
+    """Cotangent of ``np.trace(a, offset, axis1, axis2)``: ``g`` spread along the diagonal."""
+    shape = np.shape(a)
+    n = max(0, min(shape[axis1] - max(-offset, 0), shape[axis2] - max(offset, 0)))
+    return diagonal_grad(np.expand_dims(g, -1) * np.ones(n), a, offset, axis1, axis2)
+
+
+def diag_grad(g, v, k=0):
+    """Cotangent of ``np.diag(v, k)``: a diagonal read back, or ``g`` written on one."""
+    if np.ndim(v) == 1:
+        return np.diag(g, k)
+    out = np.zeros(np.shape(v))
+    i = np.arange(np.shape(g)[0])
+    out[i + max(-k, 0), i + max(k, 0)] = g
+    return out
+
+
+def matrix_power_jvp(da, a, n):
+    """Tangent of ``np.linalg.matrix_power(a, n)``: the sum of ``a^k da a^(n-1-k)``."""
+    if n < 0:
+        b = np.linalg.inv(a)
+        return matrix_power_jvp(-(b @ da @ b), b, -n)
+    powers = [np.broadcast_to(np.eye(np.shape(a)[-1]), np.shape(a))]
+    for _ in range(n - 1):
+        powers.append(powers[-1] @ a)
+    out = np.zeros(np.broadcast_shapes(np.shape(a), np.shape(da)))
+    for k in range(n):
+        out = out + powers[k] @ da @ powers[n - 1 - k]
+    return out
+
+
+def matrix_power_grad(g, a, n):
+    """Cotangent of ``np.linalg.matrix_power(a, n)``: the transpose of :func:`matrix_power_jvp`."""
+    at = np.swapaxes(a, -1, -2)
+    if n < 0:
+        bt = np.linalg.inv(at)
+        return -(bt @ matrix_power_grad(g, np.swapaxes(bt, -1, -2), -n) @ bt)
+    return matrix_power_jvp(g, at, n)
+
+
+def unsplit(g, ary, indices_or_sections, axis=0):
+    """Cotangent of ``np.split(ary, indices_or_sections, axis)`` (and ``np.array_split``).
+
+    ``g`` holds one cotangent per piece; pieces past its end (never used) count as zeros.
+    """
+    shape = list(np.shape(ary))
+    sizes = [len(p) for p in np.array_split(np.arange(shape[axis]), indices_or_sections)]
+    parts = []
+    for k, n in enumerate(sizes):
+        shape[axis] = n
+        gk = g[k] if k < len(g) else 0.0
+        parts.append(np.zeros(shape) + gk)
+    return np.concatenate(parts, axis=axis)
+
+
+def unconcatenate(g, xs, axis=0):
+    """Cotangents of the inputs of ``np.concatenate(xs, axis)``, ``axis=None`` included."""
+    if axis is None:
+        sizes = [np.size(x) for x in xs]
+        pieces = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
+        return [np.reshape(p, np.shape(x)) for p, x in zip(pieces, xs)]
+    sizes = [np.shape(x)[axis] for x in xs]
+    return np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+
+
+def split_stacked(g, xs, how):
+    """Cotangents of the inputs of ``np.hstack``, ``vstack``, ``dstack`` or ``column_stack``.
+
+    ``how`` is ``"h"``, ``"v"``, ``"d"`` or ``"column"``: it decides how inputs of low rank
+    were promoted before they were joined, and along which axis.
+    """
+    if how == "v":
+        shapes = [np.shape(np.atleast_2d(x)) for x in xs]
+        axis = 0
+    elif how == "d":
+        shapes = [np.shape(np.atleast_3d(x)) for x in xs]
+        axis = 2
+    elif how == "column":
+        shapes = [np.shape(np.atleast_1d(x)) for x in xs]
+        shapes = [s + (1,) if len(s) == 1 else s for s in shapes]
+        axis = 1
+    else:
+        shapes = [np.shape(np.atleast_1d(x)) for x in xs]
+        axis = 0 if len(shapes[0]) == 1 else 1
+    pieces = np.split(g, np.cumsum([s[axis] for s in shapes])[:-1], axis=axis)
+    return [np.reshape(p, np.shape(x)) for p, x in zip(pieces, xs)]
+
+
+def untile(g, A, reps):
+    """Cotangent of ``np.tile(A, reps)``: the tiles summed onto one another."""
+    shape = np.shape(A)
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    d = max(len(shape), len(reps))
+    full = (1,) * (d - len(shape)) + tuple(shape)
+    reps = (1,) * (d - len(reps)) + reps
+    split = []
+    for r, n in zip(reps, full):
+        split += [r, n]
+    summed = np.sum(np.reshape(g, split), axis=tuple(range(0, 2 * d, 2)))
+    return np.reshape(summed, shape)
+
+
+def unrepeat(g, a, repeats, axis=None):
+    """Cotangent of ``np.repeat(a, repeats, axis)``: each element's copies summed."""
+    shape = np.shape(a)
+    if axis is None:
+        out = np.zeros(int(np.prod(shape)))
+        np.add.at(out, np.repeat(np.arange(out.size), repeats), g)
+        return np.reshape(out, shape)
+    axis = axis % len(shape)
+    gm = np.moveaxis(g, axis, 0)
+    out = np.zeros((shape[axis],) + np.shape(gm)[1:])
+    np.add.at(out, np.repeat(np.arange(shape[axis]), repeats), gm)
+    return np.moveaxis(out, 0, axis)
+
+
+def pad_zero(x, pad_width, mode="constant", reflect_type="even"):
+    """The linear part of ``np.pad``: ``x`` padded as ``mode`` pads, with zero constants."""
+    if mode == "constant" or mode == "empty":
+        return np.pad(x, pad_width)
+    if mode in ("reflect", "symmetric"):
+        return np.pad(x, pad_width, mode=mode, reflect_type=reflect_type)
+    return np.pad(x, pad_width, mode=mode)
+
+
+def unpad(g, array, pad_width, mode="constant", reflect_type="even"):
+    """Cotangent of ``np.pad(array, pad_width, mode)``.
+
+    Constant padding just crops. Modes that copy elements of ``array`` into the border
+    (``edge``, ``wrap``, ``reflect`` and ``symmetric``) are inverted by padding an array
+    of element numbers the same way and summing ``g`` per number.
+    """
+    shape = np.shape(array)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2))
+    if mode == "constant" or mode == "empty":
+        return g[tuple(slice(w[0], w[0] + n) for w, n in zip(widths, shape))]
+    if mode in ("edge", "wrap", "reflect", "symmetric") and reflect_type == "even":
+        size = int(np.prod(shape))
+        number = np.pad(np.reshape(np.arange(size), shape), pad_width, mode=mode)
+        flat = np.bincount(np.ravel(number), weights=np.ravel(g), minlength=size)
+        return np.reshape(flat, shape)
+    raise NotImplementedError(f"no derivative for np.pad with mode={mode!r}")
+
+
+def take_index(indices, n, mode="raise"):
+    """The element numbers ``np.take(..., mode=mode)`` reads from an axis of length ``n``."""
+    indices = np.asarray(indices)
+    if mode == "wrap":
+        return np.mod(indices, n)
+    if mode == "clip":
+        return np.clip(indices, 0, n - 1)
+    return indices
+
+
+def untake(g, a, indices, axis=None, mode="raise"):
+    """Cotangent of ``np.take(a, indices, axis, mode=mode)``: ``g`` added back at ``indices``."""
+    shape = np.shape(a)
+    if axis is None:
+        out = np.zeros(int(np.prod(shape)))
+        np.add.at(out, take_index(indices, out.size, mode), g)
+        return np.reshape(out, shape)
+    axis = axis % len(shape)
+    out = np.zeros(shape)
+    index = (slice(None),) * axis + (take_index(indices, shape[axis], mode),)
+    np.add.at(out, index, g)
+    return out
+
+
+def untake_along_axis(g, arr, indices, axis=-1):
+    """Cotangent of ``np.take_along_axis(arr, indices, axis)``, repeated indices summed."""
+    shape = np.shape(arr)
+    if axis is None:
+        out = np.zeros(int(np.prod(shape)))
+        np.add.at(out, indices, g)
+        return np.reshape(out, shape)
+    axis = axis % len(shape)
+    grid = list(np.ix_(*[np.arange(n) for n in np.shape(g)]))
+    for d, n in enumerate(shape):
+        if n == 1:
+            grid[d] = np.zeros_like(grid[d])
+    grid[axis] = indices
+    out = np.zeros(shape)
+    np.add.at(out, tuple(grid), g)
+    return out
+
+
+def undiff(g, a, n=1, axis=-1):
+    """Cotangent of ``np.diff(a, n, axis)``: ``n`` times the adjoint of a first difference."""
+    for _ in range(n):
+        g = np.moveaxis(g, axis, -1)
+        zero = np.zeros(np.shape(g)[:-1] + (1,))
+        g = np.concatenate([zero, g], axis=-1) - np.concatenate([g, zero], axis=-1)
+        g = np.moveaxis(g, -1, axis)
+    return g
+
+
+def digamma(x):
+    """The digamma function, the derivative of ``log(gamma(x))``, in plain NumPy.
+
+    Recurrence up to ``x >= 10``, then the asymptotic series (accurate to about 1e-14);
+    reflection for ``x < 0.5``. Python scalars in give a Python float out.
+    """
+    scalar = np.ndim(x) == 0 and not isinstance(x, np.ndarray)
+    x = np.asarray(x, dtype=float)
+    reflect = x < 0.5
+    y = np.where(reflect, 1.0 - x, x)
+    acc = np.zeros(np.shape(y))
+    while np.any(y < 10.0):
+        small = y < 10.0
+        acc = acc - np.where(small, 1.0 / y, 0.0)
+        y = np.where(small, y + 1.0, y)
+    z = 1.0 / (y * y)
+    series = z * (1 / 12 - z * (1 / 120 - z * (1 / 252 - z * (1 / 240 - z * (1 / 132)))))
+    out = acc + np.log(y) - 0.5 / y - series
+    out = np.where(reflect, out - np.pi / np.tan(np.pi * x), out)
+    return float(out) if scalar else out
+
+
 # Names of the helpers, in the order they are emitted into a module that needs them.
 HELPERS = (
     "unbroadcast",
@@ -168,6 +695,42 @@ HELPERS = (
     "tree_add",
     "scalar_seed",
     "index_add",
+    "inverse_axes",
+    "clip_bound",
+    "log_base",
+    "prod_grad",
+    "cumprod_jvp",
+    "cumprod_grad",
+    "sort_grad",
+    "sort_take",
+    "norm_grad",
+    "norm_jvp",
+    "inner_lhs",
+    "inner_rhs",
+    "tensordot_axes",
+    "tensordot_lhs",
+    "tensordot_rhs",
+    "einsum_spec",
+    "einsum_put",
+    "einsum_grad",
+    "einsum_jvp",
+    "diagonal_grad",
+    "trace_grad",
+    "diag_grad",
+    "matrix_power_jvp",
+    "matrix_power_grad",
+    "unsplit",
+    "unconcatenate",
+    "split_stacked",
+    "untile",
+    "unrepeat",
+    "pad_zero",
+    "unpad",
+    "take_index",
+    "untake",
+    "untake_along_axis",
+    "undiff",
+    "digamma",
 )
 # Helpers a helper calls, so that emitting one emits what it needs.
 DEPENDS = {
@@ -175,4 +738,14 @@ DEPENDS = {
     "matmul_rhs": ("unbroadcast",),
     "dot_lhs": ("unbroadcast", "matmul_lhs"),
     "dot_rhs": ("unbroadcast", "matmul_rhs"),
+    "norm_jvp": ("norm_grad",),
+    "inner_lhs": ("unbroadcast",),
+    "inner_rhs": ("unbroadcast",),
+    "tensordot_lhs": ("tensordot_axes",),
+    "tensordot_rhs": ("tensordot_axes",),
+    "einsum_grad": ("einsum_spec",),
+    "einsum_jvp": ("einsum_put",),
+    "trace_grad": ("diagonal_grad",),
+    "matrix_power_grad": ("matrix_power_jvp",),
+    "untake": ("take_index",),
 }

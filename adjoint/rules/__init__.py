@@ -2,7 +2,10 @@
 
 Importing this package registers every built-in rule. Users add their own with
 :func:`vjp_rule` and :func:`jvp_rule`, the same decorators the built-ins use.
+:func:`catalog` lists what is covered.
 """
+
+import warnings
 
 from . import (  # noqa: F401  (registration)
     arith,
@@ -11,8 +14,13 @@ from . import (  # noqa: F401  (registration)
     indexing,
     linalg,
     reductions,
+    sampling,
+    scalar_math,
     shape,
+    special,
+    trig,
 )
+from .catalog import catalog
 from .registry import (
     JVP,
     METHODS,
@@ -23,8 +31,18 @@ from .registry import (
     find_vjp,
     is_nondifferentiable,
     jvp_rule,
+    method,
     nondifferentiable,
+    record_builtins,
     vjp_rule,
+)
+
+record_builtins()
+
+# ``python -m adjoint.rules.catalog`` runs a module this package has already imported
+# (for ``catalog`` above); runpy warns about that, harmlessly, before running it.
+warnings.filterwarnings(
+    "ignore", message="'adjoint.rules.catalog' found in sys.modules", category=RuntimeWarning
 )
 
 __all__ = [
@@ -33,10 +51,12 @@ __all__ = [
     "NONDIFF",
     "VJP",
     "Rule",
+    "catalog",
     "find_jvp",
     "find_vjp",
     "is_nondifferentiable",
     "jvp_rule",
+    "method",
     "nondifferentiable",
     "vjp_rule",
 ]

@@ -1,10 +1,16 @@
-"""Operators (``+ - * / ** @``, unary minus) and the scalar builtins."""
+"""Operators (``+ - * / ** @ %``, unary minus and plus), their NumPy ufuncs, and builtins.
+
+The operator module's functions are what the frontend lowers ``a + b`` and friends
+to, so these rules are the most used of all. Each binary rule sums its cotangents
+back to the shape of each operand, since either may have been broadcast.
+"""
 
 import builtins
 import operator
 
 import numpy as np
 
+from ..ir.prims import BoolOp
 from ..runtime import matmul_lhs, matmul_rhs, unbroadcast
 from .registry import jvp_rule, nondifferentiable, vjp_rule
 
@@ -29,9 +35,21 @@ def _(g, ans, x, y):
     return unbroadcast(g / y, x), unbroadcast(-g * ans / y, y)
 
 
-@vjp_rule(operator.pow, np.power, builtins.pow, ndiff=2)
+@vjp_rule(operator.pow, np.power, np.float_power, builtins.pow, ndiff=2)
 def _(g, ans, x, y):
     return unbroadcast(g * y * x ** (y - 1), x), unbroadcast(g * ans * np.log(x), y)
+
+
+@vjp_rule(operator.mod, np.remainder, ndiff=2)
+def _(g, ans, x, y):
+    # x % y == x - floor(x / y) * y, and the floor is locally constant.
+    return unbroadcast(g, x), unbroadcast(-g * (x // y), y)
+
+
+@vjp_rule(np.fmod, ndiff=2)
+def _(g, ans, x1, x2):
+    # fmod rounds the quotient toward zero where % floors it.
+    return unbroadcast(g, x1), unbroadcast(-g * np.trunc(x1 / x2), x2)
 
 
 @vjp_rule(operator.neg, np.negative)
@@ -79,9 +97,19 @@ def _(dx, dy, ans, x, y):
     return (dx - ans * dy) / y
 
 
-@jvp_rule(operator.pow, np.power, builtins.pow)
+@jvp_rule(operator.pow, np.power, np.float_power, builtins.pow)
 def _(dx, dy, ans, x, y):
     return dx * y * x ** (y - 1) + dy * ans * np.log(x)
+
+
+@jvp_rule(operator.mod, np.remainder)
+def _(dx, dy, ans, x, y):
+    return dx - dy * (x // y)
+
+
+@jvp_rule(np.fmod)
+def _(dx1, dx2, ans, x1, x2):
+    return dx1 - dx2 * np.trunc(x1 / x2)
 
 
 @jvp_rule(operator.neg, np.negative)
@@ -109,15 +137,15 @@ def _(dx, ans, x):
     return dx
 
 
-from ..ir.prims import BoolOp  # noqa: E402
-
 nondifferentiable(
     BoolOp("and"), BoolOp("or"),
     operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
     operator.not_, operator.is_, operator.is_not, operator.contains, operator.floordiv,
-    operator.mod, operator.and_, operator.or_, operator.xor, operator.invert,
+    operator.and_, operator.or_, operator.xor, operator.invert,
     operator.lshift, operator.rshift, builtins.len, builtins.int, builtins.bool,
     builtins.range, builtins.round, builtins.isinstance,
     np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
-    np.logical_and, np.logical_or, np.logical_not, np.floor_divide,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.floor_divide,
+    np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert, np.left_shift, np.right_shift,
+    np.gcd, np.lcm,
 )

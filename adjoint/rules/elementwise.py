@@ -1,65 +1,139 @@
-"""Elementwise NumPy functions and their ``math`` twins."""
+"""Elementwise NumPy functions: exponentials, logarithms, roots, clipping and selection.
+
+Rules reuse the primal result ``ans`` where the derivative is a function of it
+(``exp``, ``sqrt``...), which saves recomputing a transcendental in the adjoint.
+Every rule works for Python scalars and arrays alike; binary rules sum each
+cotangent back to its operand's shape, since either operand may have been broadcast.
+Trigonometric functions live in :mod:`.trig`, the ``math`` module's in :mod:`.scalar_math`.
+"""
 
 import math
 
 import numpy as np
 
-from ..runtime import unbroadcast
-from .registry import jvp_rule, nondifferentiable, vjp_rule
+from ..runtime import clip_bound, unbroadcast
+from .registry import jvp_rule, method, nondifferentiable, vjp_rule
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_DEG = math.pi / 180.0
 
 
-@vjp_rule(np.exp, math.exp)
+@vjp_rule(np.exp)
 def _(g, ans, x):
     return g * ans
 
 
-@vjp_rule(np.log, math.log)
+@vjp_rule(np.exp2)
+def _(g, ans, x):
+    return g * ans * _LN2
+
+
+@vjp_rule(np.expm1)
+def _(g, ans, x):
+    return g * (ans + 1.0)
+
+
+@vjp_rule(np.log)
 def _(g, ans, x):
     return g / x
 
 
-@vjp_rule(np.sqrt, math.sqrt)
+@vjp_rule(np.log2)
+def _(g, ans, x):
+    return g / (x * _LN2)
+
+
+@vjp_rule(np.log10)
+def _(g, ans, x):
+    return g / (x * _LN10)
+
+
+@vjp_rule(np.log1p)
+def _(g, ans, x):
+    return g / (1.0 + x)
+
+
+@vjp_rule(np.logaddexp, ndiff=2)
+def _(g, ans, x1, x2):
+    return unbroadcast(g * np.exp(x1 - ans), x1), unbroadcast(g * np.exp(x2 - ans), x2)
+
+
+@vjp_rule(np.logaddexp2, ndiff=2)
+def _(g, ans, x1, x2):
+    return unbroadcast(g * np.exp2(x1 - ans), x1), unbroadcast(g * np.exp2(x2 - ans), x2)
+
+
+@vjp_rule(np.square)
+def _(g, ans, x):
+    return g * 2.0 * x
+
+
+@vjp_rule(np.sqrt)
 def _(g, ans, x):
     return g / (2.0 * ans)
 
 
-@vjp_rule(np.sin)
+@vjp_rule(np.cbrt)
 def _(g, ans, x):
-    return g * np.cos(x)
+    return g / (3.0 * ans * ans)
 
 
-@vjp_rule(math.sin)
+@vjp_rule(np.reciprocal)
 def _(g, ans, x):
-    return g * math.cos(x)
+    return -g * ans * ans
 
 
-@vjp_rule(np.cos)
+@vjp_rule(np.sinc)
 def _(g, ans, x):
-    return -g * np.sin(x)
+    # sinc(x) = sin(pi x) / (pi x); its slope is 0 at x = 0, the removable singularity.
+    nonzero = np.where(x == 0, 1.0, x)
+    return g * np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / nonzero)
 
 
-@vjp_rule(math.cos)
+@vjp_rule(np.deg2rad, np.radians)
 def _(g, ans, x):
-    return -g * math.sin(x)
+    return g * _DEG
 
 
-@vjp_rule(np.tan, math.tan)
+@vjp_rule(np.rad2deg, np.degrees)
 def _(g, ans, x):
-    return g * (1.0 + ans * ans)
+    return g / _DEG
 
 
-@vjp_rule(np.tanh, math.tanh)
-def _(g, ans, x):
-    return g * (1.0 - ans * ans)
+@vjp_rule(np.hypot, ndiff=2)
+def _(g, ans, x1, x2):
+    return unbroadcast(g * x1 / ans, x1), unbroadcast(g * x2 / ans, x2)
 
 
-@vjp_rule(np.arctan, math.atan)
-def _(g, ans, x):
-    return g / (1.0 + x * x)
+@vjp_rule(np.copysign, ndiff=2)
+def _(g, ans, x1, x2):
+    # The sign taken from x2 is locally constant, so x2 gets a zero cotangent.
+    flip = np.copysign(1.0, x1) * np.copysign(1.0, x2)
+    return unbroadcast(g * flip, x1), unbroadcast(g * 0.0, x2)
+
+
+@vjp_rule(np.ldexp)
+def _(g, ans, x1, x2):
+    return unbroadcast(np.ldexp(g, x2), x1)
+
+
+@vjp_rule(np.clip, ndiff=3)
+def _(g, ans, a, a_min=None, a_max=None, out=None, min=None, max=None):
+    # clip(a) == minimum(maximum(a, lo), hi): each element follows exactly one of a, lo, hi
+    # (hi wins where lo > hi).
+    lo = clip_bound(a_min, min, -np.inf)
+    hi = clip_bound(a_max, max, np.inf)
+    return (
+        unbroadcast(g * ((a >= lo) * (a <= hi)), a),
+        unbroadcast(g * ((a < lo) * (lo <= hi)), a_min),
+        unbroadcast(g * (np.maximum(a, lo) > hi), a_max),
+    )
 
 
 @vjp_rule(np.maximum, np.fmax, ndiff=2)
 def _(g, ans, x, y):
+    # Ties share the cotangent equally.
     return (
         unbroadcast(g * ((x > y) + 0.5 * (x == y)), x),
         unbroadcast(g * ((x < y) + 0.5 * (x == y)), y),
@@ -81,54 +155,108 @@ def _(g, ans, condition, x, y):
     )
 
 
-@jvp_rule(np.exp, math.exp)
+@jvp_rule(np.exp)
 def _(dx, ans, x):
     return dx * ans
 
 
-@jvp_rule(np.log, math.log)
+@jvp_rule(np.exp2)
+def _(dx, ans, x):
+    return dx * ans * _LN2
+
+
+@jvp_rule(np.expm1)
+def _(dx, ans, x):
+    return dx * (ans + 1.0)
+
+
+@jvp_rule(np.log)
 def _(dx, ans, x):
     return dx / x
 
 
-@jvp_rule(np.sqrt, math.sqrt)
+@jvp_rule(np.log2)
+def _(dx, ans, x):
+    return dx / (x * _LN2)
+
+
+@jvp_rule(np.log10)
+def _(dx, ans, x):
+    return dx / (x * _LN10)
+
+
+@jvp_rule(np.log1p)
+def _(dx, ans, x):
+    return dx / (1.0 + x)
+
+
+@jvp_rule(np.logaddexp)
+def _(dx1, dx2, ans, x1, x2):
+    return dx1 * np.exp(x1 - ans) + dx2 * np.exp(x2 - ans)
+
+
+@jvp_rule(np.logaddexp2)
+def _(dx1, dx2, ans, x1, x2):
+    return dx1 * np.exp2(x1 - ans) + dx2 * np.exp2(x2 - ans)
+
+
+@jvp_rule(np.square)
+def _(dx, ans, x):
+    return dx * 2.0 * x
+
+
+@jvp_rule(np.sqrt)
 def _(dx, ans, x):
     return dx / (2.0 * ans)
 
 
-@jvp_rule(np.sin)
+@jvp_rule(np.cbrt)
 def _(dx, ans, x):
-    return dx * np.cos(x)
+    return dx / (3.0 * ans * ans)
 
 
-@jvp_rule(math.sin)
+@jvp_rule(np.reciprocal)
 def _(dx, ans, x):
-    return dx * math.cos(x)
+    return -dx * ans * ans
 
 
-@jvp_rule(np.cos)
+@jvp_rule(np.sinc)
 def _(dx, ans, x):
-    return -dx * np.sin(x)
+    nonzero = np.where(x == 0, 1.0, x)
+    return dx * np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / nonzero)
 
 
-@jvp_rule(math.cos)
+@jvp_rule(np.deg2rad, np.radians)
 def _(dx, ans, x):
-    return -dx * math.sin(x)
+    return dx * _DEG
 
 
-@jvp_rule(np.tan, math.tan)
+@jvp_rule(np.rad2deg, np.degrees)
 def _(dx, ans, x):
-    return dx * (1.0 + ans * ans)
+    return dx / _DEG
 
 
-@jvp_rule(np.tanh, math.tanh)
-def _(dx, ans, x):
-    return dx * (1.0 - ans * ans)
+@jvp_rule(np.hypot)
+def _(dx1, dx2, ans, x1, x2):
+    return (dx1 * x1 + dx2 * x2) / ans
 
 
-@jvp_rule(np.arctan, math.atan)
-def _(dx, ans, x):
-    return dx / (1.0 + x * x)
+@jvp_rule(np.copysign)
+def _(dx1, dx2, ans, x1, x2):
+    return dx1 * (np.copysign(1.0, x1) * np.copysign(1.0, x2))
+
+
+@jvp_rule(np.ldexp)
+def _(dx1, ans, x1, x2):
+    return np.ldexp(dx1, x2)
+
+
+@jvp_rule(np.clip, ndiff=3)
+def _(da, da_min, da_max, ans, a, a_min=None, a_max=None, out=None, min=None, max=None):
+    lo = clip_bound(a_min, min, -np.inf)
+    hi = clip_bound(a_max, max, np.inf)
+    return (da * ((a >= lo) * (a <= hi)) + da_min * ((a < lo) * (lo <= hi))
+            + da_max * (np.maximum(a, lo) > hi))
 
 
 @jvp_rule(np.maximum, np.fmax)
@@ -146,7 +274,11 @@ def _(dcondition, dx, dy, ans, condition, x, y):
     return np.where(condition, dx, dy)
 
 
+method("clip", np.clip)
+# Piecewise-constant functions, predicates and integer-valued results.
 nondifferentiable(
-    np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.isnan, np.isinf, np.isfinite,
-    math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
+    np.sign, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix,
+    np.heaviside, np.signbit, np.spacing, np.nextafter,
+    np.isnan, np.isinf, np.isfinite, np.isneginf, np.isposinf, np.isreal, np.iscomplex,
+    np.isclose, np.allclose, np.array_equal, np.array_equiv, np.all, np.any,
 )

@@ -1,9 +1,33 @@
-"""Products: ``np.dot`` (``@`` lives with the operators)."""
+"""Products, contractions and ``np.linalg`` (``@`` lives with the operators).
+
+Matrix rules work on stacks of matrices too: they transpose with
+``np.swapaxes(x, -1, -2)`` rather than ``.T`` and sum batch dimensions back with
+``unbroadcast``. Decompositions of symmetric matrices (``cholesky``, ``eigh``,
+``eigvalsh``) return the *symmetric* cotangent: NumPy reads only one triangle, and
+the symmetric choice is the one that is right for every symmetric perturbation.
+"""
 
 import numpy as np
 
-from ..runtime import dot_lhs, dot_rhs
-from .registry import jvp_rule, method, vjp_rule
+from ..runtime import (
+    diag_grad,
+    diagonal_grad,
+    dot_lhs,
+    dot_rhs,
+    einsum_grad,
+    einsum_jvp,
+    inner_lhs,
+    inner_rhs,
+    matrix_power_grad,
+    matrix_power_jvp,
+    norm_grad,
+    norm_jvp,
+    tensordot_lhs,
+    tensordot_rhs,
+    trace_grad,
+    unbroadcast,
+)
+from .registry import jvp_rule, method, nondifferentiable, vjp_rule
 
 
 @vjp_rule(np.dot, ndiff=2)
@@ -11,9 +35,257 @@ def _(g, ans, a, b, out=None):
     return dot_lhs(g, a, b), dot_rhs(g, a, b)
 
 
+@vjp_rule(np.vdot, ndiff=2)
+def _(g, ans, a, b):
+    # vdot flattens both operands (of equal size) and takes their inner product.
+    return g * np.reshape(b, np.shape(a)), g * np.reshape(a, np.shape(b))
+
+
+@vjp_rule(np.inner, ndiff=2)
+def _(g, ans, a, b):
+    return inner_lhs(g, a, b), inner_rhs(g, a, b)
+
+
+@vjp_rule(np.outer, ndiff=2)
+def _(g, ans, a, b, out=None):
+    return np.reshape(g @ np.ravel(b), np.shape(a)), np.reshape(np.ravel(a) @ g, np.shape(b))
+
+
+@vjp_rule(np.tensordot, ndiff=2)
+def _(g, ans, a, b, axes=2):
+    return tensordot_lhs(g, a, b, axes), tensordot_rhs(g, a, b, axes)
+
+
+@vjp_rule(np.einsum, ndiff=9)
+def _(g, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+      x7=None, out=None, optimize=False):
+    # Operands are positional in NumPy; the rule takes up to eight of them.
+    ops = (x0, x1, x2, x3, x4, x5, x6, x7)
+    return (
+        None,
+        einsum_grad(g, subscripts, ops, 0),
+        einsum_grad(g, subscripts, ops, 1),
+        einsum_grad(g, subscripts, ops, 2),
+        einsum_grad(g, subscripts, ops, 3),
+        einsum_grad(g, subscripts, ops, 4),
+        einsum_grad(g, subscripts, ops, 5),
+        einsum_grad(g, subscripts, ops, 6),
+        einsum_grad(g, subscripts, ops, 7),
+    )
+
+
+@vjp_rule(np.trace)
+def _(g, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return trace_grad(g, a, offset, axis1, axis2)
+
+
+@vjp_rule(np.diag)
+def _(g, ans, v, k=0):
+    return diag_grad(g, v, k)
+
+
+@vjp_rule(np.diagonal)
+def _(g, ans, a, offset=0, axis1=0, axis2=1):
+    return diagonal_grad(g, a, offset, axis1, axis2)
+
+
+@vjp_rule(np.cross, ndiff=2)
+def _(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    # g . (a x b) == a . (b x g) == b . (g x a); an ``axis`` overrides all three.
+    ga = np.cross(b, g, axisa=axisb, axisb=axisc, axisc=axisa, axis=axis)
+    gb = np.cross(g, a, axisa=axisc, axisb=axisa, axisc=axisb, axis=axis)
+    return unbroadcast(ga, a), unbroadcast(gb, b)
+
+
+@vjp_rule(np.linalg.inv)
+def _(g, ans, a):
+    ans_t = np.swapaxes(ans, -1, -2)
+    return -(ans_t @ g @ ans_t)
+
+
+@vjp_rule(np.linalg.solve, ndiff=2)
+def _(g, ans, a, b):
+    a_t = np.swapaxes(a, -1, -2)
+    if np.ndim(b) == 1:
+        # A vector right-hand side, possibly against a stack of matrices.
+        gb = np.linalg.solve(a_t, np.expand_dims(g, -1))
+        ga = -gb * np.expand_dims(ans, -2)
+        gb = gb[..., 0]
+    else:
+        gb = np.linalg.solve(a_t, g)
+        ga = -(gb @ np.swapaxes(ans, -1, -2))
+    return unbroadcast(ga, a), unbroadcast(gb, b)
+
+
+@vjp_rule(np.linalg.det)
+def _(g, ans, a):
+    return np.expand_dims(g * ans, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+@vjp_rule(np.linalg.slogdet)
+def _(g, ans, a):
+    # g is (g_sign, g_logabsdet); the sign is locally constant.
+    g_log = g[1] if len(g) > 1 else 0.0
+    return np.expand_dims(g_log, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+@vjp_rule(np.linalg.cholesky)
+def _(g, ans, a, upper=False):
+    low = np.swapaxes(ans, -1, -2) if upper else ans
+    g_low = np.swapaxes(g, -1, -2) if upper else g
+    eye = np.eye(np.shape(a)[-1])
+    p = np.swapaxes(low, -1, -2) @ g_low
+    p = np.tril(p) - 0.5 * p * eye
+    low_inv = np.linalg.inv(low)
+    s = np.swapaxes(low_inv, -1, -2) @ p @ low_inv
+    return 0.5 * (s + np.swapaxes(s, -1, -2))
+
+
+@vjp_rule(np.linalg.eigh)
+def _(g, ans, a, UPLO="L"):
+    w = ans[0]
+    v = ans[1]
+    g_w = g[0]
+    g_v = g[1] if len(g) > 1 else 0.0 * v
+    v_t = np.swapaxes(v, -1, -2)
+    eye = np.eye(np.shape(a)[-1])
+    gap = np.expand_dims(w, -2) - np.expand_dims(w, -1)
+    f = 1.0 / (gap + eye) - eye
+    ga = v @ (np.expand_dims(g_w, -1) * eye + f * (v_t @ g_v)) @ v_t
+    return 0.5 * (ga + np.swapaxes(ga, -1, -2))
+
+
+@vjp_rule(np.linalg.eigvalsh)
+def _(g, ans, a, UPLO="L"):
+    v = np.linalg.eigh(a, UPLO)[1]
+    return (v * np.expand_dims(g, -2)) @ np.swapaxes(v, -1, -2)
+
+
+@vjp_rule(np.linalg.matrix_power)
+def _(g, ans, a, n):
+    return matrix_power_grad(g, a, n)
+
+
+@vjp_rule(np.linalg.norm)
+def _(g, ans, x, ord=None, axis=None, keepdims=False):
+    return norm_grad(g, ans, x, ord, axis, keepdims)
+
+
 @jvp_rule(np.dot)
 def _(da, db, ans, a, b, out=None):
     return np.dot(da, b) + np.dot(a, db)
 
 
+@jvp_rule(np.vdot)
+def _(da, db, ans, a, b):
+    return np.vdot(da, b) + np.vdot(a, db)
+
+
+@jvp_rule(np.inner)
+def _(da, db, ans, a, b):
+    return np.inner(da, b) + np.inner(a, db)
+
+
+@jvp_rule(np.outer)
+def _(da, db, ans, a, b, out=None):
+    return np.outer(da, b) + np.outer(a, db)
+
+
+@jvp_rule(np.tensordot)
+def _(da, db, ans, a, b, axes=2):
+    return np.tensordot(da, b, axes) + np.tensordot(a, db, axes)
+
+
+@jvp_rule(np.einsum, ndiff=9)
+def _(dsubscripts, dx0, dx1, dx2, dx3, dx4, dx5, dx6, dx7, ans, subscripts, x0, x1=None,
+      x2=None, x3=None, x4=None, x5=None, x6=None, x7=None, out=None, optimize=False):
+    ops = (x0, x1, x2, x3, x4, x5, x6, x7)
+    return einsum_jvp(subscripts, ops, (dx0, dx1, dx2, dx3, dx4, dx5, dx6, dx7))
+
+
+@jvp_rule(np.trace)
+def _(da, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return np.trace(da, offset, axis1, axis2)
+
+
+@jvp_rule(np.diag)
+def _(dv, ans, v, k=0):
+    return np.diag(dv, k)
+
+
+@jvp_rule(np.diagonal)
+def _(da, ans, a, offset=0, axis1=0, axis2=1):
+    return np.diagonal(da, offset, axis1, axis2)
+
+
+@jvp_rule(np.cross)
+def _(da, db, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    return np.cross(da, b, axisa, axisb, axisc, axis) + np.cross(a, db, axisa, axisb, axisc, axis)
+
+
+@jvp_rule(np.linalg.inv)
+def _(da, ans, a):
+    return -(ans @ da @ ans)
+
+
+@jvp_rule(np.linalg.solve)
+def _(da, db, ans, a, b):
+    if np.ndim(b) == 1:
+        rhs = db - (da @ np.expand_dims(ans, -1))[..., 0]
+        t = np.linalg.solve(a, np.expand_dims(rhs, -1))[..., 0]
+    else:
+        t = np.linalg.solve(a, db - da @ ans)
+    return t
+
+
+@jvp_rule(np.linalg.det)
+def _(da, ans, a):
+    return ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+
+
+@jvp_rule(np.linalg.slogdet)
+def _(da, ans, a):
+    return 0.0 * ans[0], np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+
+
+@jvp_rule(np.linalg.cholesky)
+def _(da, ans, a, upper=False):
+    low = np.swapaxes(ans, -1, -2) if upper else ans
+    eye = np.eye(np.shape(a)[-1])
+    low_inv = np.linalg.inv(low)
+    m = low_inv @ (0.5 * (da + np.swapaxes(da, -1, -2))) @ np.swapaxes(low_inv, -1, -2)
+    d_low = low @ (np.tril(m) - 0.5 * m * eye)
+    return np.swapaxes(d_low, -1, -2) if upper else d_low
+
+
+@jvp_rule(np.linalg.eigh)
+def _(da, ans, a, UPLO="L"):
+    w = ans[0]
+    v = ans[1]
+    eye = np.eye(np.shape(a)[-1])
+    m = np.swapaxes(v, -1, -2) @ (0.5 * (da + np.swapaxes(da, -1, -2))) @ v
+    gap = np.expand_dims(w, -2) - np.expand_dims(w, -1)
+    f = 1.0 / (gap + eye) - eye
+    return np.sum(m * eye, axis=-1), v @ (f * m)
+
+
+@jvp_rule(np.linalg.eigvalsh)
+def _(da, ans, a, UPLO="L"):
+    v = np.linalg.eigh(a, UPLO)[1]
+    return np.sum(v * ((0.5 * (da + np.swapaxes(da, -1, -2))) @ v), axis=-2)
+
+
+@jvp_rule(np.linalg.matrix_power)
+def _(da, ans, a, n):
+    return matrix_power_jvp(da, a, n)
+
+
+@jvp_rule(np.linalg.norm)
+def _(dx, ans, x, ord=None, axis=None, keepdims=False):
+    return norm_jvp(dx, ans, x, ord, axis, keepdims)
+
+
 method("dot", np.dot)
+method("trace", np.trace)
+method("diagonal", np.diagonal)
+nondifferentiable(np.linalg.matrix_rank)

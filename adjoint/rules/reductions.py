@@ -1,8 +1,20 @@
-"""Reductions with ``axis`` and ``keepdims``."""
+"""Reductions and scans with ``axis`` and ``keepdims``.
+
+A reduction's cotangent is spread back over the reduced axes with ``unreduce``
+(which undoes ``keepdims=False`` by re-inserting the axes, then broadcasts).
+``max``/``min`` share the cotangent equally among the elements that attain them.
+"""
 
 import numpy as np
 
-from ..runtime import extremum_grad, reduced_size, unreduce
+from ..runtime import (
+    cumprod_grad,
+    cumprod_jvp,
+    extremum_grad,
+    prod_grad,
+    reduced_size,
+    unreduce,
+)
 from .registry import jvp_rule, method, nondifferentiable, vjp_rule
 
 
@@ -16,9 +28,57 @@ def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
     return unreduce(g, a, axis, keepdims) / reduced_size(a, axis)
 
 
-@vjp_rule(np.max, np.amax, np.min, np.amin)
+@vjp_rule(np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin)
 def _(g, ans, a, axis=None, out=None, keepdims=False):
+    # NaNs never equal the result, so nanmax/nanmin give them no cotangent.
     return extremum_grad(g, ans, a, axis, keepdims)
+
+
+@vjp_rule(np.ptp)
+def _(g, ans, a, axis=None, out=None, keepdims=False):
+    hi = np.max(a, axis=axis, keepdims=keepdims)
+    lo = np.min(a, axis=axis, keepdims=keepdims)
+    return extremum_grad(g, hi, a, axis, keepdims) - extremum_grad(g, lo, a, axis, keepdims)
+
+
+@vjp_rule(np.prod)
+def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return prod_grad(g, a, axis, keepdims)
+
+
+@vjp_rule(np.var)
+def _(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centered = a - np.mean(a, axis=axis, keepdims=True)
+    return unreduce(g, a, axis, keepdims) * (2.0 * centered / (reduced_size(a, axis) - ddof))
+
+
+@vjp_rule(np.std)
+def _(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centered = a - np.mean(a, axis=axis, keepdims=True)
+    return unreduce(g / ans, a, axis, keepdims) * (centered / (reduced_size(a, axis) - ddof))
+
+
+@vjp_rule(np.nansum)
+def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return np.where(np.isnan(a), 0.0, unreduce(g, a, axis, keepdims))
+
+
+@vjp_rule(np.nanmean)
+def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    count = np.sum(~np.isnan(a), axis=axis, keepdims=True)
+    return np.where(np.isnan(a), 0.0, unreduce(g, a, axis, keepdims) / count)
+
+
+@vjp_rule(np.cumsum)
+def _(g, ans, a, axis=None, dtype=None, out=None):
+    # The adjoint of a running sum is a running sum from the other end (with axis=None
+    # both run over the flattened array, and the reshape restores a's shape).
+    return np.reshape(np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis), np.shape(a))
+
+
+@vjp_rule(np.cumprod)
+def _(g, ans, a, axis=None, dtype=None, out=None):
+    return cumprod_grad(g, a, axis)
 
 
 @jvp_rule(np.sum)
@@ -31,13 +91,80 @@ def _(da, ans, a, axis=None, dtype=None, out=None, keepdims=False):
     return np.mean(da, axis=axis, keepdims=keepdims)
 
 
-@jvp_rule(np.max, np.amax, np.min, np.amin)
+@jvp_rule(np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin)
 def _(da, ans, a, axis=None, out=None, keepdims=False):
-    return np.sum(da * extremum_grad(1.0, ans, a, axis, keepdims), axis=axis, keepdims=keepdims)
+    share = extremum_grad(np.ones(np.shape(ans)), ans, a, axis, keepdims)
+    return np.sum(da * share, axis=axis, keepdims=keepdims)
+
+
+@jvp_rule(np.ptp)
+def _(da, ans, a, axis=None, out=None, keepdims=False):
+    ones = np.ones(np.shape(ans))
+    hi = extremum_grad(ones, np.max(a, axis=axis, keepdims=keepdims), a, axis, keepdims)
+    lo = extremum_grad(ones, np.min(a, axis=axis, keepdims=keepdims), a, axis, keepdims)
+    return np.sum(da * (hi - lo), axis=axis, keepdims=keepdims)
+
+
+@jvp_rule(np.prod)
+def _(da, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    others = prod_grad(np.ones(np.shape(ans)), a, axis, keepdims)
+    return np.sum(da * others, axis=axis, keepdims=keepdims)
+
+
+@jvp_rule(np.var)
+def _(da, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centered = a - np.mean(a, axis=axis, keepdims=True)
+    n = reduced_size(a, axis) - ddof
+    return np.sum(2.0 * centered * da, axis=axis, keepdims=keepdims) / n
+
+
+@jvp_rule(np.std)
+def _(da, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centered = a - np.mean(a, axis=axis, keepdims=True)
+    n = reduced_size(a, axis) - ddof
+    return np.sum(centered * da, axis=axis, keepdims=keepdims) / (n * ans)
+
+
+@jvp_rule(np.nansum)
+def _(da, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return np.sum(np.where(np.isnan(a), 0.0, da), axis=axis, keepdims=keepdims)
+
+
+@jvp_rule(np.nanmean)
+def _(da, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    count = np.sum(~np.isnan(a), axis=axis, keepdims=True)
+    share = np.where(np.isnan(a), 0.0, da / count)
+    return np.sum(share, axis=axis, keepdims=keepdims)
+
+
+@jvp_rule(np.cumsum)
+def _(da, ans, a, axis=None, dtype=None, out=None):
+    return np.cumsum(da, axis=axis)
+
+
+@jvp_rule(np.cumprod)
+def _(da, ans, a, axis=None, dtype=None, out=None):
+    return cumprod_jvp(da, a, axis)
 
 
 method("sum", np.sum)
 method("mean", np.mean)
 method("max", np.max)
 method("min", np.min)
-nondifferentiable(np.argmax, np.argmin, np.argsort, np.shape, np.ndim, np.size)
+method("prod", np.prod)
+method("var", np.var)
+method("std", np.std)
+method("ptp", np.ptp)
+method("cumsum", np.cumsum)
+method("cumprod", np.cumprod)
+method("argmax", np.argmax)
+method("argmin", np.argmin)
+method("argsort", np.argsort)
+method("any", np.any)
+method("all", np.all)
+method("nonzero", np.nonzero)
+nondifferentiable(
+    np.argmax, np.argmin, np.argsort, np.argpartition, np.nanargmax, np.nanargmin,
+    np.shape, np.ndim, np.size, np.count_nonzero, np.nonzero, np.flatnonzero, np.argwhere,
+    np.searchsorted, np.digitize, np.lexsort,
+)

@@ -56,6 +56,8 @@ NONDIFF: set[Any] = set()
 METHODS: dict[str, Callable[..., Any]] = {}
 #: Primitive classes whose VJP is built directly in IR (indexing with static templates).
 BUILDERS: dict[Any, Callable[..., Any]] = {}
+#: Keys of the rules adjoint itself registers, as opposed to the user's.
+BUILTIN: set[Any] = set()
 
 
 def key_of(callee: Any) -> Any:
@@ -81,7 +83,12 @@ def _register(table: dict[Any, Rule], mode: str, fns: tuple[Any, ...], ndiff: in
             params = names[2:]
             n = ndiff if ndiff is not None else 1
         else:
-            n = ndiff if ndiff is not None else sum(1 for p in names if p.startswith("d"))
+            # The tangents are the parameters before ``ans``; counting names that start
+            # with "d" would also count primal parameters such as ``dtype`` or ``ddof``.
+            n = ndiff if ndiff is not None else (
+                names.index("ans") if "ans" in names else
+                sum(1 for p in names if p.startswith("d"))
+            )
             params = names[n + 1 :]
         for fn in fns:
             table[key_of(fn)] = Rule(key_of(fn), rule_fn, mode, params, n)
@@ -138,3 +145,21 @@ def find_vjp(callee: Any) -> Rule | None:
 
 def find_jvp(callee: Any) -> Rule | None:
     return JVP.get(key_of(callee)) or JVP.get(key_of(canonical(callee)))
+
+
+def record_builtins() -> None:
+    """Mark everything registered so far as built in (called once the families are loaded)."""
+    BUILTIN.update(VJP, JVP, NONDIFF)
+
+
+def is_builtin(key: Any) -> bool:
+    """Does ``key`` have rules that come with adjoint (not only ones the user registered)?
+
+    Those registered while the rule families load, and any other whose rule (or, for a
+    constant, the function itself) is defined in adjoint, such as ``stop_gradient``.
+    """
+    if key in BUILTIN:
+        return True
+    rule = VJP.get(key) or JVP.get(key)
+    owner = rule.fn if rule is not None else key if key in NONDIFF else None
+    return (getattr(owner, "__module__", None) or "").split(".")[0] == "adjoint"

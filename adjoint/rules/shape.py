@@ -1,20 +1,48 @@
-"""Shape and layout: reshape, transpose, concatenate, stack."""
+"""Shape and layout: reshaping, transposing, joining, splitting, tiling, padding, indexing.
+
+These functions move elements around without changing them, so each adjoint moves
+the cotangent back: a reshape reshapes it back, a join splits it, a copy sums the
+copies. Most read only the input's shape, never its values. Functions that build
+a *sequence* (``split``) receive their cotangent as a sequence too, and those that
+take one (``concatenate``) return one.
+"""
 
 import numpy as np
 
 from ..ir.prims import Attribute
-from ..runtime import split_like, unstack
+from ..runtime import (
+    inverse_axes,
+    pad_zero,
+    sort_grad,
+    sort_take,
+    split_stacked,
+    unbroadcast,
+    unconcatenate,
+    undiff,
+    unpad,
+    unrepeat,
+    unsplit,
+    unstack,
+    untake,
+    untake_along_axis,
+    untile,
+)
 from .registry import jvp_rule, method, nondifferentiable, vjp_rule
 
 
 @vjp_rule(np.reshape)
-def _(g, ans, a, shape=None, order="C"):
-    return np.reshape(g, np.shape(a))
+def _(g, ans, a, shape=None, order="C", newshape=None, copy=None):
+    return np.reshape(g, np.shape(a), order="F" if order == "F" else "C")
+
+
+@vjp_rule(np.ravel)
+def _(g, ans, a, order="C"):
+    return np.reshape(g, np.shape(a), order="F" if order == "F" else "C")
 
 
 @vjp_rule(np.transpose)
 def _(g, ans, a, axes=None):
-    return np.transpose(g, None if axes is None else np.argsort(axes))
+    return np.transpose(g, inverse_axes(axes, np.ndim(a)))
 
 
 @vjp_rule(Attribute("T"))
@@ -22,19 +50,175 @@ def _(g, ans, x):
     return g.T
 
 
+@vjp_rule(np.swapaxes)
+def _(g, ans, a, axis1, axis2):
+    return np.swapaxes(g, axis1, axis2)
+
+
+@vjp_rule(np.moveaxis)
+def _(g, ans, a, source, destination):
+    return np.moveaxis(g, destination, source)
+
+
+@vjp_rule(np.expand_dims, np.squeeze)
+def _(g, ans, a, axis=None):
+    # Only length-one axes come or go: reshaping back is the whole adjoint.
+    return np.reshape(g, np.shape(a))
+
+
+@vjp_rule(np.atleast_1d, np.atleast_2d, np.atleast_3d)
+def _(g, ans, a):
+    # One array in, one array out (several arrays in give a list, which has no rule).
+    return np.reshape(g, np.shape(a))
+
+
+@vjp_rule(np.broadcast_to)
+def _(g, ans, array, shape, subok=False):
+    return unbroadcast(g, array)
+
+
 @vjp_rule(np.concatenate)
-def _(g, ans, arrays, axis=0):
-    return split_like(g, arrays, axis)
+def _(g, ans, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    return unconcatenate(g, arrays, axis)
 
 
 @vjp_rule(np.stack)
-def _(g, ans, arrays, axis=0):
+def _(g, ans, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     return unstack(g, len(arrays), axis)
 
 
+@vjp_rule(np.hstack)
+def _(g, ans, tup, dtype=None, casting="same_kind"):
+    return split_stacked(g, tup, "h")
+
+
+@vjp_rule(np.vstack)
+def _(g, ans, tup, dtype=None, casting="same_kind"):
+    return split_stacked(g, tup, "v")
+
+
+@vjp_rule(np.dstack)
+def _(g, ans, tup):
+    return split_stacked(g, tup, "d")
+
+
+@vjp_rule(np.column_stack)
+def _(g, ans, tup):
+    return split_stacked(g, tup, "column")
+
+
+@vjp_rule(np.split, np.array_split)
+def _(g, ans, ary, indices_or_sections, axis=0):
+    return unsplit(g, ary, indices_or_sections, axis)
+
+
+@vjp_rule(np.hsplit)
+def _(g, ans, ary, indices_or_sections):
+    return unsplit(g, ary, indices_or_sections, 1 if np.ndim(ary) > 1 else 0)
+
+
+@vjp_rule(np.vsplit)
+def _(g, ans, ary, indices_or_sections):
+    return unsplit(g, ary, indices_or_sections, 0)
+
+
+@vjp_rule(np.dsplit)
+def _(g, ans, ary, indices_or_sections):
+    return unsplit(g, ary, indices_or_sections, 2)
+
+
+@vjp_rule(np.tile)
+def _(g, ans, A, reps):
+    return untile(g, A, reps)
+
+
+@vjp_rule(np.repeat)
+def _(g, ans, a, repeats, axis=None):
+    return unrepeat(g, a, repeats, axis)
+
+
+@vjp_rule(np.flip)
+def _(g, ans, m, axis=None):
+    return np.flip(g, axis)
+
+
+@vjp_rule(np.fliplr)
+def _(g, ans, m):
+    return np.fliplr(g)
+
+
+@vjp_rule(np.flipud)
+def _(g, ans, m):
+    return np.flipud(g)
+
+
+@vjp_rule(np.roll)
+def _(g, ans, a, shift, axis=None):
+    return np.roll(g, np.negative(shift), axis)
+
+
+@vjp_rule(np.rot90)
+def _(g, ans, m, k=1, axes=(0, 1)):
+    return np.rot90(g, -k, axes)
+
+
+@vjp_rule(np.pad)
+def _(g, ans, array, pad_width, mode="constant", constant_values=0, reflect_type="even"):
+    return unpad(g, array, pad_width, mode, reflect_type)
+
+
+@vjp_rule(np.take)
+def _(g, ans, a, indices, axis=None, out=None, mode="raise"):
+    return untake(g, a, indices, axis, mode)
+
+
+@vjp_rule(np.take_along_axis)
+def _(g, ans, arr, indices, axis=-1):
+    return untake_along_axis(g, arr, indices, axis)
+
+
+@vjp_rule(np.triu)
+def _(g, ans, m, k=0):
+    return np.triu(g, k)
+
+
+@vjp_rule(np.tril)
+def _(g, ans, m, k=0):
+    return np.tril(g, k)
+
+
+@vjp_rule(np.array, np.asarray, np.asanyarray, np.ascontiguousarray)
+def _(g, ans, a, dtype=None, order=None, copy=None, subok=False, ndmin=0, ndmax=0,
+      device=None, like=None):
+    # ``a`` may be a nested list of numbers: the cotangent is then the array, and the
+    # list's elements take their parts of it.
+    return np.reshape(g, np.shape(a))
+
+
+@vjp_rule(np.copy)
+def _(g, ans, a, order="K", subok=False):
+    # Also the rule of ``x.copy()``, so it must pass lists and dicts' cotangents through.
+    return g
+
+
+@vjp_rule(np.sort)
+def _(g, ans, a, axis=-1, kind=None, order=None, stable=None):
+    return sort_grad(g, a, axis)
+
+
+@vjp_rule(np.diff)
+def _(g, ans, a, n=1, axis=-1):
+    return undiff(g, a, n, axis)
+
+
 @jvp_rule(np.reshape)
-def _(da, ans, a, shape=None, order="C"):
-    return np.reshape(da, np.shape(ans))
+def _(da, ans, a, shape=None, order="C", newshape=None, copy=None):
+    return np.reshape(da, np.shape(ans), order="F" if order == "F" else "C")
+
+
+@jvp_rule(np.ravel)
+def _(da, ans, a, order="C"):
+    return np.reshape(da, np.shape(ans), order="F" if order == "F" else "C")
 
 
 @jvp_rule(np.transpose)
@@ -47,20 +231,185 @@ def _(dx, ans, x):
     return dx.T
 
 
+@jvp_rule(np.swapaxes)
+def _(da, ans, a, axis1, axis2):
+    return np.swapaxes(da, axis1, axis2)
+
+
+@jvp_rule(np.moveaxis)
+def _(da, ans, a, source, destination):
+    return np.moveaxis(da, source, destination)
+
+
+@jvp_rule(np.expand_dims, np.squeeze)
+def _(da, ans, a, axis=None):
+    return np.reshape(da, np.shape(ans))
+
+
+@jvp_rule(np.atleast_1d, np.atleast_2d, np.atleast_3d)
+def _(da, ans, a):
+    return np.reshape(da, np.shape(ans))
+
+
+@jvp_rule(np.broadcast_to)
+def _(darray, ans, array, shape, subok=False):
+    return np.broadcast_to(darray, shape)
+
+
 @jvp_rule(np.concatenate)
-def _(darrays, ans, arrays, axis=0):
+def _(darrays, ans, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     return np.concatenate(darrays, axis=axis)
 
 
 @jvp_rule(np.stack)
-def _(darrays, ans, arrays, axis=0):
+def _(darrays, ans, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     return np.stack(darrays, axis=axis)
+
+
+@jvp_rule(np.hstack)
+def _(dtup, ans, tup, dtype=None, casting="same_kind"):
+    return np.hstack(dtup)
+
+
+@jvp_rule(np.vstack)
+def _(dtup, ans, tup, dtype=None, casting="same_kind"):
+    return np.vstack(dtup)
+
+
+@jvp_rule(np.dstack)
+def _(dtup, ans, tup):
+    return np.dstack(dtup)
+
+
+@jvp_rule(np.column_stack)
+def _(dtup, ans, tup):
+    return np.column_stack(dtup)
+
+
+@jvp_rule(np.split)
+def _(dary, ans, ary, indices_or_sections, axis=0):
+    return np.split(dary, indices_or_sections, axis)
+
+
+@jvp_rule(np.array_split)
+def _(dary, ans, ary, indices_or_sections, axis=0):
+    return np.array_split(dary, indices_or_sections, axis)
+
+
+@jvp_rule(np.hsplit)
+def _(dary, ans, ary, indices_or_sections):
+    return np.hsplit(dary, indices_or_sections)
+
+
+@jvp_rule(np.vsplit)
+def _(dary, ans, ary, indices_or_sections):
+    return np.vsplit(dary, indices_or_sections)
+
+
+@jvp_rule(np.dsplit)
+def _(dary, ans, ary, indices_or_sections):
+    return np.dsplit(dary, indices_or_sections)
+
+
+@jvp_rule(np.tile)
+def _(dA, ans, A, reps):
+    return np.tile(dA, reps)
+
+
+@jvp_rule(np.repeat)
+def _(da, ans, a, repeats, axis=None):
+    return np.repeat(da, repeats, axis)
+
+
+@jvp_rule(np.flip)
+def _(dm, ans, m, axis=None):
+    return np.flip(dm, axis)
+
+
+@jvp_rule(np.fliplr)
+def _(dm, ans, m):
+    return np.fliplr(dm)
+
+
+@jvp_rule(np.flipud)
+def _(dm, ans, m):
+    return np.flipud(dm)
+
+
+@jvp_rule(np.roll)
+def _(da, ans, a, shift, axis=None):
+    return np.roll(da, shift, axis)
+
+
+@jvp_rule(np.rot90)
+def _(dm, ans, m, k=1, axes=(0, 1)):
+    return np.rot90(dm, k, axes)
+
+
+@jvp_rule(np.pad)
+def _(darray, ans, array, pad_width, mode="constant", constant_values=0, reflect_type="even"):
+    return pad_zero(darray, pad_width, mode, reflect_type)
+
+
+@jvp_rule(np.take)
+def _(da, ans, a, indices, axis=None, out=None, mode="raise"):
+    return np.take(da, indices, axis=axis, mode=mode)
+
+
+@jvp_rule(np.take_along_axis)
+def _(darr, ans, arr, indices, axis=-1):
+    return np.take_along_axis(darr, indices, axis)
+
+
+@jvp_rule(np.triu)
+def _(dm, ans, m, k=0):
+    return np.triu(dm, k)
+
+
+@jvp_rule(np.tril)
+def _(dm, ans, m, k=0):
+    return np.tril(dm, k)
+
+
+@jvp_rule(np.array, np.asarray, np.asanyarray, np.ascontiguousarray, np.copy)
+def _(da, ans, a, dtype=None, order=None, copy=None, subok=False, ndmin=0, ndmax=0,
+      device=None, like=None):
+    return np.reshape(np.asarray(da), np.shape(ans))
+
+
+@jvp_rule(np.copy)
+def _(da, ans, a, order="K", subok=False):
+    return da
+
+
+@jvp_rule(np.sort)
+def _(da, ans, a, axis=-1, kind=None, order=None, stable=None):
+    return sort_take(da, a, axis)
+
+
+@jvp_rule(np.diff)
+def _(da, ans, a, n=1, axis=-1):
+    return np.diff(da, n, axis)
 
 
 method("reshape", np.reshape)
 method("transpose", np.transpose)
+method("ravel", np.ravel)
+method("flatten", np.ravel)
+method("swapaxes", np.swapaxes)
+method("squeeze", np.squeeze)
+method("repeat", np.repeat)
+method("take", np.take)
+method("copy", np.copy)
+# x.astype(float) is the identity on values; casts to an integer type are not meant to be
+# differentiated through.
+method("astype", np.asarray)
+method("round", np.round)
 nondifferentiable(
     Attribute("shape"), Attribute("ndim"), Attribute("size"), Attribute("dtype"),
     np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
-    np.zeros_like, np.ones_like, np.empty_like,
+    np.logspace, np.geomspace, np.tri, np.zeros_like, np.ones_like, np.empty_like,
+    np.full_like, np.indices, np.ix_, np.tril_indices, np.triu_indices, np.diag_indices,
+    np.unravel_index, np.ravel_multi_index, np.broadcast_shapes, np.result_type,
+    np.isscalar, np.iscomplexobj, np.isrealobj, np.issubdtype,
 )

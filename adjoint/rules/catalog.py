@@ -1,0 +1,208 @@
+"""What adjoint can differentiate: every callable in the rule tables, by public name.
+
+``catalog()`` lists one entry per callable (and per array method), sorted by name::
+
+    {"name": "numpy.tanh", "modes": ("vjp", "jvp"), "nondifferentiable": False,
+     "family": "trig"}
+
+``modes`` says which derivative rules exist; a ``nondifferentiable`` entry has none
+because its result is a constant as far as derivatives go (shapes, indices, random
+draws). Methods (``x.sum(...)``) carry ``method_of``, the function whose rules they use.
+
+``python -m adjoint.rules.catalog --markdown`` prints the catalog as the Markdown
+of ``docs/rules.md``, which is generated, never edited by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import math
+import operator
+import sys
+from typing import Any
+
+import numpy as np
+
+from .. import runtime
+from ..ir.prims import Attribute, Primitive
+from ..ir.printer import callee_name
+from .registry import JVP, METHODS, NONDIFF, VJP, is_builtin
+
+#: The heading of the SciPy section of the Markdown, which exists only with SciPy installed.
+SCIPY_HEADING = "## scipy.special"
+_COMMAND = "python -m adjoint.rules.catalog --markdown > docs/rules.md"
+
+
+#: How the Markdown says which Python and NumPy it lists the rules of.
+ENVIRONMENT_PREFIX = "Listed for "
+
+
+def environment() -> str:
+    """The versions the catalog depends on (which functions exist): Python's and NumPy's."""
+    py = ".".join(str(n) for n in sys.version_info[:2])
+    npv = ".".join(np.__version__.split(".")[:2])
+    return f"Python {py} and NumPy {npv}"
+
+
+def _namespaces() -> list[tuple[str, Any]]:
+    spaces: list[tuple[str, Any]] = [
+        ("numpy", np), ("numpy.linalg", np.linalg), ("numpy.random", np.random),
+    ]
+    special = sys.modules.get("scipy.special")
+    if special is not None:
+        spaces.append(("scipy.special", special))
+    spaces += [("math", math), ("operator", operator), ("builtins", builtins),
+               ("adjoint.runtime", runtime)]
+    return spaces
+
+
+def public_name(obj: Any) -> str:
+    """The name users know ``obj`` by: ``numpy.tanh``, ``numpy.linalg.inv``, ``ndarray.T``."""
+    if isinstance(obj, Attribute):
+        return f"ndarray.{obj.name}"
+    if isinstance(obj, Primitive):
+        return obj.label
+    name = getattr(obj, "__name__", None)
+    if name:
+        for prefix, module in _namespaces():
+            if vars(module).get(name) is obj:
+                return f"{prefix}.{name}"
+    return callee_name(obj)
+
+
+def _family(key: Any) -> str:
+    rule = VJP.get(key) or JVP.get(key)
+    module = getattr(rule.fn, "__module__", "") if rule is not None else ""
+    return module.rsplit(".", 1)[-1] if module.startswith("adjoint.rules.") else module
+
+
+def catalog(include_user: bool = True) -> list[dict[str, Any]]:
+    """One entry per callable with rules (or declared constant), sorted by name.
+
+    ``include_user=False`` leaves out callables that only have rules registered by the
+    user (with ``adjoint.vjp_rule`` and friends).
+    """
+    entries: dict[str, dict[str, Any]] = {}
+    for key in list(VJP) + list(JVP) + list(NONDIFF):
+        if not include_user and not is_builtin(key):
+            continue
+        name = public_name(key)
+        if name in entries:
+            continue
+        modes = tuple(m for m, table in (("vjp", VJP), ("jvp", JVP)) if key in table)
+        entries[name] = {
+            "name": name,
+            "modes": modes,
+            "nondifferentiable": key in NONDIFF,
+            "family": _family(key) if modes else "",
+        }
+    for method_name, fn in METHODS.items():
+        key = fn
+        modes = tuple(m for m, table in (("vjp", VJP), ("jvp", JVP)) if key in table)
+        name = f"ndarray.{method_name}"
+        entries[name] = {
+            "name": name,
+            "modes": modes,
+            "nondifferentiable": key in NONDIFF,
+            "family": _family(key) if modes else "",
+            "method_of": public_name(fn),
+        }
+    return [entries[n] for n in sorted(entries)]
+
+
+def _table(rows: list[dict[str, Any]]) -> list[str]:
+    lines = ["| Callable | Rules | Family |", "| --- | --- | --- |"]
+    for e in rows:
+        modes = ", ".join(e["modes"]) if e["modes"] else "constant"
+        lines.append(f"| `{e['name']}` | {modes} | {e['family']} |")
+    return lines
+
+
+def markdown() -> str:
+    """The built-in rules as Markdown: the text of ``docs/rules.md``."""
+    entries = catalog(include_user=False)
+    helpers = [e for e in entries if e["name"].startswith("adjoint.runtime.")]
+    scipy_rows = [e for e in entries if e["name"].startswith("scipy.special.")]
+    methods = [e for e in entries if "method_of" in e]
+    skip = {id(e) for e in helpers + scipy_rows + methods}
+    rest = [e for e in entries if id(e) not in skip]
+    diff = [e for e in rest if e["modes"]]
+    const = [e for e in rest if e["nondifferentiable"] and not e["modes"]]
+    both = sum(1 for e in diff if e["modes"] == ("vjp", "jvp"))
+    out = [
+        "# Derivative rules",
+        "",
+        f"Generated by `{_COMMAND}`; do not edit by hand.",
+        f"{ENVIRONMENT_PREFIX}{environment()}.",
+        "",
+        "Calls to these functions can be differentiated. *Rules* says which derivative",
+        "rules exist: `vjp` (reverse mode, what `adjoint.grad` uses) and `jvp` (forward",
+        "mode). *Family* is the module of `adjoint/rules/` that holds them. A call to a",
+        "function listed nowhere here, with an argument that depends on the inputs being",
+        "differentiated, is an error (`adjoint.NoRuleError`) that says how to register a",
+        "rule with `@adjoint.vjp_rule`.",
+        "",
+        f"## NumPy, math and operators ({len(diff)} callables, {both} with both modes)",
+        "",
+    ]
+    out += _table(diff)
+    out += [
+        "",
+        f"## Array methods ({len(methods)})",
+        "",
+        "`x.name(...)` uses the rules of the function it stands for, with `x` as the",
+        "first argument.",
+        "",
+        "| Method | Same as | Rules |",
+        "| --- | --- | --- |",
+    ]
+    for e in methods:
+        modes = ", ".join(e["modes"]) if e["modes"] else "constant"
+        out.append(f"| `{e['name']}` | `{e['method_of']}` | {modes} |")
+    out += [
+        "",
+        f"## Constants ({len(const)})",
+        "",
+        "Results of these carry no derivative: the gradient stops there, as at a",
+        "literal. They are shapes, indices, comparisons, rounding and random draws.",
+        "",
+    ]
+    out += [", ".join(f"`{e['name']}`" for e in const)]
+    out += [
+        "",
+        f"## Runtime helpers ({len(helpers)})",
+        "",
+        "Generated code calls these helpers from `adjoint.runtime`; their own rules let",
+        "generated code be differentiated again.",
+        "",
+    ]
+    out += _table(helpers)
+    out += [
+        "",
+        f"{SCIPY_HEADING} ({len(scipy_rows)})",
+        "",
+        "Registered when SciPy can be imported.",
+        "",
+    ]
+    out += _table(scipy_rows) if scipy_rows else ["SciPy is not installed."]
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m adjoint.rules.catalog", description="List adjoint's derivative rules."
+    )
+    parser.add_argument("--markdown", action="store_true", help="print docs/rules.md")
+    args = parser.parse_args(argv)
+    if args.markdown:
+        sys.stdout.write(markdown())
+    else:
+        for e in catalog():
+            modes = ", ".join(e["modes"]) if e["modes"] else "constant"
+            sys.stdout.write(f"{e['name']}: {modes}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,358 @@
+"""The ``math`` module's functions.
+
+These rules are written with ``math`` functions and plain arithmetic rather than
+NumPy, so the derivative of scalar code is scalar code too: no NumPy scalars, no
+array allocations. Parameter names follow the ``math`` documentation.
+"""
+
+import math
+
+from ..runtime import digamma, log_base
+from .registry import jvp_rule, nondifferentiable, vjp_rule
+
+_LN2 = math.log(2.0)
+_DEG = math.pi / 180.0
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+@vjp_rule(math.exp)
+def _(g, ans, x):
+    return g * ans
+
+
+@vjp_rule(math.expm1)
+def _(g, ans, x):
+    return g * (ans + 1.0)
+
+
+@vjp_rule(math.log, ndiff=2)
+def _(g, ans, x, base=None):
+    # log(x, base) == log(x) / log(base); exp(lb) is base itself when there is one.
+    lb = log_base(base)
+    return g / (x * lb), -g * ans / (math.exp(lb) * lb)
+
+
+@vjp_rule(math.log1p)
+def _(g, ans, x):
+    return g / (1.0 + x)
+
+
+@vjp_rule(math.log2)
+def _(g, ans, x):
+    return g / (x * _LN2)
+
+
+@vjp_rule(math.log10)
+def _(g, ans, x):
+    return g / (x * math.log(10.0))
+
+
+@vjp_rule(math.sqrt)
+def _(g, ans, x):
+    return g / (2.0 * ans)
+
+
+@vjp_rule(math.pow, ndiff=2)
+def _(g, ans, x, y):
+    return g * y * math.pow(x, y - 1.0), g * ans * math.log(x)
+
+
+@vjp_rule(math.fabs)
+def _(g, ans, x):
+    return g * (float(x > 0) - float(x < 0))
+
+
+@vjp_rule(math.copysign, ndiff=2)
+def _(g, ans, x, y):
+    return g * math.copysign(1.0, x) * math.copysign(1.0, y), 0.0 * g
+
+
+@vjp_rule(math.fmod, ndiff=2)
+def _(g, ans, x, y):
+    return g, -g * math.trunc(x / y)
+
+
+@vjp_rule(math.sin)
+def _(g, ans, x):
+    return g * math.cos(x)
+
+
+@vjp_rule(math.cos)
+def _(g, ans, x):
+    return -g * math.sin(x)
+
+
+@vjp_rule(math.tan)
+def _(g, ans, x):
+    return g * (1.0 + ans * ans)
+
+
+@vjp_rule(math.asin)
+def _(g, ans, x):
+    return g / math.sqrt(1.0 - x * x)
+
+
+@vjp_rule(math.acos)
+def _(g, ans, x):
+    return -g / math.sqrt(1.0 - x * x)
+
+
+@vjp_rule(math.atan)
+def _(g, ans, x):
+    return g / (1.0 + x * x)
+
+
+@vjp_rule(math.atan2, ndiff=2)
+def _(g, ans, y, x):
+    r2 = x * x + y * y
+    return g * x / r2, -g * y / r2
+
+
+@vjp_rule(math.hypot, ndiff=2)
+def _(g, ans, x, y=0.0):
+    return g * x / ans, g * y / ans
+
+
+@vjp_rule(math.sinh)
+def _(g, ans, x):
+    return g * math.cosh(x)
+
+
+@vjp_rule(math.cosh)
+def _(g, ans, x):
+    return g * math.sinh(x)
+
+
+@vjp_rule(math.tanh)
+def _(g, ans, x):
+    return g * (1.0 - ans * ans)
+
+
+@vjp_rule(math.asinh)
+def _(g, ans, x):
+    return g / math.sqrt(x * x + 1.0)
+
+
+@vjp_rule(math.acosh)
+def _(g, ans, x):
+    return g / math.sqrt(x * x - 1.0)
+
+
+@vjp_rule(math.atanh)
+def _(g, ans, x):
+    return g / (1.0 - x * x)
+
+
+@vjp_rule(math.degrees)
+def _(g, ans, x):
+    return g / _DEG
+
+
+@vjp_rule(math.radians)
+def _(g, ans, x):
+    return g * _DEG
+
+
+@vjp_rule(math.erf)
+def _(g, ans, x):
+    return g * _TWO_OVER_SQRT_PI * math.exp(-x * x)
+
+
+@vjp_rule(math.erfc)
+def _(g, ans, x):
+    return -g * _TWO_OVER_SQRT_PI * math.exp(-x * x)
+
+
+@vjp_rule(math.lgamma)
+def _(g, ans, x):
+    return g * digamma(x)
+
+
+@vjp_rule(math.gamma)
+def _(g, ans, x):
+    return g * ans * digamma(x)
+
+
+@jvp_rule(math.exp)
+def _(dx, ans, x):
+    return dx * ans
+
+
+@jvp_rule(math.expm1)
+def _(dx, ans, x):
+    return dx * (ans + 1.0)
+
+
+@jvp_rule(math.log, ndiff=2)
+def _(dx, dbase, ans, x, base=None):
+    lb = log_base(base)
+    return (dx / x - dbase * ans / math.exp(lb)) / lb
+
+
+@jvp_rule(math.log1p)
+def _(dx, ans, x):
+    return dx / (1.0 + x)
+
+
+@jvp_rule(math.log2)
+def _(dx, ans, x):
+    return dx / (x * _LN2)
+
+
+@jvp_rule(math.log10)
+def _(dx, ans, x):
+    return dx / (x * math.log(10.0))
+
+
+@jvp_rule(math.sqrt)
+def _(dx, ans, x):
+    return dx / (2.0 * ans)
+
+
+@jvp_rule(math.pow)
+def _(dx, dy, ans, x, y):
+    return dx * y * math.pow(x, y - 1.0) + dy * ans * math.log(x)
+
+
+@jvp_rule(math.fabs)
+def _(dx, ans, x):
+    return dx * (float(x > 0) - float(x < 0))
+
+
+@jvp_rule(math.copysign)
+def _(dx, dy, ans, x, y):
+    return dx * math.copysign(1.0, x) * math.copysign(1.0, y)
+
+
+@jvp_rule(math.fmod)
+def _(dx, dy, ans, x, y):
+    return dx - dy * math.trunc(x / y)
+
+
+@jvp_rule(math.sin)
+def _(dx, ans, x):
+    return dx * math.cos(x)
+
+
+@jvp_rule(math.cos)
+def _(dx, ans, x):
+    return -dx * math.sin(x)
+
+
+@jvp_rule(math.tan)
+def _(dx, ans, x):
+    return dx * (1.0 + ans * ans)
+
+
+@jvp_rule(math.asin)
+def _(dx, ans, x):
+    return dx / math.sqrt(1.0 - x * x)
+
+
+@jvp_rule(math.acos)
+def _(dx, ans, x):
+    return -dx / math.sqrt(1.0 - x * x)
+
+
+@jvp_rule(math.atan)
+def _(dx, ans, x):
+    return dx / (1.0 + x * x)
+
+
+@jvp_rule(math.atan2)
+def _(dy, dx, ans, y, x):
+    return (dy * x - dx * y) / (x * x + y * y)
+
+
+@jvp_rule(math.hypot)
+def _(dx, dy, ans, x, y=0.0):
+    return (dx * x + dy * y) / ans
+
+
+@jvp_rule(math.sinh)
+def _(dx, ans, x):
+    return dx * math.cosh(x)
+
+
+@jvp_rule(math.cosh)
+def _(dx, ans, x):
+    return dx * math.sinh(x)
+
+
+@jvp_rule(math.tanh)
+def _(dx, ans, x):
+    return dx * (1.0 - ans * ans)
+
+
+@jvp_rule(math.asinh)
+def _(dx, ans, x):
+    return dx / math.sqrt(x * x + 1.0)
+
+
+@jvp_rule(math.acosh)
+def _(dx, ans, x):
+    return dx / math.sqrt(x * x - 1.0)
+
+
+@jvp_rule(math.atanh)
+def _(dx, ans, x):
+    return dx / (1.0 - x * x)
+
+
+@jvp_rule(math.degrees)
+def _(dx, ans, x):
+    return dx / _DEG
+
+
+@jvp_rule(math.radians)
+def _(dx, ans, x):
+    return dx * _DEG
+
+
+@jvp_rule(math.erf)
+def _(dx, ans, x):
+    return dx * _TWO_OVER_SQRT_PI * math.exp(-x * x)
+
+
+@jvp_rule(math.erfc)
+def _(dx, ans, x):
+    return -dx * _TWO_OVER_SQRT_PI * math.exp(-x * x)
+
+
+@jvp_rule(math.lgamma)
+def _(dx, ans, x):
+    return dx * digamma(x)
+
+
+@jvp_rule(math.gamma)
+def _(dx, ans, x):
+    return dx * ans * digamma(x)
+
+
+# math.cbrt and math.exp2 arrived in Python 3.11.
+if hasattr(math, "cbrt"):
+
+    @vjp_rule(math.cbrt)
+    def _(g, ans, x):
+        return g / (3.0 * ans * ans)
+
+    @jvp_rule(math.cbrt)
+    def _(dx, ans, x):
+        return dx / (3.0 * ans * ans)
+
+
+if hasattr(math, "exp2"):
+
+    @vjp_rule(math.exp2)
+    def _(g, ans, x):
+        return g * ans * _LN2
+
+    @jvp_rule(math.exp2)
+    def _(dx, ans, x):
+        return dx * ans * _LN2
+
+
+nondifferentiable(
+    math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.isclose,
+    math.factorial, math.comb, math.perm, math.gcd, math.isqrt,
+)
