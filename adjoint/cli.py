@@ -201,7 +201,8 @@ class Generated:
 
 
 def derive_one(path: str, func: str, wrt: Any, mode: str, use_import: bool,
-               shared: Any = None, reader: Any = None) -> Generated:
+               shared: Any = None, reader: Any = None,
+               shapes: dict[str, tuple[int, ...]] | None = None) -> Generated:
     """The derivative of ``path::func`` as written by ``adjoint grad``.
 
     ``shared`` collects the user's functions it calls (and their derivatives) for the
@@ -218,13 +219,14 @@ def derive_one(path: str, func: str, wrt: Any, mode: str, use_import: bool,
         raise click.BadParameter(f"{exc.message} ({exc.hint})" if exc.hint else exc.message,
                                  param_hint="'--wrt'") from None
     names = ", ".join(primal.param_names[i] for i in wrt_idx)
+    arg_types = argument_types(primal.param_names, shapes or {})
     if mode == "forward":
-        ir = _forward(primal, wrt_idx, wrt_tuple, f"jvp_{func}", shared)
+        ir = _forward(primal, wrt_idx, wrt_tuple, f"jvp_{func}", shared, arg_types)
         tangents = ", ".join("d" + primal.param_names[i] for i in wrt_idx)
         doc = f"Value of {func} and its derivative along {tangents} (given after the arguments)."
         description = f"forward-mode derivative of {func} ({path}) along {names}"
     else:
-        ir = compiler.derive(primal, wrt_idx, "grad", None, wrt_tuple, f"grad_{func}",
+        ir = compiler.derive(primal, wrt_idx, "grad", arg_types, wrt_tuple, f"grad_{func}",
                              **_module_arg(compiler.derive, shared))
         doc = f"Gradient of {func} with respect to {names}."
         description = f"gradient of {func} ({path}) with respect to {names}"
@@ -248,12 +250,34 @@ def _module_arg(derive: Callable[..., Any], shared: Any) -> dict[str, Any]:
     return {"module": shared}
 
 
-def _forward(primal: Any, wrt: list[int], wrt_tuple: bool, name: str, shared: Any) -> Any:
+def argument_types(params: list[str], shapes: dict[str, tuple[int, ...]]) -> list[Any] | None:
+    """What ``--shapes`` says about each parameter (unknown for the others).
+
+    ``x=`` is a Python float; ``x=3,4`` an array of that rank whose sizes are 1 where
+    they are given as 1. The module is then written for any arguments alike in that,
+    which is what decides how NumPy broadcasts them.
+    """
+    if not shapes:
+        return None
+    import numpy as np
+
+    from .transforms.types import FLOAT, UNKNOWN, type_of_value
+
+    unknown = sorted(set(shapes) - set(params))
+    if unknown:
+        raise click.BadParameter(f"no parameter named {', '.join(unknown)}",
+                                 param_hint="--shapes")
+    return [(FLOAT if shapes[p] == () else type_of_value(np.zeros(shapes[p])))
+            if p in shapes else UNKNOWN for p in params]
+
+
+def _forward(primal: Any, wrt: list[int], wrt_tuple: bool, name: str, shared: Any,
+             arg_types: list[Any] | None = None) -> Any:
     from . import compiler
 
     derive_jvp = getattr(compiler, "derive_jvp", None)
     if derive_jvp is not None:
-        return derive_jvp(primal, wrt, None, name, **_module_arg(derive_jvp, shared))
+        return derive_jvp(primal, wrt, arg_types, name, **_module_arg(derive_jvp, shared))
     try:
         from .transforms.forward import jvp_function
     except ImportError:
@@ -267,11 +291,13 @@ def _forward(primal: Any, wrt: list[int], wrt_tuple: bool, name: str, shared: An
 
 
 def regenerate_command(targets: list[Target], wrt: str | None, mode: str, out: str | None,
-                       use_import: bool) -> str:
+                       use_import: bool, shapes: tuple[str, ...] = ()) -> str:
     """The exact ``adjoint grad`` command line that produces the same module."""
     words = ["adjoint", "grad", *(str(t) for t in targets)]
     if wrt is not None:
         words += ["--wrt", ",".join(w.strip() for w in wrt.split(",") if w.strip())]
+    for spec in shapes:
+        words += ["--shapes", spec.replace(" ", "")]
     if mode != "reverse":
         words += ["--mode", mode]
     if out is not None:
@@ -282,7 +308,7 @@ def regenerate_command(targets: list[Target], wrt: str | None, mode: str, out: s
 
 
 def build(targets: list[Target], wrt: str | None, mode: str, out: str | None,
-          use_import: bool) -> tuple[Any, list[Generated]]:
+          use_import: bool, shapes: tuple[str, ...] = ()) -> tuple[Any, list[Generated]]:
     """Differentiate every target into one module (a GeneratedModule and its parts).
 
     Functions named explicitly must all succeed; when a whole file is given, the
@@ -301,7 +327,7 @@ def build(targets: list[Target], wrt: str | None, mode: str, out: str | None,
         if f in seen:
             raise click.UsageError(f"two functions named '{f}' would both become {prefix}_{f}")
         seen[f] = t
-    done, skipped = _derive_all(jobs, wrt_value, mode, use_import, prefix)
+    done, skipped = _derive_all(jobs, wrt_value, mode, use_import, prefix, shapes=shapes)
     if skipped:
         # A failed derivation may have left half-made functions in the shared
         # collection: derive the others again, cleanly.
@@ -314,7 +340,7 @@ def build(targets: list[Target], wrt: str | None, mode: str, out: str | None,
     sources = sorted({t.path for t, _ in jobs})
     what = (done[0].description if len(done) == 1
             else f"{len(done)} derivatives of functions in {', '.join(sources)}")
-    command = regenerate_command(targets, wrt, mode, out, use_import)
+    command = regenerate_command(targets, wrt, mode, out, use_import, shapes)
     resolved = ("names resolved by importing the module" if use_import
                 else "names resolved from the source without running it")
     more = [f"Check it is up to date with: {command} --check"] if out != "-" else []
@@ -333,7 +359,7 @@ def build(targets: list[Target], wrt: str | None, mode: str, out: str | None,
 
 
 def _derive_all(jobs: list[tuple[Target, str]], wrt: Any, mode: str, use_import: bool,
-                prefix: str, progress: bool = True,
+                prefix: str, progress: bool = True, shapes: tuple[str, ...] = (),
                 ) -> tuple[list[Generated], dict[tuple[Target, str], str]]:
     from .frontend.static import FileReader
 
@@ -347,7 +373,8 @@ def _derive_all(jobs: list[tuple[Target, str]], wrt: Any, mode: str, use_import:
     with bar as items:
         for t, f in items:
             try:
-                done.append(derive_one(t.path, f, wrt, mode, use_import, shared, reader))
+                done.append(derive_one(t.path, f, wrt, mode, use_import, shared, reader,
+                                       dict(parse_shape(x) for x in shapes)))
             except Exception as exc:
                 explicit = t.func is not None
                 if explicit or (isinstance(exc, click.ClickException)
@@ -405,21 +432,29 @@ def main() -> None:
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 if FILE is missing or differs from what would be "
                    "written.")
+@click.option("--shapes", "-s", "shapes", multiple=True, metavar="NAME=D1,D2",
+              help="Write the module for arguments shaped like this (NAME= for a float); "
+                   "what counts is each rank and which sizes are 1. Repeatable.")
 @import_option
 @debug_option
 @reported
 def grad(targets: tuple[Target, ...], wrt: str | None, mode: str, out: str | None,
-         force: bool, check: bool, use_import: bool, debug: bool) -> None:
+         force: bool, check: bool, shapes: tuple[str, ...], use_import: bool,
+         debug: bool) -> None:
     """Write the derivative of PATH::FUNC (or of every public function in PATH) to a module.
+
+    Without --shapes the module works for arguments of any shape, using a few
+    helpers it carries; with them it is plain NumPy written for those ranks.
 
     \b
       adjoint grad examples/mlp.py::loss --wrt W1,b1 -o examples/mlp_grad.py
+      adjoint grad examples/mlp.py::loss --shapes W1=784,300 --shapes b1=300
       adjoint grad examples/mlp.py::loss --check
     """
     given_out = display_path(out) if out not in (None, "-") else out
     if check and given_out == "-":
         raise click.UsageError("--check compares with a file: give it with -o FILE")
-    gm, done = build(list(targets), wrt, mode, given_out, use_import)
+    gm, done = build(list(targets), wrt, mode, given_out, use_import, shapes)
     if given_out == "-":
         click.echo(gm.source, nl=False)
         return
@@ -431,7 +466,7 @@ def grad(targets: tuple[Target, ...], wrt: str | None, mode: str, out: str | Non
     if path.is_dir():
         raise click.ClickException(f"{shown} is a folder: give the file to write with -o")
     existing = path.read_text(encoding="utf-8") if path.is_file() else None
-    command = regenerate_command(list(targets), wrt, mode, given_out, use_import)
+    command = regenerate_command(list(targets), wrt, mode, given_out, use_import, shapes)
     if check:
         if existing == gm.source:
             click.echo(f"{shown} is up to date")

@@ -62,12 +62,16 @@ def specialize(fn: Function) -> bool:
             user.operands = [new if v is op.result else v for v in user.operands]
         table.setdefault(new, []).extend(table.get(op.result, []))
         if new.owner in scratch.block.ops:
-            # Only values this rewrite built inherit the replaced value's name.
+            # Only values this rewrite built inherit the replaced value's name...
             if new.origin is None:
                 new.origin = op.result.origin
             if new.hint is None:
                 new.hint = op.result.hint
             new.type = op.result.type
+        elif new.origin is None and op.result.origin is not None and isinstance(
+                new.owner, Op) and new.owner.attrs.get("adjoint") and \
+                op.result.origin[1] is not new:
+            new.origin = op.result.origin  # ...and adjoint temporaries standing for it
         changed = True
     for block, before in inserts.items():
         insert_before(block, before)

@@ -16,10 +16,10 @@ def grad_branch(x, y):
         # w = np.sin(z)
         dz = x * np.cos(z)
         # z = x * y
-        dx = w + dz * y
         dy = dz * x
+        dx = w + dz * y
     else:
         # w = x - y
-        dx = w + x
         dy = -x
+        dx = w + x
     return dx, dy

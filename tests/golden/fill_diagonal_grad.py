@@ -36,8 +36,8 @@ def grad_fill_diagonal(d):
             dS[i, i] += dd_i
         else:
             # S[i, i] = d[i] ** 2
-            dS_item = dS[i, i]
+            dS_pow = dS[i, i]
             dS[i, i] = 0.0
-            dd_i = dS_item * 2 * dt_item
+            dd_i = dS_pow * 2 * dt_item
         dd[i] += dd_i
     return dd

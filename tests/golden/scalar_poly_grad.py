@@ -11,5 +11,6 @@ def grad_scalar_poly(x, y):
     dz = z + z
     # z = x * y + math.sin(x)
     dx = dz * math.cos(x)
+    dy = dz * x
     dx = dx + dz * y
-    return dx, dz * x
+    return dx, dy

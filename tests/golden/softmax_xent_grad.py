@@ -18,9 +18,9 @@ def grad_softmax_xent(logits, y):
     z = logits - m
     logp_exp = np.exp(z)
     # return -np.mean(np.sum(y * logp, axis=1))
-    dout_mul = -1.0 / y.shape[0] * y
+    dlogp = -1.0 / y.shape[0] * y
     # logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
-    dz = dout_mul + (-dout_mul).sum(axis=1, keepdims=True) / np.sum(logp_exp, axis=1, keepdims=True) * logp_exp
+    dz = dlogp + (-dlogp).sum(axis=1, keepdims=True) / np.sum(logp_exp, axis=1, keepdims=True) * logp_exp
     # z = logits - m
     dm = (-dz).sum(axis=1, keepdims=True)
     # m = np.max(logits, axis=1, keepdims=True)
