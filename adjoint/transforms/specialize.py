@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import runtime as rt
 from ..ir import prims
-from ..ir.core import Function, Op, Value, walk
+from ..ir.core import Block, Function, Op, Value, walk
 from .builder import Builder
 from .simplify import insert_before
 from .types import _COMPARE, _ELEMENTWISE_FLOAT, _ELEMENTWISE_SAME, MANY, Num, infer
@@ -310,7 +310,8 @@ def _shape_step(v: Value) -> Value | None:
     nxt = None
     if _elementwise(callee) and isinstance(v.type, Num) and v.type.dims is not None:
         pos = op.positional()
-        for u in pos:
+        # Parameters and named variables first: ``y.size`` reads better than a temporary's.
+        for u in sorted(pos, key=lambda w: (not isinstance(w.owner, Block), w.hint is None)):
             if not (isinstance(u.type, Num) and u.type.dims == v.type.dims):
                 continue
             others_scalar = all(isinstance(w.type, Num) and w.type.dims == ()
