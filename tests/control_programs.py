@@ -223,3 +223,22 @@ def collect_with_append(x):
 
 def returns_tuple(x, y):
     return x * y, np.sin(x) + y
+
+
+def nested_and_lambda(x, w):
+    scale = 2.0
+
+    def inner(v, shift=0.5):
+        if v > 0:
+            return v * scale * w + shift
+        return -v
+
+    sq = lambda t: t * t  # noqa: E731 - users write this
+    return inner(x) + sq(x) + inner(x * w, shift=1.0)
+
+
+def comprehensions(x, W):
+    rows = [np.tanh(W[i] * x) for i in range(W.shape[0])]
+    pos = [v * v for v in rows if v[0] > -10]
+    pairs = [a * b for a in x for b in x]
+    return np.sum(np.stack(rows)) + np.sum(np.stack(pos)) + np.sum(np.array(pairs))

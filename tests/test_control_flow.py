@@ -163,3 +163,19 @@ def test_append_in_a_loop():
 
 def test_vjp_of_a_tuple_output():
     check_grads(P.returns_tuple, (0.4, 1.2), wrt=(0, 1))
+
+
+@pytest.mark.parametrize("x", [0.7, -0.7])
+def test_nested_functions_closures_and_lambdas(x):
+    check_grads(P.nested_and_lambda, (x, 1.3), wrt=(0, 1))
+
+
+def test_early_return_becomes_an_else_branch_not_a_flag():
+    df = adjoint.grad(P.early_return)
+    df(0.3)
+    assert "returned" not in adjoint.source(df)
+
+
+def test_list_comprehensions():
+    check_grads(P.comprehensions, (np.array([0.3, -0.5, 0.9]), rng.normal(size=(2, 3))),
+                wrt=(0, 1))

@@ -144,7 +144,20 @@ class Canonicalizer:
     # Each statement returns (new statements, flags it may have set).
     def block(self, stmts: list[Any], loop: _Loop | None) -> list[Any]:
         out: list[Any] = []
+        stmts = self.hoist_comprehensions(stmts)
         for i, s in enumerate(stmts):
+            rest = stmts[i + 1:]
+            if self.returns and loop is None and rest and isinstance(s, gast.If) and (
+                    _always_returns(s.body) or _always_returns(s.orelse)):
+                # `if c: ...; return a` then more code: the code after is the else branch,
+                # so no flag is needed (`if c: ... result = a  else: ...`).
+                if _always_returns(s.body):
+                    s.orelse = s.orelse + rest
+                else:
+                    s.body = s.body + rest
+                new, _ = self.stmt(s, loop)
+                out.extend(new)
+                return out
             new, flags = self.stmt(s, loop)
             out.extend(new)
             rest = stmts[i + 1:]
@@ -154,6 +167,76 @@ class Canonicalizer:
                 out.append(_locate(gast.If(test=guard, body=body, orelse=[]), rest[0]))
                 break
         return out
+
+    def hoist_comprehensions(self, stmts: list[Any]) -> list[Any]:
+        """``[f(x) for x in xs]`` becomes a loop that appends, placed before its statement.
+
+        Only comprehensions evaluated exactly once with their statement are moved (not
+        those inside a lambda, a conditional expression or ``and``/``or``), and their
+        variables are renamed so they cannot clobber the function's own names.
+        """
+        out: list[Any] = []
+        for s in stmts:
+            if isinstance(s, gast.While):
+                out.append(s)
+                continue
+            fields = [f for f in ("value", "test", "iter") if isinstance(
+                getattr(s, f, None), gast.expr)]
+            if isinstance(s, gast.Assign) and isinstance(s.value, gast.Lambda):
+                fields = []
+            pre: list[Any] = []
+            for f in fields:
+                setattr(s, f, self._replace_comps(getattr(s, f), s, pre))
+            out.extend(pre)
+            out.append(s)
+        return out
+
+    def _replace_comps(self, e: Any, stmt: Any, pre: list[Any]) -> Any:
+        if isinstance(e, gast.ListComp):
+            return self._expand(e, stmt, pre)
+        if isinstance(e, (gast.Lambda, gast.IfExp, gast.BoolOp, gast.GeneratorExp,
+                          gast.SetComp, gast.DictComp)):
+            return e
+        for field, value in gast.iter_fields(e):
+            if isinstance(value, list):
+                setattr(e, field, [self._replace_comps(v, stmt, pre)
+                                   if isinstance(v, gast.expr) else v for v in value])
+            elif isinstance(value, gast.expr):
+                setattr(e, field, self._replace_comps(value, stmt, pre))
+        return e
+
+    def _expand(self, comp: gast.ListComp, stmt: Any, pre: list[Any]) -> gast.Name:
+        base = stmt.targets[0].id if isinstance(stmt, gast.Assign) and isinstance(
+            stmt.targets[0], gast.Name) else "items"
+        result = self.fresh(f"{base}_items" if base != "items" else base)
+        renames: dict[str, str] = {}
+        for gen in comp.generators:
+            for n in gast.walk(gen.target):
+                if isinstance(n, gast.Name):
+                    renames[n.id] = self.fresh(n.id)
+
+        def rename(node: Any) -> Any:
+            for n in gast.walk(node):
+                if isinstance(n, gast.Name) and n.id in renames:
+                    n.id = renames[n.id]
+            return node
+
+        append = gast.Expr(value=gast.Call(
+            func=gast.Attribute(value=_name(result), attr="append", ctx=gast.Load()),
+            args=[rename(comp.elt)], keywords=[]))
+        body: list[Any] = [_locate(append, stmt, None)]
+        for gen in reversed(comp.generators):
+            for cond in reversed(gen.ifs):
+                body = [_locate(gast.If(test=rename(cond), body=body, orelse=[]), stmt, None)]
+            loop = gast.For(target=rename(gen.target), iter=gen.iter, body=body, orelse=[],
+                            type_comment=None)
+            body = [_locate(loop, stmt, None)]
+        # Later generators' iterables may read earlier targets: rename those too.
+        for gen in comp.generators[1:]:
+            rename(gen.iter)
+        pre.append(_assign(result, gast.List(elts=[], ctx=gast.Load()), stmt, None))
+        pre.extend(self.hoist_comprehensions(body))
+        return _name(result)
 
     def stmt(self, s: Any, loop: _Loop | None) -> tuple[list[Any], list[str]]:
         if isinstance(s, gast.Return):
@@ -328,6 +411,18 @@ class Canonicalizer:
             return _name(e.id), []
         name = self.fresh("seq")
         return _name(name), [_assign(name, e, like)]
+
+
+def _always_returns(stmts: list[Any]) -> bool:
+    """Does every path through ``stmts`` end in a return?"""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, gast.Return):
+        return True
+    if isinstance(last, gast.If):
+        return _always_returns(last.body) and _always_returns(last.orelse)
+    return False
 
 
 def _subscript(value: gast.expr, index: gast.expr) -> gast.Subscript:

@@ -12,6 +12,7 @@ regions; the names a body assigns become the values the region yields.
 
 from __future__ import annotations
 
+import copy
 import operator
 import types
 from collections.abc import Callable
@@ -167,6 +168,10 @@ class _Lowerer:
         self.block: Block | None = None
         self.stmt: Stmt | None = None
         self.globals_read: dict[str, Any] = {}
+        #: Functions defined inside the function (``def`` or a lambda bound to a name).
+        self.local_functions: dict[str, gast.FunctionDef] = {}
+        self.inlining: list[str] = []
+        self.capture: list[Value] | None = None
 
     # -- errors ---------------------------------------------------------------------------
     def unsupported(self, node: Any, what: str, hint: str) -> UnsupportedSyntaxError:
@@ -284,7 +289,10 @@ class _Lowerer:
                         stmt, "the function returns nothing", "return the value to differentiate"
                     )
                 value = self.value(stmt.value)
-                self.emit("return", [value], 0, node=stmt)
+                if self.capture is not None:
+                    self.capture.append(value)  # an inlined nested function's result
+                else:
+                    self.emit("return", [value], 0, node=stmt)
                 return True
             self.statement(stmt)
         return False
@@ -301,6 +309,15 @@ class _Lowerer:
 
     def stmt_Pass(self, stmt: gast.Pass) -> None:
         pass
+
+    def stmt_FunctionDef(self, stmt: gast.FunctionDef) -> None:
+        """A nested function: inlined where it is called, reading the enclosing names then."""
+        if stmt.decorator_list:
+            raise self.unsupported(stmt.decorator_list[0],
+                                   "decorators on nested functions are not supported",
+                                   "define the function at module level")
+        self.local_functions[stmt.name] = stmt
+        self.env.pop(stmt.name, None)
 
     def stmt_Expr(self, stmt: gast.Expr) -> None:
         if isinstance(stmt.value, gast.Constant):
@@ -324,6 +341,16 @@ class _Lowerer:
         pass
 
     def stmt_Assign(self, stmt: gast.Assign) -> None:
+        if isinstance(stmt.value, gast.Lambda) and len(stmt.targets) == 1 and isinstance(
+                stmt.targets[0], gast.Name):
+            # name = lambda ...: a local function like a def.
+            lam = stmt.value
+            ret = gast.copy_location(gast.Return(value=lam.body), lam.body)
+            node = gast.FunctionDef(name=stmt.targets[0].id, args=lam.args, body=[ret],
+                                    decorator_list=[], returns=None, type_comment=None,
+                                    type_params=[])
+            self.stmt_FunctionDef(gast.copy_location(node, stmt))
+            return
         value = self.expr(stmt.value)
         for target in stmt.targets:
             self.assign(target, value, stmt.value)
@@ -806,8 +833,61 @@ class _Lowerer:
             raise _hook_error(self, node)
         return self.call(prims.GradHook(fn.obj), [self.value(node.args[0])], node)
 
+    def inline_local(self, fn: gast.FunctionDef, node: gast.Call) -> Value:
+        """Lower a call to a nested function in place, with its own local names."""
+        if fn.name in self.inlining:
+            raise self.unsupported(node, f"the nested function '{fn.name}' calls itself",
+                                   "define recursive functions at module level")
+        args = fn.args
+        if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
+            raise self.unsupported(fn, "nested functions take plain parameters only",
+                                   "define the function at module level")
+        if any(isinstance(a, gast.Starred) for a in node.args):
+            raise self.unsupported(node, "*args in calls are not supported",
+                                   "pass arguments explicitly")
+        names = [a.id for a in args.args]
+        values: dict[str, Value] = {}
+        for name, a in zip(names, node.args):
+            values[name] = self.value(a)
+        if len(node.args) > len(names):
+            raise self.unsupported(node, f"too many arguments for '{fn.name}'", "")
+        for k in node.keywords:
+            if k.arg not in names or k.arg in values:
+                raise self.unsupported(k.value, f"bad keyword argument for '{fn.name}'", "")
+            values[k.arg] = self.value(k.value)
+        defaults = dict(zip(names[len(names) - len(args.defaults):], args.defaults))
+        for name in names:
+            if name not in values:
+                if name not in defaults:
+                    raise self.unsupported(node, f"missing argument '{name}' for '{fn.name}'",
+                                           "")
+                values[name] = self.value(defaults[name])
+        body = Canonicalizer(copy.deepcopy(fn), self.p.loc).run().body
+        if body and _is_docstring(body[0]):
+            body = body[1:]
+        saved_env, saved_capture, saved_stmt = self.env, self.capture, self.stmt
+        saved_locals = dict(self.local_functions)
+        self.env = dict(saved_env)
+        self.env.update(values)
+        self.capture = []
+        self.inlining.append(fn.name)
+        try:
+            returned = self.lower_body(body, top=True)
+        finally:
+            self.inlining.pop()
+            result = self.capture
+            self.env, self.capture, self.stmt = saved_env, saved_capture, saved_stmt
+            self.local_functions = saved_locals
+        if not returned or not result:
+            raise self.unsupported(fn, f"the nested function '{fn.name}' returns nothing",
+                                   "return a value")
+        return result[0]
+
     def expr_Call(self, node: gast.Call) -> Value:
         func = node.func
+        if isinstance(func, gast.Name) and func.id in self.local_functions and \
+                func.id not in self.env:
+            return self.inline_local(self.local_functions[func.id], node)
         if any(isinstance(a, gast.Starred) for a in node.args) or any(
             k.arg is None for k in node.keywords
         ):
@@ -964,11 +1044,10 @@ _STMT_HINTS = {
     "Raise": "validate inputs before calling the derivative",
     "Import": "import at module level",
     "ImportFrom": "import at module level",
-    "FunctionDef": "define helper functions at module level",
 }
 _EXPR_HINTS = {
     "Lambda": "define the function with def at module level",
-    "ListComp": "write an explicit for loop that appends to a list",
+    "ListComp": "write the list comprehension on its own line, or as a for loop",
     "GeneratorExp": "write an explicit for loop",
     "DictComp": "write an explicit for loop",
     "SetComp": "write an explicit for loop",
