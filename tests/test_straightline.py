@@ -111,3 +111,10 @@ def test_vector_output_through_vjp():
         return np.tanh(W @ x) * x[0]
 
     check_grads(f, (rng.normal(size=3), rng.normal(size=(3, 3))), wrt=(0, 1))
+
+
+def test_mlp_784_300_100_10_loss_against_finite_differences():
+    from examples import mlp
+
+    params, x, y = mlp.init(batch=8)
+    check_grads(mlp.loss, (*params, x, y), wrt=(0, 1, 2, 3, 4, 5))

@@ -243,8 +243,19 @@ class Emitter:
             self.helpers.add(_HELPERS[fn])
             return _name(_HELPERS[fn])
         name = getattr(fn, "__name__", None)
-        if isinstance(fn, np.ufunc) or (name and getattr(np, name, None) is fn):
+        if name and getattr(np, name, None) is fn:
             return _attr(_name("np"), name)
+        if isinstance(fn, np.ufunc):
+            # A ufunc from another library (scipy.special.expit): find where it lives.
+            for module in ("scipy.special",):
+                import importlib
+
+                try:
+                    mod = importlib.import_module(module)
+                except ImportError:
+                    continue
+                if getattr(mod, name, None) is fn:
+                    return _attr(self.module_ref(module), name)
         for sub in ("linalg", "fft", "random"):
             mod = getattr(np, sub)
             if name and getattr(mod, name, None) is fn:

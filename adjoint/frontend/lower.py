@@ -620,8 +620,9 @@ class _Lowerer:
         if isinstance(result, Value):
             return result
         obj = result.obj
-        if isinstance(obj, _DATA) and not isinstance(obj, tuple) or _is_const_tuple(obj):
-            name = node.id if isinstance(node, gast.Name) else None
+        if isinstance(obj, _DATA) and not isinstance(obj, tuple) or _is_const_tuple(obj) or \
+                self.dtype_like(obj):
+            name = node.id if isinstance(node, gast.Name) and not self.dtype_like(obj) else None
             return self.const(obj, node, name)
         raise self.unsupported(
             node,
@@ -676,6 +677,11 @@ class _Lowerer:
         if isinstance(obj, _DATA) and not isinstance(obj, tuple) or _is_const_tuple(obj):
             return self.const(obj, node, node.id)
         return Static(obj)
+
+    def dtype_like(self, obj: Any) -> bool:
+        """Types that are arguments, not functions: ``x.astype(float)``, ``dtype=np.float32``."""
+        return obj in (float, int, bool, complex) or (
+            isinstance(obj, type) and issubclass(obj, np.generic)) or isinstance(obj, np.dtype)
 
     def expr_Attribute(self, node: gast.Attribute) -> Value | Static:
         base = self.expr(node.value)

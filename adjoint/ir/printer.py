@@ -29,7 +29,14 @@ def callee_name(obj: Any) -> str:
     if isinstance(obj, Primitive):
         return obj.label
     if isinstance(obj, np.ufunc):
-        return f"numpy.{obj.__name__}"
+        if getattr(np, obj.__name__, None) is obj:
+            return f"numpy.{obj.__name__}"
+        import sys
+
+        special = sys.modules.get("scipy.special")
+        if special is not None and getattr(special, obj.__name__, None) is obj:
+            return f"scipy.special.{obj.__name__}"
+        return obj.__name__
     module = getattr(obj, "__module__", None) or ""
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj)
     if module in ("_operator", "builtins"):

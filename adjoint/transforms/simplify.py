@@ -27,7 +27,8 @@ from .types import is_float
 _FOLDABLE = {
     operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg,
     operator.floordiv, operator.mod, operator.lt, operator.le, operator.gt, operator.ge,
-    operator.eq, operator.ne, operator.not_, operator.pos, len, abs, min, max, int, float,
+    operator.eq, operator.ne, operator.not_, operator.pos, operator.is_, operator.is_not,
+    len, abs, min, max, int, float,
     bool, math.sqrt, math.exp, math.log, math.sin, math.cos, math.pi.__class__,
 }
 _EFFECTS = ("append", "pop")
@@ -47,6 +48,7 @@ def simplify(fn: Function, rounds: int = 4) -> Function:
     """Simplify ``fn`` in place until nothing changes (or ``rounds`` passes)."""
     for _ in range(rounds):
         changed = _fold(fn)
+        changed |= _constant_branches(fn)
         changed |= _cse(fn)
         changed |= _dce(fn)
         if not changed:
@@ -130,6 +132,35 @@ def _fold(fn: Function) -> bool:
     return changed
 
 
+def _constant_branches(fn: Function) -> bool:
+    """``if True: A else: B`` is ``A``: the taken branch moves into the enclosing block."""
+    changed = False
+    for op in list(walk(fn.body)):
+        if op.opname != "if" or op.parent is None:
+            continue
+        c = _const_value(op.operands[0])
+        if isinstance(c, (_NoConst, np.ndarray)) or c is UNDEFINED:
+            continue
+        try:
+            taken = op.regions[0 if bool(c) else 1]
+        except Exception:  # noqa: BLE001 - a condition without a truth value stays
+            continue
+        block = op.parent
+        y = taken.ops[-1]
+        moved = taken.ops[:-1]
+        table = _uses(fn)
+        for r, v in zip(op.results, y.operands):
+            for user in table.get(r, ()):
+                user.operands = [v if u is r else u for u in user.operands]
+        at = block.ops.index(op)
+        for m in moved:
+            m.parent = block
+        block.ops[at:at + 1] = moved
+        op.parent = None
+        changed = True
+    return changed
+
+
 def insert_before(block: Block, before: dict[Op, list[Op]]) -> None:
     """Put each list of new operations in front of its operation, in one pass."""
     ops: list[Op] = []
@@ -155,6 +186,12 @@ def _rewrite(op: Op) -> Value | tuple | None:
         return None
     if op.attrs.get("kwnames"):
         return None
+    if callee is len:
+        src = args[0].owner
+        if isinstance(src, Op) and src.opname == "call" and isinstance(
+                src.callee, (prims.BuildTuple, prims.BuildList)) and \
+                not isinstance(src.callee, prims.BuildList):
+            return (len(src.operands),)
     consts = [_const_value(v) for v in args]
     try:
         foldable = callee in _FOLDABLE
