@@ -148,7 +148,8 @@ class Emitter:
             block = stack.pop()
             for op in block.ops:
                 stack.extend(op.regions)
-                if op.opname != "call" or len(op.results) != 1 or op.result in self.inline:
+                if op.opname != "call" or len(op.results) != 1 or op.result in self.inline \
+                        or self._barrier(op):
                     continue
                 t = op.result
                 users = self.uses.get(t, [])
