@@ -12,6 +12,7 @@ from typing import Any
 from . import rules  # noqa: F401  (registers the built-in rules)
 from .backend import GeneratedModule, build_module, default_header
 from .ir import Function, verify
+from .transforms.aliasing import check_aliasing
 from .transforms.calls import localize_calls
 from .transforms.clone import clone_function
 from .transforms.forward import jvp_function
@@ -32,7 +33,9 @@ def _check(fn: Function) -> Function:
 
 def prepare_primal(primal: Function, arg_types: list[Any] | None) -> Function:
     fn = _check(simplify(clone_function(primal)))
-    return _check(infer(fn, arg_types))
+    fn = _check(infer(fn, arg_types))
+    check_aliasing(fn)
+    return fn
 
 
 def derive(

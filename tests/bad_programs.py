@@ -55,3 +55,24 @@ def uses_with(x):
     with open("f") as fh:
         fh.read()
     return x
+
+
+def updates_an_array_a_view_still_shows(x):
+    S = np.ones((3, 3)) * x
+    r = S[0]
+    S[0] = x * 5.0
+    return np.sum(np.sin(r * x)) + np.sum(S)
+
+
+def updates_an_array_another_name_holds(x):
+    y = x * 1.0
+    z = y
+    y[0] = 3.0
+    return np.sum(z)
+
+
+def writes_through_a_view(x):
+    S = np.zeros((2, 3))
+    row = S[0]
+    row[1] = x[0]
+    return np.sum(S)

@@ -242,3 +242,13 @@ def comprehensions(x, W):
     pos = [v * v for v in rows if v[0] > -10]
     pairs = [a * b for a in x for b in x]
     return np.sum(np.stack(rows)) + np.sum(np.stack(pos)) + np.sum(np.array(pairs))
+
+
+def view_used_before_its_array_changes(x):
+    S = np.ones((3, 3))
+    total = 0.0
+    for i in range(3):
+        r = S[i]
+        total = total + np.sum(np.sin(r * x))
+        S[i] = x * (i + 1)
+    return total + np.sum(S * S)

@@ -179,3 +179,7 @@ def test_early_return_becomes_an_else_branch_not_a_flag():
 def test_list_comprehensions():
     check_grads(P.comprehensions, (np.array([0.3, -0.5, 0.9]), rng.normal(size=(2, 3))),
                 wrt=(0, 1))
+
+
+def test_a_saved_view_keeps_its_values_when_its_array_changes_later():
+    check_grads(P.view_used_before_its_array_changes, (np.array([0.3, -0.7, 1.1]),))

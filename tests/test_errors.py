@@ -73,3 +73,13 @@ def test_errors_are_adjoint_errors():
                 adjoint.NameResolutionError, adjoint.ArgumentError,
                 adjoint.NonDifferentiableError):
         assert issubclass(cls, adjoint.AdjointError)
+
+
+@pytest.mark.parametrize("fn", [B.updates_an_array_a_view_still_shows,
+                                B.updates_an_array_another_name_holds,
+                                B.writes_through_a_view])
+def test_updates_seen_through_another_name_are_refused(fn):
+    with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
+        adjoint.grad(fn)(np.array([0.3, -0.7, 1.1]))
+    message = str(info.value)
+    assert LOCATION.search(message) and ".copy()" in message

@@ -388,6 +388,12 @@ class Emitter:
         callee = op.callee
         if isinstance(callee, (prims.SetItem, prims.IndexAdd)) or op.attrs.get("mutates"):
             return self.inplace_stmt(op)
+        if not op.results and op.attrs.get("effect") and isinstance(callee, prims.Method) \
+                and callee.name == "append" and self._view_of_mutated(op.operands[1]):
+            # The tape must keep what the view shows now, not after its array is updated.
+            tape, v = op.operands
+            return [gast.Expr(value=_call(_attr(self.expr(tape), "append"),
+                                          [_call(_attr(self.expr(v), "copy"), [])]))]
         if not op.results:
             return [gast.Expr(value=self.call_expr(op))]
         if op.result in self.unpack:
@@ -450,6 +456,16 @@ class Emitter:
             return [self.assign([t], self.expr(s)) for t, s in pairs]
         return [self.assign([t for t, _ in pairs],
                             gast.Tuple(elts=[self.expr(s) for _, s in pairs], ctx=gast.Load()))]
+
+    def _view_of_mutated(self, v: Value) -> bool:
+        from .naming import view_base
+
+        base = view_base(v)
+        while base is not None:
+            if self.names.get(base) in self.mutated:
+                return True
+            base = view_base(base)
+        return False
 
     def _copy_if_array(self, s: Value, t: Value) -> gast.expr:
         if self.names[t] not in self.mutated or _is_const_value(s):
