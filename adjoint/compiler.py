@@ -32,10 +32,12 @@ def _check(fn: Function) -> Function:
 
 
 def prepare_primal(primal: Function, arg_types: list[Any] | None) -> Function:
-    fn = _check(simplify(clone_function(primal)))
-    fn = _check(infer(fn, arg_types))
+    fn = infer(clone_function(primal), arg_types)
+    # Before any simplification: an update nothing reads (S2 = S1[i] <- v) still
+    # matters when another name sees it, and removing it first would hide that.
     check_aliasing(fn)
-    return fn
+    fn = _check(simplify(fn))
+    return _check(infer(fn, arg_types))
 
 
 def derive(

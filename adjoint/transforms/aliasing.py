@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..errors import UnsupportedSyntaxError
 from ..ir import prims
-from ..ir.core import Block, Function, Op, Value, walk
+from ..ir.core import Block, Function, Op, Value
 from .types import Num
 
 _VIEW_METHODS = frozenset({"reshape", "transpose", "ravel", "squeeze", "swapaxes", "view"})
@@ -120,7 +120,7 @@ def check_aliasing(fn: Function) -> None:
         return any(loop in loops_of[x] and not _defined_inside(v, loop) for loop in loops_of[u])
 
     members: dict[Value, list[Value]] = {}
-    for v in list(parent):
+    for v in dict.fromkeys([*parent, *parent.values()]):
         members.setdefault(find(v), []).append(v)
     for op in ops:
         if not _updates(op):

@@ -1,0 +1,227 @@
+"""The ADBench / GradBench objectives in plain NumPy, with small seeded data generators.
+
+* GMM: the negative log-likelihood of a Gaussian mixture with a Wishart prior on the
+  inverse covariances. Each component's inverse Cholesky factor is packed in a row of
+  ``icf``: ``d`` log-diagonal entries ``q`` then the ``d(d-1)/2`` strictly lower entries of
+  ``L``, column by column. ``gmm_objective`` vectorizes over points and components;
+  ``gmm_objective_loops`` loops over both, as the reference C++ does.
+* LSTM: a stacked LSTM with elementwise (diagonal) gate weights predicting the next
+  character of a one-hot ``sequence``; the loss is the mean negative log-softmax.
+* BA: bundle adjustment. A camera is ``[r (3), C (3), f, x0 (2), kappa (2)]``: a
+  Rodrigues rotation, the center, the focal length, the principal point and two radial
+  distortion coefficients. ``ba_residuals`` gives the weighted reprojection errors and
+  the weight errors ``1 - w**2``; ``ba_objective`` is half their sum of squares.
+"""
+
+import math
+
+import numpy as np
+
+# -- GMM ------------------------------------------------------------------------------
+
+
+def logsumexp(a):
+    m = np.max(a)
+    return m + np.log(np.sum(np.exp(a - m)))
+
+
+def logsumexp_rows(a):
+    m = np.max(a, axis=1, keepdims=True)
+    return m[:, 0] + np.log(np.sum(np.exp(a - m), axis=1))
+
+
+def log_gamma_distrib(a, p):
+    out = 0.25 * p * (p - 1) * math.log(math.pi)
+    for j in range(1, p + 1):
+        out = out + math.lgamma(a + 0.5 * (1 - j))
+    return out
+
+
+def log_wishart_prior(p, wishart_gamma, wishart_m, sum_qs, Qdiags, icf):
+    k = icf.shape[0]
+    n = p + wishart_m + 1
+    frobenius = np.sum(Qdiags ** 2, axis=1) + np.sum(icf[:, p:] ** 2, axis=1)
+    out = np.sum(0.5 * wishart_gamma * wishart_gamma * frobenius - wishart_m * sum_qs)
+    C = n * p * (math.log(wishart_gamma) - 0.5 * math.log(2)) - log_gamma_distrib(0.5 * n, p)
+    return out - k * C
+
+
+def lower_triangles(icf, d):
+    """The strictly lower triangular ``L`` of every component, shape ``(k, d, d)``."""
+    k = icf.shape[0]
+    cols, rows = np.triu_indices(d, 1)  # (row, col) of the lower triangle, column by column
+    Ls = np.zeros((k, d, d))
+    Ls[:, rows, cols] = icf[:, d:]
+    return Ls
+
+
+def gmm_objective(alphas, means, icf, x, wishart_gamma, wishart_m):
+    n, d = x.shape
+    qs = icf[:, :d]
+    Qdiags = np.exp(qs)
+    sum_qs = np.sum(qs, axis=1)
+    Ls = lower_triangles(icf, d)
+    xcentered = x[:, None, :] - means[None, :, :]                      # (n, k, d)
+    Qxcentered = Qdiags * xcentered + np.einsum("kij,nkj->nki", Ls, xcentered)
+    main_term = alphas + sum_qs - 0.5 * np.sum(Qxcentered ** 2, axis=2)
+    slse = np.sum(logsumexp_rows(main_term))
+    CONSTANT = -n * d * 0.5 * math.log(2 * math.pi)
+    return (CONSTANT + slse - n * logsumexp(alphas)
+            + log_wishart_prior(d, wishart_gamma, wishart_m, sum_qs, Qdiags, icf))
+
+
+def Qtimesx(Qdiag, ltri, x):
+    """``(diag(Qdiag) + L) @ x`` with ``L`` packed column by column in ``ltri``."""
+    d = x.shape[0]
+    out = Qdiag * x
+    idx = 0
+    for i in range(d):
+        for j in range(i + 1, d):
+            out[j] += ltri[idx] * x[i]
+            idx += 1
+    return out
+
+
+def gmm_objective_loops(alphas, means, icf, x, wishart_gamma, wishart_m):
+    n, d = x.shape
+    k = alphas.shape[0]
+    Qdiags = np.exp(icf[:, :d])
+    sum_qs = np.sum(icf[:, :d], axis=1)
+    slse = 0.0
+    for i in range(n):
+        main_term = np.zeros(k)
+        for j in range(k):
+            Qxcentered = Qtimesx(Qdiags[j], icf[j, d:], x[i] - means[j])
+            main_term[j] = alphas[j] + sum_qs[j] - 0.5 * np.sum(Qxcentered ** 2)
+        slse += logsumexp(main_term)
+    CONSTANT = -n * d * 0.5 * math.log(2 * math.pi)
+    return (CONSTANT + slse - n * logsumexp(alphas)
+            + log_wishart_prior(d, wishart_gamma, wishart_m, sum_qs, Qdiags, icf))
+
+
+def gmm_data(d=3, k=4, n=10, seed=0):
+    """``(alphas, means, icf, x, wishart_gamma, wishart_m)`` as ADBench draws them."""
+    rng = np.random.default_rng(seed)
+    alphas = rng.normal(size=k)
+    means = rng.uniform(size=(k, d))
+    icf = rng.uniform(size=(k, d + d * (d - 1) // 2)) - 0.5
+    x = rng.normal(size=(n, d))
+    return alphas, means, icf, x, 1.0, 0
+
+
+# -- LSTM -----------------------------------------------------------------------------
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def lstm_model(weight, bias, hidden, cell, inp):
+    b = hidden.shape[0]
+    forget = sigmoid(inp * weight[:b] + bias[:b])
+    ingate = sigmoid(hidden * weight[b:2 * b] + bias[b:2 * b])
+    outgate = sigmoid(inp * weight[2 * b:3 * b] + bias[2 * b:3 * b])
+    change = np.tanh(hidden * weight[3 * b:] + bias[3 * b:])
+    cell = cell * forget + ingate * change
+    hidden = outgate * np.tanh(cell)
+    return hidden, cell
+
+
+def lstm_predict(main_params, extra_params, state, x):
+    """One step through every layer; returns the prediction and the new state."""
+    layers = main_params.shape[0] // 2
+    new_state = np.zeros_like(state)
+    x = x * extra_params[0]
+    for i in range(layers):
+        hidden, cell = lstm_model(main_params[2 * i], main_params[2 * i + 1],
+                                  state[2 * i], state[2 * i + 1], x)
+        new_state[2 * i] = hidden
+        new_state[2 * i + 1] = cell
+        x = hidden
+    return x * extra_params[1] + extra_params[2], new_state
+
+
+def lstm_objective(main_params, extra_params, state, sequence):
+    c, b = sequence.shape
+    total = 0.0
+    count = 0
+    inp = sequence[0]
+    for t in range(c - 1):
+        ypred, state = lstm_predict(main_params, extra_params, state, inp)
+        ynorm = ypred - logsumexp(ypred)
+        ygold = sequence[t + 1]
+        total += np.sum(ygold * ynorm)
+        count += b
+        inp = ygold
+    return -total / count
+
+
+def lstm_data(layers=2, chars=5, b=4, seed=0):
+    """``(main_params, extra_params, state, sequence)``; the sequence is one-hot."""
+    rng = np.random.default_rng(seed)
+    main_params = rng.uniform(-1.0, 1.0, size=(2 * layers, 4 * b))
+    extra_params = rng.uniform(-1.0, 1.0, size=(3, b))
+    state = rng.uniform(-1.0, 1.0, size=(2 * layers, b))
+    sequence = np.eye(b)[rng.integers(0, b, size=chars)]
+    return main_params, extra_params, state, sequence
+
+
+# -- BA -------------------------------------------------------------------------------
+
+ROT, CENTER, FOCAL, X0, RAD = slice(0, 3), slice(3, 6), 6, slice(7, 9), slice(9, 11)
+
+
+def rodrigues_rotate_point(rot, X):
+    sqtheta = np.sum(rot ** 2)
+    if sqtheta != 0:
+        theta = np.sqrt(sqtheta)
+        costheta = np.cos(theta)
+        sintheta = np.sin(theta)
+        w = rot / theta
+        return X * costheta + np.cross(w, X) * sintheta + w * (np.dot(w, X) * (1 - costheta))
+    return X + np.cross(rot, X)
+
+
+def radial_distort(rad_params, proj):
+    rsq = np.sum(proj ** 2)
+    L = 1.0 + rad_params[0] * rsq + rad_params[1] * rsq * rsq
+    return proj * L
+
+
+def project(cam, X):
+    Xcam = rodrigues_rotate_point(cam[ROT], X - cam[CENTER])
+    distorted = radial_distort(cam[RAD], Xcam[:2] / Xcam[2])
+    return distorted * cam[FOCAL] + cam[X0]
+
+
+def ba_residuals(cams, X, w, obs, feats):
+    """The weighted reprojection errors ``(p, 2)`` and the weight errors ``(p,)``."""
+    p = obs.shape[0]
+    reproj_err = np.zeros((p, 2))
+    for i in range(p):
+        cam = cams[obs[i, 0]]
+        point = X[obs[i, 1]]
+        reproj_err[i] = (project(cam, point) - feats[i]) * w[i]
+    w_err = 1.0 - w ** 2
+    return reproj_err, w_err
+
+
+def ba_objective(cams, X, w, obs, feats):
+    reproj_err, w_err = ba_residuals(cams, X, w, obs, feats)
+    return 0.5 * (np.sum(reproj_err ** 2) + np.sum(w_err ** 2))
+
+
+def ba_data(n=3, m=5, p=8, seed=0):
+    """``(cams, X, w, obs, feats)``: points a few units in front of every camera."""
+    rng = np.random.default_rng(seed)
+    cams = np.empty((n, 11))
+    cams[:, ROT] = rng.normal(scale=0.2, size=(n, 3))
+    cams[:, CENTER] = rng.normal(scale=0.1, size=(n, 3)) + [0.0, 0.0, -5.0]
+    cams[:, FOCAL] = rng.uniform(0.8, 1.2, size=n)
+    cams[:, X0] = rng.normal(scale=0.05, size=(n, 2))
+    cams[:, RAD] = rng.normal(scale=0.05, size=(n, 2))
+    X = rng.normal(size=(m, 3))
+    w = rng.uniform(0.5, 1.5, size=p)
+    obs = np.stack([np.arange(p) % n, rng.integers(0, m, size=p)], axis=1)
+    feats = rng.normal(scale=0.3, size=(p, 2))
+    return cams, X, w, obs, feats
