@@ -168,9 +168,6 @@ def lstm_data(layers=2, chars=5, b=4, seed=0):
 
 # -- BA -------------------------------------------------------------------------------
 
-ROT, CENTER, FOCAL, X0, RAD = slice(0, 3), slice(3, 6), 6, slice(7, 9), slice(9, 11)
-
-
 def rodrigues_rotate_point(rot, X):
     sqtheta = np.sum(rot ** 2)
     if sqtheta != 0:
@@ -189,9 +186,10 @@ def radial_distort(rad_params, proj):
 
 
 def project(cam, X):
-    Xcam = rodrigues_rotate_point(cam[ROT], X - cam[CENTER])
-    distorted = radial_distort(cam[RAD], Xcam[:2] / Xcam[2])
-    return distorted * cam[FOCAL] + cam[X0]
+    """``cam`` is ``[r (3), C (3), f, x0 (2), kappa (2)]``."""
+    Xcam = rodrigues_rotate_point(cam[0:3], X - cam[3:6])
+    distorted = radial_distort(cam[9:11], Xcam[:2] / Xcam[2])
+    return distorted * cam[6] + cam[7:9]
 
 
 def ba_residuals(cams, X, w, obs, feats):
@@ -215,11 +213,11 @@ def ba_data(n=3, m=5, p=8, seed=0):
     """``(cams, X, w, obs, feats)``: points a few units in front of every camera."""
     rng = np.random.default_rng(seed)
     cams = np.empty((n, 11))
-    cams[:, ROT] = rng.normal(scale=0.2, size=(n, 3))
-    cams[:, CENTER] = rng.normal(scale=0.1, size=(n, 3)) + [0.0, 0.0, -5.0]
-    cams[:, FOCAL] = rng.uniform(0.8, 1.2, size=n)
-    cams[:, X0] = rng.normal(scale=0.05, size=(n, 2))
-    cams[:, RAD] = rng.normal(scale=0.05, size=(n, 2))
+    cams[:, 0:3] = rng.normal(scale=0.2, size=(n, 3))
+    cams[:, 3:6] = rng.normal(scale=0.1, size=(n, 3)) + [0.0, 0.0, -5.0]
+    cams[:, 6] = rng.uniform(0.8, 1.2, size=n)
+    cams[:, 7:9] = rng.normal(scale=0.05, size=(n, 2))
+    cams[:, 9:11] = rng.normal(scale=0.05, size=(n, 2))
     X = rng.normal(size=(m, 3))
     w = rng.uniform(0.5, 1.5, size=p)
     obs = np.stack([np.arange(p) % n, rng.integers(0, m, size=p)], axis=1)

@@ -76,3 +76,16 @@ def writes_through_a_view(x):
     row = S[0]
     row[1] = x[0]
     return np.sum(S)
+
+
+def augmented_update_of_an_alias(x):
+    h = x * 2.0
+    g = h
+    h += 1.0
+    return np.sum(g * x)
+
+
+def writes_with_out(x):
+    y = np.zeros(3)
+    np.multiply(x, 2.0, out=y)
+    return np.sum(y)

@@ -77,9 +77,16 @@ def test_errors_are_adjoint_errors():
 
 @pytest.mark.parametrize("fn", [B.updates_an_array_a_view_still_shows,
                                 B.updates_an_array_another_name_holds,
-                                B.writes_through_a_view])
+                                B.writes_through_a_view,
+                                B.augmented_update_of_an_alias])
 def test_updates_seen_through_another_name_are_refused(fn):
     with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
         adjoint.grad(fn)(np.array([0.3, -0.7, 1.1]))
     message = str(info.value)
     assert LOCATION.search(message) and ".copy()" in message
+
+
+def test_out_arguments_are_refused():
+    with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
+        adjoint.grad(B.writes_with_out)
+    assert "out=" in str(info.value)

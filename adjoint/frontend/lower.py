@@ -929,6 +929,12 @@ class _Lowerer:
                 "call a function defined in the module, or numpy/math directly",
             )
         obj = callee.obj
+        for k in node.keywords:
+            if k.arg == "out":
+                raise self.unsupported(
+                    k.value, "out= writes into an existing array, which adjoint cannot follow",
+                    "assign the result instead: y = np.add(a, b)",
+                )
         from ..control import grad_hook
 
         if obj is grad_hook:

@@ -43,9 +43,13 @@ def _is_view(v: Value) -> bool:
 
 
 def _updates(op: Op) -> bool:
-    return op.opname == "call" and (
-        isinstance(op.callee, (prims.SetItem, prims.IndexAdd)) or bool(op.attrs.get("mutates"))
-    )
+    if op.opname != "call":
+        return False
+    if isinstance(op.callee, (prims.SetItem, prims.IndexAdd)) or op.attrs.get("mutates"):
+        return True
+    # `a += b` updates an array in place (a number is simply rebound).
+    t = op.operands[0].type if op.operands else None
+    return bool(op.attrs.get("augmented")) and not (isinstance(t, Num) and t.dims == ())
 
 
 def check_aliasing(fn: Function) -> None:
