@@ -92,15 +92,14 @@ def derive_jvp(
 
 
 def optimize(fn: Function, arg_types: list[Any] | None) -> Function:
+    """Simplify and specialize to a fixpoint (simplification keeps every value's type)."""
     infer(fn, arg_types)
     for _ in range(6):
         simplify(fn)
         _check(fn)
-        infer(fn)
         if not specialize(fn):
             break
         _check(fn)
-    simplify(fn)
     return _check(fn)
 
 

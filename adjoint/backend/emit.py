@@ -686,7 +686,9 @@ def to_source(stmts: list[Any], indent: int = 0) -> list[str]:
             rhs = ", ".join(_unparse_expr(e) for e in s.value.elts)
             lines.append(f"{pad}{lhs} = {rhs}")
         else:
-            text = ast.unparse(ast.fix_missing_locations(gast.gast_to_ast(s)))
+            node = gast.gast_to_ast(s)
+            node.lineno = 0  # all ast.unparse reads of positions (for type comments)
+            text = ast.unparse(node)
             lines += [pad + ln for ln in text.splitlines()]
     return lines
 

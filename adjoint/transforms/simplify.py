@@ -22,7 +22,7 @@ import numpy as np
 from ..frontend.lower import UNDEFINED
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Value, walk
-from .types import is_float
+from .types import is_float, type_of_value
 
 _FOLDABLE = {
     operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg,
@@ -121,6 +121,7 @@ def _fold(fn: Function) -> bool:
             continue
         if isinstance(repl, tuple):  # a constant value to materialize before ``op``
             const = Op("const", [], 1, {"value": repl[0]})
+            const.result.type = type_of_value(repl[0])
             const.stmt = op.stmt
             const.parent = op.parent
             inserts.setdefault(op.parent, {}).setdefault(op, []).append(const)
@@ -259,10 +260,15 @@ class _Rebuild:
         self.operands = operands
 
 
-def _fresh_callees() -> set:
-    from .. import runtime as rt
+_FRESH_HELPERS: set = set()
 
-    return {rt.zeros_like, rt.index_add}
+
+def _fresh_callees() -> set:
+    if not _FRESH_HELPERS:
+        from .. import runtime as rt
+
+        _FRESH_HELPERS.update({rt.zeros_like, rt.index_add})
+    return _FRESH_HELPERS
 
 
 def _cse_key(op: Op) -> Any:
