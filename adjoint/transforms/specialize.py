@@ -364,9 +364,23 @@ def _has_attributes(v: Value) -> bool:
 
 def _shape_attr(b: Builder, op: Op, x: Value) -> Value | None:
     rep = shape_rep(x)
-    if rep is x or not visible(rep, op) or not _has_attributes(rep):
-        return None
-    return b.call(op.callee, rep)
+    if rep is not x and visible(rep, op) and _has_attributes(rep):
+        return b.call(op.callee, rep)
+    # The shape of a matrix product is known from its factors: no need to keep the
+    # product (or compute it) just to read its shape.
+    src = rep.owner
+    if op.callee == _SHAPE and isinstance(src, Op) and src.opname == "call" and \
+            src.callee in (operator.matmul, np.matmul, np.dot) and len(src.operands) == 2:
+        a, c = src.operands
+        if _ranks(a, c) == (2, 2) and a is c:
+            return b.call(_SHAPE, a)  # S @ S has the shape of S
+        if _ranks(a, c) == (2, 2):
+            first = b.call(prims.Subscript(prims.Index((("const", 0),), False)),
+                           b.call(_SHAPE, a))
+            second = b.call(prims.Subscript(prims.Index((("const", 1),), False)),
+                            b.call(_SHAPE, c))
+            return b.call(prims.BUILD_TUPLE, first, second)
+    return None
 
 
 def _broadcast_to(b: Builder, op: Op, g: Value, shape: Value) -> Value | None:

@@ -17,7 +17,7 @@ def grad_fill_diagonal(d):
         else:
             S[i, i] = d_i ** 2
     # return np.sum(S * S) + np.sum(S @ S)
-    dout_matmul = np.full((S @ S).shape, 1.0)
+    dout_matmul = np.full(S.shape, 1.0)
     dout_t = S.T
     dS = dout_matmul @ dout_t
     dS = dS + dout_t @ dout_matmul
