@@ -9,8 +9,8 @@
   character of a one-hot ``sequence``; the loss is the mean negative log-softmax.
 * BA: bundle adjustment. A camera is ``[r (3), C (3), f, x0 (2), kappa (2)]``: a
   Rodrigues rotation, the center, the focal length, the principal point and two radial
-  distortion coefficients. ``ba_residuals`` gives the weighted reprojection errors and
-  the weight errors ``1 - w**2``; ``ba_objective`` is half their sum of squares.
+  distortion coefficients. ``ba_residuals`` is the vector of weighted reprojection errors
+  and weight errors ``1 - w**2``; ``ba_objective`` is half its sum of squares.
 """
 
 import math
@@ -133,11 +133,12 @@ def lstm_predict(main_params, extra_params, state, x):
     new_state = np.zeros_like(state)
     x = x * extra_params[0]
     for i in range(layers):
-        hidden, cell = lstm_model(main_params[2 * i], main_params[2 * i + 1],
-                                  state[2 * i], state[2 * i + 1], x)
-        new_state[2 * i] = hidden
-        new_state[2 * i + 1] = cell
-        x = hidden
+        # The pair is indexed, not unpacked: adjoint.jvp cannot unpack a call's tuple yet.
+        out = lstm_model(main_params[2 * i], main_params[2 * i + 1],
+                         state[2 * i], state[2 * i + 1], x)
+        new_state[2 * i] = out[0]
+        new_state[2 * i + 1] = out[1]
+        x = out[0]
     return x * extra_params[1] + extra_params[2], new_state
 
 
@@ -147,7 +148,9 @@ def lstm_objective(main_params, extra_params, state, sequence):
     count = 0
     inp = sequence[0]
     for t in range(c - 1):
-        ypred, state = lstm_predict(main_params, extra_params, state, inp)
+        out = lstm_predict(main_params, extra_params, state, inp)
+        ypred = out[0]
+        state = out[1]
         ynorm = ypred - logsumexp(ypred)
         ygold = sequence[t + 1]
         total += np.sum(ygold * ynorm)
@@ -193,7 +196,7 @@ def project(cam, X):
 
 
 def ba_residuals(cams, X, w, obs, feats):
-    """The weighted reprojection errors ``(p, 2)`` and the weight errors ``(p,)``."""
+    """The weighted reprojection errors (two per observation), then the weight errors."""
     p = obs.shape[0]
     reproj_err = np.zeros((p, 2))
     for i in range(p):
@@ -201,12 +204,12 @@ def ba_residuals(cams, X, w, obs, feats):
         point = X[obs[i, 1]]
         reproj_err[i] = (project(cam, point) - feats[i]) * w[i]
     w_err = 1.0 - w ** 2
-    return reproj_err, w_err
+    return np.concatenate([reproj_err.ravel(), w_err])
 
 
 def ba_objective(cams, X, w, obs, feats):
-    reproj_err, w_err = ba_residuals(cams, X, w, obs, feats)
-    return 0.5 * (np.sum(reproj_err ** 2) + np.sum(w_err ** 2))
+    r = ba_residuals(cams, X, w, obs, feats)
+    return 0.5 * np.sum(r ** 2)
 
 
 def ba_data(n=3, m=5, p=8, seed=0):

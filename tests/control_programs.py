@@ -252,3 +252,13 @@ def view_used_before_its_array_changes(x):
         total = total + np.sum(np.sin(r * x))
         S[i] = x * (i + 1)
     return total + np.sum(S * S)
+
+
+def short_circuit(x):
+    if x > 0 and np.sin(x) > 0.5:
+        y = x * x
+    elif x < -1.0 or np.cos(x) > 0.9:
+        y = np.exp(x)
+    else:
+        y = -x
+    return y

@@ -183,3 +183,8 @@ def test_list_comprehensions():
 
 def test_a_saved_view_keeps_its_values_when_its_array_changes_later():
     check_grads(P.view_used_before_its_array_changes, (np.array([0.3, -0.7, 1.1]),))
+
+
+@pytest.mark.parametrize("x", [1.2, 0.2, -1.5, -0.3, -0.7])
+def test_and_or_short_circuit(x):
+    check_grads(P.short_circuit, (x,))

@@ -721,15 +721,15 @@ class _Lowerer:
             return result
         return self.call(CMPOPS[type(op)], [left, right], node)
 
-    def expr_IfExp(self, node: gast.IfExp) -> Value:
-        cond = self.value(node.test)
+    def choose(self, node: Any, cond: Value, then: Callable[[], Value],
+               otherwise: Callable[[], Value]) -> Value:
+        """An ``if`` operation yielding one value; each branch is lowered only in its region."""
         regions = []
         saved = self.block
-        for branch in (node.body, node.orelse):
+        for branch in (then, otherwise):
             block = Block()
             self.block = block
-            v = self.value(branch)
-            y = Op("yield", [v])
+            y = Op("yield", [branch()])
             y.stmt = self.stmt
             block.append(y)
             regions.append(block)
@@ -741,6 +741,11 @@ class _Lowerer:
         op.attrs["expression"] = True
         return op.result
 
+    def expr_IfExp(self, node: gast.IfExp) -> Value:
+        cond = self.value(node.test)
+        return self.choose(node, cond, lambda: self.value(node.body),
+                           lambda: self.value(node.orelse))
+
     def expr_BoolOp(self, node: gast.BoolOp) -> Value:
         if all(_eager_safe(v) for v in node.values[1:]):
             # Operands that cannot fail or cost anything: no need to short-circuit.
@@ -750,24 +755,18 @@ class _Lowerer:
         result = self.value(node.values[0])
         for rhs in node.values[1:]:
             cond = self.call(bool, [result], node)
-            regions = []
-            saved = self.block
-            for taken in (True, False):
-                block = Block()
-                self.block = block
-                evaluate_rhs = taken if isinstance(node.op, gast.And) else not taken
-                v = self.value(rhs) if evaluate_rhs else result
-                y = Op("yield", [v])
-                y.stmt = self.stmt
-                block.append(y)
-                regions.append(block)
-            self.block = saved
-            op = self.emit("if", [cond], 1, node=node)
-            op.regions = regions
-            for r in regions:
-                r.parent = op
-            op.attrs["expression"] = True
-            result = op.result
+            current = result
+
+            def evaluate(rhs: gast.expr = rhs) -> Value:
+                return self.value(rhs)
+
+            def keep(current: Value = current) -> Value:
+                return current
+
+            if isinstance(node.op, gast.And):
+                result = self.choose(node, cond, evaluate, keep)
+            else:
+                result = self.choose(node, cond, keep, evaluate)
         return result
 
     def expr_Tuple(self, node: gast.Tuple) -> Value:
