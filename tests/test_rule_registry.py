@@ -304,6 +304,9 @@ spec(np.swapaxes, cases=lambda r: [case(R(r, 2, 3, 4), 0, 2), case(R(r, 2, 3), -
 spec(np.moveaxis, cases=lambda r: [case(R(r, 2, 3, 4), 0, -1), case(R(r, 2, 3, 4), (0, 1), (2, 0))])
 spec(np.expand_dims, cases=lambda r: [case(R(r, 3), 0), case(R(r, 2, 3), (0, 3)), case(R(r), 0)])
 spec(np.squeeze, cases=lambda r: [case(R(r, 1, 3, 1)), case(R(r, 1, 3, 1), 0)])
+spec(np.full, cases=lambda r: [case((2, 3), R(r)), case((2, 3), R(r, 3)), case(3, R(r, 1))],
+     diff=(1,))
+spec(np.full_like, cases=lambda r: [case(R(r, 2, 3), R(r)), case(R(r, 3), R(r, 3))], diff=(1,))
 spec(np.broadcast_to, cases=lambda r: [case(R(r, 3), (2, 3)), case(R(r, 2, 1), (4, 2, 3)),
                                        case(R(r), (2,))])
 spec(np.concatenate, cases=lambda r: [

@@ -26,6 +26,7 @@ from ..runtime import (
     untake,
     untake_along_axis,
     untile,
+    zeros_like,
 )
 from .registry import jvp_rule, method, nondifferentiable, vjp_rule
 
@@ -401,15 +402,38 @@ method("squeeze", np.squeeze)
 method("repeat", np.repeat)
 method("take", np.take)
 method("copy", np.copy)
+# np.full spreads its fill value over the array: the fill value's cotangent sums the
+# array's, and its tangent is spread the same way. The shape (or the array whose shape
+# full_like copies) carries no derivative.
+@vjp_rule(np.full, ndiff=2)
+def _(g, ans, shape, fill_value, dtype=None, order="C"):
+    return None, unbroadcast(g, fill_value)
+
+
+@vjp_rule(np.full_like, ndiff=2)
+def _(g, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    return zeros_like(a), unbroadcast(g, fill_value)
+
+
+@jvp_rule(np.full, ndiff=2)
+def _(dshape, dfill_value, ans, shape, fill_value, dtype=None, order="C"):
+    return np.full(np.shape(ans), dfill_value)
+
+
+@jvp_rule(np.full_like, ndiff=2)
+def _(da, dfill_value, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    return np.full(np.shape(ans), dfill_value)
+
+
 # x.astype(float) is the identity on values; casts to an integer type are not meant to be
 # differentiated through.
 method("astype", np.asarray)
 method("round", np.round)
 nondifferentiable(
     Attribute("shape"), Attribute("ndim"), Attribute("size"), Attribute("dtype"),
-    np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
+    np.zeros, np.ones, np.empty, np.eye, np.identity, np.arange, np.linspace,
     np.logspace, np.geomspace, np.tri, np.zeros_like, np.ones_like, np.empty_like,
-    np.full_like, np.indices, np.ix_, np.tril_indices, np.triu_indices, np.diag_indices,
+    np.indices, np.ix_, np.tril_indices, np.triu_indices, np.diag_indices,
     np.unravel_index, np.ravel_multi_index, np.broadcast_shapes, np.result_type,
     np.isscalar, np.iscomplexobj, np.isrealobj, np.issubdtype,
 )
