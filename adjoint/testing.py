@@ -103,7 +103,7 @@ def check_grads(
     for i in idx:
         args[i] = _float(args[i])
     out = f(*args)
-    scalar = np.ndim(out) == 0 and not isinstance(out, (tuple, list))
+    scalar = not isinstance(out, (tuple, list, dict)) and np.ndim(out) == 0
     if scalar:
         cot = 1.0
         grads = api.grad(f, wrt=wrt)(*args)

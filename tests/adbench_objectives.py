@@ -1,16 +1,23 @@
 """The ADBench / GradBench objectives in plain NumPy, with small seeded data generators.
 
-* GMM: the negative log-likelihood of a Gaussian mixture with a Wishart prior on the
-  inverse covariances. Each component's inverse Cholesky factor is packed in a row of
-  ``icf``: ``d`` log-diagonal entries ``q`` then the ``d(d-1)/2`` strictly lower entries of
-  ``L``, column by column. ``gmm_objective`` vectorizes over points and components;
-  ``gmm_objective_loops`` loops over both, as the reference C++ does.
+* GMM: ADBench's objective, the log-likelihood of the points under a Gaussian mixture
+  plus its Wishart prior term on the inverse covariances. Each component's inverse
+  Cholesky factor is packed in a row of ``icf``: ``d`` log-diagonal entries ``q``, then the
+  ``d(d-1)/2`` strictly lower entries of ``L``, column by column. ``gmm_objective``
+  vectorizes over points and components; ``gmm_objective_loops`` loops over both, as the
+  reference C++ does.
 * LSTM: a stacked LSTM with elementwise (diagonal) gate weights predicting the next
   character of a one-hot ``sequence``; the loss is the mean negative log-softmax.
 * BA: bundle adjustment. A camera is ``[r (3), C (3), f, x0 (2), kappa (2)]``: a
   Rodrigues rotation, the center, the focal length, the principal point and two radial
   distortion coefficients. ``ba_residuals`` is the vector of weighted reprojection errors
   and weight errors ``1 - w**2``; ``ba_objective`` is half its sum of squares.
+* Hand tracking (the simple variant): 26 pose parameters (global rotation and translation,
+  then finger angles) pose a skinned hand of 22 bones; ``hand_residuals`` are the offsets
+  from the posed vertices to the observed points they correspond to, ``hand_objective``
+  half their sum of squares.
+
+Sizes are small by default; the benchmark (bench/adbench.py) passes moderate ones.
 """
 
 import math
@@ -226,3 +233,147 @@ def ba_data(n=3, m=5, p=8, seed=0):
     obs = np.stack([np.arange(p) % n, rng.integers(0, m, size=p)], axis=1)
     feats = rng.normal(scale=0.3, size=(p, 2))
     return cams, X, w, obs, feats
+
+
+# -- Hand tracking --------------------------------------------------------------------
+
+
+def angle_axis_to_rotation_matrix(angle_axis):
+    norm = np.sqrt(np.sum(angle_axis ** 2))
+    if norm < 1e-4:
+        return np.eye(3)
+    w = angle_axis / norm
+    x, y, z = w[0], w[1], w[2]
+    s = np.sin(norm)
+    c = np.cos(norm)
+    # Flat, then reshaped: adjoint cannot yet reverse np.array of nested lists.
+    return np.array([x * x + (1 - x * x) * c, x * y * (1 - c) - z * s, x * z * (1 - c) + y * s,
+                     x * y * (1 - c) + z * s, y * y + (1 - y * y) * c, y * z * (1 - c) - x * s,
+                     x * z * (1 - c) - y * s, z * y * (1 - c) + x * s, z * z + (1 - z * z) * c]
+                    ).reshape(3, 3)
+
+
+def euler_angles_to_rotation_matrix(xzy):
+    tx, ty, tz = xzy[0], xzy[2], xzy[1]
+    # Entries are assigned: adjoint cannot yet list one value twice in np.array([...]).
+    Rx = np.eye(3)
+    Rx[1, 1] = np.cos(tx)
+    Rx[1, 2] = -np.sin(tx)
+    Rx[2, 1] = np.sin(tx)
+    Rx[2, 2] = np.cos(tx)
+    Ry = np.eye(3)
+    Ry[0, 0] = np.cos(ty)
+    Ry[0, 2] = np.sin(ty)
+    Ry[2, 0] = -np.sin(ty)
+    Ry[2, 2] = np.cos(ty)
+    Rz = np.eye(3)
+    Rz[0, 0] = np.cos(tz)
+    Rz[0, 1] = -np.sin(tz)
+    Rz[1, 0] = np.sin(tz)
+    Rz[1, 1] = np.cos(tz)
+    return Rz @ Ry @ Rx
+
+
+def to_pose_params(theta, n_bones):
+    """Rows: global rotation, scale, translation, then one (x, z, y) Euler triple per bone."""
+    pose_params = np.zeros((n_bones + 3, 3))
+    pose_params[0] = theta[0:3]
+    pose_params[1] = 1.0
+    pose_params[2] = theta[3:6]
+    i_theta = 6
+    i_pose = 5
+    for _finger in range(5):
+        for i in range(2, 5):
+            pose_params[i_pose, 0] = theta[i_theta]
+            i_theta += 1
+            if i == 2:
+                pose_params[i_pose, 1] = theta[i_theta]
+                i_theta += 1
+            i_pose += 1
+        i_pose += 1
+    return pose_params
+
+
+def get_posed_relatives(pose_params, base_relatives):
+    n_bones = base_relatives.shape[0]
+    relatives = np.zeros_like(base_relatives)
+    for i in range(n_bones):
+        T = np.eye(4)
+        T[:3, :3] = euler_angles_to_rotation_matrix(pose_params[i + 3])
+        relatives[i] = base_relatives[i] @ T
+    return relatives
+
+
+def relatives_to_absolutes(relatives, parents):
+    """Bone 0 is the root; every other bone comes after its parent."""
+    absolutes = np.zeros_like(relatives)
+    absolutes[0] = relatives[0]
+    for i in range(1, len(parents)):
+        absolutes[i] = absolutes[parents[i]] @ relatives[i]
+    return absolutes
+
+
+def get_skinned_vertex_positions(pose_params, model):
+    relatives = get_posed_relatives(pose_params, model["base_relatives"])
+    absolutes = relatives_to_absolutes(relatives, model["parents"])
+    transforms = absolutes @ model["inverse_base_absolutes"]
+    positions = np.zeros((3, model["base_positions"].shape[1]))
+    for i in range(transforms.shape[0]):
+        positions += (transforms[i] @ model["base_positions"])[:3] * model["weights"][i]
+    if model["is_mirrored"]:
+        positions = positions * np.array([[-1.0], [1.0], [1.0]])
+    R = angle_axis_to_rotation_matrix(pose_params[0]) * pose_params[1]
+    return R @ positions + pose_params[2][:, None]
+
+
+def hand_residuals(theta, model, correspondences, points):
+    """``points - vertex_positions[:, correspondences]``, flattened: ``3 * n_points`` values."""
+    pose_params = to_pose_params(theta, len(model["parents"]))
+    vertex_positions = get_skinned_vertex_positions(pose_params, model)
+    return (points - np.take(vertex_positions, correspondences, axis=1)).ravel()
+
+
+def hand_objective(theta, model, correspondences, points):
+    r = hand_residuals(theta, model, correspondences, points)
+    return 0.5 * np.sum(r ** 2)
+
+
+def _rigid(rng, scale):
+    """A random 4x4 rigid transform: a rotation near the identity and a translation."""
+    T = np.eye(4)
+    T[:3, :3] = angle_axis_to_rotation_matrix(rng.normal(scale=0.3, size=3))
+    T[:3, 3] = rng.normal(scale=scale, size=3)
+    return T
+
+
+def hand_data(n_vertices=60, n_points=20, is_mirrored=False, seed=0):
+    """``(theta, model, correspondences, points)`` for a synthetic hand of 22 bones.
+
+    Bone 0 is the root and bone 1 the wrist; each finger is a chain of four bones off the
+    wrist (the last one, the tip, is not posed). Vertices are skinned to a few bones with
+    weights summing to one; the points are the posed model plus noise.
+    """
+    rng = np.random.default_rng(seed)
+    parents = [-1, 0]
+    for _finger in range(5):
+        parents += [1, len(parents), len(parents) + 1, len(parents) + 2]
+    parents = np.array(parents)
+    n_bones = len(parents)
+    base_relatives = np.stack([_rigid(rng, 1.0) for _ in range(n_bones)])
+    base_absolutes = relatives_to_absolutes(base_relatives, parents)
+    inverse_base_absolutes = np.linalg.inv(base_absolutes)
+    base_positions = np.vstack([rng.normal(scale=2.0, size=(3, n_vertices)),
+                                np.ones((1, n_vertices))])
+    shape = (n_bones, n_vertices)
+    weights = rng.uniform(size=shape) * (rng.uniform(size=shape) < 0.2)
+    weights[rng.integers(0, n_bones, size=n_vertices), np.arange(n_vertices)] += 1.0
+    weights /= weights.sum(axis=0)
+    model = {"parents": parents, "base_relatives": base_relatives,
+             "inverse_base_absolutes": inverse_base_absolutes, "base_positions": base_positions,
+             "weights": weights, "is_mirrored": is_mirrored}
+    theta = rng.normal(scale=0.3, size=26)
+    correspondences = rng.integers(0, n_vertices, size=n_points)
+    points = get_skinned_vertex_positions(to_pose_params(rng.normal(scale=0.3, size=26), n_bones),
+                                          model)[:, correspondences]
+    points = points + rng.normal(scale=0.1, size=points.shape)
+    return theta, model, correspondences, points

@@ -24,7 +24,7 @@ import gast
 import numpy as np
 
 from .. import runtime as rt
-from ..frontend.lower import UNDEFINED
+from ..frontend.lower import PLACEHOLDER, UNDEFINED
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Value
 from ..transforms.simplify import has_effect
@@ -149,8 +149,8 @@ class Emitter:
             for op in block.ops:
                 stack.extend(op.regions)
                 if op.opname != "call" or len(op.results) != 1 or op.result in self.inline \
-                        or self._barrier(op):
-                    continue
+                        or self._barrier(op) or isinstance(op.callee, prims.GetItem):
+                    continue  # (an item of an unpacked tuple is not unpacked again)
                 t = op.result
                 users = self.uses.get(t, [])
                 if not users or not all(
@@ -202,6 +202,8 @@ class Emitter:
         return _name(self.names[v])
 
     def const(self, value: Any, name: str | None = None) -> gast.expr:
+        if value is PLACEHOLDER:
+            return gast.Constant(value=None, kind=None)
         if isinstance(value, np.generic) and value.ndim == 0 and value.dtype.kind in "fib":
             value = value.item()
         if isinstance(value, float) and not math.isfinite(value):
@@ -317,8 +319,14 @@ class Emitter:
             if fn is None:
                 raise AssertionError("SetItem must be emitted as a statement")
             idx = self.index(callee.index, pos[2:])
-            return _call(self.func_ref(fn), [pos[0], idx, pos[1]])
+            return _call(self.func_ref(fn), [pos[0], self.index_value(idx), pos[1]])
         return _call(self.func_ref(callee), pos, kws)
+
+    def index_value(self, idx: gast.expr) -> gast.expr:
+        """An index as a value (``np.s_[:, i]``) where slice syntax is not allowed."""
+        if any(isinstance(n, gast.Slice) for n in gast.walk(idx)):
+            return gast.Subscript(value=_attr(_name("np"), "s_"), slice=idx, ctx=gast.Load())
+        return idx
 
     def index(self, index: prims.Index, dyn: list[gast.expr]) -> gast.expr:
         def slot(s: Any) -> gast.expr | None:
@@ -398,8 +406,17 @@ class Emitter:
             return [gast.Expr(value=self.call_expr(op))]
         if op.result in self.unpack:
             items = self.unpack[op.result]
-            return [self.assign([v if v in self.names else None for v in items],
-                                self.call_expr(op))]
+            stmt = self.assign([v if v in self.names else None for v in items],
+                               self.call_expr(op))
+            t = op.result.type
+            if not (getattr(t, "items", None) is not None and len(t.items) == len(items)):
+                # The tuple may be longer than the items read: `a, _, b, *_ = ...`.
+                stmt.targets[0] = gast.Tuple(
+                    elts=list(stmt.targets[0].elts if isinstance(stmt.targets[0], gast.Tuple)
+                              else [stmt.targets[0]])
+                    + [gast.Starred(value=_name("_", True), ctx=gast.Store())],
+                    ctx=gast.Store())
+            return [stmt]
         if op.result not in self.names:
             return [gast.Expr(value=self.call_expr(op))]
         return [self.assign([op.result], self.call_expr(op))]
@@ -436,7 +453,7 @@ class Emitter:
             out.append(gast.AugAssign(target=sub, op=gast.Add(), value=v))
         else:
             add_at = _attr(_attr(_name("np"), "add"), "at")
-            out.append(gast.Expr(value=_call(add_at, [target, idx, v])))
+            out.append(gast.Expr(value=_call(add_at, [target, self.index_value(idx), v])))
         return out
 
     def join(self, targets: list[Value], sources: list[Value]) -> list[Any]:

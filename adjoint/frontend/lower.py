@@ -80,6 +80,16 @@ class Undefined:
 
 UNDEFINED = Undefined()
 
+
+class Placeholder(Undefined):
+    """A value a branch never computes but must still bind (written as ``None``)."""
+
+    def __repr__(self) -> str:
+        return "PLACEHOLDER"
+
+
+PLACEHOLDER = Placeholder()
+
 # Constants that may live in the IR as data.
 _DATA = (int, float, complex, bool, str, bytes, type(None), np.ndarray, np.generic, tuple)
 
@@ -396,11 +406,22 @@ class _Lowerer:
             self.bind(target.id, v)
         elif isinstance(target, (gast.Tuple, gast.List)):
             v = self.materialize(value, node)
-            if any(isinstance(e, gast.Starred) for e in target.elts):
+            elts = list(target.elts)
+            starred = [k for k, e in enumerate(elts) if isinstance(e, gast.Starred)]
+            if starred and (starred != [len(elts) - 1] or not isinstance(elts[-1].value,
+                                                                           gast.Name)):
                 raise self.unsupported(
-                    target, "starred unpacking is not supported", "unpack into fixed names"
+                    target, "only a last starred name is supported in unpacking",
+                    "unpack into fixed names, or end with *rest",
                 )
-            for i, elt in enumerate(target.elts):
+            if starred:
+                rest = elts.pop()
+                k = len(elts)
+                if rest.value.id != "_":
+                    tail = prims.Subscript(prims.Index((("slice", ("const", k), None, None),),
+                                                       False))
+                    self.assign(rest.value, self.call(tail, [v], rest), rest)
+            for i, elt in enumerate(elts):
                 item = self.call(prims.GetItem(i), [v], elt)
                 self.assign(elt, item, elt)
         elif isinstance(target, gast.Subscript):

@@ -40,7 +40,7 @@ from .builder import Builder
 from .calls import ModuleFunctions, bind_call, is_user_function
 from .clone import clone_function
 from .reverse import bind_rule
-from .types import infer, type_of_value
+from .types import Seq, infer, type_of_value
 from .zeros import (
     NeedsZeros,
     Zero,
@@ -343,7 +343,7 @@ class _Forward:
         tmpl = rule.template()
         names = tmpl.param_names
         # The tangent parameters are those before ``ans``: one per leading primal parameter.
-        ntan = names.index("ans") if "ans" in names else rule.ndiff
+        ntan = rule.ndiff  # the registry counted them (a primal may have its own ``ans``)
         primal_names = names[ntan + 1:]
         bound = bind_rule(_Signature(primal_names), op)
         for i, t in enumerate(ts):
@@ -393,6 +393,8 @@ class _Forward:
         operands = [a if isinstance(a, Value) else b.const(a.value) for a in args]
         operands += [self.need(b, args[j]) for j in wrt]
         pair = b.call(prims.LocalFunction(name), *operands)
+        pair.type = Seq("tuple", (op.result.type, tangent_type(op.result.type)))
+        pair.owner.attrs["keep_type"] = True  # the JVP returns (value, tangent)
         value = Op("call", [pair], 0, {"callee": prims.GetItem(0), "kwnames": ()})
         value.results = [op.result]
         op.result.owner = value

@@ -31,7 +31,7 @@ from typing import Any
 from .. import rules
 from .. import runtime as rt
 from ..errors import ArgumentError, NonDifferentiableError, NoRuleError, UnsupportedSyntaxError
-from ..frontend.lower import UNDEFINED
+from ..frontend.lower import PLACEHOLDER, UNDEFINED
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Stmt, Value, walk
 from ..ir.prims import Method
@@ -379,7 +379,12 @@ class _Reverse:
         b = ctx.adj_builder
         assert b is not None
         if isinstance(callee, prims.GetItem):
-            self.add_item(ctx, op.operands[0], callee.i, g)
+            if isinstance(op.operands[0].type, Num):
+                # a, b, c = v unpacks an array: its rows are read, as by v[0], v[1], v[2].
+                self.accumulate_index(ctx, op.operands[0], g,
+                                      prims.Index((("const", callee.i),), False), [])
+            else:
+                self.add_item(ctx, op.operands[0], callee.i, g)
             return
         if isinstance(callee, prims.GradHook):
             hooked = b.call(callee.fn, g)
@@ -466,6 +471,9 @@ class _Reverse:
         name = self.module.vjp(fn, wrt, types_, op.result.type)
         operands = [ctx.primal(a) if isinstance(a, Value) else b.const(a.value) for a in args]
         grads = b.call(prims.LocalFunction(name), *operands, g)
+        grads.type = Seq("tuple", tuple(a.type if isinstance(a, Value) else None
+                                        for j, a in enumerate(args) if j in wrt))
+        grads.owner.attrs["keep_type"] = True  # the derivative returns one item per wrt
         for k, j in enumerate(wrt):
             self.accumulate(ctx, args[j], b.call(prims.GetItem(k), grads))
 
@@ -751,12 +759,19 @@ class _Reverse:
         r.owner = op
         op.results.append(r)
         self.home[r] = op.parent
+        in_loop = False
+        outer = ctx.parent
+        while outer is not None:
+            in_loop = in_loop or outer.kind == "loop"
+            outer = outer.parent
         for bi, region in enumerate(op.regions):
             y = region.ops[-1]
             if bi == ctx.branch_index:
                 y.operands.append(v)
             else:
-                u = Op("const", [], 1, {"value": UNDEFINED})
+                # Inside a loop the tape saves it after the if, so the other branch must
+                # bind it too (to None); elsewhere it can stay unbound there.
+                u = Op("const", [], 1, {"value": PLACEHOLDER if in_loop else UNDEFINED})
                 u.parent = region
                 region.ops.insert(len(region.ops) - 1, u)
                 y.operands.append(u.result)

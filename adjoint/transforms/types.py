@@ -217,9 +217,10 @@ def _infer_block(block: Block, canonical: Any) -> None:
     for op in block.ops:
         if op.opname == "const":
             value = op.attrs["value"]
-            from ..frontend.lower import UNDEFINED
+            from ..frontend.lower import Undefined
 
-            op.result.type = Other("undefined") if value is UNDEFINED else type_of_value(value)
+            op.result.type = Other("undefined") if isinstance(value, Undefined) else \
+                type_of_value(value)
         elif op.opname == "call":
             if op.attrs.get("keep_type") and all(r.type is not None for r in op.results):
                 continue  # a value popped from a tape has the type of what was pushed
@@ -314,6 +315,9 @@ def _call_type(op: Op, canonical: Any) -> Any:
             return UNKNOWN
         if isinstance(callee, prims.Attribute):
             return _attr_type(callee.name, ts[0])
+        if fn is np.copy or (isinstance(callee, prims.Method) and callee.name == "copy"):
+            t = ts[0]
+            return Num(t.dtype, t.dims) if isinstance(t, Num) else t
         if isinstance(callee, prims.Subscript):
             return _subscript_type(callee.index, ts[0], ts[1:])
         if isinstance(callee, (prims.SetItem, prims.IndexAdd)):
