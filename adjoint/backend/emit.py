@@ -475,13 +475,19 @@ class Emitter:
                             gast.Tuple(elts=[self.expr(s) for _, s in pairs], ctx=gast.Load()))]
 
     def _view_of_mutated(self, v: Value) -> bool:
-        from .naming import view_base
+        """Might ``v`` share memory with an array that is updated in place later?"""
+        from .naming import alias_sources
 
-        base = view_base(v)
-        while base is not None:
+        seen: set[Value] = set()
+        more = alias_sources(v)
+        while more:
+            base = more.pop()
+            if base in seen:
+                continue
+            seen.add(base)
             if self.names.get(base) in self.mutated:
                 return True
-            base = view_base(base)
+            more.extend(alias_sources(base))
         return False
 
     def _copy_if_array(self, s: Value, t: Value) -> gast.expr:

@@ -135,16 +135,75 @@ class Points:
                 stack.extend(inner.operands)
             elif not (isinstance(v.owner, Op) and v.owner.opname == "const"):
                 out.append(v)
-                # Reading a view reads the array it looks into: keep that array alive too,
-                # so it is never updated in place while the view is still needed.
-                base = view_base(v)
-                while base is not None:
-                    out.append(base)
-                    base = view_base(base)
+                # Reading a value that may share memory with others (a view, or what a
+                # helper passed through) reads them too: keep them alive, so none is
+                # updated in place while this value is still needed.
+                seen: set[Value] = set()
+                more = alias_sources(v)
+                while more:
+                    base = more.pop()
+                    if base not in seen:
+                        seen.add(base)
+                        out.append(base)
+                        more.extend(alias_sources(base))
         return out
 
 
 _VIEW_METHODS = frozenset({"reshape", "transpose", "ravel", "squeeze", "swapaxes", "view"})
+
+
+def alias_sources(v: Value) -> list[Value]:
+    """The values whose memory ``v`` may share: its array operands, unless the operation
+    is known to return a new array (arithmetic, allocations, reductions, products)."""
+    op = v.owner
+    if not isinstance(op, Op) or op.opname != "call" or not op.operands:
+        return []
+    t = v.type
+    if getattr(t, "dims", None) == ():
+        return []  # a number is never shared
+    if _returns_new(op):
+        return []
+    return [u for u in op.operands if getattr(u.type, "dims", None) != () and not (
+        isinstance(u.owner, Op) and u.owner.opname == "const")]
+
+
+def _returns_new(op: Op) -> bool:
+    import operator
+
+    import numpy as np
+
+    callee = op.callee
+    try:
+        hash(callee)
+    except TypeError:
+        return False
+    if isinstance(callee, np.ufunc) or callee in _NEW:
+        return True
+    if callee in (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
+                  operator.neg, operator.matmul, operator.floordiv, operator.mod, abs):
+        return True
+    if isinstance(callee, prims.Method) and callee.name in ("copy", "sum", "mean", "max",
+                                                            "min", "prod", "dot", "var",
+                                                            "std", "cumsum", "cumprod"):
+        return True
+    return getattr(callee, "inplace", False)
+
+
+def _new_arrays() -> set:
+    import numpy as np
+
+    names = ("zeros", "zeros_like", "ones", "ones_like", "empty", "empty_like", "full",
+             "full_like", "array", "copy", "sum", "mean", "max", "min", "amax", "amin", "prod",
+             "dot", "matmul", "outer", "inner", "tensordot", "einsum", "vdot", "var", "std",
+             "cumsum", "cumprod", "concatenate", "stack", "hstack", "vstack", "where", "clip",
+             "maximum", "minimum", "exp", "log", "tanh", "sqrt", "sin", "cos", "tile", "repeat",
+             "kron", "trace", "diff", "sort", "linspace", "arange", "eye")
+    out = {getattr(np, n) for n in names if hasattr(np, n)}
+    out |= {np.linalg.inv, np.linalg.solve, np.linalg.det, np.linalg.norm, np.linalg.cholesky}
+    return out
+
+
+_NEW = _new_arrays()
 
 
 def view_base(v: Value) -> Value | None:
