@@ -177,7 +177,16 @@ def gmm_objective(alphas, means, icf, x):
 
 
 def layer(x, W, b=0.0):
-    return np.tanh(x @ W + b)
+    z = x @ W + b
+    return np.tanh(z)
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def gate(x, w):
+    return np.sum(sigmoid(x * w) * x)
 
 
 def two_layers(x, W1, W2):

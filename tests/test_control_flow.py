@@ -188,3 +188,13 @@ def test_a_saved_view_keeps_its_values_when_its_array_changes_later():
 @pytest.mark.parametrize("x", [1.2, 0.2, -1.5, -0.3, -0.7])
 def test_and_or_short_circuit(x):
     check_grads(P.short_circuit, (x,))
+
+
+def test_one_line_helpers_are_written_in_place():
+    df = adjoint.grad(P.gate, wrt=(0, 1))
+    x, w = rng.normal(size=3), rng.normal(size=3)
+    df(x, w)
+    src = adjoint.source(df)
+    assert "def sigmoid" not in src and "sigmoid_vjp" not in src
+    assert "np.exp(-(x * w))" in src
+    check_grads(P.gate, (x, w), wrt=(0, 1))

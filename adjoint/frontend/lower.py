@@ -182,6 +182,7 @@ class _Lowerer:
         self.local_functions: dict[str, gast.FunctionDef] = {}
         self.inlining: list[str] = []
         self.capture: list[Value] | None = None
+        self.inlined_calls: set = set()
 
     # -- errors ---------------------------------------------------------------------------
     def unsupported(self, node: Any, what: str, hint: str) -> UnsupportedSyntaxError:
@@ -959,9 +960,70 @@ class _Lowerer:
 
         if obj is grad_hook:
             return self.grad_hook(node)
+        one_liner = self.one_liner(obj)
+        if one_liner is not None:
+            return self.inline_one_liner(obj, one_liner, node)
         args = [self.value(a) for a in node.args]
         kwargs = {k.arg: self.value(k.value) for k in node.keywords}
         return self.call(obj, args, node, kwargs)
+
+    def one_liner(self, obj: Any) -> ParsedFunction | None:
+        """A user function whose body is one ``return``: written in place where it is called.
+
+        Larger functions become functions of the generated module with derivatives of their
+        own; a one-line helper such as ``sigmoid`` reads better (and runs faster) inline.
+        """
+        from ..rules.registry import find_vjp
+        from ..transforms.calls import is_user_function
+
+        if not is_user_function(obj) or obj in self.inlined_calls or find_vjp(obj) is not None:
+            return None
+        parsed = getattr(obj, "__adjoint_static__", None)
+        parsed = getattr(parsed, "parsed", parsed)
+        try:
+            if not isinstance(parsed, ParsedFunction):
+                parsed = parse_live_function(obj)
+        except Exception:  # noqa: BLE001 - unreadable here: it stays a call
+            return None
+        node = parsed.node
+        body = [b for b in node.body if not _is_docstring(b)]
+        args = node.args
+        if len(body) != 1 or not isinstance(body[0], gast.Return) or body[0].value is None \
+                or args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs or any(
+                    isinstance(n, (gast.Lambda, gast.ListComp, gast.GeneratorExp))
+                    for n in gast.walk(body[0])):
+            return None
+        return parsed
+
+    def inline_one_liner(self, obj: Any, parsed: ParsedFunction, node: gast.Call) -> Value:
+        fn = parsed.node
+        names = [a.id for a in fn.args.args]
+        if any(isinstance(a, gast.Starred) for a in node.args) or len(node.args) > len(names):
+            raise self.unsupported(node, f"bad call to '{fn.name}'", "check the arguments")
+        values: dict[str, Value] = dict(zip(names, (self.value(a) for a in node.args)))
+        for k in node.keywords:
+            if k.arg not in names or k.arg in values:
+                raise self.unsupported(k.value, f"bad keyword argument for '{fn.name}'", "")
+            values[k.arg] = self.value(k.value)
+        defaults = dict(zip(names[len(names) - len(fn.args.defaults):], fn.args.defaults))
+        saved = (self.p, self.env, self.local_functions)
+        for name in names:
+            if name not in values:
+                if name not in defaults:
+                    raise self.unsupported(node, f"missing argument '{name}' for '{fn.name}'",
+                                           "")
+                self.p = parsed  # defaults are read in the callee's module
+                try:
+                    values[name] = self.value(defaults[name])
+                finally:
+                    self.p = saved[0]
+        self.p, self.env, self.local_functions = parsed, values, {}
+        self.inlined_calls.add(obj)
+        try:
+            return self.value(fn.body[-1].value)
+        finally:
+            self.inlined_calls.discard(obj)
+            self.p, self.env, self.local_functions = saved
 
 
 def _runtime_original(obj: Any) -> Any:

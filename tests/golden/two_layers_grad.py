@@ -14,20 +14,26 @@ def grad_two_layers(x, W1, W2):
 
 
 def layer_vjp(x, W, b, dout):
-    out_tanh = np.tanh(x @ W + b)
-    # return np.tanh(x @ W + b)
-    dout_add = dout * (1.0 - out_tanh * out_tanh)
-    dx = dout_add @ W.T
-    dW = x.T @ dout_add
+    z = x @ W + b
+    out_tanh = np.tanh(z)
+    # return np.tanh(z)
+    dz = dout * (1.0 - out_tanh * out_tanh)
+    # z = x @ W + b
+    dx = dz @ W.T
+    dW = x.T @ dz
     return dx, dW
 
 
 def layer_vjp_2(x, W, b, dout):
-    out_tanh = np.tanh(x @ W + b)
-    # return np.tanh(x @ W + b)
-    dW = x.T @ (dout * (1.0 - out_tanh * out_tanh))
+    z = x @ W + b
+    out_tanh = np.tanh(z)
+    # return np.tanh(z)
+    dz = dout * (1.0 - out_tanh * out_tanh)
+    # z = x @ W + b
+    dW = x.T @ dz
     return (dW,)
 
 
 def layer(x, W, b=0.0):
-    return np.tanh(x @ W + b)
+    z = x @ W + b
+    return np.tanh(z)
