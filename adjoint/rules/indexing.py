@@ -30,6 +30,11 @@ def setitem_vjp(rev: Any, ctx: Any, op: Any, g: Any, active: list[int]) -> None:
     if 1 in active:
         v = op.operands[1]
         piece = b.call(prims.Subscript(index), g, *dyn)
+        t = v.type
+        if not (getattr(t, "dims", None) == ()):
+            # Take the slot out before it is zeroed below; copying just the slot lets the
+            # zeroing happen in place rather than on a copy of the whole cotangent.
+            piece = b.call(prims.Method("copy"), piece)
         rev.accumulate(ctx, v, b.call(rt.unbroadcast, piece, ctx.primal(v)))
     if 0 in active:
         zero = b.const(0.0)
