@@ -608,84 +608,57 @@ class _Reverse:
         assert b is not None
         niter = op.attrs["niter"]
         body = op.regions[0]
-        carried_args = body.args[1:]
-        ys = body.ops[-1].operands
-        inits = op.operands[niter:]
-        active = [k for k, r in enumerate(op.results) if r in self.varied]
+        iterates = op.attrs["kind"] == "iter"
         free = self.free_varied(op)
-        if op.attrs["kind"] == "iter" and op.operands[0] in self.varied \
-                and op.operands[0] not in free:
+        if iterates and op.operands[0] in self.varied and op.operands[0] not in free:
             free.append(op.operands[0])
-        # Initial carried adjoints: the results' adjoints, and the accumulated adjoints of
-        # loop-invariant inputs.
+        active = [k for k, r in enumerate(op.results) if r in self.varied]
         d_init = [self.adj_or_zero(ctx, op.results[k]) for k in active]
         f_init = [self.adj.get(f) or self.zeros(ctx, f) for f in free]
-        if op.attrs["kind"] == "range":
-            bounds = [ctx.primal(v) for v in op.operands[:niter]]
-            it_operands = bounds
-            kind = "range"
+        if not iterates:
+            it_operands = [ctx.primal(v) for v in op.operands[:niter]]
+            index = Value(body.args[0].hint)
         else:
+            # for item in seq: the reversed loop runs over the positions, reading seq[k].
             seq = ctx.primal(op.operands[0])
-            n = b.call(len, seq)
-            it_operands = [b.const(0), n, b.const(1)]
-            kind = "range"
-        index = Value(body.args[0].hint if op.attrs["kind"] == "range" else "k")
-        dargs = [Value() for _ in active]
-        for k, dv in zip(active, dargs):
-            dv.origin = ("d", ys[k])
-        fargs = [Value() for _ in free]
-        for f, fv in zip(free, fargs):
-            fv.origin = ("d", f)
-        block = Block([index] + dargs + fargs)
-        sub = _Ctx(self, body, ctx, op, "loop", index)
-        sub.adj_builder = Builder(block, b.stmt, b.loc, adjoint=True)
-        if op.attrs["kind"] == "iter":
-            item = sub.adj_builder.call(
-                prims.Subscript(prims.Index((("dyn", 0),), False)), seq, index
-            )
-            item.hint = body.args[0].hint
-            sub.cache[body.args[0]] = item
-        for f, fv in zip(free, fargs):
-            self.adj[f] = fv
-        for k, dv in zip(active, dargs):
-            self.accumulate(sub, ys[k], dv)
-        self.reverse_block(body, sub)
-        item_adj = self.adj.pop(body.args[0], None)
-        if op.attrs["kind"] == "iter" and item_adj is not None:
-            self.accumulate_index(sub, op.operands[0], item_adj,
-                                  prims.Index((("dyn", 0),), False), [index])
-        yields = []
-        for k in active:
-            yields.append(self.adj.pop(carried_args[k], None) or self.zeros(sub, carried_args[k]))
-        yields += [self.adj[f] for f in free]
-        sub.adj_builder.add(Op("yield", yields))
-        self.finish_tapes(sub, body)
-        new = b.op("for", it_operands + d_init + f_init, len(active) + len(free), [block],
-                   kind=kind, niter=len(it_operands),
-                   reverse=op.attrs["kind"] == "range" and not op.attrs.get("reverse"))
-        if op.attrs["kind"] == "iter":
-            new.attrs["reverse"] = True
-        block.parent = new
-        for r, k in zip(new.results, active):
-            r.origin = ("d", inits[k])
-        for r, f in zip(new.results[len(active):], free):
-            r.origin = ("d", f)
-            self.adj[f] = r
-        for r, k in zip(new.results, active):
-            if inits[k] in self.varied:
-                self.accumulate(ctx, inits[k], r)
+            it_operands = [b.const(0), b.call(len, seq), b.const(1)]
+            index = Value("k")
+        at_k = prims.Index((("dyn", 0),), False)
+
+        def prepare(sub: _Ctx) -> None:
+            if iterates:
+                item = sub.adj_builder.call(prims.Subscript(at_k), seq, index)
+                item.hint = body.args[0].hint
+                sub.cache[body.args[0]] = item
+
+        def finish(sub: _Ctx) -> None:
+            item_adj = self.adj.pop(body.args[0], None)
+            if iterates and item_adj is not None:
+                self.accumulate_index(sub, op.operands[0], item_adj, at_k, [index])
+
+        reverse = iterates or not op.attrs.get("reverse")
+        self.reversed_loop(op, ctx, body, body.args[1:], op.operands[niter:], active, free,
+                           d_init, f_init, it_operands, index, ctx_index=index,
+                           prepare=prepare, finish=finish, reverse=reverse)
 
     def reverse_while(self, op: Op, ctx: _Ctx) -> None:
         b = ctx.adj_builder
         assert b is not None
         before, body = op.regions
-        ys = body.ops[-1].operands
-        inits = op.operands
+        inits = list(op.operands)
         active = [k for k, r in enumerate(op.results) if r in self.varied]
         free = self.free_varied(op)
         d_init = [self.adj_or_zero(ctx, op.results[k]) for k in active]
         f_init = [self.adj.get(f) or self.zeros(ctx, f) for f in free]
-        # The forward loop counts its trips in an extra carried value.
+        carried = list(body.args)
+        trips = self.count_trips(op)
+        it_operands = [b.const(0), ctx.primal(trips), b.const(1)]
+        self.reversed_loop(op, ctx, body, carried, inits, active, free, d_init, f_init,
+                           it_operands, Value("_"), ctx_index=None)
+
+    def count_trips(self, op: Op) -> Value:
+        """Make a while loop count its iterations (an extra carried value); its result."""
+        before, body = op.regions
         zero = Op("const", [], 1, {"value": 0})
         op.parent.ops.insert(op.parent.ops.index(op), zero)
         zero.parent = op.parent
@@ -712,8 +685,21 @@ class _Reverse:
         self.home[trips] = self.home[op.results[0]] if op.results[:-1] else op.parent
         self.home[cb] = before
         self.home[cnt] = body
-        n = ctx.primal(trips)
-        index = Value("_")
+        return trips
+
+    def reversed_loop(self, op: Op, ctx: _Ctx, body: Block, carried_args: list[Value],
+                      inits: list[Value], active: list[int], free: list[Value],
+                      d_init: list[Value], f_init: list[Value], it_operands: list[Value],
+                      index: Value, ctx_index: Value | None, prepare: Any = None,
+                      finish: Any = None, reverse: bool = False) -> None:
+        """The adjoint of a loop: a loop over its iterations in reverse order.
+
+        It carries the adjoints of the loop's carried values (``active``) and of the
+        values from outside the loop that the body reads (``free``).
+        """
+        b = ctx.adj_builder
+        assert b is not None
+        ys = body.ops[-1].operands
         dargs = [Value() for _ in active]
         for k, dv in zip(active, dargs):
             dv.origin = ("d", ys[k])
@@ -721,21 +707,24 @@ class _Reverse:
         for f, fv in zip(free, fargs):
             fv.origin = ("d", f)
         block = Block([index] + dargs + fargs)
-        sub = _Ctx(self, body, ctx, op, "loop", None)
+        sub = _Ctx(self, body, ctx, op, "loop", ctx_index)
         sub.adj_builder = Builder(block, b.stmt, b.loc, adjoint=True)
+        if prepare is not None:
+            prepare(sub)
         for f, fv in zip(free, fargs):
             self.adj[f] = fv
         for k, dv in zip(active, dargs):
             self.accumulate(sub, ys[k], dv)
         self.reverse_block(body, sub)
-        yields = [self.adj.pop(body.args[k], None) or self.zeros(sub, body.args[k])
+        if finish is not None:
+            finish(sub)
+        yields = [self.adj.pop(carried_args[k], None) or self.zeros(sub, carried_args[k])
                   for k in active]
         yields += [self.adj[f] for f in free]
         sub.adj_builder.add(Op("yield", yields))
         self.finish_tapes(sub, body)
-        it = [b.const(0), n, b.const(1)]
-        new = b.op("for", it + d_init + f_init, len(active) + len(free), [block],
-                   kind="range", niter=3)
+        new = b.op("for", it_operands + d_init + f_init, len(active) + len(free), [block],
+                   kind="range", niter=len(it_operands), reverse=reverse)
         block.parent = new
         for r, f in zip(new.results[len(active):], free):
             r.origin = ("d", f)
