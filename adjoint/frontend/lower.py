@@ -578,7 +578,9 @@ class _Lowerer:
         for n in names:
             v = self.env.get(n)
             if v is None:
-                v = self.const(UNDEFINED, stmt)
+                # Bound only inside the loop: it starts as None, so that saving it for the
+                # derivative never reads an unbound name.
+                v = self.const(PLACEHOLDER, stmt)
             inits.append(v)
         outer = dict(self.env)
         saved_block = self.block

@@ -50,7 +50,7 @@ def simplify(fn: Function, rounds: int = 4) -> Function:
         changed = _fold(fn)
         changed |= _constant_branches(fn)
         changed |= _cse(fn)
-        changed |= _dce(fn)
+        changed |= _dce(fn)  # removing a use can free a tape, which frees more
         if not changed:
             break
     return fn
