@@ -124,9 +124,11 @@ class Emitter:
                     continue
                 v = op.result
                 users = self.uses.get(v, [])
-                if len(users) != 1 or not self._anonymous(v):
+                if len(users) != 1:
                     continue
                 user = users[0]
+                if not self._anonymous(v) and not self._adjoint_feeding_arithmetic(v, user):
+                    continue
                 j = position.get(user)
                 if j is None or j <= i:
                     continue
@@ -170,6 +172,16 @@ class Emitter:
 
     def _is_hook(self, op: Op) -> bool:
         return op.opname == "call" and isinstance(op.callee, prims.GradHook)
+
+    def _adjoint_feeding_arithmetic(self, v: Value, user: Op) -> bool:
+        """An adjoint read once, by the next computation (not returned or carried), is
+        written inside it: ``dh1_add = dh2_add @ W2.T * (1.0 - h1 * h1)``. Besides reading
+        like the hand-written line, this frees the intermediate array at once."""
+        if v.hint is not None or v.origin is None or v.origin[0] != "d":
+            return False
+        return user.opname == "call" and not isinstance(
+            user.callee, (prims.BuildTuple, prims.BuildList, prims.BuildDict, prims.SetItem,
+                          prims.IndexAdd, prims.LocalFunction)) and not user.attrs.get("effect")
 
     def _barrier(self, op: Op) -> bool:
         return (

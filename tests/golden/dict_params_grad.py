@@ -6,9 +6,7 @@ import numpy as np
 
 def grad_dict_params(params, x):
     h = np.tanh(x @ params['W'] + params['b'])
-    # return np.sum(h ** 2) * params["scale"]
-    dh = params['scale'] * 2 * h
     # h = np.tanh(x @ params["W"] + params["b"])
-    dh_add = dh * (1.0 - h * h)
+    dh_add = params['scale'] * 2 * h * (1.0 - h * h)
     dparams = {'W': x.T @ dh_add, 'b': dh_add.sum(axis=0), 'scale': np.sum(h ** 2)}
     return dparams

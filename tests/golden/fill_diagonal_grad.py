@@ -19,10 +19,7 @@ def grad_fill_diagonal(d):
     # return np.sum(S * S) + np.sum(S @ S)
     dout_matmul = np.full(S.shape, 1.0)
     dout_t = S.T
-    dS = dout_matmul @ dout_t
-    dS = dS + dout_t @ dout_matmul
-    dS = dS + S
-    dS = dS + S
+    dS = dout_matmul @ dout_t + dout_t @ dout_matmul + S + S
     # for i in range(n):
     dd = np.zeros_like(d)
     for i in reversed(range(n)):

@@ -24,21 +24,17 @@ def grad_loss(W1, b1, W2, b2, W3, b3, x, y):
     dlogp = -1.0 / y.shape[0] * y
     # logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
     dz = dlogp + (-dlogp).sum(axis=1, keepdims=True) / np.sum(logp_exp, axis=1, keepdims=True) * logp_exp
-    # z = logits - m
-    dm = (-dz).sum(axis=1, keepdims=True)
     # m = np.max(logits, axis=1, keepdims=True)
-    dlogits = dz + extremum_grad(dm, m, logits, 1, True)
+    dlogits = dz + extremum_grad((-dz).sum(axis=1, keepdims=True), m, logits, 1, True)
     # logits = h2 @ W3 + b3
     db3 = dlogits.sum(axis=0)
-    dh2 = dlogits @ W3.T
     dW3 = h2.T @ dlogits
     # h2 = np.tanh(h1 @ W2 + b2)
-    dh2_add = dh2 * (1.0 - h2 * h2)
+    dh2_add = dlogits @ W3.T * (1.0 - h2 * h2)
     db2 = dh2_add.sum(axis=0)
-    dh1 = dh2_add @ W2.T
     dW2 = h1.T @ dh2_add
     # h1 = np.tanh(x @ W1 + b1)
-    dh1_add = dh1 * (1.0 - h1 * h1)
+    dh1_add = dh2_add @ W2.T * (1.0 - h1 * h1)
     db1 = dh1_add.sum(axis=0)
     dW1 = x.T @ dh1_add
     return dW1, db1, dW2, db2, dW3, db3

@@ -10,7 +10,6 @@ def grad_scalar_poly(x, y):
     # return z * z
     dz = z + z
     # z = x * y + math.sin(x)
-    dx = dz * math.cos(x)
     dy = dz * x
-    dx = dx + dz * y
+    dx = dz * math.cos(x) + dz * y
     return dx, dy

@@ -21,8 +21,6 @@ def grad_softmax_xent(logits, y):
     dlogp = -1.0 / y.shape[0] * y
     # logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
     dz = dlogp + (-dlogp).sum(axis=1, keepdims=True) / np.sum(logp_exp, axis=1, keepdims=True) * logp_exp
-    # z = logits - m
-    dm = (-dz).sum(axis=1, keepdims=True)
     # m = np.max(logits, axis=1, keepdims=True)
-    dlogits = dz + extremum_grad(dm, m, logits, 1, True)
+    dlogits = dz + extremum_grad((-dz).sum(axis=1, keepdims=True), m, logits, 1, True)
     return dlogits

@@ -27,10 +27,8 @@ def layer_vjp(x, W, b, dout):
 def layer_vjp_2(x, W, b, dout):
     z = x @ W + b
     out_tanh = np.tanh(z)
-    # return np.tanh(z)
-    dz = dout * (1.0 - out_tanh * out_tanh)
     # z = x @ W + b
-    dW = x.T @ dz
+    dW = x.T @ (dout * (1.0 - out_tanh * out_tanh))
     return (dW,)
 
 
