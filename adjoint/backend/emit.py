@@ -66,6 +66,10 @@ def _dotted(path: str) -> gast.expr:
     return node
 
 
+#: Expressions are not nested deeper than this: past it, a temporary gets a name.
+MAX_NESTING = 24
+
+
 class Comment:
     """A comment line in the emitted body (gast has no comments)."""
 
@@ -109,6 +113,7 @@ class Emitter:
                 for v in op.operands:
                     self.uses.setdefault(v, []).append(op)
                 stack.extend(op.regions)
+        depth: dict[Value, int] = {}
         stack = [self.fn.body]
         while stack:
             block = stack.pop()
@@ -123,11 +128,16 @@ class Emitter:
                 if op.opname != "call" or len(op.results) != 1 or self._barrier(op):
                     continue
                 v = op.result
+                # How deeply the expression written for v nests already.
+                nesting = 1 + max((depth.get(u, 0) for u in op.operands if u in self.inline),
+                                  default=0)
+                depth[v] = nesting
                 users = self.uses.get(v, [])
-                if len(users) != 1:
+                if len(users) != 1 or nesting > MAX_NESTING:
                     continue
                 user = users[0]
-                if not self._anonymous(v) and not self._adjoint_feeding_arithmetic(v, user):
+                if not self._anonymous(v) and not (
+                        nesting <= 3 and self._adjoint_feeding_arithmetic(v, user)):
                     continue
                 j = position.get(user)
                 if j is None or j <= i:
