@@ -26,7 +26,7 @@ import numpy as np
 from .. import runtime as rt
 from ..frontend.lower import PLACEHOLDER, UNDEFINED
 from ..ir import prims
-from ..ir.core import Block, Function, Op, Value
+from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, hashable
 from ..transforms.simplify import has_effect
 from .naming import Namer, Points, build_classes, congruence
 
@@ -264,7 +264,7 @@ class Emitter:
         return _dotted(module)
 
     def func_ref(self, fn: Any) -> gast.expr:
-        if fn in _HELPERS if _hashable(fn) else False:
+        if fn in _HELPERS if hashable(fn) else False:
             self.helpers.add(_HELPERS[fn])
             return _name(_HELPERS[fn])
         name = getattr(fn, "__name__", None)
@@ -307,11 +307,11 @@ class Emitter:
         pos = [self.expr(v) for v in op.positional()]
         kws = [gast.keyword(arg=k, value=self.expr(v)) for k, v in op.keywords().items()]
         if not kws:
-            if callee in _BINOPS if _hashable(callee) else False:
+            if callee in _BINOPS if hashable(callee) else False:
                 return gast.BinOp(left=pos[0], op=_BINOPS[callee](), right=pos[1])
-            if callee in _UNARY if _hashable(callee) else False:
+            if callee in _UNARY if hashable(callee) else False:
                 return gast.UnaryOp(op=_UNARY[callee](), operand=pos[0])
-            if callee in _CMP if _hashable(callee) else False:
+            if callee in _CMP if hashable(callee) else False:
                 return gast.Compare(left=pos[0], ops=[_CMP[callee]()], comparators=[pos[1]])
             if callee is operator.contains:
                 return gast.Compare(left=pos[1], ops=[gast.In()], comparators=[pos[0]])
@@ -607,7 +607,7 @@ def _fresh_values(fn: Function) -> set[Value]:
                 fresh.update(op.regions[0].args[1:])
             fresh.update(op.results)
             continue
-        if op.opname != "call" or not op.results or not _hashable(op.callee):
+        if op.opname != "call" or not op.results or not hashable(op.callee):
             continue
         callee = op.callee
         if getattr(callee, "inplace", False):
@@ -663,19 +663,11 @@ def _all_ops(fn: Function) -> list[Op]:
     return out
 
 
-def _hashable(x: Any) -> bool:
-    try:
-        hash(x)
-    except TypeError:
-        return False
-    return True
 
 
 def _const_of(v: Value) -> Any:
-    op = v.owner
-    if isinstance(op, Op) and op.opname == "const":
-        return op.attrs["value"]
-    return None
+    c = const_value(v)
+    return None if c is NOT_CONST else c
 
 
 def _is_const_value(v: Value) -> bool:

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import NameResolutionError, SourceLoc, UnsupportedSyntaxError
 from ..ir import prims
-from ..ir.core import Block, Function, Op, Stmt, Value
+from ..ir.core import Block, Function, Op, Stmt, Value, hashable
 from .canonicalize import RETURN_TEXT, Canonicalizer
 from .source import ParsedFunction, parse_live_function
 
@@ -842,7 +842,7 @@ class _Lowerer:
                     continue
                 v = self.materialize(r, part)
                 op = v.owner
-                if isinstance(op, Op) and op.opname == "const" and _hashable(op.attrs["value"]):
+                if isinstance(op, Op) and op.opname == "const" and hashable(op.attrs["value"]):
                     value = op.attrs["value"]
                     if value is None:
                         items.append(("none",))
@@ -1105,12 +1105,6 @@ def _is_const_tuple(obj: Any) -> bool:
     )
 
 
-def _hashable(value: Any) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def _literal(node: gast.expr) -> Any:

@@ -163,6 +163,33 @@ class Function:
         return self.body.args
 
 
+class _NotConst:
+    """What :func:`const_value` returns for a value that is not a constant."""
+
+    def __repr__(self) -> str:
+        return "NOT_CONST"
+
+
+NOT_CONST: Any = _NotConst()
+
+
+def const_value(v: Value) -> Any:
+    """The Python value of ``v`` when a ``const`` operation defines it, else ``NOT_CONST``."""
+    op = v.owner
+    if isinstance(op, Op) and op.opname == "const":
+        return op.attrs["value"]
+    return NOT_CONST
+
+
+def hashable(x: Any) -> bool:
+    """Can ``x`` key a dict (rule tables, CSE keys)?"""
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
+
+
 def walk(block: Block) -> Iterator[Op]:
     """Every operation under ``block``, in program (pre-)order, without recursion."""
     stack: list[Iterator[Op]] = [iter(block.ops)]

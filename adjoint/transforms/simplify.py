@@ -21,7 +21,7 @@ import numpy as np
 
 from ..frontend.lower import UNDEFINED
 from ..ir import prims
-from ..ir.core import Block, Function, Op, Value, walk
+from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, walk
 from .types import is_float, type_of_value
 
 _FOLDABLE = {
@@ -56,23 +56,11 @@ def simplify(fn: Function, rounds: int = 4) -> Function:
     return fn
 
 
-def _const_value(v: Value) -> Any:
-    op = v.owner
-    if isinstance(op, Op) and op.opname == "const":
-        return op.attrs["value"]
-    return _NOCONST
-
-
-class _NoConst:
-    pass
-
-
-_NOCONST = _NoConst()
 
 
 def _is_const(v: Value, *values: Any) -> bool:
-    c = _const_value(v)
-    if c is _NOCONST or isinstance(c, (np.ndarray, bool)) or c is None:
+    c = const_value(v)
+    if c is NOT_CONST or isinstance(c, (np.ndarray, bool)) or c is None:
         return False
     if not isinstance(c, (int, float)):
         return False
@@ -139,8 +127,8 @@ def _constant_branches(fn: Function) -> bool:
     for op in list(walk(fn.body)):
         if op.opname != "if" or op.parent is None:
             continue
-        c = _const_value(op.operands[0])
-        if isinstance(c, (_NoConst, np.ndarray)) or c is UNDEFINED:
+        c = const_value(op.operands[0])
+        if c is NOT_CONST or isinstance(c, np.ndarray) or c is UNDEFINED:
             continue
         try:
             taken = op.regions[0 if bool(c) else 1]
@@ -181,7 +169,7 @@ def _rewrite(op: Op) -> Value | tuple | None:
             src.callee, (prims.BuildTuple, prims.BuildList)
         ) and callee.i < len(src.operands):
             return src.operands[callee.i]
-        c = _const_value(args[0])
+        c = const_value(args[0])
         if isinstance(c, tuple) and callee.i < len(c):
             return (c[callee.i],)
         return None
@@ -193,13 +181,13 @@ def _rewrite(op: Op) -> Value | tuple | None:
                 src.callee, (prims.BuildTuple, prims.BuildList)) and \
                 not isinstance(src.callee, prims.BuildList):
             return (len(src.operands),)
-    consts = [_const_value(v) for v in args]
+    consts = [const_value(v) for v in args]
     try:
         foldable = callee in _FOLDABLE
     except TypeError:
         foldable = False
     if foldable and consts and all(
-        not isinstance(c, (_NoConst, np.ndarray)) and c is not UNDEFINED for c in consts
+        c is not NOT_CONST and not isinstance(c, np.ndarray) and c is not UNDEFINED for c in consts
     ):
         try:
             value = callee(*consts)
@@ -248,7 +236,7 @@ def _rewrite(op: Op) -> Value | tuple | None:
 
 
 def _is_int_one(v: Value) -> bool:
-    c = _const_value(v)
+    c = const_value(v)
     return type(c) is int and c == 1
 
 

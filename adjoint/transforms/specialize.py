@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import runtime as rt
 from ..ir import prims
-from ..ir.core import Block, Function, Op, Value, walk
+from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, hashable, walk
 from .builder import Builder
 from .simplify import insert_before
 from .types import _COMPARE, _ELEMENTWISE_FLOAT, _ELEMENTWISE_SAME, MANY, Num, infer
@@ -45,7 +45,7 @@ def specialize(fn: Function) -> bool:
     for op in list(walk(fn.body)):
         if op.opname != "call" or op.parent is None:
             continue
-        rewrite = _REWRITES.get(op.callee) if _hashable(op.callee) else None
+        rewrite = _REWRITES.get(op.callee) if hashable(op.callee) else None
         if rewrite is None:
             continue
         block = op.parent
@@ -80,12 +80,6 @@ def specialize(fn: Function) -> bool:
     return changed
 
 
-def _hashable(x: object) -> bool:
-    try:
-        hash(x)
-    except TypeError:
-        return False
-    return True
 
 
 def _num(v: Value) -> Num | None:
@@ -128,14 +122,6 @@ def _axis(axes: tuple) -> int | tuple:
     return axes[0] if len(axes) == 1 else axes
 
 
-def _const(v: Value) -> object:
-    op = v.owner
-    if isinstance(op, Op) and op.opname == "const":
-        return op.attrs["value"]
-    return _MISSING
-
-
-_MISSING = object()
 
 
 def _unreduce(b: Builder, op: Op, g: Value, x: Value, axis: Value | None = None,
@@ -143,9 +129,9 @@ def _unreduce(b: Builder, op: Op, g: Value, x: Value, axis: Value | None = None,
     tx = _num(x)
     if tx is None:
         return None
-    ax = _const(axis) if axis is not None else None
-    keep = _const(keepdims) if keepdims is not None else False
-    if ax is _MISSING or keep is _MISSING:
+    ax = const_value(axis) if axis is not None else None
+    keep = const_value(keepdims) if keepdims is not None else False
+    if ax is NOT_CONST or keep is NOT_CONST:
         return None
     if tx.dims == ():
         return g  # reducing a scalar: its cotangent is the reduction's
@@ -161,8 +147,8 @@ def _unreduce(b: Builder, op: Op, g: Value, x: Value, axis: Value | None = None,
 
 def _reduced_size(b: Builder, op: Op, x: Value, axis: Value | None = None) -> Value | None:
     tx = _num(x)
-    ax = _const(axis) if axis is not None else None
-    if tx is None or ax is _MISSING:
+    ax = const_value(axis) if axis is not None else None
+    if tx is None or ax is NOT_CONST:
         return None
     if tx.dims == () and tx.py:
         return b.const(1)
@@ -246,7 +232,7 @@ def _mul():
 # those links lets the adjoint say ``c * y`` instead of ``np.full(out.shape, c) * y``.
 
 def _elementwise(callee: object) -> bool:
-    if not _hashable(callee):
+    if not hashable(callee):
         return False
     return callee in _ELEMENTWISE_SAME or callee in _ELEMENTWISE_FLOAT or callee in _COMPARE \
         or callee in (operator.truediv, np.divide, np.true_divide)
@@ -460,9 +446,9 @@ def _size_attr(b: Builder, op: Op, x: Value) -> Value | None:
     if isinstance(src, Op) and src.opname == "call" and src.callee in (np.sum, np.mean) and \
             _exact(src.operands[0].type) and len(src.operands[0].type.dims) == 2:
         kw = src.keywords()
-        axis = _const(kw["axis"]) if "axis" in kw else _MISSING
+        axis = const_value(kw["axis"]) if "axis" in kw else NOT_CONST
         if isinstance(axis, int) and not (kw.get("keepdims") is not None and
-                                          _const(kw["keepdims"])):
+                                          const_value(kw["keepdims"])):
             shape = b.call(_SHAPE, src.operands[0])
             other = 1 - axis % 2
             return b.call(prims.Subscript(prims.Index((("const", other),), False)), shape)

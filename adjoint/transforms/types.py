@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import prims
-from ..ir.core import Block, Function, Op, Value
+from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value
 
 MANY = -1
 
@@ -189,14 +189,6 @@ _MATH_FLOAT = {getattr(math, n) for n in (
 ) if hasattr(math, n)}
 
 
-def _const(v: Value) -> Any:
-    op = v.owner
-    if isinstance(op, Op) and op.opname == "const":
-        return op.attrs["value"]
-    return _MISSING
-
-
-_MISSING = object()
 
 
 def infer(fn: Function, arg_types: list[Any] | None = None) -> Function:
@@ -426,11 +418,11 @@ def _reduce_type(op: Op, pos: list[Any], kw: dict[str, Value]) -> Any:
     t = pos[0]
     if not isinstance(t, Num):
         return UNKNOWN
-    axis = _const(kw["axis"]) if "axis" in kw else (None if len(pos) < 2 else _MISSING)
+    axis = const_value(kw["axis"]) if "axis" in kw else (None if len(pos) < 2 else NOT_CONST)
     if len(pos) >= 2:
-        axis = _const(op.positional()[1])
-    keep = _const(kw["keepdims"]) if "keepdims" in kw else False
-    if axis is _MISSING or keep is _MISSING:
+        axis = const_value(op.positional()[1])
+    keep = const_value(kw["keepdims"]) if "keepdims" in kw else False
+    if axis is NOT_CONST or keep is NOT_CONST:
         return Num(t.dtype, None)
     dtype = "f" if op.callee in (np.mean,) or getattr(op.callee, "name", "") == "mean" \
         else t.dtype
@@ -473,13 +465,13 @@ def _reshape_type(op: Op, pos: list[Any], kw: dict[str, Value]) -> Any:
     if not isinstance(t, Num):
         return UNKNOWN
     operands = op.positional()
-    shape: Any = _MISSING
+    shape: Any = NOT_CONST
     if "shape" in kw:
-        shape = _const(kw["shape"])
+        shape = const_value(kw["shape"])
     elif len(operands) == 2:
-        shape = _const(operands[1])
+        shape = const_value(operands[1])
     elif len(operands) > 2:
-        shape = tuple(_const(v) for v in operands[1:])
+        shape = tuple(const_value(v) for v in operands[1:])
     if isinstance(shape, int):
         shape = (shape,)
     if not isinstance(shape, tuple) or not all(isinstance(n, int) for n in shape):
@@ -497,7 +489,7 @@ def _join_type(op: Op, pos: list[Any], kw: dict[str, Value], stack: bool) -> Any
     rank = len(items[0].dims)
     if any(len(t.dims) != rank for t in items):
         return UNKNOWN
-    axis = _const(kw["axis"]) if "axis" in kw else (_const(op.positional()[1])
+    axis = const_value(kw["axis"]) if "axis" in kw else (const_value(op.positional()[1])
                                                     if len(pos) > 1 else 0)
     if not isinstance(axis, int):
         return Num(_dtype(*items), None)
@@ -523,10 +515,10 @@ def _alloc_type(op: Op) -> Any:
     dtype_v = op.keywords().get("dtype")
     dtype = "f"
     if dtype_v is not None:
-        c = _const(dtype_v)
+        c = const_value(dtype_v)
         dtype = "i" if c is int else "b" if c is bool else "f" if c in (float, None) else "?"
     t = shape.type
-    c = _const(shape)
+    c = const_value(shape)
     if isinstance(c, int):
         return Num(dtype, (1 if c == 1 else MANY,))
     if isinstance(c, tuple):
