@@ -108,6 +108,10 @@ class Derivative:
             values = self._bind(tuple(args), kwargs) + [cotangent]
         else:
             values = self._bind(args, kwargs)
+        return self._run(values)
+
+    def _run(self, values: list[Any]) -> Any:
+        """Call the derivative generated for the kinds of ``values`` (generating it once)."""
         key = tuple(type_of_value(v) for v in values)
         compiled = self._compiled.get(key)
         if compiled is None:

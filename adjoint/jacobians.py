@@ -17,7 +17,7 @@ import numpy as np
 from . import compiler
 from .api import Derivative, Wrt, _as_float, vjp
 from .errors import ArgumentError
-from .transforms.types import UNKNOWN, type_of_value
+from .transforms.types import UNKNOWN
 
 
 class ForwardDerivative(Derivative):
@@ -45,15 +45,7 @@ class ForwardDerivative(Derivative):
             self._tangent_like(t, values[i], self.primal.param_names[i])
             for i, t in zip(self.wrt, tangents)
         )
-        all_values = values + list(tangents)
-        key = tuple(type_of_value(v) for v in all_values)
-        compiled = self._compiled.get(key)
-        if compiled is None:
-            compiled = self._compile(list(key))
-            self._compiled[key] = compiled
-        self._last = compiled
-        self.__wrapped__ = compiled
-        return compiled(*all_values)
+        return self._run(values + list(tangents))
 
     def _tangent_like(self, t: Any, x: Any, name: str) -> Any:
         """``t`` as a float tangent for ``x``: same structure, same shapes."""

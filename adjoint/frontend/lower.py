@@ -383,14 +383,7 @@ class _Lowerer:
             result.owner.attrs["augmented"] = True
             self.bind(target.id, result)
         elif isinstance(target, gast.Subscript):
-            base_name = _base_name(target)
-            if base_name is None:
-                raise self.unsupported(
-                    target, "augmented assignment into this target is not supported",
-                    "assign into a named array: S[i] += v",
-                )
-            container = self.read_name(base_name, target)
-            index_op, dyn = self.index(target)
+            container, index_op, dyn = self.subscript_target(target, "augmented assignment")
             current = self.call(prims.Subscript(index_op), [container, *dyn], target)
             rhs = self.value(stmt.value)
             new = self.call(fn, [current, rhs], stmt)
@@ -426,14 +419,7 @@ class _Lowerer:
                 item = self.call(prims.GetItem(i), [v], elt)
                 self.assign(elt, item, elt)
         elif isinstance(target, gast.Subscript):
-            base_name = _base_name(target)
-            if base_name is None:
-                raise self.unsupported(
-                    target, "assignment into this target is not supported",
-                    "assign into a named array: S[i, j] = v",
-                )
-            container = self.read_name(base_name, target)
-            index_op, dyn = self.index(target)
+            container, index_op, dyn = self.subscript_target(target, "assignment")
             v = self.materialize(value, node)
             self.store_subscript(target, v, container, index_op, dyn)
         else:
@@ -442,6 +428,18 @@ class _Lowerer:
                 f"assignment to {type(target).__name__.lower()} targets is not supported",
                 "assign to a local name",
             )
+
+    def subscript_target(self, target: gast.Subscript, what: str) -> tuple:
+        """The array, index and dynamic index parts of an assignment target ``S[i, j]``."""
+        base_name = _base_name(target)
+        if base_name is None:
+            raise self.unsupported(
+                target, f"{what} into this target is not supported",
+                "assign into a named array: S[i, j] = v",
+            )
+        container = self.read_name(base_name, target)
+        index_op, dyn = self.index(target)
+        return container, index_op, dyn
 
     def store_subscript(
         self, target: gast.Subscript, v: Value, container: Value, index: Any, dyn: list[Value]
