@@ -19,19 +19,22 @@ import numpy as np
 
 from . import compiler
 from .errors import ArgumentError
-from .frontend import lower
+from .frontend import guards, lower
+from .frontend.targets import resolve
 from .ir import Function
 from .transforms.types import UNKNOWN, type_of_value
 
 Wrt = int | str | Sequence[int | str] | None
 
 
-def _normalize_wrt(primal: Function, wrt: Wrt) -> tuple[list[int], bool]:
-    names = primal.param_names
+def _normalize_wrt(primal: Function, wrt: Wrt, offset: int = 0) -> tuple[list[int], bool]:
+    """Parameter indices of ``wrt`` (names, or indices among the parameters the caller
+    passes: the first ``offset`` are bound already, like a method's ``self``)."""
+    names = primal.param_names[offset:]
     if wrt is None:
         if not names:
             raise ArgumentError(f"'{primal.name}' has no parameters to differentiate")
-        return [0], False
+        return [offset], False
     is_tuple = isinstance(wrt, (tuple, list))
     items = list(wrt) if is_tuple else [wrt]
     out = []
@@ -43,14 +46,14 @@ def _normalize_wrt(primal: Function, wrt: Wrt) -> tuple[list[int], bool]:
                     primal.meta.get("loc"),
                     f"choose from: {', '.join(names)}",
                 )
-            out.append(names.index(w))
+            out.append(offset + names.index(w))
         elif isinstance(w, (int, np.integer)) and not isinstance(w, bool):
             if not -len(names) <= w < len(names):
                 raise ArgumentError(
                     f"wrt={w} is out of range: '{primal.name}' has {len(names)} parameters",
                     primal.meta.get("loc"),
                 )
-            out.append(int(w) % len(names))
+            out.append(offset + int(w) % len(names))
         else:
             raise ArgumentError(f"wrt must name parameters by name or index, not {w!r}")
     if len(set(out)) != len(out):
@@ -75,12 +78,14 @@ class Derivative:
     """A derivative of a Python function, generated ahead of time as readable Python."""
 
     def __init__(self, fn: Callable[..., Any], wrt: Wrt, kind: str):
-        self.primal_fn = fn
+        self.target = resolve(fn, f"adjoint.{kind}")
+        self.primal_fn = self.target.function
         self.kind = kind
-        self.primal = lower(fn)
-        self.wrt, self.wrt_tuple = _normalize_wrt(self.primal, wrt)
-        self.signature = inspect.signature(fn)
+        self.primal = lower(self.primal_fn)
+        self.wrt, self.wrt_tuple = _normalize_wrt(self.primal, wrt, len(self.target.args))
         self._compiled: dict[tuple, Any] = {}
+        self._guards_hold = guards.checker(guards.close(guards.function_guards(
+            self.primal_fn)))
         self._last: Any = None
         prefix = {"grad": "grad", "value_and_grad": "value_and_grad", "vjp": "vjp"}[kind]
         self.name = f"{prefix}_{self.primal.name}"
@@ -91,7 +96,7 @@ class Derivative:
     # -- calling --------------------------------------------------------------------------
     def _bind(self, args: tuple, kwargs: dict) -> list[Any]:
         try:
-            bound = self.signature.bind(*args, **kwargs)
+            bound = self.target.bind(args, kwargs)
         except TypeError as exc:
             raise ArgumentError(f"{self.name}: {exc}") from None
         bound.apply_defaults()
@@ -110,8 +115,18 @@ class Derivative:
             values = self._bind(args, kwargs)
         return self._run(values)
 
+    def _refresh(self) -> None:
+        """Compile again from the current bindings when a name the code read was rebound."""
+        if self._guards_hold():
+            return
+        self.primal = lower(self.primal_fn)
+        self._compiled.clear()
+        self._guards_hold = guards.checker(guards.close(guards.function_guards(
+            self.primal_fn)))
+
     def _run(self, values: list[Any]) -> Any:
         """Call the derivative generated for the kinds of ``values`` (generating it once)."""
+        self._refresh()
         key = tuple(type_of_value(v) for v in values)
         compiled = self._compiled.get(key)
         if compiled is None:
@@ -196,16 +211,25 @@ class NestedDerivative(Derivative):
                 hint="differentiate adjoint.grad(f), or use adjoint.jacobian / adjoint.hvp",
             )
         self.inner = inner
+        self.target = inner.target
         self.primal_fn = inner.primal_fn
         self.kind = kind
         self.primal = inner.primal
-        self.wrt, self.wrt_tuple = _normalize_wrt(self.primal, wrt)
-        self.signature = inner.signature
+        self.wrt, self.wrt_tuple = _normalize_wrt(self.primal, wrt, len(self.target.args))
         self._compiled = {}
         self._last = None
         self.name = f"{kind}_{inner.name}"
         self.__name__ = self.__qualname__ = self.name
         self.__wrapped__ = None
+
+    def _guards_hold(self) -> bool:
+        return self.inner._guards_hold()
+
+    def _refresh(self) -> None:
+        if not self.inner._guards_hold():
+            self.inner._refresh()
+            self.primal = self.inner.primal
+            self._compiled.clear()
 
     def _compile(self, types_: list[Any] | None) -> Any:
         from .backend import load_module

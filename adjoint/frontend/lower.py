@@ -25,6 +25,7 @@ from ..errors import NameResolutionError, SourceLoc, UnsupportedSyntaxError
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Stmt, Value, hashable
 from .canonicalize import RETURN_TEXT, Canonicalizer
+from .guards import is_library
 from .source import ParsedFunction, parse_live_function
 
 BINOPS: dict[type, Callable[..., Any]] = {
@@ -96,8 +97,17 @@ _DATA = (int, float, complex, bool, str, bytes, type(None), np.ndarray, np.gener
 
 def lower(fn: Callable[..., Any] | ParsedFunction) -> Function:
     """Lower a live function (or an already parsed one) to IR."""
-    parsed = fn if isinstance(fn, ParsedFunction) else parse_live_function(fn)
-    return _Lowerer(parsed).run()
+    return _Lowerer(parsed_function(fn)).run()
+
+
+def parsed_function(fn: Callable[..., Any] | ParsedFunction) -> ParsedFunction:
+    """The definition of ``fn``: read from its file, or as the command line read it."""
+    if isinstance(fn, ParsedFunction):
+        return fn
+    static = getattr(fn, "__adjoint_static__", None)
+    if static is not None:
+        return static.parsed
+    return parse_live_function(fn)
 
 
 def _assigned_names(stmts: list[gast.stmt]) -> list[str]:
@@ -209,11 +219,20 @@ class _Lowerer:
         fn.meta["globals_read"] = self.globals_read
         fn.meta["kwonly"] = [a.id for a in args.kwonlyargs]
         positional = list(args.posonlyargs) + list(args.args)
-        for a, d in zip(positional[len(positional) - len(args.defaults):], args.defaults):
-            fn.defaults[a.id] = self.static_default(d)
-        for a, d in zip(args.kwonlyargs, args.kw_defaults):
-            if d is not None:
+        live = self.p.live
+        if live is not None:
+            # The values Python bound when it ran the definition (``lambda t, k=k: ...``
+            # keeps the ``k`` of that moment), not what the default's text means now.
+            values = tuple(getattr(live, "__defaults__", None) or ())
+            for a, d in zip(positional[len(positional) - len(values):], values):
+                fn.defaults[a.id] = d
+            fn.defaults.update(getattr(live, "__kwdefaults__", None) or {})
+        else:
+            for a, d in zip(positional[len(positional) - len(args.defaults):], args.defaults):
                 fn.defaults[a.id] = self.static_default(d)
+            for a, d in zip(args.kwonlyargs, args.kw_defaults):
+                if d is not None:
+                    fn.defaults[a.id] = self.static_default(d)
         for name, v in zip(names, fn.params):
             self.env[name] = v
         self.block = fn.body
@@ -716,6 +735,9 @@ class _Lowerer:
                     self.p.loc(node),
                     "check the spelling",
                 ) from None
+            if isinstance(base.obj, types.ModuleType) and not is_library(base.obj):
+                # cfg.SCALE: what the user's module holds now is part of what was compiled.
+                self.globals_read[f"{base.obj.__name__}.{node.attr}"] = obj
             if isinstance(obj, _DATA) and not isinstance(obj, tuple):
                 return self.const(obj, node)
             return Static(obj)
@@ -978,11 +1000,8 @@ class _Lowerer:
 
         if not is_user_function(obj) or obj in self.inlined_calls or find_vjp(obj) is not None:
             return None
-        parsed = getattr(obj, "__adjoint_static__", None)
-        parsed = getattr(parsed, "parsed", parsed)
         try:
-            if not isinstance(parsed, ParsedFunction):
-                parsed = parse_live_function(obj)
+            parsed = parsed_function(obj)
         except Exception:  # noqa: BLE001 - unreadable here: it stays a call
             return None
         node = parsed.node

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import inspect
 import linecache
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,8 @@ class ParsedFunction:
     filename: str
     lines: list[str] = field(repr=False)
     scope: Scope = field(repr=False)
+    #: The live function the text was read for (None when read statically from a file).
+    live: Any = field(default=None, repr=False)
 
     def loc(self, node: Any) -> SourceLoc:
         line = getattr(node, "lineno", None) or self.node.lineno
@@ -80,57 +81,184 @@ class LiveScope(Scope):
         raise KeyError(name)
 
 
-def _shift(tree: gast.AST, dline: int, dcol: int) -> None:
-    for node in gast.walk(tree):
-        if hasattr(node, "lineno") and node.lineno is not None:
-            node.lineno += dline
-            if getattr(node, "end_lineno", None) is not None:
-                node.end_lineno += dline
-        if hasattr(node, "col_offset") and node.col_offset is not None:
-            node.col_offset += dcol
-            if getattr(node, "end_col_offset", None) is not None:
-                node.end_col_offset += dcol
-
-
 def parse_live_function(fn: Callable[..., Any]) -> ParsedFunction:
-    """Parse a live function's definition from its source file."""
+    """Parse a live function's definition (a ``def`` or a ``lambda``) from its source file.
+
+    The definition is found by the function's own code object (file, first line, name,
+    and for lambdas the columns its instructions come from), never through
+    ``__wrapped__``: a decorated function is the decorator's wrapper, whatever
+    ``functools.wraps`` copied onto it. The text found must compile to the code that
+    runs; when the file was edited after it was imported, it does not, and the
+    function is refused rather than differentiated as text it no longer is.
+    """
     code = getattr(fn, "__code__", None)
-    filename = code.co_filename if code is not None else "<unknown>"
-    try:
-        lines, start = inspect.getsourcelines(fn)
-    except (OSError, TypeError):
+    if code is None:
+        raise UnsupportedSyntaxError(
+            f"{getattr(fn, '__qualname__', fn)!r} is not a Python function",
+            None,
+            "differentiate a function defined with def or lambda",
+        )
+    filename = code.co_filename
+    file_lines = _file_lines(filename, getattr(fn, "__globals__", None))
+    tree = _parse_file(filename, file_lines)
+    node = _find_definition(tree, code, filename, file_lines) if tree is not None else None
+    if node is None:
         raise UnsupportedSyntaxError(
             f"cannot read the source of {getattr(fn, '__qualname__', fn)!r}",
             None,
             "adjoint differentiates source code: define the function in a file or notebook cell"
             " (not with exec or in the plain interactive prompt)",
-        ) from None
-    indent = len(lines[0]) - len(lines[0].lstrip())
-    src = "".join(ln[indent:] if not ln[:indent].strip() else ln.lstrip() for ln in lines)
-    tree = gast.parse(src)
-    _shift(tree, max(start, 1) - 1, indent)
-    file_lines = [ln.rstrip("\n") for ln in linecache.getlines(filename)] or [
-        " " * indent + ln.rstrip("\n") for ln in src.splitlines()
-    ]
-    node = tree.body[0]
-    if isinstance(node, gast.Assign) and isinstance(node.value, gast.Lambda):
-        node = _lambda_as_def(node, fn)
-    elif not isinstance(node, gast.FunctionDef):
-        loc = SourceLoc(filename, start, indent, file_lines[start - 1] if file_lines else "")
-        raise UnsupportedSyntaxError(
-            f"{getattr(fn, '__qualname__', fn)!r} is not a plain function definition",
-            loc,
-            "differentiate a function defined with def",
         )
-    return ParsedFunction(node, filename, file_lines, LiveScope(fn))
+    parsed_lines = [ln.rstrip("\n").rstrip("\r") for ln in file_lines]
+    loc = SourceLoc(filename, node.lineno, node.col_offset,
+                    parsed_lines[node.lineno - 1] if node.lineno <= len(parsed_lines) else "")
+    if not _compiles_to(parsed_lines, code):
+        raise UnsupportedSyntaxError(
+            f"the source of '{code.co_name}' in {filename} is not the code that runs: the "
+            "file changed after it was loaded",
+            loc,
+            "reload the module (importlib.reload) or restart the interpreter, then "
+            "differentiate the function again",
+        )
+    if isinstance(node, gast.Lambda):
+        node = _lambda_as_def(node, _lambda_name(tree, node))
+    return ParsedFunction(node, filename, parsed_lines, LiveScope(fn), fn)
 
 
-def _lambda_as_def(assign: gast.Assign, fn: Any) -> gast.FunctionDef:
-    lam = assign.value
+def _file_lines(filename: str, module_globals: Any) -> list[str]:
+    linecache.checkcache(filename)
+    return linecache.getlines(filename, module_globals)
+
+
+_PARSED: dict[tuple[str, int], Any] = {}
+
+
+def _parse_file(filename: str, lines: list[str]) -> Any:
+    """The whole file's gast tree (cached per file text); None when it does not parse."""
+    if not lines:
+        return None
+    text = "".join(lines)
+    key = (filename, hash(text))
+    if key not in _PARSED:
+        try:
+            _PARSED[key] = gast.parse(text)
+        except SyntaxError:
+            _PARSED[key] = None
+        if len(_PARSED) > 64:
+            _PARSED.pop(next(iter(_PARSED)))
+    return _PARSED[key]
+
+
+def _first_line(node: Any) -> int:
+    decorators = getattr(node, "decorator_list", None)
+    return decorators[0].lineno if decorators else node.lineno
+
+
+def _find_definition(tree: Any, code: Any, filename: str, lines: list[str]) -> Any:
+    """The ``def`` or ``lambda`` node in ``tree`` that ``code`` was compiled from."""
+    if code.co_name == "<lambda>":
+        found = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda)
+                 and n.lineno == code.co_firstlineno]
+        nargs = code.co_argcount + code.co_kwonlyargcount + code.co_posonlyargcount
+        names = list(code.co_varnames[:nargs])
+        found = [n for n in found if _arg_names(n.args) == names]
+        if len(found) > 1:
+            found = _by_position(found, code, lines)
+        return found[0] if len(found) == 1 else None
+    found = [n for n in gast.walk(tree)
+             if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))
+             and n.name == code.co_name and code.co_firstlineno in (n.lineno, _first_line(n))]
+    return found[0] if len(found) == 1 else None
+
+
+def _arg_names(args: Any) -> list[str]:
+    names = [a.id for a in [*args.posonlyargs, *args.args]]
+    names += [a.id for a in args.kwonlyargs]
+    return names
+
+
+def _by_position(nodes: list[Any], code: Any, lines: list[str]) -> list[Any]:
+    """Of several lambdas on one line, the smallest holding every position ``code`` has."""
+    positions = getattr(code, "co_positions", None)
+    if positions is None:  # Python 3.10: no columns to tell them apart
+        return nodes
+    points = []
+    for line, _, col, end_col in positions():
+        # Instructions with no span of their own (RESUME) sit at column 0.
+        if line is not None and col is not None and end_col is not None and end_col > col:
+            points.append((line, col))
+    if not points:
+        return nodes
+
+    def holds(n: Any) -> bool:
+        start = (n.body.lineno, n.body.col_offset)
+        end = (n.body.end_lineno, n.body.end_col_offset)
+        return all(start <= p <= end for p in points)
+
+    holding = [n for n in nodes if holds(n)]
+    if not holding:
+        return nodes
+    smallest = min(holding, key=lambda n: (n.end_lineno - n.lineno, n.end_col_offset
+                                           - n.col_offset))
+    return [smallest]
+
+
+def _compiles_to(lines: list[str], code: Any) -> bool:
+    """Does the file's text compile to ``code`` (same instructions, names, constants)?
+
+    The whole file is compiled, as Python compiled it: what a function compiles to
+    depends on its surroundings (enclosing functions, classes, imports).
+    """
+    text = "\n".join(lines) + "\n"
+    key = (code.co_filename, hash(text))
+    module = _COMPILED.get(key)
+    if module is None:
+        try:
+            module = compile(text, code.co_filename, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            return False
+        _COMPILED[key] = module
+        if len(_COMPILED) > 64:
+            _COMPILED.pop(next(iter(_COMPILED)))
+    return any(_same_code(c, code) for c in _codes(module)
+               if c.co_name == code.co_name and c.co_firstlineno == code.co_firstlineno)
+
+
+_COMPILED: dict[tuple[str, int], Any] = {}
+
+
+def _codes(code: Any):
+    for const in code.co_consts:
+        if isinstance(const, type(code)):
+            yield const
+            yield from _codes(const)
+
+
+def _same_code(a: Any, b: Any) -> bool:
+    if a.co_code != b.co_code or a.co_names != b.co_names or a.co_varnames != b.co_varnames \
+            or a.co_freevars != b.co_freevars or len(a.co_consts) != len(b.co_consts):
+        return False
+    for x, y in zip(a.co_consts, b.co_consts):
+        if isinstance(x, type(a)):
+            if not isinstance(y, type(a)) or not _same_code(x, y):
+                return False
+        elif type(x) is not type(y) or repr(x) != repr(y):
+            return False
+    return True
+
+
+def _lambda_name(tree: Any, lam: gast.Lambda) -> str:
+    """``f`` for ``f = lambda ...``; ``lambda`` for a lambda written inside an expression."""
+    for n in gast.walk(tree):
+        if isinstance(n, gast.Assign) and n.value is lam and len(n.targets) == 1 and \
+                isinstance(n.targets[0], gast.Name):
+            return n.targets[0].id
+    return "lambda"
+
+
+def _lambda_as_def(lam: gast.Lambda, name: str) -> gast.FunctionDef:
     ret = gast.Return(value=lam.body)
     gast.copy_location(ret, lam.body)
-    target = assign.targets[0] if len(assign.targets) == 1 else None
-    name = target.id if isinstance(target, gast.Name) else "anonymous"
     node = gast.FunctionDef(
         name=name,
         args=lam.args,
@@ -140,4 +268,4 @@ def _lambda_as_def(assign: gast.Assign, fn: Any) -> gast.FunctionDef:
         type_comment=None,
         type_params=[],
     )
-    return gast.copy_location(node, assign)
+    return gast.copy_location(node, lam)
