@@ -679,6 +679,15 @@ def digamma(x):
     return float(out) if scalar else out
 
 
+def linspace_fraction(num, endpoint, ndim, axis):
+    """Where each sample of ``np.linspace(start, stop, num, endpoint, axis=axis)`` sits
+    between ``start`` (0) and ``stop`` (1), shaped to broadcast against its result."""
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    shape = [1] * ndim
+    shape[axis] = num
+    return np.reshape(t, shape)
+
+
 # Names of the helpers, in the order they are emitted into a module that needs them.
 HELPERS = (
     "unbroadcast",
@@ -731,6 +740,7 @@ HELPERS = (
     "untake_along_axis",
     "undiff",
     "digamma",
+    "linspace_fraction",
 )
 # Helpers a helper calls, so that emitting one emits what it needs.
 DEPENDS = {

@@ -306,6 +306,10 @@ spec(np.expand_dims, cases=lambda r: [case(R(r, 3), 0), case(R(r, 2, 3), (0, 3))
 spec(np.squeeze, cases=lambda r: [case(R(r, 1, 3, 1)), case(R(r, 1, 3, 1), 0)])
 spec(np.full, cases=lambda r: [case((2, 3), R(r)), case((2, 3), R(r, 3)), case(3, R(r, 1))],
      diff=(1,))
+spec(np.linspace, cases=lambda r: [case(R(r), R(r), 5), case(R(r, 2), R(r, 2), 4),
+                                   case(R(r), R(r, 3), 3, endpoint=False, axis=-1)])
+spec(np.logspace, cases=lambda r: [case(U(r), U(r), 5), case(U(r, 2), U(r, 2), 4, base=2.0)])
+spec(np.nextafter, cases=lambda r: [case(R(r, 3), 10.0), case(R(r), R(r) + 5.0)], diff=(0,))
 spec(np.full_like, cases=lambda r: [case(R(r, 2, 3), R(r)), case(R(r, 3), R(r, 3))], diff=(1,))
 spec(np.broadcast_to, cases=lambda r: [case(R(r, 3), (2, 3)), case(R(r, 2, 1), (4, 2, 3)),
                                        case(R(r), (2,))])

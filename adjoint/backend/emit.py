@@ -424,6 +424,9 @@ class Emitter:
             tape, v = op.operands
             return [gast.Expr(value=_call(_attr(self.expr(tape), "append"),
                                           [_call(_attr(self.expr(v), "copy"), [])]))]
+        if isinstance(callee, prims.Assert):
+            msg = self.expr(op.operands[1]) if len(op.operands) > 1 else None
+            return [gast.Assert(test=self.expr(op.operands[0]), msg=msg)]
         if not op.results:
             return [gast.Expr(value=self.call_expr(op))]
         if op.result in self.unpack:

@@ -367,8 +367,12 @@ class _Lowerer:
         )
 
     def stmt_Assert(self, stmt: gast.Assert) -> None:
-        # Assertions check the primal's inputs; the derivative code does not repeat them.
-        pass
+        # The derivative checks what the function checks: where f raises, so does df.
+        operands = [self.value(stmt.test)]
+        if stmt.msg is not None:
+            operands.append(self.value(stmt.msg))
+        op = self.emit("call", operands, 0, node=stmt, callee=prims.ASSERT, kwnames=())
+        op.attrs["effect"] = True
 
     def stmt_Assign(self, stmt: gast.Assign) -> None:
         if isinstance(stmt.value, gast.Lambda) and len(stmt.targets) == 1 and isinstance(
@@ -972,6 +976,13 @@ class _Lowerer:
                 "call a function defined in the module, or numpy/math directly",
             )
         obj = callee.obj
+        if any(obj is d for d in _DYNAMIC):
+            raise self.unsupported(
+                node, f"{obj.__name__}() reads or runs code adjoint cannot see, so the "
+                "derivative would miss what flows through it",
+                "write the expression out in the function (x * 2 rather than "
+                "eval('x * 2'), a name rather than locals()['name'])",
+            )
         for k in node.keywords:
             if k.arg == "out":
                 raise self.unsupported(
@@ -985,9 +996,42 @@ class _Lowerer:
         one_liner = self.one_liner(obj)
         if one_liner is not None:
             return self.inline_one_liner(obj, one_liner, node)
+        if obj is np.einsum and node.args and not _is_string(node.args[0]):
+            return self.einsum_interleaved(node)
         args = [self.value(a) for a in node.args]
         kwargs = {k.arg: self.value(k.value) for k in node.keywords}
         return self.call(obj, args, node, kwargs)
+
+    def einsum_interleaved(self, node: gast.Call) -> Value:
+        """``np.einsum(a, [0, 1], b, [1, 2], [0, 2])`` as ``np.einsum("ab,bc->ac", a, b)``.
+
+        Both forms compute the same thing; the subscripts string is the one the rules
+        read, so the sublists must be constants.
+        """
+        args = list(node.args)
+        out = None
+        if len(args) % 2 == 1:
+            out = args.pop()
+        letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+        def term(sub: gast.expr) -> str:
+            try:
+                items = _literal(sub)
+            except ValueError:
+                items = None
+            if not isinstance(items, (list, tuple)) or not all(
+                    i is Ellipsis or isinstance(i, int) and 0 <= i < len(letters)
+                    for i in items):
+                raise self.unsupported(
+                    sub, "np.einsum's sublists must be written as constant lists of axes",
+                    'write the subscripts as a string: np.einsum("ij->ji", x)')
+            return "".join("..." if i is Ellipsis else letters[i] for i in items)
+
+        terms = [term(sub) for sub in args[1::2]]
+        spec = ",".join(terms) + ("->" + term(out) if out is not None else "")
+        operands = [self.value(a) for a in args[0::2]]
+        kwargs = {k.arg: self.value(k.value) for k in node.keywords}
+        return self.call(np.einsum, [self.const(spec, node), *operands], node, kwargs)
 
     def one_liner(self, obj: Any) -> ParsedFunction | None:
         """A user function whose body is one ``return``: written in place where it is called.
@@ -1108,6 +1152,10 @@ def _base_name(target: gast.Subscript) -> str | None:
     return base.id if isinstance(base, gast.Name) else None
 
 
+def _is_string(e: gast.expr) -> bool:
+    return isinstance(e, gast.Constant) and isinstance(e.value, str)
+
+
 def _is_docstring(stmt: gast.stmt) -> bool:
     return (
         isinstance(stmt, gast.Expr)
@@ -1139,6 +1187,10 @@ def _describe(obj: Any) -> str:
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
     return f"'{name}'" if name else repr(obj)
 
+
+# Builtins that read or run code by name at run time: what flows through them is invisible.
+_DYNAMIC = (eval, exec, compile, locals, globals, vars, __import__, getattr, setattr, delattr,
+            hasattr)
 
 _STMT_HINTS = {
     "Try": "move error handling outside the differentiated function",

@@ -268,5 +268,19 @@ class GradHook(Primitive):
         return f"grad_hook[{getattr(self.fn, '__name__', self.fn)}]"
 
 
+@dataclass(frozen=True)
+class Assert(Primitive):
+    """``assert test, msg``: kept in the generated code, which checks what the primal checks."""
+
+    def __call__(self, test: Any, msg: Any = None) -> None:
+        if not test:
+            raise AssertionError(msg) if msg is not None else AssertionError
+
+    @property
+    def label(self) -> str:
+        return "assert"
+
+
+ASSERT = Assert()
 BUILD_TUPLE = BuildTuple()
 BUILD_LIST = BuildList()

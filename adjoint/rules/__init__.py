@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (registration)
     helpers,
     indexing,
     linalg,
+    ranges,
     reductions,
     sampling,
     scalar_math,

@@ -278,7 +278,7 @@ method("clip", np.clip)
 # Piecewise-constant functions, predicates and integer-valued results.
 nondifferentiable(
     np.sign, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix,
-    np.heaviside, np.signbit, np.spacing, np.nextafter,
+    np.heaviside, np.signbit, np.spacing,
     np.isnan, np.isinf, np.isfinite, np.isneginf, np.isposinf, np.isreal, np.iscomplex,
     np.isclose, np.allclose, np.array_equal, np.array_equiv, np.all, np.any,
 )

@@ -39,6 +39,22 @@ class Rule:
     ndiff: int = 1
     _template: Any = None
 
+    def undifferentiated(self) -> set[str]:
+        """Parameters a VJP rule returns ``None`` for: arguments without a derivative."""
+        from ..ir.core import Op
+
+        tmpl = self.template()
+        ret = tmpl.body.ops[-1]
+        out = ret.operands[0] if ret.opname == "return" else None
+        producer = out.owner if out is not None else None
+        if self.ndiff == 1 or not isinstance(producer, Op) or producer.opname != "call":
+            elts = [out]
+        else:
+            elts = list(producer.operands)
+        names = self.params[: self.ndiff]
+        return {name for name, e in zip(names, elts) if isinstance(e.owner, Op)
+                and e.owner.opname == "const" and e.owner.attrs.get("value") is None}
+
     def template(self) -> Any:
         """The rule's body lowered to IR (once, then cached)."""
         if self._template is None:

@@ -33,9 +33,10 @@ from .. import runtime as rt
 from ..errors import NonDifferentiableError, NoRuleError, UnsupportedSyntaxError
 from ..frontend.lower import UNDEFINED
 from ..ir import prims
-from ..ir.core import Block, Function, Op, Value, walk
+from ..ir.core import Block, Function, Op, Value
 from ..ir.printer import callee_name
-from ..rules.registry import find_jvp, is_nondifferentiable
+from ..rules.registry import find_jvp, find_vjp, is_nondifferentiable
+from .activity import check_varied_uses, loop_slots, useful_values, varied_values
 from .builder import Builder
 from .calls import ModuleFunctions, bind_call, is_user_function
 from .clone import clone_function
@@ -74,86 +75,6 @@ class Pack:
         self.elements = elements
 
 
-# -- activity ----------------------------------------------------------------------------
-def _loop_slots(op: Op) -> list[list[Value]]:
-    """For each carried value of a loop: result, region arguments, init and yielded value."""
-    body = op.regions[-1]
-    niter = op.attrs.get("niter", 0)
-    carried = body.args[1:] if op.opname == "for" else body.args
-    ys = body.ops[-1].operands
-    slots = []
-    for k, r in enumerate(op.results):
-        slot = [r, carried[k], op.operands[niter + k], ys[k]]
-        if op.opname == "while":
-            slot.append(op.regions[0].args[k])
-        slots.append(slot)
-    return slots
-
-
-def varied_values(fn: Function, wrt: list[int]) -> set[Value]:
-    """Values that depend on the ``wrt`` parameters (a fixpoint, for loops)."""
-    varied = {fn.params[i] for i in wrt}
-    changed = True
-    while changed:
-        changed = False
-        for op in walk(fn.body):
-            new: list[Value] = []
-            if op.opname == "call":
-                if any(v in varied for v in op.operands) and not is_nondifferentiable(op.callee):
-                    new = op.results
-            elif op.opname == "if":
-                for k, r in enumerate(op.results):
-                    if any(reg.ops[-1].operands[k] in varied for reg in op.regions):
-                        new.append(r)
-            elif op.opname in ("for", "while"):
-                for slot in _loop_slots(op):
-                    if slot[2] in varied or slot[3] in varied:
-                        new += [slot[0], slot[1]] + slot[4:]
-                if op.opname == "for" and op.attrs["kind"] == "iter" and op.operands[0] in varied:
-                    new.append(op.regions[0].args[0])
-            for v in new:
-                if v not in varied:
-                    varied.add(v)
-                    changed = True
-    return varied
-
-
-def useful_values(fn: Function, out: Value) -> set[Value]:
-    """Values whose tangent the output's tangent depends on (a fixpoint, for loops)."""
-    useful = {out}
-    ops = list(walk(fn.body))
-    changed = True
-    while changed:
-        changed = False
-        for op in reversed(ops):
-            new: list[Value] = []
-            if op.opname == "call":
-                if any(r in useful for r in op.results) and not is_nondifferentiable(op.callee):
-                    callee = op.callee
-                    if isinstance(callee, prims.Subscript):
-                        new = op.operands[:1]
-                    elif isinstance(callee, (prims.SetItem, prims.IndexAdd)):
-                        new = op.operands[:2]
-                    else:
-                        new = op.operands
-            elif op.opname == "if":
-                for k, r in enumerate(op.results):
-                    if r in useful:
-                        new += [reg.ops[-1].operands[k] for reg in op.regions]
-            elif op.opname in ("for", "while"):
-                for slot in _loop_slots(op):
-                    if slot[0] in useful or slot[1] in useful or slot[4:] and slot[4] in useful:
-                        new += slot
-                body = op.regions[0]
-                if op.opname == "for" and op.attrs["kind"] == "iter" and body.args[0] in useful:
-                    new.append(op.operands[0])
-            for v in new:
-                if v not in useful:
-                    useful.add(v)
-                    changed = True
-    return useful
-
-
 # -- the transform -----------------------------------------------------------------------
 class _Forward:
     def __init__(self, primal: Function, wrt: list[int], name: str | None,
@@ -171,7 +92,9 @@ class _Forward:
         ret = fn.body.ops[-1]
         assert ret.opname == "return"
         out = ret.operands[0]
-        self.active = varied_values(fn, self.wrt) & useful_values(fn, out)
+        varied = varied_values(fn, self.wrt)
+        check_varied_uses(fn, varied)
+        self.active = varied & useful_values(fn, out)
         taken = set(fn.param_names)
         for i in self.wrt:
             p = fn.params[i]
@@ -346,9 +269,14 @@ class _Forward:
         ntan = rule.ndiff  # the registry counted them (a primal may have its own ``ans``)
         primal_names = names[ntan + 1:]
         bound = bind_rule(_Signature(primal_names), op)
+        # The reverse-mode rule says which arguments have no derivative (it returns None
+        # for them); forward mode refuses the same ones rather than dropping a tangent.
+        vjp = find_vjp(callee)
+        refused = vjp.undifferentiated() if vjp is not None else set()
         for i, t in enumerate(ts):
             pname = bound.operand_param.get(i)
-            if not isinstance(t, Zero) and primal_names.index(pname) >= ntan:
+            k = primal_names.index(pname)
+            if not isinstance(t, Zero) and (k >= ntan or pname in refused):
                 raise NonDifferentiableError(
                     f"{_label(callee)} is not differentiable with respect to its argument"
                     f" '{pname}'",
@@ -448,7 +376,7 @@ class _Forward:
         if op.attrs["kind"] == "iter" and body.args[0] in self.active:
             restore = self.iterate_by_index(op, b)
         niter = op.attrs["niter"]
-        slots = [s for s in _loop_slots(op) if s[0] in self.active]
+        slots = [s for s in loop_slots(op) if s[0] in self.active]
         inits = [self.need(b, s[2]) for s in slots]
         b.add(op)
         op.operands += inits
@@ -498,7 +426,7 @@ class _Forward:
 
     def while_op(self, op: Op, b: Builder) -> None:
         before, body = op.regions
-        slots = [s for s in _loop_slots(op) if s[0] in self.active]
+        slots = [s for s in loop_slots(op) if s[0] in self.active]
         inits = [self.need(b, s[2]) for s in slots]
         b.add(op)
         op.operands += inits
@@ -580,4 +508,4 @@ def _label(callee: Any) -> str:
     return f"'{callee_name(callee)}'"
 
 
-__all__ = ["jvp_function", "module_jvp", "useful_values", "varied_values"]
+__all__ = ["jvp_function", "module_jvp"]

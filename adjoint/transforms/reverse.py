@@ -36,6 +36,7 @@ from ..ir import prims
 from ..ir.core import Block, Function, Op, Stmt, Value, walk
 from ..ir.prims import Method
 from ..rules.registry import BUILDERS, canonical, find_vjp, is_nondifferentiable, key_of
+from .activity import check_varied_uses, varied_values
 from .builder import Builder, clone_op
 from .calls import ModuleFunctions, bind_call, is_user_function
 from .clone import clone_function
@@ -146,42 +147,8 @@ class _Reverse:
                     stack.append(region)
 
     def activity(self) -> None:
-        """Forward propagation of 'varied by the wrt inputs', to a fixpoint over loops."""
-        varied = self.varied
-        varied.update(self.fn.params[i] for i in self.wrt)
-        changed = True
-        while changed:
-            changed = False
-            for op in walk(self.fn.body):
-                new: list[Value] = []
-                if op.opname == "call":
-                    if any(v in varied for v in op.operands) and not is_nondifferentiable(
-                        op.callee
-                    ):
-                        new = op.results
-                elif op.opname == "if":
-                    for k, r in enumerate(op.results):
-                        if any(reg.ops[-1].operands[k] in varied for reg in op.regions):
-                            new.append(r)
-                elif op.opname in ("for", "while"):
-                    body = op.regions[-1]
-                    niter = op.attrs.get("niter", 0)
-                    inits = op.operands[niter:]
-                    carried_args = body.args[1:] if op.opname == "for" else body.args
-                    ys = body.ops[-1].operands
-                    for k, r in enumerate(op.results):
-                        if inits[k] in varied or ys[k] in varied:
-                            new.append(r)
-                            new.append(carried_args[k])
-                            if op.opname == "while":
-                                new.append(op.regions[0].args[k])
-                    if op.opname == "for" and op.attrs["kind"] == "iter" and op.operands[0] in \
-                            varied:
-                        new.append(body.args[0])
-                for v in new:
-                    if v not in varied:
-                        varied.add(v)
-                        changed = True
+        self.varied = varied_values(self.fn, self.wrt)
+        check_varied_uses(self.fn, self.varied)
 
     # -- driver ---------------------------------------------------------------------------
     def run(self) -> Function:

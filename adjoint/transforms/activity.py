@@ -1,0 +1,121 @@
+"""Activity analysis, shared by reverse and forward mode.
+
+A value is *varied* when it depends on the inputs being differentiated, and
+*useful* when the output's derivative depends on it; only values that are both get
+derivative code. What a varied value may flow into is checked here too, once for
+both modes: a derivative is never dropped silently. A varied value reaching an
+argument that has no derivative (a ``range`` bound, an index) is refused with the
+place it happens.
+"""
+
+from __future__ import annotations
+
+from ..errors import NonDifferentiableError
+from ..ir import prims
+from ..ir.core import Function, Op, Value, walk
+from ..rules.registry import is_nondifferentiable
+
+
+def loop_slots(op: Op) -> list[list[Value]]:
+    """For each carried value of a loop: result, region arguments, init and yielded value."""
+    body = op.regions[-1]
+    niter = op.attrs.get("niter", 0)
+    carried = body.args[1:] if op.opname == "for" else body.args
+    ys = body.ops[-1].operands
+    slots = []
+    for k, r in enumerate(op.results):
+        slot = [r, carried[k], op.operands[niter + k], ys[k]]
+        if op.opname == "while":
+            slot.append(op.regions[0].args[k])
+        slots.append(slot)
+    return slots
+
+
+def varied_values(fn: Function, wrt: list[int]) -> set[Value]:
+    """Values that depend on the ``wrt`` parameters (a fixpoint, for loops)."""
+    varied = {fn.params[i] for i in wrt}
+    changed = True
+    while changed:
+        changed = False
+        for op in walk(fn.body):
+            new: list[Value] = []
+            if op.opname == "call":
+                if any(v in varied for v in op.operands) and not is_nondifferentiable(op.callee):
+                    new = op.results
+            elif op.opname == "if":
+                for k, r in enumerate(op.results):
+                    if any(reg.ops[-1].operands[k] in varied for reg in op.regions):
+                        new.append(r)
+            elif op.opname in ("for", "while"):
+                for slot in loop_slots(op):
+                    if slot[2] in varied or slot[3] in varied:
+                        new += [slot[0], slot[1]] + slot[4:]
+                if op.opname == "for" and op.attrs["kind"] == "iter" and op.operands[0] in varied:
+                    new.append(op.regions[0].args[0])
+            for v in new:
+                if v not in varied:
+                    varied.add(v)
+                    changed = True
+    return varied
+
+
+def useful_values(fn: Function, out: Value) -> set[Value]:
+    """Values whose tangent the output's tangent depends on (a fixpoint, for loops)."""
+    useful = {out}
+    ops = list(walk(fn.body))
+    changed = True
+    while changed:
+        changed = False
+        for op in reversed(ops):
+            new: list[Value] = []
+            if op.opname == "call":
+                if any(r in useful for r in op.results) and not is_nondifferentiable(op.callee):
+                    callee = op.callee
+                    if isinstance(callee, prims.Subscript):
+                        new = op.operands[:1]
+                    elif isinstance(callee, (prims.SetItem, prims.IndexAdd)):
+                        new = op.operands[:2]
+                    else:
+                        new = op.operands
+            elif op.opname == "if":
+                for k, r in enumerate(op.results):
+                    if r in useful:
+                        new += [reg.ops[-1].operands[k] for reg in op.regions]
+            elif op.opname in ("for", "while"):
+                for slot in loop_slots(op):
+                    if slot[0] in useful or slot[1] in useful or slot[4:] and slot[4] in useful:
+                        new += slot
+                body = op.regions[0]
+                if op.opname == "for" and op.attrs["kind"] == "iter" and body.args[0] in useful:
+                    new.append(op.operands[0])
+            for v in new:
+                if v not in useful:
+                    useful.add(v)
+                    changed = True
+    return useful
+
+
+def check_varied_uses(fn: Function, varied: set[Value]) -> None:
+    """Refuse varied values where Python needs an integer: ``range`` bounds, indices."""
+    for op in walk(fn.body):
+        bad = None
+        if op.opname == "for" and op.attrs.get("kind") == "range":
+            bad = next((v for v in op.operands[:op.attrs["niter"]] if v in varied), None)
+            what = "a range() bound"
+        elif op.opname == "call" and isinstance(op.callee, (prims.Subscript, prims.SetItem,
+                                                             prims.IndexAdd)):
+            first = 1 if isinstance(op.callee, prims.Subscript) else 2
+            bad = next((v for v in op.operands[first:] if v in varied), None)
+            what = "an index"
+        if bad is not None:
+            name = f"'{bad.hint}'" if bad.hint else "a value computed from them"
+            raise NonDifferentiableError(
+                f"{name} depends on the inputs being differentiated but is used as "
+                f"{what}, which has no derivative",
+                op.loc,
+                "leave integer parameters out of wrt, or compute indices and bounds from "
+                "values that are not differentiated",
+            )
+
+
+__all__ = ["check_varied_uses", "loop_slots", "useful_values", "varied_values"]
