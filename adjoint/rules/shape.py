@@ -431,7 +431,8 @@ method("astype", np.asarray)
 method("round", np.round)
 nondifferentiable(
     Attribute("shape"), Attribute("ndim"), Attribute("size"), Attribute("dtype"),
-    np.zeros, np.ones, np.empty, np.eye, np.identity, np.tri, np.zeros_like, np.ones_like, np.empty_like,
+    np.zeros, np.ones, np.empty, np.eye, np.identity, np.tri, np.zeros_like, np.ones_like,
+    np.empty_like,
     np.indices, np.ix_, np.tril_indices, np.triu_indices, np.diag_indices,
     np.unravel_index, np.ravel_multi_index, np.broadcast_shapes, np.result_type,
     np.isscalar, np.iscomplexobj, np.isrealobj, np.issubdtype,
