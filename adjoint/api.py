@@ -22,6 +22,7 @@ from .errors import ArgumentError
 from .frontend import guards, lower
 from .frontend.targets import resolve
 from .ir import Function
+from .transforms.aliasing import updated_parameters
 from .transforms.types import UNKNOWN, type_of_value
 
 Wrt = int | str | Sequence[int | str] | None
@@ -127,6 +128,7 @@ class Derivative:
     def _run(self, values: list[Any]) -> Any:
         """Call the derivative generated for the kinds of ``values`` (generating it once)."""
         self._refresh()
+        _check_no_shared_updates(self.primal, values)
         key = tuple(type_of_value(v) for v in values)
         compiled = self._compiled.get(key)
         if compiled is None:
@@ -187,6 +189,39 @@ class Derivative:
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(repr(self) if cycle else self.source)
+
+
+def _check_no_shared_updates(primal: Function, values: list[Any]) -> None:
+    """Refuse ``f(x, x)`` when ``f`` updates one of them in place: in Python the other sees
+    the update; in the derivative each argument is a value of its own."""
+    updated = primal.meta.get("updated_parameters")
+    if updated is None:
+        updated = primal.meta["updated_parameters"] = updated_parameters(primal)
+    for i in updated:
+        for j, other in enumerate(values[: len(primal.params)]):
+            if j != i and _shares_memory(values[i], other):
+                names = primal.param_names
+                raise ArgumentError(
+                    f"'{primal.name}' updates '{names[i]}' in place, and '{names[j]}' shares "
+                    "its memory in this call",
+                    primal.meta.get("loc"),
+                    f"pass a copy: {names[j]}.copy()",
+                )
+
+
+def _shares_memory(a: Any, b: Any) -> bool:
+    if a is b and not isinstance(a, (int, float, complex, bool, str, type(None))):
+        return True
+    if isinstance(a, (tuple, list)):
+        return any(_shares_memory(x, b) for x in a)
+    if isinstance(b, (tuple, list)):
+        return any(_shares_memory(a, y) for y in b)
+    if isinstance(a, dict):
+        return any(_shares_memory(x, b) for x in a.values())
+    if isinstance(b, dict):
+        return any(_shares_memory(a, y) for y in b.values())
+    return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and \
+        np.may_share_memory(a, b)
 
 
 def _docstring(kind: str, name: str, wrt: str) -> str:

@@ -872,7 +872,8 @@ class _Lowerer:
                         items.append(("none",))
                     else:
                         items.append(("const", value))
-                    op.parent.ops.remove(op)
+                    if not isinstance(part, gast.Name):  # a name's constant is read elsewhere
+                        op.parent.ops.remove(op)
                 else:
                     dyn.append(v)
                     items.append(("dyn", len(dyn) - 1))

@@ -1,76 +1,100 @@
-"""Refusing programs whose in-place updates would be seen through another name.
+"""Refusing programs whose in-place updates would be seen through another reference.
 
 In the IR every value is immutable: ``S[i] = v`` makes a new version of ``S``. That
 matches Python exactly as long as nothing else refers to the old array when it is
-updated. When something does (a view such as ``r = S[i]`` or ``S.T``, or a second
-name ``T = S``), Python's update shows through it, and the IR's would not, so the
-derivative (and even the value) would silently differ. Those programs are refused,
-with the update and the other name pointed out, and a ``.copy()`` suggested.
+updated. When something does, Python's update shows through it and the IR's would
+not, so the derivative (and even the value) would silently differ. Those programs
+are refused, with the update and the other name pointed out.
+
+What may share memory is decided pessimistically (:mod:`adjoint.rules.memory`):
+any call not known to allocate its result may return a view of, or the very
+object of, any argument holding memory (``np.diagonal``, ``np.flip``, ``x.T``,
+``x[1:]``, rows unpacked from a matrix, the items of ``np.split``, a helper of the
+user's that returns its argument). Python numbers never share. Updates are
+``S[i] = v``, ``a += b`` on an array, ``xs.append(v)``, and calls to functions of
+the user's that update an argument in place (found by reading the callee): after
+such a call the caller's array has changed, which the IR cannot express, so the
+array must not be used again.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import UnsupportedSyntaxError
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Value
-from .types import Num
+from ..rules.memory import returns_new
+from .calls import bind_call, is_user_function
+from .types import Num, Other, Seq
 
-_VIEW_METHODS = frozenset({"reshape", "transpose", "ravel", "squeeze", "swapaxes", "view"})
+
+def holds_memory(v: Value) -> bool:
+    """Could ``v`` be (or contain) an array some other value also refers to?"""
+    return _may_hold(v.type)
 
 
-def _is_view(v: Value) -> bool:
-    """Could ``v`` share memory with the array it was computed from?"""
-    import numpy as np
+def _may_hold(t: Any) -> bool:
+    if isinstance(t, Num):
+        return not (t.dims == () and (t.py or t.dtype != "?"))
+    if isinstance(t, Seq):
+        return t.items is None or any(_may_hold(i) for i in t.items)
+    if isinstance(t, Other):
+        return t.name not in ("None", "str")
+    return True  # unknown
 
-    op = v.owner
-    if not isinstance(op, Op) or op.opname != "call":
+
+class _PointsTo:
+    """For each value, the allocations (or parameters) whose memory it may refer to.
+
+    Two values may share memory when their sets meet. A call that allocates is an
+    allocation of its own; any other call may refer to whatever its operands refer
+    to (so ``f(a, b)``'s result may alias ``a`` or ``b``, without ``a`` and ``b``
+    aliasing each other).
+    """
+
+    def __init__(self) -> None:
+        self.roots: dict[Value, frozenset] = {}
+
+    def of(self, v: Value) -> frozenset:
+        got = self.roots.get(v)
+        if got is not None:
+            return got
+        if not holds_memory(v):
+            return frozenset()
+        owner = v.owner
+        if isinstance(owner, Op) and owner.opname == "const":
+            return frozenset({("const", id(owner.attrs["value"]))})
+        return frozenset({v})  # a parameter, or not computed yet: its own memory
+
+    def add(self, v: Value, roots: frozenset) -> bool:
+        if not holds_memory(v):
+            return False
+        old = self.roots.get(v)
+        new = roots if old is None else old | roots
+        if old is None and not new:
+            new = frozenset({v})
+        if new != old:
+            self.roots[v] = new
+            return True
         return False
-    t = v.type
-    if isinstance(t, Num) and t.dims == ():
-        return False  # a scalar read out of an array is a copy
-    callee = op.callee
-    if isinstance(callee, prims.Subscript):
-        return True
-    if callee == prims.Attribute("T") or (
-            isinstance(callee, prims.Method) and callee.name in _VIEW_METHODS):
-        return True
-    try:
-        return callee in (np.reshape, np.transpose, np.ravel, np.squeeze, np.swapaxes,
-                          np.moveaxis, np.expand_dims, np.broadcast_to, np.asarray,
-                          np.atleast_1d, np.atleast_2d, np.atleast_3d)
-    except TypeError:
-        return False
+
+    def members(self) -> dict[Any, list[Value]]:
+        """Root -> the values that may refer to it."""
+        out: dict[Any, list[Value]] = {}
+        for v, roots in self.roots.items():
+            for r in roots:
+                out.setdefault(r, []).append(v)
+        return out
 
 
-def _updates(op: Op) -> bool:
-    if op.opname != "call":
-        return False
-    if isinstance(op.callee, (prims.SetItem, prims.IndexAdd)) or op.attrs.get("mutates"):
-        return True
-    # `a += b` updates an array in place (a number is simply rebound).
-    t = op.operands[0].type if op.operands else None
-    return bool(op.attrs.get("augmented")) and not (isinstance(t, Num) and t.dims == ())
-
-
-def check_aliasing(fn: Function) -> None:
-    """Raise when an in-place update would be visible through a value still in use."""
+def _program_order(fn: Function) -> tuple[list[Op], dict[Op, int], dict[Op, tuple],
+                                          dict[Op, list[Op]], dict[Value, list[Op]]]:
+    """Operations in program order, the branches each sits in, the loops around it, uses."""
     order: dict[Op, int] = {}
     paths: dict[Op, tuple] = {}
     loops_of: dict[Op, list[Op]] = {}
     uses: dict[Value, list[Op]] = {}
-    parent: dict[Value, Value] = {}
-
-    def find(v: Value) -> Value:
-        while parent.get(v, v) is not v:
-            v = parent[v]
-        return v
-
-    def union(a: Value, b: Value) -> None:
-        ra, rb = find(a), find(b)
-        if ra is not rb:
-            parent[rb] = ra
-
-    # Program order, the branches each operation sits in, and the loops around it.
     stack: list[tuple[Block, tuple, list[Op]]] = [(fn.body, (), [])]
     ops: list[Op] = []
     while stack:
@@ -87,25 +111,122 @@ def check_aliasing(fn: Function) -> None:
                 inner_loops = loops + [op] if op.opname in ("for", "while") else loops
                 stack.append((region, inner_path, inner_loops))
     ops.sort(key=order.__getitem__)
+    return ops, order, paths, loops_of, uses
+
+
+def updated_operands(op: Op) -> list[int]:
+    """Positions of the operands ``op`` changes in place."""
+    if op.opname != "call":
+        return []
+    callee = op.callee
+    if isinstance(callee, (prims.SetItem, prims.IndexAdd)) or op.attrs.get("mutates"):
+        return [0]
+    if op.attrs.get("augmented"):
+        # `a += b` updates an array in place (a number is simply rebound).
+        return [0] if op.operands and holds_memory(op.operands[0]) else []
+    if is_user_function(callee):
+        changed = mutated_parameters(callee)
+        if not changed:
+            return []
+        try:
+            args = bind_call(callee, op)
+        except TypeError:
+            return []
+        return [op.operands.index(a) for k, a in enumerate(args)
+                if k in changed and isinstance(a, Value)]
+    return []
+
+
+def _points_to(fn: Function, ops: list[Op]) -> _PointsTo:
+    pt = _PointsTo()
+    for p in fn.params:
+        pt.add(p, pt.of(p))
+    changed = True
+    while changed:  # loops feed values back: iterate to a fixpoint (sets only grow)
+        changed = False
+        for op in ops:
+            changed |= _flow(pt, op)
+    return pt
+
+
+def _flow(pt: _PointsTo, op: Op) -> bool:
+    changed = False
+    if op.opname == "call":
+        if op.attrs.get("mutates") or isinstance(op.callee, (prims.SetItem, prims.IndexAdd)) \
+                or op.attrs.get("augmented") and op.operands and holds_memory(op.operands[0]):
+            changed |= pt.add(op.results[0], pt.of(op.operands[0]))  # the new version
+            for r in op.results[1:]:  # item = xs.pop(): one of the list's items
+                changed |= pt.add(r, pt.of(op.operands[0]))
+        elif returns_new(op.callee, op.attrs.get("kwnames", ())):
+            for r in op.results:
+                changed |= pt.add(r, frozenset({r}))
+        else:
+            inputs = frozenset().union(*[pt.of(v) for v in op.operands])
+            for r in op.results:
+                changed |= pt.add(r, inputs | {r})
+    elif op.opname == "const":
+        changed |= pt.add(op.result, pt.of(op.result))
+    elif op.opname == "for":
+        niter = op.attrs["niter"]
+        body = op.regions[0]
+        if op.attrs.get("kind") == "iter":
+            changed |= pt.add(body.args[0], pt.of(op.operands[0]))  # for row in S: a view
+        else:
+            changed |= pt.add(body.args[0], frozenset())
+        for k, r in enumerate(op.results):
+            flow = pt.of(op.operands[niter + k]) | pt.of(body.ops[-1].operands[k])
+            changed |= pt.add(body.args[1 + k], flow)
+            changed |= pt.add(r, flow)
+    elif op.opname == "while":
+        before, body = op.regions
+        for k, r in enumerate(op.results):
+            flow = pt.of(op.operands[k]) | pt.of(body.ops[-1].operands[k])
+            for v in (before.args[k], body.args[k], r):
+                changed |= pt.add(v, flow)
+    elif op.opname == "if":
+        for k, r in enumerate(op.results):
+            changed |= pt.add(r, frozenset().union(*[pt.of(region.ops[-1].operands[k])
+                                                    for region in op.regions]))
+    return changed
+
+
+_MUTATED: dict[Any, frozenset[int]] = {}
+
+
+def mutated_parameters(fn: Any) -> frozenset[int]:
+    """Which parameters of the user's function ``fn`` it updates in place (maybe through
+    views, or by passing them to functions that do)."""
+    key = (fn, getattr(fn, "__code__", None))
+    if key in _MUTATED:
+        return _MUTATED[key]
+    _MUTATED[key] = frozenset()  # a recursive call assumes none while it is worked out
+    from ..frontend import lower
+    from .types import infer
+
+    try:
+        ir = infer(lower(fn), None)
+    except Exception:  # noqa: BLE001 - unreadable: its call is refused where it is lowered
+        return frozenset()
+    _MUTATED[key] = updated_parameters(ir)
+    return _MUTATED[key]
+
+
+def updated_parameters(ir: Function) -> frozenset[int]:
+    """Which parameters of ``ir`` it updates in place (maybe through views or callees)."""
+    ops = _program_order(ir)[0]
+    pt = _points_to(ir, ops)
+    changed = set()
     for op in ops:
-        if _updates(op) or (op.opname == "call" and op.results and _is_view(op.results[0])):
-            union(op.operands[0], op.results[0])
-        if op.opname == "for":
-            niter = op.attrs["niter"]
-            body = op.regions[0]
-            for k, r in enumerate(op.results):
-                for v in (op.operands[niter + k], body.args[1 + k], body.ops[-1].operands[k]):
-                    union(r, v)
-        if op.opname == "while":
-            before, body = op.regions
-            for k, r in enumerate(op.results):
-                for v in (op.operands[k], before.args[k], body.args[k],
-                          body.ops[-1].operands[k]):
-                    union(r, v)
-        if op.opname == "if":
-            for k, r in enumerate(op.results):
-                for region in op.regions:
-                    union(r, region.ops[-1].operands[k])
+        for k in updated_operands(op):
+            hit = pt.of(op.operands[k])
+            changed.update(i for i, p in enumerate(ir.params) if p in hit)
+    return frozenset(changed)
+
+
+def check_aliasing(fn: Function) -> None:
+    """Raise when an in-place update would be visible through a value still in use."""
+    ops, order, paths, loops_of, uses = _program_order(fn)
+    pt = _points_to(fn, ops)
 
     def exclusive(a: Op, b: Op) -> bool:
         for (ia, ra), (ib, rb) in zip(paths[a], paths[b]):
@@ -123,34 +244,69 @@ def check_aliasing(fn: Function) -> None:
         # In a loop that v comes from outside of, x runs again after u.
         return any(loop in loops_of[x] and not _defined_inside(v, loop) for loop in loops_of[u])
 
-    members: dict[Value, list[Value]] = {}
-    for v in dict.fromkeys([*parent, *parent.values()]):
-        members.setdefault(find(v), []).append(v)
+    members = pt.members()
     for op in ops:
-        if not _updates(op):
-            continue
-        target = op.operands[0]
-        if isinstance(op.callee, (prims.SetItem, prims.IndexAdd)) and _is_view(target):
-            raise UnsupportedSyntaxError(
-                "assignment into a view changes the array it views, which adjoint cannot "
-                "follow",
-                op.loc,
-                "assign into the array itself (S[i, j] = v rather than row = S[i]; "
-                "row[j] = v), or make the view a copy with .copy()",
-            )
-        for v in members.get(find(target), [target]):
-            if v is op.results[0] or not _older(v, op, order, loops_of):
-                continue
-            if any(runs_after(x, op, v) for x in uses.get(v, ()) if x is not op
-                   and not _joins(x, v)):
-                name = v.hint or "a view of it"
+        for k in updated_operands(op):
+            target = op.operands[k]
+            in_place = isinstance(op.callee, (prims.SetItem, prims.IndexAdd))
+            if in_place and _is_view(target):
                 raise UnsupportedSyntaxError(
-                    f"this update changes an array that '{name}' still refers to; adjoint "
-                    "treats arrays as values and would not see the change there",
+                    "assignment into a view changes the array it views, which adjoint cannot "
+                    "follow",
                     op.loc,
-                    f"make '{name}' a copy (for example {name} = S[i].copy()), or update a "
-                    "copy of the array",
+                    "assign into the array itself (S[i, j] = v rather than row = S[i]; "
+                    "row[j] = v), or make the view a copy with .copy()",
                 )
+            if is_user_function(op.callee):
+                shared = pt.of(target)
+                for j, other in enumerate(op.operands):
+                    if j != k and shared & pt.of(other):
+                        raise UnsupportedSyntaxError(
+                            f"'{getattr(op.callee, '__name__', 'this function')}' changes one "
+                            "of its arguments in place, and another argument shares its memory",
+                            op.loc, "pass a copy of one of them (x.copy())")
+            new_version = op.results[0] if op.results and k == 0 and (
+                in_place or op.attrs.get("mutates") or op.attrs.get("augmented")) else None
+            others = {id(v): v for r in pt.of(target) for v in members.get(r, ())}
+            for v in others.values() or [target]:
+                if v is new_version or not _older(v, op, order, loops_of):
+                    continue
+                if any(runs_after(x, op, v) for x in uses.get(v, ()) if x is not op
+                       and not _joins(x, v)):
+                    raise _seen_elsewhere(op, v, target, new_version is None)
+
+
+def _seen_elsewhere(op: Op, v: Value, target: Value, by_callee: bool) -> UnsupportedSyntaxError:
+    name = v.hint or "a view of it"
+    if by_callee:
+        callee = getattr(op.callee, "__name__", "the function")
+        what = target.hint or "its argument"
+        return UnsupportedSyntaxError(
+            f"'{callee}' changes '{what}' in place, and '{name}' is used after the call; "
+            "adjoint treats arrays as values and would not see the change",
+            op.loc,
+            f"return the new array from '{callee}' and use that, or pass it a copy "
+            f"({callee}({what}.copy()))",
+        )
+    return UnsupportedSyntaxError(
+        f"this update changes an array that '{name}' still refers to; adjoint "
+        "treats arrays as values and would not see the change there",
+        op.loc,
+        f"make '{name}' a copy (for example {name} = S[i].copy()), or update a "
+        "copy of the array",
+    )
+
+
+def _is_view(v: Value) -> bool:
+    """Is ``v`` possibly a view (or the same object) of another array still around?"""
+    op = v.owner
+    if not isinstance(op, Op) or op.opname != "call" or not holds_memory(v):
+        return False
+    if op.attrs.get("mutates") or isinstance(op.callee, (prims.SetItem, prims.IndexAdd)) or \
+            op.attrs.get("augmented"):
+        return False  # a new version of the array being updated
+    return not returns_new(op.callee, op.attrs.get("kwnames", ())) and any(
+        holds_memory(u) for u in op.operands)
 
 
 def _joins(x: Op, v: Value) -> bool:
@@ -187,3 +343,5 @@ def _defined_inside(v: Value, loop: Op) -> bool:
     return False
 
 
+__all__ = ["check_aliasing", "holds_memory", "mutated_parameters", "updated_operands",
+           "updated_parameters"]
