@@ -110,16 +110,44 @@ def unstack(g, n, axis=0):
     return [np.take(g, i, axis=axis) for i in range(n)]
 
 
+def like_container(x, items):
+    """A container of the kind ``x`` is (list, tuple, named tuple) holding ``items``."""
+    if isinstance(x, list):
+        return list(items)
+    make = getattr(type(x), "_make", None)
+    return make(items) if make is not None else tuple(items)
+
+
 def zeros_like(x):
     """A zero cotangent shaped like ``x``: ``0.0`` for scalars, zeros of the same structure
     for tuples, lists and dicts, an array of zeros otherwise."""
     if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like(e) for e in x)
+        return like_container(x, [zeros_like(e) for e in x])
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
     if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
         return 0.0
     return np.zeros(np.shape(x))
+
+
+def tree_add_at(d, index, g):
+    """``d`` with ``g`` added at ``index``: an item (or, for a slice, a run of items) of a
+    tuple, list or dict of cotangents, or elements of an array (repeats accumulate)."""
+    if isinstance(d, dict):
+        out = dict(d)
+        out[index] = tree_add(out[index], g)
+        return out
+    if isinstance(d, (tuple, list)):
+        out = list(d)
+        if isinstance(index, slice):
+            for p, gi in zip(range(len(out))[index], g):
+                out[p] = tree_add(out[p], gi)
+        else:
+            out[index] = tree_add(out[index], g)
+        return like_container(d, out)
+    out = np.array(d, dtype=float, copy=True)
+    np.add.at(out, index, g)
+    return out
 
 
 def scalar_seed(out):
@@ -135,7 +163,7 @@ def scalar_seed(out):
 def tree_add(a, b):
     """Sum of two cotangents of the same structure (tuples, lists and dicts elementwise)."""
     if isinstance(a, (tuple, list)):
-        return type(a)(tree_add(x, y) for x, y in zip(a, b))
+        return like_container(a, [tree_add(x, y) for x, y in zip(a, b)])
     if isinstance(a, dict):
         return {k: tree_add(a[k], b[k]) for k in a}
     return a + b
@@ -700,8 +728,10 @@ HELPERS = (
     "dot_rhs",
     "split_like",
     "unstack",
+    "like_container",
     "zeros_like",
     "tree_add",
+    "tree_add_at",
     "scalar_seed",
     "index_add",
     "inverse_axes",
@@ -744,6 +774,9 @@ HELPERS = (
 )
 # Helpers a helper calls, so that emitting one emits what it needs.
 DEPENDS = {
+    "zeros_like": ("like_container",),
+    "tree_add": ("like_container",),
+    "tree_add_at": ("tree_add", "like_container"),
     "matmul_lhs": ("unbroadcast",),
     "matmul_rhs": ("unbroadcast",),
     "dot_lhs": ("unbroadcast", "matmul_lhs"),

@@ -75,6 +75,8 @@ def _inner(u: Any, v: Any) -> float:
 def _random_like(x: Any, rng: np.random.Generator) -> Any:
     if isinstance(x, (tuple, list)):
         return type(x)(_random_like(e, rng) for e in x)
+    if isinstance(x, dict):
+        return {k: _random_like(v, rng) for k, v in x.items()}
     if np.ndim(x) == 0:
         return float(rng.normal())
     return rng.normal(size=np.shape(x))
@@ -171,6 +173,41 @@ def check_grads(
                 ad = float(np.sum(np.asarray(g) * v))
                 _compare(np.array(ad), np.array(fd), rtol * 10, atol * scale * np.size(x),
                          names[i] + " (random direction)")
+    return grads
+
+
+def check_modes(f: Callable[..., Any], args: Sequence[Any], wrt: Any = None, *,
+                seed: int = 0, **tolerances: Any) -> Any:
+    """:func:`check_grads`, then forward mode against it by the dot-product identity.
+
+    For random tangents ``v`` (shaped like the ``wrt`` arguments, containers included)
+    and a random cotangent ``u`` of the output, ``<u, jvp(v)>`` must equal
+    ``<vjp(u), v>`` to rounding. Returns the reverse-mode derivative.
+    """
+    from . import jacobians
+
+    grads = check_grads(f, args, wrt, seed=seed, **tolerances)
+    rng = np.random.default_rng(seed + 1)
+    args = list(args)
+    wrt_items, is_tuple = _as_tuple(wrt)
+    names = list(api.inspect.signature(f).parameters)
+    idx = [names.index(w) if isinstance(w, str) else int(w) for w in wrt_items]
+    for i in idx:
+        args[i] = _float(args[i])
+    out = f(*args)
+    scalar = not isinstance(out, (tuple, list, dict)) and np.ndim(out) == 0
+    u = 1.0 if scalar else _random_like(out, rng)
+    vs = [_random_like(args[i], rng) for i in idx]
+    back = grads if is_tuple else (grads,)
+    if not scalar:
+        back = api.vjp(f, wrt=wrt)(*args, u)
+        back = back if is_tuple else (back,)
+    _, tangent = jacobians.jvp(f, wrt=wrt)(*args, *vs)
+    lhs = _inner(u, tangent)
+    rhs = sum(_inner(g, v) for g, v in zip(back, vs))
+    if not np.isclose(lhs, rhs, rtol=1e-8, atol=1e-10 * max(1.0, abs(rhs))):
+        raise AssertionError(f"forward mode disagrees with reverse mode: <u, jvp(v)> = {lhs}, "
+                             f"<vjp(u), v> = {rhs}")
     return grads
 
 

@@ -269,6 +269,20 @@ class GradHook(Primitive):
 
 
 @dataclass(frozen=True)
+class IndexValue(Primitive):
+    """The index object itself (``k``, ``np.s_[:-1]``): operands are its dynamic parts."""
+
+    index: Index
+
+    def __call__(self, *dyn: Any) -> Any:
+        return self.index.build(list(dyn))
+
+    @property
+    def label(self) -> str:
+        return "index"
+
+
+@dataclass(frozen=True)
 class Assert(Primitive):
     """``assert test, msg``: kept in the generated code, which checks what the primal checks."""
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import operator
+
+import numpy as np
+
 from .. import runtime as rt
 from ..ir import prims
 from .registry import builder
@@ -31,7 +35,9 @@ def setitem_vjp(rev: Any, ctx: Any, op: Any, g: Any, active: list[int]) -> None:
         v = op.operands[1]
         piece = b.call(prims.Subscript(index), g, *dyn)
         t = v.type
-        if not (getattr(t, "dims", None) == ()):
+        if may_repeat(index, op.operands[2:]):
+            piece = _last_writes(b, index, dyn, g, piece)
+        elif not (getattr(t, "dims", None) == ()):
             # Take the slot out before it is zeroed below; copying just the slot lets the
             # zeroing happen in place rather than on a copy of the whole cotangent.
             piece = b.call(prims.Method("copy"), piece)
@@ -40,3 +46,41 @@ def setitem_vjp(rev: Any, ctx: Any, op: Any, g: Any, active: list[int]) -> None:
         zero = b.const(0.0)
         rest = b.call(prims.SetItem(index), g, zero, *dyn)
         rev.accumulate(ctx, op.operands[0], rest)
+
+
+def may_repeat(index: prims.Index, dyn: list[Any]) -> bool:
+    """Could ``index`` name one element twice (an integer array or list with repeats)?
+
+    Integers, slices and boolean masks never do; an integer array might, and then
+    ``x[idx] = v`` keeps only the last value written to each element.
+    """
+    for item in index.items:
+        if item[0] == "const" and isinstance(item[1], (tuple, list)):
+            flat = list(np.ravel(item[1]))
+            if len(set(flat)) != len(flat):
+                return True
+        if item[0] != "dyn":
+            continue
+        t = getattr(dyn[item[1]], "type", None)
+        dims = getattr(t, "dims", None)
+        dtype = getattr(t, "dtype", None)
+        if dims == () and dtype in ("i", "b") or dtype == "b" and dims is not None:
+            continue
+        return True
+    return False
+
+
+def _last_writes(b: Any, index: prims.Index, dyn: list[Any], g: Any, piece: Any) -> Any:
+    """``piece`` (``g[idx]``) with zeros where a later write to the same element overrode.
+
+    Each write is numbered, the numbers are written through the same index (so the last
+    write wins, as in NumPy), and a write keeps its cotangent where its number survived.
+    """
+    order = b.call(np.reshape, b.call(np.arange, b.call(np.size, piece)),
+                   b.call(np.shape, piece))
+    order.hint = "write_order"
+    owner = b.call(np.full, b.call(np.shape, g), b.const(-1))
+    owner = b.call(prims.SetItem(index), owner, order, *dyn)
+    owner.hint = "last_write"
+    kept = b.call(operator.eq, b.call(prims.Subscript(index), owner, *dyn), order)
+    return b.call(np.where, kept, piece, b.const(0.0))

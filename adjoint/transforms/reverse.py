@@ -250,11 +250,16 @@ class _Reverse:
         """
         b = ctx.adj_builder
         assert b is not None
-        prev = self.adj.get(x)
+        prev = self.adjoint_of(ctx, x)
+        self.items.pop(x, None)
         if prev is None:
             prev = b.call(rt.zeros_like, ctx.primal(x))
             prev.origin = ("d", x)
-        new = b.call(prims.IndexAdd(index), prev, g, *dyn)
+        if isinstance(x.type, Num):
+            new = b.call(prims.IndexAdd(index), prev, g, *dyn)
+        else:
+            # A tuple, list or dict (or unknown): += would concatenate; add item by item.
+            new = b.call(rt.tree_add_at, prev, b.call(prims.IndexValue(index), *dyn), g)
         new.origin = ("d", x)
         self.adj[x] = new
 
@@ -295,15 +300,15 @@ class _Reverse:
         if isinstance(t, Seq) and t.items is not None:
             keys = list(t.keys) if t.kind == "dict" else list(range(len(t.items)))
             kind = t.kind
-        elif all(isinstance(k, int) for k in items):
-            keys, kind = list(range(max(items) + 1)), "tuple"
         else:
-            keys, kind = None, "dict"
+            keys, kind = None, "unknown"
         if keys is None:
-            # A dict of unknown keys: start from zeros of its structure, add each item.
+            # A container whose structure is known only when it runs: start from zeros of
+            # its structure, add each item read.
             built = b.call(rt.zeros_like, ctx.primal(v))
             for k, e in items.items():
-                built = b.call(prims.IndexAdd(prims.Index((("const", k),), False)), built, e)
+                key = b.call(prims.IndexValue(prims.Index((("const", k),), False)))
+                built = b.call(rt.tree_add_at, built, key, e)
         else:
             elts = []
             for k in keys:
@@ -599,7 +604,11 @@ class _Reverse:
                 sub.cache[body.args[0]] = item
 
         def finish(sub: _Ctx) -> None:
-            item_adj = self.adj.pop(body.args[0], None)
+            # The item's adjoint, assembled from its parts when it is a container
+            # (``for W, b in layers`` reads items of each element).
+            item_adj = self.adjoint_of(sub, body.args[0])
+            self.adj.pop(body.args[0], None)
+            self.items.pop(body.args[0], None)
             if iterates and item_adj is not None:
                 self.accumulate_index(sub, op.operands[0], item_adj, at_k, [index])
 

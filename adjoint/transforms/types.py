@@ -376,9 +376,19 @@ def _attr_type(name: str, t: Any) -> Any:
 
 def _subscript_type(index: prims.Index, t: Any, dyn: list[Any]) -> Any:
     if isinstance(t, Seq):
-        if len(index.items) == 1 and index.items[0][0] == "const":
-            return t.item(index.items[0][1])
-        if len(index.items) == 1 and t.kind == "list" and t.items:
+        if index.is_tuple or len(index.items) != 1:
+            return UNKNOWN
+        item = index.items[0]
+        if item[0] == "const" and not isinstance(item[1], slice):
+            return t.item(item[1])
+        if item[0] == "slice" and t.kind != "dict":
+            # xs[1:], layers[:-1]: a sequence of the same kind, of the items sliced.
+            bounds = item[1:]
+            if t.items is not None and all(b is None or b[0] == "const" for b in bounds):
+                cut = slice(*[None if b is None else b[1] for b in bounds])
+                return Seq(t.kind, t.items[cut])
+            return Seq(t.kind, None)
+        if item[0] == "dyn" and t.kind != "dict" and t.items:
             out = t.items[0]
             for i in t.items[1:]:
                 out = join(out, i)
@@ -550,6 +560,8 @@ def _helper_type(callee: Any, op: Op, ts: list[Any]) -> Any:
         return Num("f", x.dims) if isinstance(x, Num) else UNKNOWN
     if callee is rt.reduced_size:
         return INT
+    if callee in (rt.tree_add, rt.tree_add_at) and isinstance(ts[0], Seq):
+        return ts[0]
     if callee is builtins.abs:
         return ts[0]
     return _user_function_type(callee, op, ts)

@@ -1,0 +1,66 @@
+"""Containers of parameters iterated in loops: exact in reverse mode, forward mode and the CLI."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import adjoint
+from adjoint.cli import main
+from adjoint.testing import check_modes
+
+from . import container_programs as P
+
+rng = np.random.default_rng(3)
+LAYERS = [(rng.normal(size=(4, 4)) * 0.5, rng.normal(size=4)) for _ in range(3)]
+DICTS = [{"W": W, "b": b} for W, b in LAYERS]
+X = rng.normal(size=4)
+
+CASES = [
+    (P.net_tuples, LAYERS),
+    (P.net_dicts, DICTS),
+    (P.net_indexed, LAYERS),
+    (P.net_last_layer_linear, LAYERS),
+    (P.net_enumerated, LAYERS),
+    (P.net_tuple_of_tuples, tuple(LAYERS)),
+]
+
+
+@pytest.mark.parametrize("f, params", CASES, ids=lambda c: getattr(c, "__name__", ""))
+def test_gradients_come_back_in_the_containers_structure(f, params):
+    dparams, dx = check_modes(f, (params, X), wrt=(0, 1))
+    assert type(dparams) is type(params) and len(dparams) == len(params)
+    assert type(dparams[0]) is type(params[0])
+
+
+@pytest.mark.parametrize("f, params", CASES, ids=lambda c: getattr(c, "__name__", ""))
+def test_the_command_line_module_agrees_with_the_api(f, params, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    src = Path(P.__file__)
+    (tmp_path / "container_programs.py").write_text(src.read_text())
+    out = tmp_path / "grads.py"
+    result = CliRunner().invoke(main, ["grad", f"container_programs.py::{f.__name__}",
+                                       "--wrt", "0,1", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    spec = importlib.util.spec_from_file_location("grads_module", out)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    standalone = getattr(module, f"grad_{f.__name__}")(params, X)
+    api = adjoint.grad(f, wrt=(0, 1))(params, X)
+    flat_a = _leaves(standalone)
+    flat_b = _leaves(api)
+    assert len(flat_a) == len(flat_b)
+    for a, b in zip(flat_a, flat_b):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    sys.modules.pop("grads_module", None)
+
+
+def _leaves(x):
+    if isinstance(x, dict):
+        return [leaf for k in x for leaf in _leaves(x[k])]
+    if isinstance(x, (tuple, list)):
+        return [leaf for e in x for leaf in _leaves(e)]
+    return [x]
