@@ -8,9 +8,8 @@ into ``dx[i]`` (repeated integer-array indices accumulate), and writing
 
 from __future__ import annotations
 
-from typing import Any
-
 import operator
+from typing import Any
 
 import numpy as np
 
