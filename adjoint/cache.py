@@ -260,8 +260,13 @@ def load(key: str, name: str, primal: Any) -> types.ModuleType | None:
         warn_once(f"file:{module_file}", f"rebuilding {module_file}: it does not match "
                   "its checksum")
         return None
-    text = data.decode("utf-8")  # what adjoint wrote and checksummed: valid UTF-8
-    module = load_module(GeneratedModule(text, [name], constants), name)
+    try:
+        text = data.decode("utf-8")  # what adjoint wrote and checksummed: valid UTF-8
+        module = load_module(GeneratedModule(text, [name], constants), name)
+    except Exception as exc:  # noqa: BLE001 - an entry that does not run is rebuilt
+        warn_once(f"file:{module_file}", f"rebuilding {module_file}: it failed to load "
+                  f"({type(exc).__name__}: {exc})")
+        return None
     return module if hasattr(module, name) else None
 
 
