@@ -3,7 +3,7 @@
 ``adjoint.grad(f)(x)`` compiles a module the first time it sees a kind of
 arguments. The module is written to the cache folder anyway (it must be a real
 file for tracebacks and ``pdb``); this records, next to it, which inputs produced
-it, so the next process with the same inputs imports it instead of compiling.
+it, so the next process with the same inputs runs it instead of compiling.
 
 The key covers everything the output depends on: the function's source text,
 file and qualified name; the value of every free name it read (numbers and
@@ -16,8 +16,12 @@ a value cannot be fingerprinted reliably, nothing is cached.
 Each entry is an index file ``index/<key>.json`` holding the module's file name
 and a SHA-256 of its text. An entry that cannot be read, names another key, or
 whose module is missing or does not match its checksum is ignored and rebuilt.
+Only files and folders owned by the current user that nobody else can write are
+read at all (see :mod:`adjoint.backend.trust`), and the module runs from the
+bytes that matched the checksum (see :mod:`adjoint.backend.load`).
 
 ``ADJOINT_CACHE_DIR`` moves the folder; ``ADJOINT_NO_CACHE=1`` turns the cache off.
+``docs/security.md`` states what the cache trusts.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import hashlib
 import json
 import marshal
 import os
+import re
 import sys
 import sysconfig
 import types
@@ -36,14 +41,22 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .backend import GeneratedModule, cache_dir, load_module, write_atomic
+from .backend import GeneratedModule, load_module, write_atomic
+from .backend.trust import (
+    UntrustedFile,
+    cache_dir,
+    caching_enabled,
+    read_trusted,
+    trusted_folder,
+    warn_once,
+)
 
 FORMAT = 1
 
 
 def enabled() -> bool:
     """False when ``ADJOINT_NO_CACHE`` is set to anything but ``0`` or the empty string."""
-    return os.environ.get("ADJOINT_NO_CACHE", "") in ("", "0")
+    return caching_enabled()
 
 
 @functools.lru_cache(maxsize=1)
@@ -184,24 +197,75 @@ def key_for(fn: Any, primal: Any, kind: str, wrt: list[int], wrt_tuple: bool,
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _index_path(key: str) -> Path:
-    return cache_dir() / "index" / f"{key}.json"
+_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.py")
+
+
+def _index_folder(create: bool) -> Path | None:
+    """``index/`` under the cache folder, if both can be trusted (and it exists or is made)."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    index = folder / "index"
+    if not create and not os.path.lexists(index):
+        return None
+    try:
+        return trusted_folder(index)
+    except UntrustedFile as exc:
+        warn_once(f"folder:{index}", f"not using the cache index {exc}")
+    except OSError as exc:
+        warn_once(f"write:{folder}", f"cannot write to {folder} ({exc.strerror or exc}); "
+                  "derivatives are not cached")
+    return None
+
+
+def _read(path: Path) -> bytes | None:
+    """A cache file's bytes, or None (warning once) when it is missing or not trusted."""
+    try:
+        return read_trusted(path)
+    except UntrustedFile as exc:
+        warn_once(f"file:{path}", f"ignoring a cache file: {exc}")
+    except OSError as exc:
+        warn_once(f"file:{path}", f"ignoring a cache file: {path}: {exc.strerror or exc}")
+    return None
 
 
 def load(key: str, name: str, primal: Any) -> types.ModuleType | None:
-    """The module cached under ``key``, or None when there is no sound entry."""
+    """The module cached under ``key``, or None when there is no sound entry.
+
+    Only files of this user's that nobody else can write are read, and what runs is
+    the module text that matched the checksum, never the file read again.
+    """
+    index = _index_folder(create=False)
+    if index is None:
+        return None
+    raw = _read(index / f"{key}.json")
+    if raw is None:
+        return None
     try:
-        entry = json.loads(_index_path(key).read_text(encoding="utf-8"))
-        if entry["format"] != FORMAT or entry["key"] != key or entry["function"] != name:
-            return None
-        module_file = cache_dir() / entry["module"]
-        text = module_file.read_text(encoding="utf-8")
-        if hashlib.sha256(text.encode()).hexdigest() != entry["sha256"]:
-            return None
+        entry = json.loads(raw.decode("utf-8"))
+        if entry["format"] != FORMAT or entry["key"] != key or entry["function"] != name \
+                or not _MODULE_NAME.fullmatch(entry["module"]):
+            raise ValueError("the entry is not for this key")
         globals_read = primal.meta["globals_read"]
         constants = {c: globals_read[g] for c, g in entry["constants"].items()}
+        module_file = index.parent / entry["module"]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        warn_once(f"file:{index}/{key}.json", "rebuilding a damaged cache entry "
+                  f"{index}/{key}.json")
+        return None
+    data = _read(module_file)
+    if data is None:
+        return None
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        warn_once(f"file:{module_file}", f"rebuilding {module_file}: it does not match "
+                  "its checksum")
+        return None
+    try:
+        text = data.decode("utf-8")  # what adjoint wrote and checksummed: valid UTF-8
         module = load_module(GeneratedModule(text, [name], constants), name)
-    except Exception:  # noqa: BLE001 - a bad entry of any kind is rebuilt, never trusted
+    except Exception as exc:  # noqa: BLE001 - an entry that does not run is rebuilt
+        warn_once(f"file:{module_file}", f"rebuilding {module_file}: it failed to load "
+                  f"({type(exc).__name__}: {exc})")
         return None
     return module if hasattr(module, name) else None
 
@@ -215,23 +279,24 @@ def store(key: str, gm: GeneratedModule, module: types.ModuleType, primal: Any) 
         if gname is None:
             return  # an object we could not supply again from the key's inputs
         constants[cname] = gname
-    filename = Path(module.__file__ or "")
-    if filename.parent.resolve() != cache_dir().resolve():
-        return
+    index = _index_folder(create=True)
+    filename = Path(module.__file__ or "<none>")
+    if index is None or filename.name.endswith(">") \
+            or filename.parent.resolve() != index.parent.resolve():
+        return  # the module went to a private temporary folder: nothing to record
     entry = {
         "format": FORMAT,
         "key": key,
         "function": gm.function_names[0],
         "module": filename.name,
-        "sha256": hashlib.sha256(gm.source.encode()).hexdigest(),
+        "sha256": hashlib.sha256(gm.source.encode("utf-8")).hexdigest(),
         "constants": constants,
     }
-    path = _index_path(key)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, json.dumps(entry, indent=1, sort_keys=True) + "\n")
-    except OSError:
-        pass  # a read-only cache folder only costs a recompilation
+        write_atomic(index / f"{key}.json", json.dumps(entry, indent=1, sort_keys=True) + "\n")
+    except OSError as exc:
+        warn_once(f"write:{index}", f"cannot write to {index} ({exc.strerror or exc}); "
+                  "derivatives are not cached")
 
 
 __all__ = ["Unkeyable", "enabled", "fingerprint", "key_for", "load", "package_digest", "store"]

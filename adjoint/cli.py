@@ -74,8 +74,8 @@ class TargetType(click.ParamType):
 
             try:
                 available = module_functions(path)
-            except AdjointError:
-                available = None  # unreadable: reported in full when it is differentiated
+            except Exception:  # noqa: BLE001 - unreadable: reported in full when it is used
+                available = None
             if available is not None and func not in available:
                 choose = f" (choose from: {', '.join(available)})" if available else ""
                 self.fail(f"{path} has no top-level function '{func}'{choose}", param, ctx)
@@ -120,6 +120,12 @@ def reported(command: Callable[..., Any]) -> Callable[..., Any]:
             click.echo(f"error: {exc}", err=True)
         except BrokenPipeError:  # `adjoint ... | head`: the reader has seen enough
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError as exc:  # permissions, a full disk, a vanished folder...
+            click.echo(f"error: {describe_os_error(exc)}", err=True)
+        except RecursionError:
+            click.echo("error: the program is nested too deeply for adjoint to process "
+                       "(Python's recursion limit was reached); split long expressions and "
+                       "deeply nested blocks into several statements", err=True)
         except Exception as exc:  # noqa: BLE001 - a bug in adjoint: say so, briefly
             click.echo(f"error: internal error: {type(exc).__name__}: {exc}\n"
                        "This is a bug in adjoint; rerun with --debug for the traceback.",
@@ -127,6 +133,14 @@ def reported(command: Callable[..., Any]) -> Callable[..., Any]:
         sys.exit(1)
 
     return wrapper
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``[Errno 13] Permission denied: '/x/y.py'`` as ``x/y.py: Permission denied``."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is None:
+        return reason
+    return f"{display_path(os.fsdecode(exc.filename))}: {reason}"
 
 
 def debug_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -388,8 +402,10 @@ def _derive_all(jobs: list[tuple[Target, str]], wrt: Any, mode: str, use_import:
 
 def _add_header_lines(source: str, lines: list[str]) -> str:
     """Insert comment ``lines`` at the end of the module's header (its first comments)."""
+    from .backend import comment
+
     head, sep, rest = source.partition("\n\n")
-    extra = "\n".join(f"# {line}" if line else "#" for line in lines)
+    extra = "\n".join(comment(line) for line in lines)
     return f"{head}\n{extra}{sep}{rest}"
 
 
@@ -428,7 +444,9 @@ def main() -> None:
 @click.option("-o", "--output", "out", metavar="FILE",
               help="Where to write the module ('-' for stdout; default: STEM_grad.py beside "
                    "the first input).")
-@click.option("--force", is_flag=True, help="Overwrite FILE even if adjoint did not write it.")
+@click.option("--force", is_flag=True,
+              help="Overwrite FILE even if adjoint did not write it; write into FILE if it is "
+                   "a FIFO or a device (which are never replaced).")
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 if FILE is missing or differs from what would be "
                    "written.")
@@ -465,7 +483,20 @@ def grad(targets: tuple[Target, ...], wrt: str | None, mode: str, out: str | Non
             raise click.ClickException(f"{shown} is an input: choose another output with -o")
     if path.is_dir():
         raise click.ClickException(f"{shown} is a folder: give the file to write with -o")
-    existing = path.read_text(encoding="utf-8") if path.is_file() else None
+    special = special_file_kind(path)
+    if special is not None:
+        if check:
+            raise click.ClickException(f"{shown} is {special}, not a file: --check compares "
+                                       "with a regular file")
+        if not force:
+            raise click.ClickException(
+                f"refusing to write to {shown}: it is {special}, not a regular file (pass "
+                "--force to write the module into it, or choose another file with -o)"
+            )
+        _write_into(path, gm.source, shown)
+        click.echo(f"wrote {shown}: {', '.join(g.ir.name for g in done)}", err=True)
+        return
+    existing = _read_existing(path, shown)
     command = regenerate_command(list(targets), wrt, mode, given_out, use_import, shapes)
     if check:
         if existing == gm.source:
@@ -483,22 +514,67 @@ def grad(targets: tuple[Target, ...], wrt: str | None, mode: str, out: str | Non
         return
     if not path.parent.is_dir():
         raise click.ClickException(f"no such folder: {display_path(str(path.parent))}")
-    _write(path, gm.source)
+    _write(path, gm.source, shown)
     click.echo(f"wrote {shown}: {', '.join(g.ir.name for g in done)}")
 
 
-def _write(path: Path, text: str) -> None:
+def special_file_kind(path: Path) -> str | None:
+    """What ``path`` is if it exists and is neither a regular file nor a folder.
+
+    Such a file is never replaced: renaming a module over ``/dev/null`` or a FIFO
+    would destroy it. ``--force`` writes the module into it instead.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # missing (or unreadable: reported when it is written)
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
+
+
+def _read_existing(path: Path, shown: str) -> str | None:
+    """The text of the file about to be replaced, or None if there is none."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {shown}: {exc.strerror or exc}") from None
+    return data.decode("utf-8", errors="surrogateescape")
+
+
+def _write(path: Path, text: str, shown: str) -> None:
     """Replace ``path`` atomically, keeping its permissions (or the umask's, for a new file)."""
     from .backend import write_atomic
 
-    if path.exists():
-        mode = stat.S_IMODE(path.stat().st_mode)
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    write_atomic(path, text)
-    os.chmod(path, mode)
+    try:
+        if path.exists():
+            mode = stat.S_IMODE(path.stat().st_mode)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        write_atomic(path, text)
+        os.chmod(path, mode)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {shown}: {exc.strerror or exc}") from None
+
+
+def _write_into(path: Path, text: str, shown: str) -> None:
+    """``--force`` on a FIFO or a device: write into it; it stays what it is."""
+    try:
+        fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {shown}: {exc.strerror or exc}") from None
 
 
 def parse_shape(spec: str) -> tuple[str, tuple[int, ...]]:

@@ -1,7 +1,8 @@
 """Backend: IR → gast → Python source → a module on disk."""
 
-from .load import cache_dir, load_module, write_atomic
-from .module import GeneratedModule, build_module, default_header
+from .load import load_module, write_atomic
+from .module import GeneratedModule, build_module, comment, default_header
+from .trust import CacheWarning, cache_dir
 
-__all__ = ["GeneratedModule", "build_module", "cache_dir", "default_header", "load_module",
-           "write_atomic"]
+__all__ = ["CacheWarning", "GeneratedModule", "build_module", "cache_dir", "comment",
+           "default_header", "load_module", "write_atomic"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,7 @@ def function_source(fn: Function, emitter: Emitter, doc: str | None = None) -> l
             params.append(name)
     lines = [f"def {fn.name}({', '.join(params)}):"]
     if doc:
-        lines.append(f'    """{doc}"""')
+        lines.append(f'    """{_docstring_text(doc)}"""')
     lines += to_source(emitter.body(), 1)
     return lines
 
@@ -54,7 +55,7 @@ def build_module(functions: list[tuple[Function, str | None]], header: list[str]
         imports.update(em.imports)
         helpers |= em.helpers
         constants.update(em.constants)
-    lines = [f"# {h}" if h else "#" for h in header]
+    lines = [comment(h) for h in header]
     lines.append("")
     for module, alias in sorted(imports.items()):
         lines.append(f"import {module} as {alias}" if alias != module else f"import {module}")
@@ -78,6 +79,34 @@ def _with_dependencies(names: set[str]) -> list[str]:
                 todo.add(dep)
                 stack.append(dep)
     return [n for n in rt.HELPERS if n in todo]
+
+
+def _escaped(text: str) -> str:
+    """``text`` with every character Python could read as a line break escaped (``\\n``)."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
+#: What Python reads as an encoding declaration in a comment on a module's first two lines.
+_CODING = re.compile(r"(coding)([:=])")
+
+
+def comment(text: str) -> str:
+    """``text`` as one comment line that nothing in it can end early.
+
+    Header lines quote file names and command lines, which may hold anything: a
+    newline would end the comment and make the rest code that runs when the module
+    is imported, and ``coding:`` on the first two lines would change how Python
+    decodes the whole file. Both are written escaped.
+    """
+    text = _CODING.sub(lambda m: m.group(1) + ("\\x3a" if m.group(2) == ":" else "\\x3d"),
+                       _escaped(text))
+    return f"# {text}" if text else "#"
+
+
+def _docstring_text(doc: str) -> str:
+    """``doc`` safe between triple quotes."""
+    return _escaped(doc.replace("\\", "\\\\").replace('"', '\\"'))
 
 
 def default_header(what: str, regenerate: str | None = None) -> list[str]:

@@ -13,7 +13,9 @@ says at module level, as a reader would:
   globals resolve the same way on first use (its :class:`StaticFunction`, with the
   parsed definition, is its ``__adjoint_static__``);
 - ``ALPHA = 0.1``, ``SHAPE = (3, 4)``, ``TAU = 2 * math.pi``: constants that can be
-  evaluated without calling anything.
+  evaluated without calling anything, and cheaply: folding stops at
+  :data:`MAX_FOLD_BITS`-bit integers, :data:`MAX_FOLD_ITEMS`-item sequences and
+  :data:`MAX_FOLD_STEPS` operations per file, so ``9 ** 9 ** 9`` is an error, not a hang.
 
 Anything else (a value computed by a call, a name bound only inside ``if`` or
 ``try``) raises :class:`~adjoint.errors.NameResolutionError` pointing at the
@@ -30,13 +32,14 @@ import importlib.util
 import operator
 import os
 import sysconfig
+import tokenize
 import types
 from dataclasses import dataclass, field
 from typing import Any
 
 import gast
 
-from ..errors import ArgumentError, NameResolutionError, SourceLoc
+from ..errors import ArgumentError, NameResolutionError, SourceLoc, UnsupportedSyntaxError
 from .source import ParsedFunction, Scope
 
 _IMPORT_HINT = "pass --import to import the module and use the live function instead"
@@ -188,11 +191,7 @@ class FileReader:
     def parse(self, path: str, name: str | None = None) -> _ModuleText:
         key = os.path.realpath(path)
         if key not in self.modules:
-            try:
-                with open(path, encoding="utf-8") as fh:
-                    text = fh.read()
-            except OSError as exc:
-                raise ArgumentError(f"cannot read {path}: {exc.strerror}") from None
+            text = _read_source(path)
             lines = text.splitlines()
             try:
                 tree = gast.parse(text)
@@ -201,6 +200,8 @@ class FileReader:
                                 lines[(exc.lineno or 1) - 1] if lines else "")
                 raise NameResolutionError(f"syntax error: {exc.msg}", loc,
                                           "fix the file so Python can parse it") from None
+            except RecursionError:
+                raise _too_deep(path, text, lines) from None
             stem = os.path.splitext(os.path.basename(path))[0]
             is_pkg = stem == "__init__"
             if is_pkg:
@@ -237,6 +238,60 @@ class FileReader:
                                                                             "__init__.py"))):
             return os.path.normpath(base)
         return None
+
+
+def _read_source(path: str) -> str:
+    """A Python file's text, decoded as Python would (UTF-8 unless it declares a coding)."""
+    try:
+        with open(path, "rb") as fh:
+            encoding, _ = tokenize.detect_encoding(fh.readline)
+            fh.seek(0)
+            data = fh.read()
+    except OSError as exc:
+        raise ArgumentError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except SyntaxError as exc:  # an unknown coding declaration
+        raise ArgumentError(f"cannot read {path}: {exc.msg}") from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise ArgumentError(f"cannot read {path}: it is not {encoding} text",
+                            hint="save it as UTF-8") from None
+    if "\0" in text:
+        raise ArgumentError(f"cannot read {path}: it holds null bytes, so it is not "
+                            "Python source")
+    # As reading in text mode would: one kind of line ending, no byte order mark.
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _too_deep(path: str, text: str, lines: list[str]) -> UnsupportedSyntaxError:
+    """The error for a file whose syntax tree is deeper than Python's recursion limit."""
+    where = None
+    try:
+        tree = ast.parse(text)  # built by the C parser: no Python recursion
+        deepest = 0
+        for stmt in ast.walk(tree):
+            if not isinstance(stmt, ast.stmt):
+                continue
+            stack = [(child, 1, child) for child in ast.iter_child_nodes(stmt)
+                     if isinstance(child, ast.expr)]
+            while stack:
+                node, depth, top = stack.pop()
+                if depth > deepest:
+                    deepest, where = depth, top  # the statement's expression holding it
+                stack += [(c, depth + 1, top) for c in ast.iter_child_nodes(node)
+                          if isinstance(c, ast.expr)]
+    except (SyntaxError, RecursionError, MemoryError):
+        pass
+    loc = None
+    if where is not None:
+        line = getattr(where, "lineno", 1)
+        loc = SourceLoc(path, line, getattr(where, "col_offset", 0),
+                        lines[line - 1] if 0 < line <= len(lines) else "")
+    return UnsupportedSyntaxError(
+        f"{'this expression' if loc else path} is nested too deeply for adjoint to read "
+        "(deeper than Python's recursion limit)", loc,
+        "split it into several statements, e.g. sum partial results in a few variables",
+    )
 
 
 def _library_folders() -> tuple[str, ...]:
@@ -328,13 +383,8 @@ class StaticFunction:
             return self._live
         args = self._node.args
         for default in [*args.defaults, *args.kw_defaults]:
-            for sub in gast.walk(default) if default is not None else ():
-                if isinstance(sub, (gast.Call, gast.Lambda, gast.comprehension)):
-                    raise NameResolutionError(
-                        f"a default value of '{self.__name__}' is computed by running code",
-                        self._module.loc(default),
-                        "use a literal default, or " + _IMPORT_HINT,
-                    )
+            if default is not None:
+                self._check_default(default)
         node = gast.gast_to_ast(self._node)
         node.decorator_list = []
         node.returns = None
@@ -348,11 +398,48 @@ class StaticFunction:
         self._live.__adjoint_static__ = self
         return self._live
 
+    def _check_default(self, node: Any) -> None:
+        """Refuse a default value whose evaluation would run code or unbounded work.
+
+        Defaults are evaluated when the definition is compiled, so they may hold
+        only literals, names, attributes and containers of them, and arithmetic
+        that constant folding can do within its limits.
+        """
+        scope = self._loader.scope(self._module)
+        stack = [node]
+        while stack:
+            sub = stack.pop()
+            if isinstance(sub, (gast.BinOp, gast.UnaryOp)):
+                try:
+                    scope._evaluate(sub)
+                    continue
+                except _TooLarge as exc:
+                    raise NameResolutionError(
+                        f"a default value of '{self.__name__}' is too costly to compute: it "
+                        f"would be {exc}", self._module.loc(sub),
+                        "write the value as a literal, or " + _IMPORT_HINT,
+                    ) from None
+                except (_NotConstant, RecursionError):
+                    pass
+            elif isinstance(sub, _SAFE_DEFAULT_NODES):
+                stack.extend(gast.iter_child_nodes(sub))
+                continue
+            raise NameResolutionError(
+                f"a default value of '{self.__name__}' is computed by running code",
+                self._module.loc(node),
+                "use a literal default, or " + _IMPORT_HINT,
+            )
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.materialize()(*args, **kwargs)
 
     def __repr__(self) -> str:
         return f"<static function {self.__name__} from {self._module.path!r}>"
+
+
+#: What a default value may be made of without running code (besides foldable arithmetic).
+_SAFE_DEFAULT_NODES = (gast.Constant, gast.Name, gast.Attribute, gast.Tuple, gast.List,
+                       gast.Set, gast.Dict, gast.Load, gast.expr_context)
 
 
 class _StaticGlobals(dict):
@@ -392,6 +479,51 @@ _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul
          gast.Pow: operator.pow, gast.USub: operator.neg, gast.UAdd: operator.pos}
 _CONST_TYPES = (int, float, complex, bool, str, bytes, type(None))
 
+#: Constant folding only does cheap work, whatever the file says: ``9 ** 9 ** 9`` or
+#: ``"x" * 10 ** 12`` would take hours or all memory. A result may have at most this
+#: many bits (integers) or items (strings, bytes, tuples), and one file's constants at
+#: most this many operations; past that the name is left unresolved with an error.
+MAX_FOLD_BITS = 8192
+MAX_FOLD_ITEMS = 100_000
+MAX_FOLD_STEPS = 100_000
+
+
+class _NotConstant(Exception):
+    pass
+
+
+class _TooLarge(_NotConstant):
+    """A constant expression whose value is too costly to compute (the message says why)."""
+
+
+def _size_problem(value: Any) -> str | None:
+    """Why ``value`` is too large to be a folded constant (None: it is not)."""
+    if isinstance(value, int) and value.bit_length() > MAX_FOLD_BITS:
+        return f"an integer of {value.bit_length():,} bits"
+    if isinstance(value, (str, bytes, tuple)) and len(value) > MAX_FOLD_ITEMS:
+        return f"a {type(value).__name__} of {len(value):,} items"
+    return None
+
+
+def _cost_problem(op: type, left: Any, right: Any) -> str | None:
+    """Why ``left <op> right`` is too costly to compute, judged before computing it."""
+    ints = isinstance(left, int) and isinstance(right, int)
+    if op is gast.Pow and ints and right > 0 and abs(left) > 1:
+        bits = (abs(left).bit_length() - 1) * right
+        if bits > MAX_FOLD_BITS:
+            return f"an integer of about {bits:,} bits"
+    if op is gast.Mult and ints and left.bit_length() + right.bit_length() > MAX_FOLD_BITS + 1:
+        return f"an integer of about {left.bit_length() + right.bit_length():,} bits"
+    if op is gast.Mult and not ints:
+        for seq, times in ((left, right), (right, left)):
+            if isinstance(seq, (str, bytes, tuple)) and isinstance(times, int) \
+                    and len(seq) * max(times, 0) > MAX_FOLD_ITEMS:
+                return f"a {type(seq).__name__} of {len(seq) * times:,} items"
+    if op is gast.Mod and isinstance(left, (str, bytes)):
+        # printf-style formatting: "%999999999d" % 1 is a gigabyte. Not folded at all.
+        raise _NotConstant
+    return None
+
 
 class StaticScope(Scope):
     """The module-level names of a user's file, resolved from its text."""
@@ -401,6 +533,7 @@ class StaticScope(Scope):
         self.loader = loader
         self._cache: dict[str, Any] = {}
         self._busy: set[str] = set()
+        self._fold_steps = 0
 
     # -- the Scope interface --------------------------------------------------------------
     def lookup(self, name: str, builtins_too: bool = True) -> Any:
@@ -457,8 +590,21 @@ class StaticScope(Scope):
         if b.kind == "value":
             try:
                 return self._evaluate(b.value)
+            except _TooLarge as exc:
+                raise NameResolutionError(
+                    f"'{name}' is too costly to compute without running {mod.path}: its value"
+                    f" would be {exc}, and adjoint only folds constants of up to "
+                    f"{MAX_FOLD_BITS} bits or {MAX_FOLD_ITEMS:,} items",
+                    mod.loc(b.value),
+                    "write the value as a literal, pass it as a parameter, or " + _IMPORT_HINT,
+                ) from None
             except _NotConstant:
                 pass
+            except RecursionError:
+                raise NameResolutionError(
+                    f"the value of '{name}' is nested too deeply to read", mod.loc(b.value),
+                    "split it into several assignments, or " + _IMPORT_HINT,
+                ) from None
         raise NameResolutionError(
             f"'{name}' is computed when {mod.path} runs; adjoint reads the file without running"
             " it",
@@ -554,17 +700,30 @@ class StaticScope(Scope):
 
     # -- constants ------------------------------------------------------------------------
     def _evaluate(self, node: Any) -> Any:
-        """Evaluate a constant expression: literals, arithmetic, names of other constants."""
+        """Evaluate a constant expression: literals, arithmetic, names of other constants.
+
+        Raises :class:`_TooLarge` rather than doing more than a bounded amount of work.
+        """
+        self._fold_steps += 1
+        if self._fold_steps > MAX_FOLD_STEPS:
+            raise _TooLarge(f"the result of more than {MAX_FOLD_STEPS:,} operations")
         if isinstance(node, gast.Constant):
             return node.value
         if isinstance(node, (gast.Tuple,)):
             return tuple(self._evaluate(e) for e in node.elts)
         if isinstance(node, gast.UnaryOp) and type(node.op) in _FOLD:
-            return self._checked(_FOLD[type(node.op)](self._evaluate(node.operand)))
+            operand = self._evaluate(node.operand)
+            try:
+                return self._folded(_FOLD[type(node.op)](operand))
+            except (ArithmeticError, TypeError, ValueError):
+                raise _NotConstant from None
         if isinstance(node, gast.BinOp) and type(node.op) in _FOLD:
             left, right = self._evaluate(node.left), self._evaluate(node.right)
+            problem = _cost_problem(type(node.op), left, right)
+            if problem is not None:
+                raise _TooLarge(problem)
             try:
-                return self._checked(_FOLD[type(node.op)](left, right))
+                return self._folded(_FOLD[type(node.op)](left, right))
             except (ArithmeticError, TypeError, ValueError):
                 raise _NotConstant from None
         if isinstance(node, gast.Name):
@@ -586,6 +745,14 @@ class StaticScope(Scope):
                         raise _NotConstant from None
         raise _NotConstant
 
+    @classmethod
+    def _folded(cls, value: Any) -> Any:
+        """A computed constant, refused when it is larger than folding allows."""
+        problem = _size_problem(value)
+        if problem is not None:
+            raise _TooLarge(problem)
+        return cls._checked(value)
+
     @staticmethod
     def _checked(value: Any) -> Any:
         if isinstance(value, _CONST_TYPES) or (
@@ -593,10 +760,6 @@ class StaticScope(Scope):
         ):
             return value
         raise _NotConstant
-
-
-class _NotConstant(Exception):
-    pass
 
 
 def module_functions(path: str) -> list[str]:
