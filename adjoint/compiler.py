@@ -12,7 +12,7 @@ from typing import Any
 from . import rules  # noqa: F401  (registers the built-in rules)
 from .backend import GeneratedModule, build_module, default_header
 from .ir import Function, verify
-from .transforms.aliasing import check_aliasing
+from .transforms.aliasing import check_aliasing, detach_results
 from .transforms.calls import localize_calls
 from .transforms.clone import clone_function
 from .transforms.forward import jvp_function
@@ -62,6 +62,7 @@ def derive(
     if types_ is not None and extra_types:
         types_ += extra_types
     out = optimize(out, types_)
+    detach_results(out, 1 if kind == "value_and_grad" else None)
     localize_calls(out, out.meta["module"])
     return _check(out)
 
@@ -87,6 +88,7 @@ def derive_jvp(
             tangent_types = [arg_types[i] for i in wrt]
         types_ = list(arg_types) + list(tangent_types)
     out = optimize(out, types_)
+    detach_results(out, 1)
     localize_calls(out, out.meta["module"])
     return _check(out)
 

@@ -130,6 +130,17 @@ def zeros_like(x):
     return np.zeros(np.shape(x))
 
 
+def detached(x):
+    """``x``, copied where it is an array (or holds arrays), so it shares no memory."""
+    if isinstance(x, (tuple, list)):
+        return like_container(x, [detached(e) for e in x])
+    if isinstance(x, dict):
+        return {k: detached(v) for k, v in x.items()}
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    return x
+
+
 def tree_add_at(d, index, g):
     """``d`` with ``g`` added at ``index``: an item (or, for a slice, a run of items) of a
     tuple, list or dict of cotangents, or elements of an array (repeats accumulate)."""
@@ -308,7 +319,7 @@ def norm_grad(g, ans, x, ord=None, axis=None, keepdims=False):
             g = np.expand_dims(g, axes)
             ans = np.expand_dims(ans, axes)
     if ord is None or ord == "fro" or (ord == 2 and len(axes) == 1):
-        return g * x / ans
+        return g * x / (ans + (ans == 0.0))  # at zero, the subgradient 0 (not 0 / 0)
     if ord == "nuc" or (len(axes) == 2 and ord in (2, -2)):
         xm = np.moveaxis(x, axes, (-2, -1))
         u, s, vh = np.linalg.svd(xm, full_matrices=False)
@@ -732,6 +743,7 @@ HELPERS = (
     "zeros_like",
     "tree_add",
     "tree_add_at",
+    "detached",
     "scalar_seed",
     "index_add",
     "inverse_axes",
@@ -774,6 +786,7 @@ HELPERS = (
 )
 # Helpers a helper calls, so that emitting one emits what it needs.
 DEPENDS = {
+    "detached": ("like_container",),
     "zeros_like": ("like_container",),
     "tree_add": ("like_container",),
     "tree_add_at": ("tree_add", "like_container"),

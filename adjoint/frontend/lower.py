@@ -745,6 +745,13 @@ class _Lowerer:
             if isinstance(obj, _DATA) and not isinstance(obj, tuple):
                 return self.const(obj, node)
             return Static(obj)
+        owner = base.owner
+        if isinstance(owner, Op) and owner.opname == "call":
+            fields = _NAMED_FIELDS.get(owner.attrs["callee"]) if hashable(
+                owner.attrs["callee"]) else None
+            if fields and node.attr in fields:
+                # slogdet(m).logabsdet is slogdet(m)[1]: a named tuple's field by position.
+                return self.call(prims.GetItem(fields.index(node.attr)), [base], node)
         return self.call(prims.Attribute(node.attr), [base], node)
 
     def expr_BinOp(self, node: gast.BinOp) -> Value:
@@ -1188,6 +1195,15 @@ def _describe(obj: Any) -> str:
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
     return f"'{name}'" if name else repr(obj)
 
+
+# Functions returning named tuples: their fields, in order.
+_NAMED_FIELDS = {
+    np.linalg.slogdet: ("sign", "logabsdet"),
+    np.linalg.eigh: ("eigenvalues", "eigenvectors"),
+    np.linalg.eig: ("eigenvalues", "eigenvectors"),
+    np.linalg.svd: ("U", "S", "Vh"),
+    np.linalg.qr: ("Q", "R"),
+}
 
 # Builtins that read or run code by name at run time: what flows through them is invisible.
 _DYNAMIC = (eval, exec, compile, locals, globals, vars, __import__, getattr, setattr, delattr,

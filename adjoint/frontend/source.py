@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import linecache
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,7 +113,8 @@ def parse_live_function(fn: Callable[..., Any]) -> ParsedFunction:
     parsed_lines = [ln.rstrip("\n").rstrip("\r") for ln in file_lines]
     loc = SourceLoc(filename, node.lineno, node.col_offset,
                     parsed_lines[node.lineno - 1] if node.lineno <= len(parsed_lines) else "")
-    if not _compiles_to(parsed_lines, code):
+    if not _compiles_to(parsed_lines, code, sys.modules.get(getattr(fn, "__module__", None)
+                                                            or "")):
         raise UnsupportedSyntaxError(
             f"the source of '{code.co_name}' in {filename} is not the code that runs: the "
             "file changed after it was loaded",
@@ -203,18 +205,27 @@ def _by_position(nodes: list[Any], code: Any, lines: list[str]) -> list[Any]:
     return [smallest]
 
 
-def _compiles_to(lines: list[str], code: Any) -> bool:
+def _compiles_to(lines: list[str], code: Any, module_obj: Any = None) -> bool:
     """Does the file's text compile to ``code`` (same instructions, names, constants)?
 
     The whole file is compiled, as Python compiled it: what a function compiles to
-    depends on its surroundings (enclosing functions, classes, imports).
+    depends on its surroundings (enclosing functions, classes, imports). A module that
+    pytest imported had its asserts rewritten by pytest; it is compiled the same way.
     """
     text = "\n".join(lines) + "\n"
-    key = (code.co_filename, hash(text))
+    rewrite = _assert_rewriter(module_obj)
+    key = (code.co_filename, hash(text), rewrite is not None)
     module = _COMPILED.get(key)
     if module is None:
         try:
-            module = compile(text, code.co_filename, "exec", dont_inherit=True)
+            if rewrite is not None:
+                import ast
+
+                tree = ast.parse(text, filename=code.co_filename)
+                rewrite(tree, text.encode(), code.co_filename, None)
+                module = compile(tree, code.co_filename, "exec", dont_inherit=True)
+            else:
+                module = compile(text, code.co_filename, "exec", dont_inherit=True)
         except (SyntaxError, ValueError):
             return False
         _COMPILED[key] = module
@@ -224,7 +235,16 @@ def _compiles_to(lines: list[str], code: Any) -> bool:
                if c.co_name == code.co_name and c.co_firstlineno == code.co_firstlineno)
 
 
-_COMPILED: dict[tuple[str, int], Any] = {}
+_COMPILED: dict[tuple[str, int, bool], Any] = {}
+
+
+def _assert_rewriter(module: Any) -> Any:
+    """pytest's assert rewriter, when pytest imported ``module`` (and rewrote its asserts)."""
+    loader = getattr(module, "__loader__", None)
+    if type(loader).__name__ != "AssertionRewritingHook":
+        return None
+    rewriter = sys.modules.get("_pytest.assertion.rewrite")
+    return getattr(rewriter, "rewrite_asserts", None)
 
 
 def _codes(code: Any):

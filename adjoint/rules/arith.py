@@ -37,7 +37,10 @@ def _(g, ans, x, y):
 
 @vjp_rule(operator.pow, np.power, np.float_power, builtins.pow, ndiff=2)
 def _(g, ans, x, y):
-    return unbroadcast(g * y * x ** (y - 1), x), unbroadcast(g * ans * np.log(x), y)
+    # As JAX does: x ** 0 has slope 0 at x == 0 (not 0 * inf), and 0 ** y has slope 0 in y
+    # (not 0 * log 0): the exponent y - 1 is 0 where y is, the logarithm's argument 1.
+    return (unbroadcast(g * y * x ** (y - 1 + (y == 0)), x),
+            unbroadcast(g * ans * np.log(x + (x == 0)), y))
 
 
 @vjp_rule(operator.mod, np.remainder, ndiff=2)
@@ -99,7 +102,7 @@ def _(dx, dy, ans, x, y):
 
 @jvp_rule(operator.pow, np.power, np.float_power, builtins.pow)
 def _(dx, dy, ans, x, y):
-    return dx * y * x ** (y - 1) + dy * ans * np.log(x)
+    return dx * y * x ** (y - 1 + (y == 0)) + dy * ans * np.log(x + (x == 0))
 
 
 @jvp_rule(operator.mod, np.remainder)

@@ -55,7 +55,9 @@ def _(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 @vjp_rule(np.std)
 def _(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = a - np.mean(a, axis=axis, keepdims=True)
-    return unreduce(g / ans, a, axis, keepdims) * (centered / (reduced_size(a, axis) - ddof))
+    # Where all values are equal, std has a kink: 0 is a subgradient (0 / 0 would be NaN).
+    return unreduce(g / (ans + (ans == 0.0)), a, axis, keepdims) * (
+        centered / (reduced_size(a, axis) - ddof))
 
 
 @vjp_rule(np.nansum)
@@ -122,7 +124,7 @@ def _(da, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 def _(da, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = a - np.mean(a, axis=axis, keepdims=True)
     n = reduced_size(a, axis) - ddof
-    return np.sum(centered * da, axis=axis, keepdims=keepdims) / (n * ans)
+    return np.sum(centered * da, axis=axis, keepdims=keepdims) / (n * (ans + (ans == 0.0)))
 
 
 @jvp_rule(np.nansum)

@@ -157,7 +157,7 @@ def _flow(pt: _PointsTo, op: Op) -> bool:
             changed |= pt.add(op.results[0], pt.of(op.operands[0]))  # the new version
             for r in op.results[1:]:  # item = xs.pop(): one of the list's items
                 changed |= pt.add(r, pt.of(op.operands[0]))
-        elif returns_new(op.callee, op.attrs.get("kwnames", ())):
+        elif op.attrs.get("fresh") or returns_new(op.callee, op.attrs.get("kwnames", ())):
             for r in op.results:
                 changed |= pt.add(r, frozenset({r}))
         else:
@@ -343,5 +343,50 @@ def _defined_inside(v: Value, loop: Op) -> bool:
     return False
 
 
-__all__ = ["check_aliasing", "holds_memory", "mutated_parameters", "updated_operands",
-           "updated_parameters"]
+def detach_results(fn: Function, part: int | None) -> None:
+    """Copy what ``fn`` returns (item ``part`` of its result tuple, or all of it) where it
+    may share memory with an argument: a gradient must never be the caller's array, or a
+    later in-place edit of one would change the other."""
+    ret = fn.body.ops[-1]
+    assert ret.opname == "return"
+    ops = _program_order(fn)[0]
+    pt = _points_to(fn, ops)
+    params = set(fn.params)
+
+    def fix(v: Value, user: Op) -> Value:
+        owner = v.owner
+        if isinstance(owner, Op) and owner.opname == "call" and isinstance(
+                owner.callee, (prims.BuildTuple, prims.BuildList, prims.BuildDict)):
+            owner.operands = [fix(e, owner) for e in owner.operands]
+            return v
+        if not holds_memory(v) or not (pt.of(v) & params):
+            return v
+        callee = prims.Method("copy") if isinstance(v.type, Num) and v.type.dims else \
+            _detached()
+        copy = Op("call", [v], 1, {"callee": callee, "kwnames": ()}, loc=ret.loc)
+        copy.stmt = ret.stmt
+        copy.result.type = v.type
+        copy.result.origin = v.origin
+        block = user.parent
+        block.ops.insert(block.ops.index(user), copy)
+        copy.parent = block
+        return copy.result
+
+    value = ret.operands[0]
+    if part is None:
+        ret.operands[0] = fix(value, ret)
+        return
+    owner = value.owner
+    if isinstance(owner, Op) and owner.opname == "call" and isinstance(owner.callee,
+                                                                       prims.BuildTuple):
+        owner.operands[part] = fix(owner.operands[part], owner)
+
+
+def _detached() -> Any:
+    from .. import runtime as rt
+
+    return rt.detached
+
+
+__all__ = ["check_aliasing", "detach_results", "holds_memory", "mutated_parameters",
+           "updated_operands", "updated_parameters"]

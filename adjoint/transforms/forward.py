@@ -323,6 +323,7 @@ class _Forward:
         pair = b.call(prims.LocalFunction(name), *operands)
         pair.type = Seq("tuple", (op.result.type, tangent_type(op.result.type)))
         pair.owner.attrs["keep_type"] = True  # the JVP returns (value, tangent)
+        pair.owner.attrs["fresh"] = True  # a new tangent (its value part may alias: see below)
         value = Op("call", [pair], 0, {"callee": prims.GetItem(0), "kwnames": ()})
         value.results = [op.result]
         op.result.owner = value

@@ -28,6 +28,8 @@ from __future__ import annotations
 import operator
 from typing import Any
 
+import numpy as np
+
 from .. import rules
 from .. import runtime as rt
 from ..errors import ArgumentError, NonDifferentiableError, NoRuleError, UnsupportedSyntaxError
@@ -128,6 +130,8 @@ class _Reverse:
         self.tapes_builder: Builder | None = None
         self.module = module if module is not None else ModuleFunctions({self.name})
         self.tape_count = 0
+        #: Cotangents known to be zero where a ``np.where`` did not take their branch.
+        self.masks: dict[Value, tuple[Value, bool]] = {}
 
     # -- analysis -------------------------------------------------------------------------
     def index_scopes(self) -> None:
@@ -410,7 +414,37 @@ class _Reverse:
                     op.loc,
                     "pass a constant there, or wrap it in adjoint.stop_gradient(...)",
                 )
+            c = self.mask(ctx, op, i, g, c)
             self.accumulate(ctx, op.operands[i], c)
+
+    def mask(self, ctx: _Ctx, op: Op, i: int, g: Value, c: Value) -> Value:
+        """Keep the zeros of an untaken ``np.where`` branch exact down its elementwise chain.
+
+        ``np.where(x > 0, np.sqrt(x), 0.0)`` sends a zero cotangent to ``sqrt`` where
+        ``x <= 0``, and ``0 / (2 * sqrt(x))`` there is NaN, not the 0 the branch
+        contributes. The positions a ``where`` masks are remembered with the cotangent
+        it sends, followed through operations that keep positions (same shape in, same
+        shape out), and re-applied to what a rule with a singular factor returns.
+        """
+        operand = op.operands[i]
+        if not _same_shape(operand, op.result):
+            return c
+        callee = op.callee
+        if callee is np.where and len(op.operands) == 3 and i in (1, 2):
+            self.masks[c] = (op.operands[0], i == 1)
+            return c
+        masked = self.masks.get(g)
+        if masked is None or not _keeps_positions(callee):
+            return c
+        if _singular(callee):
+            b = ctx.adj_builder
+            assert b is not None
+            cond, taken = masked
+            zero = b.const(0.0)
+            pick = (c, zero) if taken else (zero, c)
+            c = b.call(np.where, ctx.primal(cond), *pick)
+        self.masks[c] = masked
+        return c
 
     def reverse_pop(self, op: Op, ctx: _Ctx) -> None:
         """``item = xs.pop()``: the list's adjoint is the rest's, with the item's put back."""
@@ -446,6 +480,7 @@ class _Reverse:
         grads.type = Seq("tuple", tuple(a.type if isinstance(a, Value) else None
                                         for j, a in enumerate(args) if j in wrt))
         grads.owner.attrs["keep_type"] = True  # the derivative returns one item per wrt
+        grads.owner.attrs["fresh"] = True  # derivatives never return their arguments
         for k, j in enumerate(wrt):
             self.accumulate(ctx, args[j], b.call(prims.GetItem(k), grads))
 
@@ -844,6 +879,36 @@ class _Reverse:
         for p in pops:
             p.attrs["effect"] = True
         adj_block.ops[0:0] = pops
+
+
+def _same_shape(a: Value, b: Value) -> bool:
+    ta, tb = a.type, b.type
+    return isinstance(ta, Num) and isinstance(tb, Num) and ta.dims is not None and \
+        ta.dims == tb.dims and None not in ta.dims and ta.dims != ()
+
+
+_SINGULAR = {
+    np.sqrt, np.cbrt, np.log, np.log2, np.log10, np.log1p, np.arcsin, np.arccos, np.arctanh,
+    np.arccosh, np.reciprocal, np.tan, operator.truediv, np.divide, operator.pow, np.power,
+    np.float_power,
+}
+
+
+def _singular(callee: Any) -> bool:
+    """Can the callee's derivative be infinite (so 0 times it NaN) where it is defined?"""
+    try:
+        return callee in _SINGULAR
+    except TypeError:
+        return False
+
+
+def _keeps_positions(callee: Any) -> bool:
+    """Does each element of the result depend only on the same element of the operands?"""
+    return isinstance(callee, np.ufunc) or callee in _ELEMENTWISE_OPERATORS
+
+
+_ELEMENTWISE_OPERATORS = {operator.add, operator.sub, operator.mul, operator.truediv,
+                          operator.pow, operator.neg, operator.pos}
 
 
 def _is_num(v: Value) -> bool:
