@@ -204,3 +204,19 @@ def test_named_tuple_results():
     m = np.array([[2.0, 0.3], [0.1, 1.5]])
     check_modes(_logdet, (m,))
     check_modes(_logdet_attribute, (m,))
+
+
+def _sample_with_varying_mean(mu):
+    return np.sum(np.random.normal(mu, 1.0, size=3))
+
+
+def _sample_reparameterized(mu):
+    return np.sum(mu + np.random.normal(0.0, 1.0, size=3))
+
+
+def test_random_draws_with_varying_parameters_are_refused():
+    with pytest.raises(adjoint.NonDifferentiableError, match="standard_normal"):
+        adjoint.grad(_sample_with_varying_mean)(0.3)
+    with pytest.raises(adjoint.NonDifferentiableError, match="standard_normal"):
+        adjoint.jvp(_sample_with_varying_mean)(0.3, 1.0)
+    assert adjoint.grad(_sample_reparameterized)(0.3) == 3.0

@@ -27,7 +27,7 @@ import numpy as np
 from .. import runtime
 from ..ir.prims import Attribute, Primitive
 from ..ir.printer import callee_name
-from .registry import JVP, METHODS, NONDIFF, VJP, is_builtin
+from .registry import JVP, METHODS, NO_DERIVATIVE, NONDIFF, VJP, is_builtin
 
 #: The heading of the SciPy section of the Markdown, which exists only with SciPy installed.
 SCIPY_HEADING = "## scipy.special"
@@ -84,7 +84,7 @@ def catalog(include_user: bool = True) -> list[dict[str, Any]]:
     user (with ``adjoint.vjp_rule`` and friends).
     """
     entries: dict[str, dict[str, Any]] = {}
-    for key in list(VJP) + list(JVP) + list(NONDIFF):
+    for key in list(VJP) + list(JVP) + list(NONDIFF) + list(NO_DERIVATIVE):
         if not include_user and not is_builtin(key):
             continue
         name = public_name(key)
@@ -94,7 +94,8 @@ def catalog(include_user: bool = True) -> list[dict[str, Any]]:
         entries[name] = {
             "name": name,
             "modes": modes,
-            "nondifferentiable": key in NONDIFF,
+            # Constants; random draws only while their parameters do not vary.
+            "nondifferentiable": key in NONDIFF or key in NO_DERIVATIVE,
             "family": _family(key) if modes else "",
         }
     for method_name, fn in METHODS.items():

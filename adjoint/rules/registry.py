@@ -68,6 +68,9 @@ VJP: dict[Any, Rule] = {}
 JVP: dict[Any, Rule] = {}
 #: Callables whose result carries no derivative (integer-valued, boolean, shape queries...).
 NONDIFF: set[Any] = set()
+#: Callables whose result depends on their arguments without a derivative adjoint can
+#: give (random draws): passing them a differentiated value is refused, with the reason.
+NO_DERIVATIVE: dict[Any, str] = {}
 #: Method name -> function it stands for, with the array prepended (x.sum() is np.sum(x)).
 METHODS: dict[str, Callable[..., Any]] = {}
 #: Primitive classes whose VJP is built directly in IR (indexing with static templates).
@@ -129,6 +132,21 @@ def nondifferentiable(*fns: Any) -> None:
         NONDIFF.add(key_of(fn))
 
 
+def no_derivative(*fns: Any, reason: str) -> None:
+    """Declare that ``fns`` depend on their arguments in a way with no derivative here:
+    a differentiated value passed to one is refused with ``reason`` as the hint."""
+    for fn in fns:
+        NO_DERIVATIVE[key_of(fn)] = reason
+
+
+def refusal(callee: Any) -> str | None:
+    """Why a differentiated value may not reach ``callee``, or None."""
+    try:
+        return NO_DERIVATIVE.get(key_of(canonical(callee)))
+    except TypeError:
+        return None
+
+
 def method(name: str, fn: Callable[..., Any]) -> None:
     """Declare that ``x.name(...)`` means ``fn(x, ...)`` for the rule tables."""
     METHODS[name] = fn
@@ -165,7 +183,7 @@ def find_jvp(callee: Any) -> Rule | None:
 
 def record_builtins() -> None:
     """Mark everything registered so far as built in (called once the families are loaded)."""
-    BUILTIN.update(VJP, JVP, NONDIFF)
+    BUILTIN.update(VJP, JVP, NONDIFF, NO_DERIVATIVE)
 
 
 def is_builtin(key: Any) -> bool:
@@ -177,5 +195,6 @@ def is_builtin(key: Any) -> bool:
     if key in BUILTIN:
         return True
     rule = VJP.get(key) or JVP.get(key)
-    owner = rule.fn if rule is not None else key if key in NONDIFF else None
+    owner = rule.fn if rule is not None else key if key in NONDIFF or key in NO_DERIVATIVE \
+        else None
     return (getattr(owner, "__module__", None) or "").split(".")[0] == "adjoint"

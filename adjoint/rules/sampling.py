@@ -1,9 +1,10 @@
-"""Random sampling: ``np.random.*`` results are treated as constants.
+"""Random sampling: ``np.random.*`` draws are constants unless their parameters vary.
 
-A sample drawn with a parameter computed from the differentiated inputs
-(``np.random.normal(mu, 1.0)``) gets no derivative through that parameter: the
-gradient stops at the draw, as it does for any constant. To differentiate through
-a draw, write it with a parameter-free one (``mu + np.random.normal(0.0, 1.0)``).
+A draw whose parameters do not depend on the differentiated inputs is a constant. A
+draw with a parameter computed from them (``np.random.normal(mu, 1.0)``) is refused:
+how a sample moves with its parameters depends on how it was drawn, which NumPy does
+not say. To differentiate through a draw, write it with a parameter-free one
+(``mu + sigma * np.random.standard_normal()``), as reparameterized samplers do.
 
 Methods of a ``np.random.Generator`` (``rng.normal(...)``) are looked up by name at
 run time and cannot be told apart from other methods of that name, so they have no
@@ -14,7 +15,7 @@ import types
 
 import numpy as np
 
-from .registry import nondifferentiable
+from .registry import no_derivative
 
 
 def _sampling_functions() -> list:
@@ -28,4 +29,8 @@ def _sampling_functions() -> list:
     return found
 
 
-nondifferentiable(*_sampling_functions())
+no_derivative(
+    *_sampling_functions(),
+    reason="draw with fixed parameters and transform the sample: "
+           "mu + sigma * np.random.standard_normal(size)",
+)

@@ -13,7 +13,8 @@ from __future__ import annotations
 from ..errors import NonDifferentiableError
 from ..ir import prims
 from ..ir.core import Function, Op, Value, walk
-from ..rules.registry import is_nondifferentiable
+from ..ir.printer import callee_name
+from ..rules.registry import is_nondifferentiable, refusal
 
 
 def loop_slots(op: Op) -> list[list[Value]]:
@@ -107,6 +108,14 @@ def check_varied_uses(fn: Function, varied: set[Value]) -> None:
             first = 1 if isinstance(op.callee, prims.Subscript) else 2
             bad = next((v for v in op.operands[first:] if v in varied), None)
             what = "an index"
+        elif op.opname == "call" and any(v in varied for v in op.operands):
+            reason = refusal(op.callee)
+            if reason is not None:
+                raise NonDifferentiableError(
+                    f"'{callee_name(op.callee)}' has no derivative with respect to its "
+                    "arguments, and here it receives a value that depends on the inputs "
+                    "being differentiated",
+                    op.loc, reason)
         if bad is not None:
             name = f"'{bad.hint}'" if bad.hint else "a value computed from them"
             raise NonDifferentiableError(
