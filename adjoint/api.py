@@ -1,11 +1,15 @@
-"""The Python API: ``grad``, ``value_and_grad``, ``vjp``, ``source``.
+"""The Python API: ``grad``, ``value_and_grad``, ``vjp``, ``jvp``, ``source``, ``show``.
 
-``adjoint.grad(f)`` reads and lowers ``f`` at once (so unsupported code is reported
-where it is written, before anything runs) and returns a :class:`Derivative`.
-Calling it generates the derivative for the kinds of arguments it receives: for
-each combination of Python scalars and arrays (rank, and which dimensions have
-length 1: what decides NumPy broadcasting) one module is generated, written to
-disk and imported; later calls with the same kinds reuse it.
+Each returns a :class:`Transform`: a function whose code adjoint generates. Calling it
+generates the code for the kinds of arguments it receives (Python scalar or array,
+rank, which dimensions have length 1: what decides NumPy broadcasting), once per
+combination, through the one driver (:mod:`adjoint.compiler`).
+
+Transforms compose. A transform of a transform specializes the inner one for the
+arguments at hand, and differentiates the generated code like any Python function:
+``jvp(jvp(f))``, ``vjp(vjp(f))``, ``grad(jvp(f))`` to any depth. A transform called
+inside a function being differentiated (``def h(x): return np.sum(df(x) ** 2)``) is
+replaced by its generated code, which is then differentiated along with ``h``.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from . import compiler
+from .compiler import COMPILER, Request
 from .errors import ArgumentError
 from .frontend import guards, lower
 from .frontend.targets import resolve
@@ -27,34 +31,31 @@ from .transforms.types import UNKNOWN, type_of_value
 
 Wrt = int | str | Sequence[int | str] | None
 
+#: The derivatives :class:`Derivative` generates, and the prefixes of their names.
+KINDS = ("grad", "value_and_grad", "vjp", "jvp")
 
-def _normalize_wrt(primal: Function, wrt: Wrt, offset: int = 0) -> tuple[list[int], bool]:
-    """Parameter indices of ``wrt`` (names, or indices among the parameters the caller
-    passes: the first ``offset`` are bound already, like a method's ``self``)."""
-    names = primal.param_names[offset:]
+
+def _normalize_wrt(names: list[str], wrt: Wrt, label: str = "the function",
+                   loc: Any = None) -> tuple[list[int], bool]:
+    """Indices into ``names`` of the parameters ``wrt`` names (by name or index)."""
     if wrt is None:
         if not names:
-            raise ArgumentError(f"'{primal.name}' has no parameters to differentiate")
-        return [offset], False
+            raise ArgumentError(f"{label} has no parameters to differentiate", loc)
+        return [0], False
     is_tuple = isinstance(wrt, (tuple, list))
     items = list(wrt) if is_tuple else [wrt]
     out = []
     for w in items:
         if isinstance(w, str):
             if w not in names:
-                raise ArgumentError(
-                    f"'{primal.name}' has no parameter named '{w}'",
-                    primal.meta.get("loc"),
-                    f"choose from: {', '.join(names)}",
-                )
-            out.append(offset + names.index(w))
+                raise ArgumentError(f"{label} has no parameter named '{w}'", loc,
+                                    f"choose from: {', '.join(names)}")
+            out.append(names.index(w))
         elif isinstance(w, (int, np.integer)) and not isinstance(w, bool):
             if not -len(names) <= w < len(names):
                 raise ArgumentError(
-                    f"wrt={w} is out of range: '{primal.name}' has {len(names)} parameters",
-                    primal.meta.get("loc"),
-                )
-            out.append(offset + int(w) % len(names))
+                    f"wrt={w} is out of range: {label} has {len(names)} parameters", loc)
+            out.append(int(w) % len(names))
         else:
             raise ArgumentError(f"wrt must name parameters by name or index, not {w!r}")
     if len(set(out)) != len(out):
@@ -75,112 +76,57 @@ def _as_float(x: Any) -> Any:
     return x
 
 
-class Derivative:
-    """A derivative of a Python function, generated ahead of time as readable Python."""
+class Transform:
+    """A function whose code adjoint generates, per kinds of arguments.
 
-    def __init__(self, fn: Callable[..., Any], wrt: Wrt, kind: str):
-        self.target = resolve(fn, f"adjoint.{kind}")
-        self.primal_fn = self.target.function
-        self.kind = kind
-        self.primal = lower(self.primal_fn)
-        self.wrt, self.wrt_tuple = _normalize_wrt(self.primal, wrt, len(self.target.args))
-        self._compiled: dict[tuple, Any] = {}
-        self._guards_hold = guards.checker(guards.close(guards.function_guards(
-            self.primal_fn)))
-        self._last: Any = None
-        prefix = {"grad": "grad", "value_and_grad": "value_and_grad", "vjp": "vjp"}[kind]
-        self.name = f"{prefix}_{self.primal.name}"
-        functools.update_wrapper(self, fn)
-        self.__name__ = self.__qualname__ = self.name
-        self.__wrapped__ = None  # the generated function, once there is one
+    Subclasses arrange a call's arguments in order (``__adjoint_arrange__``, defaults
+    filled in) and generate a Python function for given argument kinds
+    (``__adjoint_generate__``, which also returns arguments bound ahead of the
+    caller's, like a method's ``self``). Calling one arranges the arguments,
+    generates the code once per kinds, and runs it.
+    """
 
-    # -- calling --------------------------------------------------------------------------
-    def _bind(self, args: tuple, kwargs: dict) -> list[Any]:
-        try:
-            bound = self.target.bind(args, kwargs)
-        except TypeError as exc:
-            raise ArgumentError(f"{self.name}: {exc}") from None
-        bound.apply_defaults()
-        values = list(bound.arguments.values())
-        for i in self.wrt:
-            values[i] = _as_float(values[i])
+    name: str = "transform"
+    _last: Any = None
+
+    def __adjoint_arrange__(self, args: tuple, kwargs: dict) -> list[Any]:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def __adjoint_generate__(self, kinds: list[Any]) -> tuple[Callable[..., Any], tuple]:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def _names_with_extras(self) -> list[str]:
+        """The names of the arguments the generated code takes (after those bound ahead)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def _count(self) -> int:
+        return len(self._names_with_extras())
+
+    def _prepare(self, values: list[Any]) -> list[Any]:
+        """Arguments as the generated code takes them (integers to differentiate as floats)."""
         return values
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.kind == "vjp":
-            if not args:
-                raise ArgumentError(f"{self.name} takes the primal arguments, then a cotangent")
-            *args, cotangent = args  # type: ignore[assignment]
-            values = self._bind(tuple(args), kwargs) + [cotangent]
-        else:
-            values = self._bind(args, kwargs)
-        return self._run(values)
-
-    def _refresh(self) -> None:
-        """Compile again from the current bindings when a name the code read was rebound."""
-        if self._guards_hold():
-            return
-        self.primal = lower(self.primal_fn)
-        self._compiled.clear()
-        self._guards_hold = guards.checker(guards.close(guards.function_guards(
-            self.primal_fn)))
-
     def _run(self, values: list[Any]) -> Any:
-        """Call the derivative generated for the kinds of ``values`` (generating it once)."""
-        self._refresh()
-        _check_no_shared_updates(self.primal, values)
-        key = tuple(type_of_value(v) for v in values)
-        compiled = self._compiled.get(key)
-        if compiled is None:
-            compiled = self._compile(list(key))
-            self._compiled[key] = compiled
-        self._last = compiled
-        self.__wrapped__ = compiled
-        return compiled(*values)
+        fn, ahead = self.__adjoint_generate__([type_of_value(v) for v in values])
+        self._last = fn
+        self.__wrapped__ = fn
+        return fn(*ahead, *values)
 
-    # -- generation -----------------------------------------------------------------------
-    def _compile(self, types_: list[Any] | None) -> Any:
-        from . import cache
-        from .backend import load_module
-
-        n = len(self.primal.param_names)
-        arg_types = types_[:n] if types_ is not None else None
-        extra = types_[n:] if types_ is not None else None
-        rebuild = functools.partial(compiler.derive, self.primal, self.wrt, self.kind, arg_types,
-                                    self.wrt_tuple, self.name, extra)
-        key = cache.key_for(self.primal_fn, self.primal, self.kind, self.wrt, self.wrt_tuple,
-                            types_, self.name)
-        module = cache.load(key, self.name, self.primal) if key is not None else None
-        ir = None
-        if module is None:
-            ir = rebuild()
-            src = self.primal_fn.__code__.co_filename
-            wrt_names = ", ".join(self.primal.param_names[i] for i in self.wrt)
-            what = f"{self.kind} of {self.primal.name} from {src} with respect to {wrt_names}"
-            gm = compiler.emit([(ir, _docstring(self.kind, self.primal.name, wrt_names))], what)
-            module = load_module(gm, self.name)
-            if key is not None:
-                cache.store(key, gm, module, self.primal)
-        fn = getattr(module, self.name)
-        fn.__adjoint_ir__ = ir  # None when loaded from the cache: __adjoint_derive__ rebuilds it
-        fn.__adjoint_derive__ = rebuild
-        return fn
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._run(self._prepare(self.__adjoint_arrange__(args, kwargs)))
 
     def generic(self) -> Any:
-        """The derivative generated for arguments of unknown kinds (works for all)."""
-        key = ("generic",)
-        if key not in self._compiled:
-            n = len(self.primal.param_names) + (1 if self.kind == "vjp" else 0)
-            self._compiled[key] = self._compile([UNKNOWN] * n)
-        return self._compiled[key]
+        """The code generated for arguments of unknown kinds (it works for all)."""
+        return self.__adjoint_generate__([UNKNOWN] * self._count())[0]
 
     @property
     def source(self) -> str:
+        """The generated module's text (of the latest call, or the shape-generic one)."""
         fn = self._last or self.generic()
         return inspect.getsource(inspect.getmodule(fn))
 
     def __repr__(self) -> str:
-        return f"<adjoint.Derivative {self.name}>"
+        return f"<adjoint.{type(self).__name__} {self.name}>"
 
     def _repr_html_(self) -> str:
         from .display import highlight_html
@@ -191,15 +137,191 @@ class Derivative:
         p.text(repr(self) if cycle else self.source)
 
 
-def _check_no_shared_updates(primal: Function, values: list[Any]) -> None:
+class Derivative(Transform):
+    """``grad``, ``value_and_grad``, ``vjp`` or ``jvp`` of a function, as readable Python.
+
+    ``f`` is a Python function (def or lambda, bound method, partial, callable object)
+    or another transform. ``wrt`` names parameters of ``f`` by name or position.
+    """
+
+    def __init__(self, f: Callable[..., Any], wrt: Wrt, kind: str):
+        if kind not in KINDS:
+            raise ArgumentError(f"unknown derivative kind {kind!r}")
+        self.kind = kind
+        self._compiled: dict[tuple, Any] = {}
+        self._plain: dict[Any, Derivative] = {}
+        if isinstance(f, Transform):
+            self.inner: Transform | None = f
+            self.target = None
+            self.primal: Function | None = None
+            self.primal_fn: Any = None
+            self._names = f._names_with_extras()
+            label, loc, base = f"'{f.name}'", None, f.name
+            self._guards_hold: Callable[[], bool] = lambda: True
+        else:
+            self.inner = None
+            self.target = resolve(f, f"adjoint.{kind}")
+            self.primal_fn = self.target.function
+            self.primal = lower(self.primal_fn)
+            params = list(inspect.signature(self.primal_fn).parameters.values())
+            self._fsig = inspect.Signature(params[len(self.target.args):])
+            self._names = list(self._fsig.parameters)
+            label, loc, base = f"'{self.primal.name}'", self.primal.meta.get("loc"), \
+                self.primal.name
+            self._guards_hold = guards.checker(guards.close(guards.function_guards(
+                self.primal_fn)))
+        self.wrt, self.wrt_tuple = _normalize_wrt(self._names, wrt, label, loc)
+        self.name = f"{kind}_{base}"
+        functools.update_wrapper(self, f, updated=())  # type: ignore[arg-type]
+        self.__name__ = self.__qualname__ = self.name
+        self.__wrapped__ = None  # the generated function, once there is one
+
+    def _names_with_extras(self) -> list[str]:
+        """The names of the arguments the generated code takes (after those bound ahead)."""
+        names = list(self._names)
+        if self.kind == "vjp":
+            names.append("cotangent")
+        elif self.kind == "jvp":
+            names += ["d" + self._names[i] for i in self.wrt]
+        return names
+
+    # -- the arguments ------------------------------------------------------------------
+    def _extras(self) -> int:
+        """Arguments after the function's own: a cotangent, or one tangent per wrt."""
+        return {"vjp": 1, "jvp": len(self.wrt)}.get(self.kind, 0)
+
+    def __adjoint_arrange__(self, args: tuple, kwargs: dict) -> list[Any]:
+        k = self._extras()
+        if len(args) < k:
+            raise ArgumentError(f"{self.name} takes the arguments of the function, then "
+                                f"{k} more", hint=self._call_hint())
+        fargs, extras = args[: len(args) - k], args[len(args) - k:]
+        return self.arguments(fargs, kwargs) + list(extras)
+
+    def arguments(self, args: tuple, kwargs: dict) -> list[Any]:
+        """The differentiated function's arguments for a call, in order, defaults filled in."""
+        if self.inner is not None:
+            return self.inner.__adjoint_arrange__(args, kwargs)
+        try:
+            bound = self._fsig.bind(*args, **{**self.target.kwargs, **kwargs})
+        except TypeError as exc:
+            raise ArgumentError(f"{self.name}: {exc}", hint=self._call_hint()) from None
+        bound.apply_defaults()
+        return [bound.arguments[n] for n in self._names]
+
+    def _prepare(self, values: list[Any]) -> list[Any]:
+        values = list(values)
+        n = len(self._names)
+        for i in self.wrt:
+            values[i] = _as_float(values[i])
+        if self.kind == "jvp":
+            for k, i in enumerate(self.wrt):
+                values[n + k] = self._tangent_like(values[n + k], values[i], self._names[i])
+        return values
+
+    def _call_hint(self) -> str | None:
+        if self.kind == "vjp":
+            return "pass the function's arguments, then the cotangent of its output"
+        if self.kind == "jvp":
+            return "pass the function's arguments, then one tangent per wrt parameter"
+        return None
+
+    def _tangent_like(self, t: Any, x: Any, name: str) -> Any:
+        """``t`` as a float tangent for ``x``: same structure, same shapes."""
+        if isinstance(x, (tuple, list)):
+            if not isinstance(t, (tuple, list)) or len(t) != len(x):
+                raise ArgumentError(
+                    f"{self.name}: the tangent for '{name}' must be a {type(x).__name__} of "
+                    f"{len(x)} items, like '{name}'"
+                )
+            return type(x)(self._tangent_like(ti, xi, f"{name}[{k}]")
+                           for k, (ti, xi) in enumerate(zip(t, x)))
+        if isinstance(x, dict):
+            if not isinstance(t, dict) or set(t) != set(x):
+                raise ArgumentError(
+                    f"{self.name}: the tangent for '{name}' must be a dict with its keys"
+                )
+            return {k: self._tangent_like(t[k], x[k], f"{name}[{k!r}]") for k in x}
+        t = _as_float(t)
+        if np.shape(t) != np.shape(x):
+            raise ArgumentError(
+                f"{self.name}: the tangent for '{name}' has shape {np.shape(t)}, "
+                f"but '{name}' has shape {np.shape(x)}"
+            )
+        return t
+
+    def _run(self, values: list[Any]) -> Any:
+        if self.primal is not None:
+            self._refresh()
+            _check_no_shared_updates(self.primal, self.target.args, values)
+        return super()._run(values)
+
+    # -- generation -----------------------------------------------------------------------
+    def _refresh(self) -> None:
+        """Compile again from the current bindings when a name the code read was rebound."""
+        if self.primal is None or self._guards_hold():
+            return
+        COMPILER.forget(self.primal_fn)
+        self.primal = lower(self.primal_fn)
+        self._compiled.clear()
+        self._guards_hold = guards.checker(guards.close(guards.function_guards(
+            self.primal_fn)))
+
+    def __adjoint_generate__(self, kinds: list[Any]) -> tuple[Callable[..., Any], tuple]:
+        if self.inner is not None:
+            return self._generate_over(kinds)
+        assert self.target is not None
+        self._refresh()
+        key = tuple(kinds)
+        fn = self._compiled.get(key)
+        if fn is None:
+            fn = self._compiled[key] = self._compile(kinds)
+        return fn, self.target.args
+
+    def _compile(self, kinds: list[Any]) -> Callable[..., Any]:
+        assert self.target is not None and self.primal is not None
+        ahead = [type_of_value(a) for a in self.target.args]
+        n = len(self._names)
+        offset = len(self.target.args)
+        request = Request(
+            self.primal_fn, self.kind, tuple(offset + i for i in self.wrt),
+            tuple(ahead + list(kinds[:n])),
+            tuple(kinds[n:]) if self.kind in ("vjp", "jvp") else None,
+            self.wrt_tuple, self.name, self.primal,
+        )
+        wrt_names = ", ".join(self._names[i] for i in self.wrt)
+        src = self.primal_fn.__code__.co_filename
+        what = f"{self.kind} of {self.primal.name} from {src} with respect to {wrt_names}"
+        return COMPILER.function(request, _docstring(self.kind, self.primal.name, wrt_names),
+                                 what)
+
+    def _generate_over(self, kinds: list[Any]) -> tuple[Callable[..., Any], tuple]:
+        """A transform of a transform: differentiate the inner one's generated code."""
+        assert self.inner is not None
+        n = len(self._names)
+        inner_fn, ahead = self.inner.__adjoint_generate__(list(kinds[:n]))
+        plain = self._plain.get(inner_fn)
+        if plain is None:
+            shifted = [len(ahead) + i for i in self.wrt]
+            plain = Derivative(inner_fn, tuple(shifted) if self.wrt_tuple else shifted[0],
+                               self.kind)
+            self._plain[inner_fn] = plain
+        fn, _ = plain.__adjoint_generate__([type_of_value(a) for a in ahead] + list(kinds))
+        return fn, ahead
+
+
+def _check_no_shared_updates(primal: Function, ahead: tuple, values: list[Any]) -> None:
     """Refuse ``f(x, x)`` when ``f`` updates one of them in place: in Python the other sees
     the update; in the derivative each argument is a value of its own."""
     updated = primal.meta.get("updated_parameters")
     if updated is None:
         updated = primal.meta["updated_parameters"] = updated_parameters(primal)
+    if not updated:
+        return
+    full = list(ahead) + list(values)
     for i in updated:
-        for j, other in enumerate(values[: len(primal.params)]):
-            if j != i and _shares_memory(values[i], other):
+        for j, other in enumerate(full[: len(primal.params)]):
+            if j != i and _shares_memory(full[i], other):
                 names = primal.param_names
                 raise ArgumentError(
                     f"'{primal.name}' updates '{names[i]}' in place, and '{names[j]}' shares "
@@ -229,71 +351,14 @@ def _docstring(kind: str, name: str, wrt: str) -> str:
         return f"Gradient of {name} with respect to {wrt}."
     if kind == "value_and_grad":
         return f"Value of {name} and its gradient with respect to {wrt}."
+    if kind == "jvp":
+        return f"Value of {name} and its Jacobian-vector product in {wrt}."
     return f"Vector-Jacobian product of {name} with respect to {wrt}."
-
-
-class NestedDerivative(Derivative):
-    """A derivative of a derivative (``grad(grad(f))``).
-
-    The inner derivative's generated code, for the kinds of arguments at hand, is
-    ordinary Python in a real file: it is read and differentiated like any function.
-    """
-
-    def __init__(self, inner: Derivative, wrt: Wrt, kind: str):
-        if inner.kind != "grad":
-            raise ArgumentError(
-                f"adjoint.{kind} of adjoint.{inner.kind}(...) is not supported",
-                hint="differentiate adjoint.grad(f), or use adjoint.jacobian / adjoint.hvp",
-            )
-        self.inner = inner
-        self.target = inner.target
-        self.primal_fn = inner.primal_fn
-        self.kind = kind
-        self.primal = inner.primal
-        self.wrt, self.wrt_tuple = _normalize_wrt(self.primal, wrt, len(self.target.args))
-        self._compiled = {}
-        self._last = None
-        self.name = f"{kind}_{inner.name}"
-        self.__name__ = self.__qualname__ = self.name
-        self.__wrapped__ = None
-
-    def _guards_hold(self) -> bool:
-        return self.inner._guards_hold()
-
-    def _refresh(self) -> None:
-        if not self.inner._guards_hold():
-            self.inner._refresh()
-            self.primal = self.inner.primal
-            self._compiled.clear()
-
-    def _compile(self, types_: list[Any] | None) -> Any:
-        from .backend import load_module
-
-        n = len(self.primal.param_names)
-        arg_types = types_[:n] if types_ is not None else None
-        extra = types_[n:] if types_ is not None else None
-        key = tuple(arg_types) if arg_types is not None else ("generic",)
-        inner_fn = self.inner._compiled.get(key)
-        if inner_fn is None:
-            inner_fn = self.inner._compile(list(arg_types) if arg_types is not None else None)
-            self.inner._compiled[key] = inner_fn
-        primal = lower(inner_fn)
-        ir = compiler.derive(primal, self.wrt, self.kind, arg_types, self.wrt_tuple,
-                             self.name, extra)
-        wrt_names = ", ".join(self.primal.param_names[i] for i in self.wrt)
-        what = f"{self.kind} of {self.inner.name} with respect to {wrt_names}"
-        gm = compiler.emit([(ir, _docstring(self.kind, self.inner.name, wrt_names))], what)
-        module = load_module(gm, self.name)
-        fn = getattr(module, self.name)
-        fn.__adjoint_ir__ = ir
-        return fn
 
 
 def _make(kind: str, f: Callable[..., Any] | None, wrt: Wrt) -> Any:
     if f is None:
         return lambda fn: _make(kind, fn, wrt)
-    if isinstance(f, Derivative):
-        return NestedDerivative(f, wrt, kind)
     if not callable(f):
         raise ArgumentError(f"adjoint.{kind} expects a function, got {f!r}")
     return Derivative(f, wrt, kind)
@@ -303,7 +368,7 @@ def grad(f: Callable[..., Any] | None = None, wrt: Wrt = None) -> Any:
     """The gradient of scalar-valued ``f`` with respect to ``wrt`` (default: first parameter).
 
     ``wrt`` takes parameter names or indices, one or a tuple: tuple in, tuple out. Works
-    as ``grad(f)``, ``@grad`` and ``@grad(wrt="w")``.
+    as ``grad(f)``, ``@grad`` and ``@grad(wrt="w")``; ``f`` may itself be a derivative.
     """
     return _make("grad", f, wrt)
 
@@ -318,6 +383,15 @@ def vjp(f: Callable[..., Any] | None = None, wrt: Wrt = None) -> Any:
     return _make("vjp", f, wrt)
 
 
+def jvp(f: Callable[..., Any] | None = None, wrt: Wrt = None) -> Any:
+    """Forward mode: ``jvp(f, wrt)(*args, *tangents) -> (value, tangent)``.
+
+    One tangent per ``wrt`` parameter (default: the first), each shaped like its
+    argument; the result's tangent is the sum of the directional derivatives.
+    """
+    return _make("jvp", f, wrt)
+
+
 def show(df: Any, ir: bool = False) -> Any:
     """Display the generated source of ``df`` (or its IR with ``ir=True``).
 
@@ -330,7 +404,7 @@ def show(df: Any, ir: bool = False) -> Any:
 
 def source(df: Any) -> str:
     """The generated source text of a derivative (of its most recent specialization)."""
-    if isinstance(df, Derivative):
+    if isinstance(df, Transform):
         return df.source
     module = inspect.getmodule(df)
     if module is not None and module.__name__.startswith("adjoint_generated."):

@@ -203,65 +203,47 @@ def _functions_of(target: Target) -> list[str]:
 
 @dataclass
 class Generated:
-    """One derivative: its IR, its docstring and how the module's header describes it."""
+    """One derivative: what was asked, its docstring, how the header describes it, its IR."""
 
-    ir: Any
+    request: Any
     doc: str
     description: str
+    ir: Any = None
 
     @property
     def summary(self) -> str:
         return f"{self.ir.name}: {self.description}"
 
 
-def derive_one(path: str, func: str, wrt: Any, mode: str, use_import: bool,
-               shared: Any = None, reader: Any = None,
-               shapes: dict[str, tuple[int, ...]] | None = None) -> Generated:
-    """The derivative of ``path::func`` as written by ``adjoint grad``.
-
-    ``shared`` collects the user's functions it calls (and their derivatives) for the
-    module, and ``reader`` reads each file once, so that several derivatives in one
-    module share the functions they call.
-    """
-    from . import compiler
+def request_for(path: str, func: str, wrt: Any, mode: str, use_import: bool,
+                reader: Any = None, shapes: dict[str, tuple[int, ...]] | None = None,
+                ) -> Generated:
+    """What ``adjoint grad`` asks the compiler for ``path::func``."""
     from .api import _normalize_wrt
+    from .compiler import Request
 
     primal = load_primal(path, func, use_import, reader)
     try:
-        wrt_idx, wrt_tuple = _normalize_wrt(primal, wrt)
+        wrt_idx, wrt_tuple = _normalize_wrt(primal.param_names, wrt, f"'{primal.name}'",
+                                            primal.meta.get("loc"))
     except AdjointError as exc:
         raise click.BadParameter(f"{exc.message} ({exc.hint})" if exc.hint else exc.message,
                                  param_hint="'--wrt'") from None
     names = ", ".join(primal.param_names[i] for i in wrt_idx)
     arg_types = argument_types(primal.param_names, shapes or {})
+    types_ = tuple(arg_types) if arg_types is not None else None
     if mode == "forward":
-        ir = _forward(primal, wrt_idx, wrt_tuple, f"jvp_{func}", shared, arg_types)
+        request = Request(primal, "jvp", tuple(wrt_idx), types_, None, wrt_tuple, f"jvp_{func}",
+                          primal)
         tangents = ", ".join("d" + primal.param_names[i] for i in wrt_idx)
         doc = f"Value of {func} and its derivative along {tangents} (given after the arguments)."
         description = f"forward-mode derivative of {func} ({path}) along {names}"
     else:
-        ir = compiler.derive(primal, wrt_idx, "grad", arg_types, wrt_tuple, f"grad_{func}",
-                             **_module_arg(compiler.derive, shared))
+        request = Request(primal, "grad", tuple(wrt_idx), types_, None, wrt_tuple,
+                          f"grad_{func}", primal)
         doc = f"Gradient of {func} with respect to {names}."
         description = f"gradient of {func} ({path}) with respect to {names}"
-    return Generated(ir, doc, description)
-
-
-def _shared_module(names: list[str]) -> Any:
-    """A collection of called functions for one output module (None if unsupported)."""
-    try:
-        from .transforms.calls import ModuleFunctions
-    except ImportError:
-        return None
-    return ModuleFunctions(set(names))
-
-
-def _module_arg(derive: Callable[..., Any], shared: Any) -> dict[str, Any]:
-    import inspect
-
-    if shared is None or "module" not in inspect.signature(derive).parameters:
-        return {}
-    return {"module": shared}
+    return Generated(request, doc, description)
 
 
 def argument_types(params: list[str], shapes: dict[str, tuple[int, ...]]) -> list[Any] | None:
@@ -283,25 +265,6 @@ def argument_types(params: list[str], shapes: dict[str, tuple[int, ...]]) -> lis
                                  param_hint="--shapes")
     return [(FLOAT if shapes[p] == () else type_of_value(np.zeros(shapes[p])))
             if p in shapes else UNKNOWN for p in params]
-
-
-def _forward(primal: Any, wrt: list[int], wrt_tuple: bool, name: str, shared: Any,
-             arg_types: list[Any] | None = None) -> Any:
-    from . import compiler
-
-    derive_jvp = getattr(compiler, "derive_jvp", None)
-    if derive_jvp is not None:
-        return derive_jvp(primal, wrt, arg_types, name, **_module_arg(derive_jvp, shared))
-    try:
-        from .transforms.forward import jvp_function
-    except ImportError:
-        raise click.ClickException(
-            "forward mode is not available in this version of adjoint "
-            "(adjoint.transforms.forward is missing); use --mode reverse"
-        ) from None
-    fn = compiler.prepare_primal(primal, None)
-    fn.meta["wrt_tuple"] = wrt_tuple
-    return compiler.optimize(jvp_function(fn, wrt, name), None)
 
 
 def regenerate_command(targets: list[Target], wrt: str | None, mode: str, out: str | None,
@@ -346,7 +309,8 @@ def build(targets: list[Target], wrt: str | None, mode: str, out: str | None,
         # A failed derivation may have left half-made functions in the shared
         # collection: derive the others again, cleanly.
         ok = [job for job in jobs if job not in skipped]
-        done, _ = _derive_all(ok, wrt_value, mode, use_import, prefix, progress=False)
+        done, _ = _derive_all(ok, wrt_value, mode, use_import, prefix, progress=False,
+                              shapes=shapes)
     for (t, f), reason in skipped.items():
         click.echo(f"warning: skipped {t.path}::{f}: {reason}", err=True)
     if not done:
@@ -375,9 +339,12 @@ def build(targets: list[Target], wrt: str | None, mode: str, out: str | None,
 def _derive_all(jobs: list[tuple[Target, str]], wrt: Any, mode: str, use_import: bool,
                 prefix: str, progress: bool = True, shapes: tuple[str, ...] = (),
                 ) -> tuple[list[Generated], dict[tuple[Target, str], str]]:
+    """Derive every job into one module; a job that fails is skipped unless it was named."""
+    from .compiler import COMPILER
     from .frontend.static import FileReader
+    from .transforms.calls import ModuleFunctions
 
-    shared = _shared_module([f"{prefix}_{f}" for _, f in jobs])
+    module = ModuleFunctions({f"{prefix}_{f}" for _, f in jobs})
     reader = FileReader()
     done: list[Generated] = []
     skipped: dict[tuple[Target, str], str] = {}
@@ -387,8 +354,11 @@ def _derive_all(jobs: list[tuple[Target, str]], wrt: Any, mode: str, use_import:
     with bar as items:
         for t, f in items:
             try:
-                done.append(derive_one(t.path, f, wrt, mode, use_import, shared, reader,
-                                       dict(parse_shape(x) for x in shapes)))
+                g = request_for(t.path, f, wrt, mode, use_import, reader,
+                                dict(parse_shape(x) for x in shapes))
+                g.ir = COMPILER.derive(g.request, module)
+                COMPILER.complete(module)
+                done.append(g)
             except Exception as exc:
                 explicit = t.func is not None
                 if explicit or (isinstance(exc, click.ClickException)
@@ -397,6 +367,8 @@ def _derive_all(jobs: list[tuple[Target, str]], wrt: Any, mode: str, use_import:
                 text = exc.format_message() if isinstance(exc, click.ClickException) \
                     else str(exc) or type(exc).__name__
                 skipped[(t, f)] = text.splitlines()[0]
+    for g in done:
+        g.ir.meta["module"] = module
     return done, skipped
 
 

@@ -1,29 +1,40 @@
-"""The pipeline: primal IR → derivative IR → simplified, specialized → source text.
+"""The driver: requests in, generated functions out, through one pipeline.
 
-Front doors (the Python API, the CLI) call :func:`derive` and :func:`emit`; every
-pass runs here, in one place, with the verifier after each when ``verify_passes``
-is on (the test suite turns it on).
+A :class:`Request` asks for one function: the primal copy, gradient, value and
+gradient, vector-Jacobian product or Jacobian-vector product of a Python function,
+for given argument kinds, with respect to given parameters. Deriving it may need
+more functions (the user's helpers it calls, their derivatives): transforms do not
+derive those themselves; they name them in the module being built
+(:class:`~adjoint.transforms.calls.ModuleFunctions`), which queues a request, and
+the driver works through the queue until the module is complete. The API, the
+command line and every higher-order transform go through :class:`Compiler`, which
+also owns the caches (in memory per request, on disk across processes) and runs the
+IR verifier after every pass when ``verify_passes`` is on (the test suite turns it on).
 """
 
 from __future__ import annotations
 
+import types
+from collections.abc import Callable
 from typing import Any
 
 from . import rules  # noqa: F401  (registers the built-in rules)
-from .backend import GeneratedModule, build_module, default_header
+from .backend import GeneratedModule, build_module, default_header, load_module
+from .frontend import guards, lower
 from .ir import Function, verify
 from .transforms.aliasing import check_aliasing, detach_results
-from .transforms.calls import localize_calls
+from .transforms.calls import ModuleFunctions, localize_calls
 from .transforms.clone import clone_function
 from .transforms.forward import jvp_function
+from .transforms.generated import resolve_generated_calls
+from .transforms.requests import KINDS, Request
 from .transforms.reverse import vjp_function
 from .transforms.simplify import simplify
 from .transforms.specialize import specialize
-from .transforms.types import infer
+from .transforms.types import infer, tangent_type
 
 #: Run the IR verifier after every pass (the tests switch this on).
 verify_passes = False
-
 
 def _check(fn: Function) -> Function:
     if verify_passes:
@@ -32,65 +43,17 @@ def _check(fn: Function) -> Function:
 
 
 def prepare_primal(primal: Function, arg_types: list[Any] | None) -> Function:
+    """The primal as every mode starts from it: typed, checked for aliasing, simplified."""
     fn = infer(clone_function(primal), arg_types)
+    # Calls of derivatives (or of functions passed as arguments) become calls of the code
+    # generated for the argument kinds at hand, which is then read like any function.
+    if resolve_generated_calls(fn):
+        fn = infer(fn, arg_types)
     # Before any simplification: an update nothing reads (S2 = S1[i] <- v) still
     # matters when another name sees it, and removing it first would hide that.
     check_aliasing(fn)
     fn = _check(simplify(fn))
     return _check(infer(fn, arg_types))
-
-
-def derive(
-    primal: Function,
-    wrt: list[int],
-    kind: str,
-    arg_types: list[Any] | None = None,
-    wrt_tuple: bool = False,
-    name: str | None = None,
-    extra_types: list[Any] | None = None,
-    module: Any = None,
-) -> Function:
-    """The IR of ``kind`` ("grad", "value_and_grad", "vjp") of ``primal`` w.r.t. ``wrt``.
-
-    Functions of the user's that it calls are derived too; the result's
-    ``meta["module"].functions`` lists them for :func:`emit`.
-    """
-    fn = prepare_primal(primal, arg_types)
-    fn.meta["wrt_tuple"] = wrt_tuple
-    out = _check(vjp_function(fn, wrt, kind, name, module))
-    types_ = list(arg_types) if arg_types is not None else None
-    if types_ is not None and extra_types:
-        types_ += extra_types
-    out = optimize(out, types_)
-    detach_results(out, 1 if kind == "value_and_grad" else None)
-    localize_calls(out, out.meta["module"])
-    return _check(out)
-
-
-def derive_jvp(
-    primal: Function,
-    wrt: list[int],
-    arg_types: list[Any] | None = None,
-    name: str | None = None,
-    tangent_types: list[Any] | None = None,
-    module: Any = None,
-) -> Function:
-    """The IR of the Jacobian-vector product of ``primal`` w.r.t. ``wrt`` (forward mode).
-
-    ``tangent_types`` defaults to the types of the ``wrt`` arguments. Functions of the
-    user's that it calls are derived too, listed in ``meta["module"].functions``.
-    """
-    fn = prepare_primal(primal, arg_types)
-    out = _check(jvp_function(fn, wrt, name, module))
-    types_ = None
-    if arg_types is not None:
-        if tangent_types is None:
-            tangent_types = [arg_types[i] for i in wrt]
-        types_ = list(arg_types) + list(tangent_types)
-    out = optimize(out, types_)
-    detach_results(out, 1)
-    localize_calls(out, out.meta["module"])
-    return _check(out)
 
 
 def optimize(fn: Function, arg_types: list[Any] | None) -> Function:
@@ -105,6 +68,154 @@ def optimize(fn: Function, arg_types: list[Any] | None) -> Function:
     return _check(fn)
 
 
+class Compiler:
+    """The one pipeline, with its caches."""
+
+    #: Keep generated functions in memory (off: every request goes to the disk cache).
+    memory = True
+
+    def __init__(self) -> None:
+        #: Generated functions by request, each with a check that what it read still holds.
+        self._functions: dict[Any, tuple[Callable[..., Any], Callable[[], bool]]] = {}
+
+    # -- deriving IR ----------------------------------------------------------------------
+    def derive(self, request: Request, module: ModuleFunctions) -> Function:
+        """The IR of ``request``; functions it calls are queued on ``module``."""
+        primal = request.primal if request.primal is not None else lower(request.fn)
+        types_ = list(request.arg_types) if request.arg_types is not None else None
+        fn = prepare_primal(primal, types_)
+        name = request.name or f"{request.kind}_{primal.name}"
+        wrt = list(request.wrt)
+        if request.kind == "primal":
+            fn.name = name
+            localize_calls(fn, module)
+            return _check(fn)
+        extra = list(request.extra_types) if request.extra_types is not None else None
+        if request.kind == "jvp":
+            out = _check(jvp_function(fn, wrt, name, module))
+            if types_ is not None and extra is None:
+                extra = [tangent_type(types_[i]) for i in wrt]
+            part: int | None = 1
+        else:
+            fn.meta["wrt_tuple"] = request.wrt_tuple
+            out = _check(vjp_function(fn, wrt, request.kind, name, module))
+            part = 1 if request.kind == "value_and_grad" else None
+        all_types = types_ + list(extra or []) if types_ is not None else None
+        out = optimize(out, all_types)
+        detach_results(out, part)
+        localize_calls(out, module)
+        return _check(out)
+
+    def complete(self, module: ModuleFunctions) -> None:
+        """Derive every function queued on ``module`` (and what those queue in turn)."""
+        while module.pending:
+            name, request = module.pending.pop(0)
+            ir = self.derive(request, module)
+            ir.name = name
+            module.functions.append(ir)
+
+    def build(self, roots: list[tuple[Request, str | None]], what: str,
+              regenerate: str | None = None) -> tuple[GeneratedModule, list[Function]]:
+        """One module holding the ``roots`` and everything they call."""
+        module = ModuleFunctions({r.name for r, _ in roots if r.name})
+        irs = []
+        for request, _ in roots:
+            irs.append(self.derive(request, module))
+            self.complete(module)
+        for ir in irs:
+            ir.meta["module"] = module
+        gm = emit([(ir, doc) for ir, (_, doc) in zip(irs, roots)], what, regenerate)
+        return gm, irs
+
+    # -- loading functions ----------------------------------------------------------------
+    def function(self, request: Request, doc: str, what: str) -> Callable[..., Any]:
+        """The generated function for ``request``: from memory, the disk cache, or built."""
+        hit = self._functions.get(request) if self.memory else None
+        if hit is not None:
+            fn, holds = hit
+            if holds():
+                return fn
+            del self._functions[request]  # a name its code read was rebound since
+        from . import cache
+
+        primal = request.primal if request.primal is not None else lower(request.fn)
+        request = _with_primal(request, primal)
+        name = request.name or f"{request.kind}_{primal.name}"
+        types_ = None if request.arg_types is None else \
+            list(request.arg_types) + list(request.extra_types or ())
+        key = cache.key_for(request.fn, primal, request.kind, list(request.wrt),
+                            request.wrt_tuple, types_, name)
+        module = cache.load(key, name, primal) if key is not None else None
+        ir = None
+        if module is None:
+            gm, irs = self.build([(request, doc)], what)
+            ir = irs[0]
+            module = load_module(gm, name)
+            if key is not None:
+                cache.store(key, gm, module, primal)
+        fn = getattr(module, name)
+        fn.__adjoint_ir__ = ir  # None when loaded from the cache: __adjoint_derive__ rebuilds it
+        fn.__adjoint_derive__ = lambda: self.build([(request, doc)], what)[1][0]
+        fn.__adjoint_request__ = request
+        self._functions[request] = (fn, _guards_of(request.fn))
+        return fn
+
+    def forget(self, fn: Any) -> None:
+        """Drop what was generated for ``fn`` (its source or a name it reads changed)."""
+        for request in [r for r in self._functions if r.fn is fn]:
+            del self._functions[request]
+
+
+def _guards_of(fn: Any) -> Callable[[], bool]:
+    if isinstance(fn, types.FunctionType):
+        return guards.checker(guards.close(guards.function_guards(fn)))
+    return lambda: True
+
+
+def _with_primal(request: Request, primal: Function) -> Request:
+    if request.primal is primal:
+        return request
+    return Request(request.fn, request.kind, request.wrt, request.arg_types,
+                   request.extra_types, request.wrt_tuple, request.name, primal)
+
+
+#: The compiler every front door uses.
+COMPILER = Compiler()
+
+
+def derive(
+    primal: Function,
+    wrt: list[int],
+    kind: str,
+    arg_types: list[Any] | None = None,
+    wrt_tuple: bool = False,
+    name: str | None = None,
+    extra_types: list[Any] | None = None,
+    module: ModuleFunctions | None = None,
+) -> Function:
+    """The IR of ``kind`` of the lowered function ``primal`` (the driver's one-request form).
+
+    Functions of the user's that it calls are derived too; the result's
+    ``meta["module"].functions`` lists them for :func:`emit`.
+    """
+    request = Request(primal, kind, tuple(wrt),
+                      tuple(arg_types) if arg_types is not None else None,
+                      tuple(extra_types) if extra_types is not None else None,
+                      wrt_tuple, name, primal)
+    module = module if module is not None else ModuleFunctions({name} if name else set())
+    ir = COMPILER.derive(request, module)
+    COMPILER.complete(module)
+    ir.meta["module"] = module
+    return ir
+
+
+def derive_jvp(primal: Function, wrt: list[int], arg_types: list[Any] | None = None,
+               name: str | None = None, tangent_types: list[Any] | None = None,
+               module: ModuleFunctions | None = None) -> Function:
+    """The IR of the Jacobian-vector product of ``primal`` w.r.t. ``wrt`` (forward mode)."""
+    return derive(primal, wrt, "jvp", arg_types, False, name, tangent_types, module)
+
+
 def emit(functions: list[tuple[Function, str | None]], what: str,
          regenerate: str | None = None) -> GeneratedModule:
     """One module holding ``functions`` and every function they call (helpers last)."""
@@ -117,3 +228,7 @@ def emit(functions: list[tuple[Function, str | None]], what: str,
                 seen.add(id(extra))
                 everything.append((extra, None))
     return build_module(everything, default_header(what, regenerate))
+
+
+__all__ = ["COMPILER", "KINDS", "Compiler", "Request", "derive", "derive_jvp", "emit", "optimize",
+           "prepare_primal"]

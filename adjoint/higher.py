@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from .api import Derivative, Wrt, grad
+from .api import Derivative, Wrt, grad, jvp
 from .errors import ArgumentError
-from .jacobians import ForwardDerivative, Jacobian
+from .jacobians import Jacobian
 
 
 def _single(wrt: Wrt) -> Wrt:
@@ -26,23 +26,21 @@ def _single(wrt: Wrt) -> Wrt:
 
 
 class HessianVectorProduct:
-    """``hvp(f)(*args, v)``: the Hessian of scalar ``f`` times ``v``, by forward-over-reverse."""
+    """``hvp(f)(*args, v)``: the Hessian of scalar ``f`` times ``v``, by forward-over-reverse.
+
+    It is ``jvp(grad(f))``: forward mode over the generated gradient.
+    """
 
     def __init__(self, f: Callable[..., Any], wrt: Wrt):
         self.wrt = _single(wrt)
-        self.grad = f if isinstance(f, Derivative) else grad(f, wrt=self.wrt)
-        self._forward: dict[Any, ForwardDerivative] = {}
+        self.grad = f if isinstance(f, Derivative) and f.kind == "grad" else \
+            grad(f, wrt=self.wrt)
+        self._jvp = jvp(self.grad, wrt=self.wrt)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not args:
             raise ArgumentError("hvp takes the arguments of f, then the vector v")
-        *primal_args, v = args
-        self.grad(*primal_args, **kwargs)  # generate the gradient for these argument kinds
-        generated = self.grad.__wrapped__
-        fd = self._forward.get(generated)
-        if fd is None:
-            fd = self._forward[generated] = ForwardDerivative(generated, self.wrt)
-        return fd(*primal_args, v, **kwargs)[1]
+        return self._jvp(*args, **kwargs)[1]
 
 
 def hvp(f: Callable[..., Any], wrt: Wrt = 0) -> HessianVectorProduct:

@@ -14,100 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from . import compiler
-from .api import Derivative, Wrt, _as_float, vjp
+from .api import Derivative, Transform, Wrt, _as_float, jvp, vjp
 from .errors import ArgumentError
-from .transforms.types import UNKNOWN
-
-
-class ForwardDerivative(Derivative):
-    """``jvp(f)``: the Jacobian-vector product of ``f``, generated as readable Python.
-
-    Called as ``df(*args, *tangents)`` with one tangent per ``wrt`` parameter, shaped
-    like that argument; returns ``(f(*args), J @ tangents)``.
-    """
-
-    def __init__(self, fn: Callable[..., Any], wrt: Wrt):
-        super().__init__(fn, wrt, "grad")
-        self.kind = "jvp"
-        self.name = f"jvp_{self.primal.name}"
-        self.__name__ = self.__qualname__ = self.name
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        k = len(self.wrt)
-        if len(args) < k:
-            raise ArgumentError(
-                f"{self.name} takes the arguments of {self.primal.name}, then {k} tangent(s)"
-            )
-        primal_args, tangents = args[: len(args) - k], args[len(args) - k:]
-        values = self._bind(tuple(primal_args), kwargs)
-        tangents = tuple(
-            self._tangent_like(t, values[i], self.primal.param_names[i])
-            for i, t in zip(self.wrt, tangents)
-        )
-        return self._run(values + list(tangents))
-
-    def _tangent_like(self, t: Any, x: Any, name: str) -> Any:
-        """``t`` as a float tangent for ``x``: same structure, same shapes."""
-        if isinstance(x, (tuple, list)):
-            if not isinstance(t, (tuple, list)) or len(t) != len(x):
-                raise ArgumentError(
-                    f"{self.name}: the tangent for '{name}' must be a {type(x).__name__} of "
-                    f"{len(x)} items, like '{name}'"
-                )
-            return type(x)(self._tangent_like(ti, xi, f"{name}[{k}]")
-                           for k, (ti, xi) in enumerate(zip(t, x)))
-        if isinstance(x, dict):
-            if not isinstance(t, dict) or set(t) != set(x):
-                raise ArgumentError(
-                    f"{self.name}: the tangent for '{name}' must be a dict with its keys"
-                )
-            return {k: self._tangent_like(t[k], x[k], f"{name}[{k!r}]") for k in x}
-        t = _as_float(t)
-        if np.shape(t) != np.shape(x):
-            raise ArgumentError(
-                f"{self.name}: the tangent for '{name}' has shape {np.shape(t)}, "
-                f"but '{name}' has shape {np.shape(x)}"
-            )
-        return t
-
-    def _compile(self, types_: list[Any] | None) -> Any:
-        from .backend import load_module
-
-        n = len(self.primal.param_names)
-        arg_types = types_[:n] if types_ is not None else None
-        tangent_types = types_[n:] if types_ is not None else None
-        ir = compiler.derive_jvp(self.primal, self.wrt, arg_types, self.name, tangent_types)
-        src = self.primal_fn.__code__.co_filename
-        wrt_names = ", ".join(self.primal.param_names[i] for i in self.wrt)
-        what = f"jvp of {self.primal.name} from {src} with respect to {wrt_names}"
-        doc = f"Value of {self.primal.name} and its Jacobian-vector product in {wrt_names}."
-        gm = compiler.emit([(ir, doc)], what)
-        module = load_module(gm, self.name)
-        fn = getattr(module, self.name)
-        fn.__adjoint_ir__ = ir
-        return fn
-
-    def generic(self) -> Any:
-        """The JVP generated for arguments of unknown kinds (works for all)."""
-        key = ("generic",)
-        if key not in self._compiled:
-            n = len(self.primal.param_names) + len(self.wrt)
-            self._compiled[key] = self._compile([UNKNOWN] * n)
-        return self._compiled[key]
-
-
-def jvp(f: Callable[..., Any] | None = None, wrt: Wrt = None) -> Any:
-    """Forward mode: ``jvp(f, wrt)(*args, *tangents) -> (value, tangent)``.
-
-    One tangent per ``wrt`` parameter (default: the first), each shaped like its
-    argument; the result's tangent is the sum of the directional derivatives.
-    """
-    if f is None:
-        return lambda fn: ForwardDerivative(fn, wrt)
-    if not callable(f):
-        raise ArgumentError(f"adjoint.jvp expects a function, got {f!r}")
-    return ForwardDerivative(f, wrt)
+from .transforms.types import type_of_value
 
 
 def choose_mode(in_size: int, out_size: int) -> str:
@@ -133,29 +42,35 @@ class Jacobian:
         self.wrt = 0 if wrt is None else wrt
         self.mode = mode
         self.last_mode: str | None = None
-        self._jvp: dict[Any, ForwardDerivative] = {}
+        self._jvp: dict[Any, Derivative] = {}
         self._vjp: dict[Any, Derivative] = {}
 
-    def _target(self, args: tuple, kwargs: dict) -> Callable[..., Any]:
-        """The function whose derivatives are generated.
+    def _target(self, args: tuple, kwargs: dict) -> tuple[Callable[..., Any], tuple, dict]:
+        """The function whose derivatives are generated, and the arguments to call it with.
 
-        A plain function is differentiated from its source. A derivative adjoint
-        generated (``jacobian(grad(f))``) is a real function with real source too: it is
-        generated for the kinds of ``args`` and differentiated like any other function.
+        A plain function is differentiated from its source. A transform of adjoint's
+        (``jacobian(grad(f))``) is generated for the kinds of ``args`` and its code is
+        differentiated like any other function's.
         """
         f = self.f
-        if isinstance(f, Derivative):
-            f(*args, **kwargs)  # generate (or reuse) the module for these argument kinds
-            return f.__wrapped__
-        return f
+        if isinstance(f, Transform):
+            values = f._prepare(f.__adjoint_arrange__(args, kwargs))
+            fn, ahead = f.__adjoint_generate__([type_of_value(v) for v in values])
+            if ahead:
+                raise ArgumentError("jacobian of a transform of a bound method is not "
+                                    "supported", hint="differentiate a plain function")
+            return fn, tuple(values), {}
+        return f, args, kwargs
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        target = self._target(args, kwargs)
+        target, args, kwargs = self._target(args, kwargs)
         is_tuple = isinstance(self.wrt, (tuple, list))
         probe = self._jvp.get(target) or self._vjp.get(target)
         if probe is None:
             probe = self._forward(target)
-        values = probe._bind(args, kwargs)
+        values = probe.arguments(args, kwargs)
+        for i in probe.wrt:
+            values[i] = _as_float(values[i])
         idx = probe.wrt
         for i in idx:
             if isinstance(values[i], (tuple, list, dict)):
@@ -176,9 +91,9 @@ class Jacobian:
             blocks = self._rows(target, values, idx, out_shape)
         return tuple(blocks) if is_tuple else blocks[0]
 
-    def _forward(self, target: Callable[..., Any]) -> ForwardDerivative:
+    def _forward(self, target: Callable[..., Any]) -> Derivative:
         if target not in self._jvp:
-            self._jvp[target] = ForwardDerivative(target, self.wrt)
+            self._jvp[target] = jvp(target, self.wrt)
         return self._jvp[target]
 
     def _reverse(self, target: Callable[..., Any]) -> Derivative:
@@ -250,4 +165,4 @@ def jacobian(f: Callable[..., Any], wrt: Wrt = 0, mode: str = "auto") -> Jacobia
     return Jacobian(f, wrt, mode)
 
 
-__all__ = ["ForwardDerivative", "Jacobian", "choose_mode", "jacobian", "jvp"]
+__all__ = ["Jacobian", "choose_mode", "jacobian", "jvp"]

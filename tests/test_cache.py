@@ -26,17 +26,23 @@ def cache_folder(tmp_path, monkeypatch):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def _disk_only(monkeypatch):
+    """Each new derivative asks the disk cache, as it would in a new process."""
+    monkeypatch.setattr(compiler.COMPILER, "memory", False)
+
+
 @pytest.fixture
 def derive_calls(monkeypatch):
     """How many times the compiler ran."""
     calls = []
-    real = compiler.derive
+    real = compiler.Compiler.derive
 
-    def counting(*args, **kwargs):
-        calls.append(args[0].name)
-        return real(*args, **kwargs)
+    def counting(self, request, module):
+        calls.append(request.fn.__name__)
+        return real(self, request, module)
 
-    monkeypatch.setattr(compiler, "derive", counting)
+    monkeypatch.setattr(compiler.Compiler, "derive", counting)
     return calls
 
 
@@ -71,7 +77,7 @@ def test_a_new_process_loads_the_module_without_compiling(tmp_path, cache_folder
         if sys.argv[1] == "forbid":
             def refuse(*args, **kwargs):
                 raise SystemExit("the compiler ran")
-            compiler.derive = refuse
+            compiler.Compiler.derive = refuse
         import fmod
         print(adjoint.grad(fmod.f)(np.array([0.1, 0.2])).tolist())
     """)

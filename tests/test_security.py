@@ -59,16 +59,22 @@ def cache_folder(tmp_path, monkeypatch):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def _disk_only(monkeypatch):
+    """Each new derivative asks the disk cache, as it would in a new process."""
+    monkeypatch.setattr(compiler.COMPILER, "memory", False)
+
+
 @pytest.fixture
 def derive_calls(monkeypatch):
     calls = []
-    real = compiler.derive
+    real = compiler.Compiler.derive
 
-    def counting(*args, **kwargs):
-        calls.append(args[0].name)
-        return real(*args, **kwargs)
+    def counting(self, request, module):
+        calls.append(request.fn.__name__)
+        return real(self, request, module)
 
-    monkeypatch.setattr(compiler, "derive", counting)
+    monkeypatch.setattr(compiler.Compiler, "derive", counting)
     return calls
 
 

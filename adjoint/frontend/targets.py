@@ -13,7 +13,6 @@ original does, never a copy frozen at compile time.
 from __future__ import annotations
 
 import functools
-import inspect
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,16 +29,6 @@ class Target:
     args: tuple = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def visible(self) -> list[str]:
-        """The parameters the caller passes (those not already bound by position)."""
-        names = list(inspect.signature(self.function).parameters)
-        return names[len(self.args):]
-
-    def bind(self, args: tuple, kwargs: dict[str, Any]) -> inspect.BoundArguments:
-        """All of the function's arguments, bound ones first, as Python would pass them."""
-        sig = inspect.signature(self.function)
-        return sig.bind(*self.args, *args, **{**self.kwargs, **kwargs})
 
 
 def resolve(f: Callable[..., Any], what: str = "adjoint.grad") -> Target:

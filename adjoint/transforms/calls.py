@@ -17,6 +17,7 @@ from typing import Any
 
 from ..ir import prims
 from ..ir.core import Function, Op, Value, walk
+from .requests import Request
 
 #: Modules whose functions are library code: reached only through derivative rules.
 _LIBRARY = ("numpy", "scipy", "math", "builtins", "operator", "functools", "adjoint")
@@ -35,12 +36,20 @@ def is_user_function(obj: Any) -> bool:
 
 
 class ModuleFunctions:
-    """The functions one generated module holds besides the main one, by key."""
+    """The functions one generated module holds besides its main ones, by key.
+
+    Transforms never derive a callee themselves: they ask this module for the name
+    of the function they need (a copy of the user's function, its VJP, its JVP),
+    which queues a request for the driver the first time. The name exists before
+    the function does, so recursive calls find it.
+    """
 
     def __init__(self, taken: set[str] | None = None):
         self.functions: list[Function] = []
         self.names: dict[Any, str] = {}
         self.taken: set[str] = set(taken or ())
+        #: (name, request) pairs not derived yet, in the order they were asked for.
+        self.pending: list[tuple[str, Any]] = []
 
     def _name(self, base: str) -> str:
         name, k = base, 1
@@ -50,37 +59,36 @@ class ModuleFunctions:
         self.taken.add(name)
         return name
 
-    def primal(self, fn: Callable[..., Any], arg_types: list[Any] | None) -> str:
-        """The name of the module's copy of ``fn`` (made on first use)."""
-        from .. import compiler
-        from ..frontend import lower
-
-        key = ("primal", fn, _types_key(arg_types))
+    def _ask(self, key: Any, base: str, request: Any) -> str:
         if key in self.names:
             return self.names[key]
-        name = self._name(fn.__name__)
+        name = self._name(base)
         self.names[key] = name
-        ir = compiler.prepare_primal(lower(fn), arg_types)
-        ir.name = name
-        localize_calls(ir, self)
-        self.functions.append(ir)
+        self.pending.append((name, request))
         return name
+
+    def primal(self, fn: Callable[..., Any], arg_types: list[Any] | None) -> str:
+        """The name of the module's copy of ``fn``."""
+
+        types_ = _types_key(arg_types)
+        return self._ask(("primal", fn, types_), fn.__name__,
+                         Request(fn, "primal", (), types_))
 
     def vjp(self, fn: Callable[..., Any], wrt: list[int], arg_types: list[Any] | None,
             cot_type: Any) -> str:
-        """The name of ``fn``'s VJP with respect to parameters ``wrt`` (derived on first use)."""
-        from .. import compiler
-        from ..frontend import lower
+        """The name of ``fn``'s VJP with respect to parameters ``wrt``."""
 
-        key = ("vjp", fn, tuple(wrt), _types_key(arg_types), _types_key([cot_type]))
-        if key in self.names:
-            return self.names[key]
-        name = self._name(f"{fn.__name__}_vjp")
-        self.names[key] = name
-        ir = compiler.derive(lower(fn), wrt, "vjp", arg_types, True, name, [cot_type],
-                             module=self)
-        self.functions.append(ir)
-        return name
+        types_ = _types_key(arg_types)
+        return self._ask(("vjp", fn, tuple(wrt), types_, _types_key([cot_type])),
+                         f"{fn.__name__}_vjp",
+                         Request(fn, "vjp", tuple(wrt), types_, (cot_type,), True))
+
+    def jvp(self, fn: Callable[..., Any], wrt: list[int], arg_types: list[Any]) -> str:
+        """The name of ``fn``'s JVP with respect to parameters ``wrt``."""
+
+        types_ = tuple(arg_types)
+        return self._ask(("jvp", fn, tuple(wrt), types_), f"{fn.__name__}_jvp",
+                         Request(fn, "jvp", tuple(wrt), types_))
 
 
 def _types_key(ts: list[Any] | None) -> Any:

@@ -41,7 +41,7 @@ from .builder import Builder
 from .calls import ModuleFunctions, bind_call, is_user_function
 from .clone import clone_function
 from .reverse import bind_rule
-from .types import Seq, infer, type_of_value
+from .types import Seq, infer, tangent_type, type_of_value
 from .zeros import (
     NeedsZeros,
     Zero,
@@ -49,7 +49,6 @@ from .zeros import (
     inline_linear,
     may_lose_broadcast,
     resolve_fits,
-    tangent_type,
 )
 
 _ITEM = prims.Index((("dyn", 0),), False)
@@ -445,26 +444,8 @@ class _Forward:
 
 
 def module_jvp(module: ModuleFunctions, fn: Any, wrt: list[int], arg_types: list[Any]) -> str:
-    """The name of ``fn``'s JVP w.r.t. params ``wrt`` in ``module`` (derived on first use).
-
-    The name is registered before the JVP is derived, so recursive calls find it.
-    """
-    from .. import compiler
-    from ..frontend import lower
-
-    key = ("jvp", fn, tuple(wrt), tuple(arg_types))
-    if key in module.names:
-        return module.names[key]
-    name, k = f"{fn.__name__}_jvp", 1
-    while name in module.taken:
-        k += 1
-        name = f"{fn.__name__}_jvp_{k}"
-    module.taken.add(name)
-    module.names[key] = name
-    tangent_types = [tangent_type(arg_types[j]) for j in wrt]
-    ir = compiler.derive_jvp(lower(fn), wrt, arg_types, name, tangent_types, module=module)
-    module.functions.append(ir)
-    return name
+    """The name of ``fn``'s JVP w.r.t. params ``wrt`` in ``module`` (queued on first use)."""
+    return module.jvp(fn, wrt, arg_types)
 
 
 class _Signature:

@@ -107,6 +107,15 @@ def type_of_value(x: Any) -> Any:
     return UNKNOWN
 
 
+def tangent_type(t: Any) -> Any:
+    """The type of a tangent of a value of type ``t`` (always floating point)."""
+    if isinstance(t, Num):
+        return Num("f", t.dims, t.py)
+    if isinstance(t, Seq) and t.items is not None:
+        return Seq(t.kind, tuple(tangent_type(i) for i in t.items), t.keys)
+    return t
+
+
 def is_float(v: Value) -> bool:
     """Is ``v`` known to be floating point (so ``1.0 * v`` is exactly ``v``)?"""
     t = v.type

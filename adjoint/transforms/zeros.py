@@ -180,13 +180,6 @@ def fit_tangent(t: Any, ans: Any) -> Any:
     return t + rt.zeros_like(ans)
 
 
-def tangent_type(t: Any) -> Any:
-    """The type of a tangent of a value of type ``t`` (always floating point)."""
-    if isinstance(t, Num):
-        return Num("f", t.dims, t.py)
-    return t
-
-
 def _same_shape(t: Value, ans: Value) -> bool:
     a, b = t.type, ans.type
     if not (isinstance(a, Num) and isinstance(b, Num)):

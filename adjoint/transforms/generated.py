@@ -1,0 +1,70 @@
+"""Calls of generated code inside the code being differentiated.
+
+``df = adjoint.grad(f)`` is a function too: ``def h(x): return np.sum(df(x) ** 2)``
+is a gradient penalty, and differentiating ``h`` means differentiating ``df``. Such a
+callee is any object with two attributes:
+
+* ``__adjoint_arrange__(args, kwargs)``: the arguments of a call in the order the
+  generated code takes them, with defaults filled in;
+* ``__adjoint_generate__(kinds)``: the Python function generated for arguments of
+  these kinds (in signature order), and the arguments bound ahead of them (a
+  method's ``self``), as ``(function, bound)``.
+
+Once the argument types are known, the call is rewritten into a call of that
+generated function, which is real source in a real file: from there on it is read,
+copied and differentiated like any function of the user's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import UnsupportedSyntaxError
+from ..ir.core import NOT_CONST, Function, Op, Value, const_value, walk
+from .types import UNKNOWN, type_of_value
+
+
+def resolve_generated_calls(fn: Function) -> bool:
+    """Rewrite calls of derivatives into calls of their generated code; True if any."""
+    changed = False
+    for op in list(walk(fn.body)):
+        if op.opname != "call":
+            continue
+        callee = op.callee
+        arrange = getattr(callee, "__adjoint_arrange__", None)
+        generate = getattr(callee, "__adjoint_generate__", None)
+        if arrange is None or generate is None or isinstance(callee, type):
+            continue
+        try:
+            arranged = arrange(tuple(op.positional()), op.keywords())
+        except Exception as exc:  # noqa: BLE001 - the transform says what is wrong
+            raise UnsupportedSyntaxError(f"bad call to {getattr(callee, '__name__', callee)}: "
+                                         f"{exc}", op.loc, "check the arguments") from None
+        operands = [v if isinstance(v, Value) else _const_before(op, v) for v in arranged]
+        kinds = [_kind(v) for v in operands]
+        function, ahead = generate(kinds)
+        op.operands = [_const_before(op, a) for a in ahead] + operands
+        op.attrs["callee"] = function
+        op.attrs["kwnames"] = ()
+        changed = True
+    return changed
+
+
+def _kind(v: Any) -> Any:
+    if v.type is not None:
+        return v.type
+    value = const_value(v)
+    return UNKNOWN if value is NOT_CONST else type_of_value(value)
+
+
+def _const_before(op: Op, value: Any) -> Any:
+    c = Op("const", [], 1, {"value": value})
+    c.stmt = op.stmt
+    c.loc = op.loc
+    block = op.parent
+    block.ops.insert(block.ops.index(op), c)
+    c.parent = block
+    return c.result
+
+
+__all__ = ["resolve_generated_calls"]
