@@ -392,6 +392,10 @@ def jvp(f: Callable[..., Any] | None = None, wrt: Wrt = None) -> Any:
     return _make("jvp", f, wrt)
 
 
+for _transform in (grad, value_and_grad, vjp, jvp):
+    _transform.__adjoint_transform__ = True  # type: ignore[attr-defined]
+
+
 def show(df: Any, ir: bool = False) -> Any:
     """Display the generated source of ``df`` (or its IR with ``ir=True``).
 

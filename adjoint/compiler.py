@@ -160,6 +160,12 @@ class Compiler:
         self._functions[request] = (fn, _guards_of(request.fn))
         return fn
 
+    def output_type(self, fn: Any, arg_types: list[Any]) -> Any:
+        """What calling ``fn`` with arguments of these kinds returns (its kind)."""
+        ir = infer(clone_function(lower(fn)), list(arg_types))
+        ret = ir.body.ops[-1]
+        return ret.operands[0].type if ret.opname == "return" else None
+
     def forget(self, fn: Any) -> None:
         """Drop what was generated for ``fn`` (its source or a name it reads changed)."""
         for request in [r for r in self._functions if r.fn is fn]:

@@ -58,4 +58,7 @@ def hessian(f: Callable[..., Any], wrt: Wrt = 0) -> Jacobian:
     return Jacobian(grad(f, wrt=wrt), wrt, "forward")
 
 
+hessian.__adjoint_transform__ = True  # type: ignore[attr-defined]
+
+
 __all__ = ["hessian", "hvp", "np"]

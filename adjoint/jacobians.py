@@ -1,22 +1,28 @@
-"""Forward-mode products and whole Jacobians: ``jvp``, ``jacobian``, ``choose_mode``.
+"""Whole Jacobians: ``jacobian``, and how it chooses between forward and reverse mode.
 
-``jvp(f)`` generates ``jvp_f(*args, *tangents) -> (value, tangent)`` ahead of time,
-like ``grad`` does for gradients: one readable module per combination of argument
-kinds. ``jacobian(f)`` assembles the full matrix from generated derivatives, never
-from finite differences: one JVP per input element (columns, forward mode) or one
-VJP per output element (rows, reverse mode), whichever needs fewer passes.
+``jacobian(f)`` is a transform like the others: for each combination of argument
+kinds it generates a readable function that assembles the Jacobian from the
+generated derivatives of ``f``, never from finite differences: one JVP per input
+element (columns, forward mode) or one VJP per output element (rows, reverse mode),
+whichever needs fewer passes. Because the assembly is generated Python too, a
+Jacobian can be differentiated again (``jacobian(jacobian(f))``, ``grad`` of a
+function that calls a Jacobian), and ``hessian`` is ``jacobian(grad(f))``.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .api import Derivative, Transform, Wrt, _as_float, jvp, vjp
+from .api import Derivative, Transform, Wrt, _as_float, _normalize_wrt, jvp
+from .backend import GeneratedModule, default_header, load_module
+from .compiler import COMPILER
 from .errors import ArgumentError
-from .transforms.types import type_of_value
+from .frontend.targets import resolve
+from .transforms.types import Num, type_of_value
 
 
 def choose_mode(in_size: int, out_size: int) -> str:
@@ -28,129 +34,226 @@ def choose_mode(in_size: int, out_size: int) -> str:
     return "forward" if in_size < out_size else "reverse"
 
 
-class Jacobian:
+class Jacobian(Transform):
     """``jacobian(f)``: the full Jacobian, of shape ``out.shape + x.shape`` per ``wrt`` input.
 
     ``mode`` is what was asked for ("auto", "forward" or "reverse"); ``last_mode`` is
-    the mode the last call used.
+    the mode the last call used. With "auto" the generated code decides when it runs,
+    from the sizes of the input and of the output.
     """
 
     def __init__(self, f: Callable[..., Any], wrt: Wrt, mode: str):
         if mode not in ("auto", "forward", "reverse"):
             raise ArgumentError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
-        self.f = f
-        self.wrt = 0 if wrt is None else wrt
         self.mode = mode
         self.last_mode: str | None = None
-        self._jvp: dict[Any, Derivative] = {}
-        self._vjp: dict[Any, Derivative] = {}
-
-    def _target(self, args: tuple, kwargs: dict) -> tuple[Callable[..., Any], tuple, dict]:
-        """The function whose derivatives are generated, and the arguments to call it with.
-
-        A plain function is differentiated from its source. A transform of adjoint's
-        (``jacobian(grad(f))``) is generated for the kinds of ``args`` and its code is
-        differentiated like any other function's.
-        """
-        f = self.f
+        self._compiled: dict[tuple, Any] = {}
+        self._plain: dict[Any, Jacobian] = {}
         if isinstance(f, Transform):
-            values = f._prepare(f.__adjoint_arrange__(args, kwargs))
-            fn, ahead = f.__adjoint_generate__([type_of_value(v) for v in values])
-            if ahead:
-                raise ArgumentError("jacobian of a transform of a bound method is not "
-                                    "supported", hint="differentiate a plain function")
-            return fn, tuple(values), {}
-        return f, args, kwargs
+            self.inner: Transform | None = f
+            self.target = None
+            self._names = f._names_with_extras()
+            base = f.name
+        else:
+            self.inner = None
+            self.target = resolve(f, "adjoint.jacobian")
+            params = list(inspect.signature(self.target.function).parameters.values())
+            self._fsig = inspect.Signature(params[len(self.target.args):])
+            self._names = list(self._fsig.parameters)
+            base = self.target.function.__name__
+        self.wrt, self.wrt_tuple = _normalize_wrt(self._names, 0 if wrt is None else wrt,
+                                                  f"'{base}'")
+        self.name = f"jacobian_{base}" if base.isidentifier() else "jacobian"
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        target, args, kwargs = self._target(args, kwargs)
-        is_tuple = isinstance(self.wrt, (tuple, list))
-        probe = self._jvp.get(target) or self._vjp.get(target)
-        if probe is None:
-            probe = self._forward(target)
-        values = probe.arguments(args, kwargs)
-        for i in probe.wrt:
+    def _names_with_extras(self) -> list[str]:
+        return list(self._names)
+
+    def __adjoint_arrange__(self, args: tuple, kwargs: dict) -> list[Any]:
+        if self.inner is not None:
+            return self.inner.__adjoint_arrange__(args, kwargs)
+        assert self.target is not None
+        try:
+            bound = self._fsig.bind(*args, **{**self.target.kwargs, **kwargs})
+        except TypeError as exc:
+            raise ArgumentError(f"{self.name}: {exc}") from None
+        bound.apply_defaults()
+        return [bound.arguments[n] for n in self._names]
+
+    def _prepare(self, values: list[Any]) -> list[Any]:
+        values = list(values)
+        for i in self.wrt:
             values[i] = _as_float(values[i])
-        idx = probe.wrt
-        for i in idx:
             if isinstance(values[i], (tuple, list, dict)):
                 raise ArgumentError(
                     "jacobian differentiates with respect to numbers and arrays, not containers",
                     hint="pass the container's arrays as separate parameters",
                 )
-        out = target(*values)
-        if isinstance(out, (tuple, list, dict)):
-            raise ArgumentError("jacobian needs a function returning one number or array")
-        out_shape = np.shape(out)
-        in_size = sum(int(np.size(values[i])) for i in idx)
-        mode = self.mode if self.mode != "auto" else choose_mode(in_size, int(np.prod(out_shape)))
-        self.last_mode = mode
-        if mode == "forward":
-            blocks = self._columns(target, values, idx, out_shape)
+        return values
+
+    def _run(self, values: list[Any]) -> Any:
+        out = super()._run(values)
+        self.last_mode = getattr(self._last, "__adjoint_mode__", None)
+        if self.mode == "auto":
+            x_size = sum(int(np.size(values[i])) for i in self.wrt)
+            first = out[0] if self.wrt_tuple else out
+            i0 = self.wrt[0]
+            out_size = int(np.size(first)) // max(1, int(np.size(values[i0])))
+            self.last_mode = choose_mode(x_size, out_size)
+        return out
+
+    def __adjoint_generate__(self, kinds: list[Any]) -> tuple[Callable[..., Any], tuple]:
+        if self.inner is not None:
+            inner_fn, ahead = self.inner.__adjoint_generate__(list(kinds))
+            plain = self._plain.get(inner_fn)
+            if plain is None:
+                shifted = [len(ahead) + i for i in self.wrt]
+                plain = Jacobian(inner_fn, tuple(shifted) if self.wrt_tuple else shifted[0],
+                                 self.mode)
+                self._plain[inner_fn] = plain
+            fn, _ = plain.__adjoint_generate__([type_of_value(a) for a in ahead] + list(kinds))
+            return fn, ahead
+        assert self.target is not None
+        key = tuple(kinds)
+        fn = self._compiled.get(key)
+        if fn is None:
+            fn = self._compiled[key] = self._build(list(kinds))
+        return fn, self.target.args
+
+    # -- the generated assembly ----------------------------------------------------------
+    def _build(self, kinds: list[Any]) -> Callable[..., Any]:
+        assert self.target is not None
+        target = self.target.function
+        ahead = list(self.target.args)
+        all_kinds = [type_of_value(a) for a in ahead] + kinds
+        params = list(inspect.signature(target).parameters)
+        wrt = [len(ahead) + i for i in self.wrt]
+        names = [p for p in params]
+        taken = set(names)
+
+        def fresh(base: str) -> str:
+            name = base
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            return name
+
+        constants: dict[str, Any] = {}
+        lines: list[str] = []
+        args = ", ".join(names)
+        primal_name = fresh(target.__name__ if target.__name__.isidentifier() else "f")
+        constants[primal_name] = target
+        out = fresh("out")
+        lines.append(f"{out} = {primal_name}({args})")
+        blocks = []
+        forward = reverse = None
+        if self.mode in ("auto", "forward"):
+            jvp_fn = Derivative(target, tuple(wrt), "jvp").__adjoint_generate__(
+                all_kinds + [_tangent_kind(all_kinds[i]) for i in wrt])[0]
+            forward = fresh(jvp_fn.__name__)
+            constants[forward] = jvp_fn
+        if self.mode in ("auto", "reverse"):
+            out_kind = COMPILER.output_type(target, all_kinds)
+            vjp_fn = Derivative(target, tuple(wrt), "vjp").__adjoint_generate__(
+                all_kinds + [_tangent_kind(out_kind)])[0]
+            reverse = fresh(vjp_fn.__name__)
+            constants[reverse] = vjp_fn
+        for i in wrt:
+            blocks.append(fresh(f"jacobian_{names[i]}"))
+        fwd = self._forward_lines(names, wrt, all_kinds, out, forward, blocks, fresh) \
+            if forward else []
+        rev = self._reverse_lines(names, wrt, out_kind, out, reverse, blocks, fresh) \
+            if reverse else []
+        result = f"({', '.join(blocks)},)" if self.wrt_tuple else blocks[0]
+        if self.mode == "auto":
+            x_size = " + ".join(f"np.size({names[i]})" for i in wrt)
+            lines.append(f"if {x_size} < np.size({out}):")
+            lines += ["    " + ln for ln in fwd]
+            lines.append("else:")
+            lines += ["    " + ln for ln in rev]
         else:
-            blocks = self._rows(target, values, idx, out_shape)
-        return tuple(blocks) if is_tuple else blocks[0]
+            lines += fwd or rev
+        lines.append(f"return {result}")
+        fname = self.name if self.name not in constants else fresh(self.name)
+        wrt_names = ", ".join(names[i] for i in wrt)
+        how = {"auto": "Forward or reverse mode, whichever needs fewer passes.",
+               "forward": "Forward mode: one column per input element.",
+               "reverse": "Reverse mode: one row per output element."}[self.mode]
+        text = [f"def {fname}({args}):",
+                f'    """Jacobian of {target.__name__} with respect to {wrt_names}.',
+                "",
+                f'    {how}',
+                '    """']
+        text += ["    " + ln for ln in lines]
+        header = default_header(f"jacobian of {target.__name__} with respect to {wrt_names}")
+        source = "\n".join(["# " + h if h else "#" for h in header] + ["", "import numpy as np",
+                                                                        "", ""] + text) + "\n"
+        module = load_module(GeneratedModule(source, [fname], constants), fname)
+        fn = getattr(module, fname)
+        fn.__adjoint_mode__ = self.mode
+        return fn
 
-    def _forward(self, target: Callable[..., Any]) -> Derivative:
-        if target not in self._jvp:
-            self._jvp[target] = jvp(target, self.wrt)
-        return self._jvp[target]
+    @staticmethod
+    def _forward_lines(names: list[str], wrt: list[int], kinds: list[Any], out: str,
+                       jvp_name: str, blocks: list[str], fresh: Any) -> list[str]:
+        """One JVP per element of each input: the Jacobian's columns."""
+        lines = []
+        for b, i in zip(blocks, wrt):
+            x = names[i]
+            cols, k, e = fresh(f"columns_{x}"), fresh("k"), fresh("e")
+            tangents = []
+            for j in wrt:
+                if j == i:
+                    tangents.append(f"np.reshape({e}, np.shape({x}))" if _is_array(kinds[i])
+                                    else "1.0")
+                else:
+                    tangents.append(f"np.zeros(np.shape({names[j]}))" if _is_array(kinds[j])
+                                    else "0.0")
+            call = f"{jvp_name}({', '.join(names)}, {', '.join(tangents)})[1]"
+            lines.append(f"{cols} = []")
+            if _is_array(kinds[i]):
+                lines += [f"for {k} in range(np.size({x})):",
+                          f"    {e} = np.zeros(np.size({x}))",
+                          f"    {e}[{k}] = 1.0",
+                          f"    {cols}.append({call})"]
+            else:
+                lines.append(f"{cols}.append({call})")
+            lines.append(f"{b} = np.reshape(np.stack({cols}, axis=-1), "
+                         f"np.shape({out}) + np.shape({x}))")
+        return lines
 
-    def _reverse(self, target: Callable[..., Any]) -> Derivative:
-        if target not in self._vjp:
-            self._vjp[target] = vjp(target, self.wrt)
-        return self._vjp[target]
-
-    def _columns(self, target: Any, values: list[Any], idx: list[int],
-                 out_shape: tuple) -> list[np.ndarray]:
-        """Forward mode: one JVP per input element, each giving a column."""
-        df = self._forward(target)
-        zeros = [_zero_like(values[i]) for i in idx]
-        blocks = []
-        for k, i in enumerate(idx):
-            cols = []
-            for e in _basis(values[i]):
-                tangents = list(zeros)
-                tangents[k] = e
-                _, col = df(*values, *tangents)
-                cols.append(np.asarray(col, dtype=float))
-            jac = np.stack(cols, axis=-1) if cols else np.zeros(out_shape + (0,))
-            blocks.append(jac.reshape(out_shape + np.shape(values[i])))
-        return blocks
-
-    def _rows(self, target: Any, values: list[Any], idx: list[int],
-              out_shape: tuple) -> list[np.ndarray]:
-        """Reverse mode: one VJP per output element, each giving a row for every input."""
-        df = self._reverse(target)
-        rows: list[list[np.ndarray]] = [[] for _ in idx]
-        probe = np.zeros(out_shape) if out_shape else 0.0
-        for e in _basis(probe):
-            grads = df(*values, e)
-            grads = grads if isinstance(self.wrt, (tuple, list)) else (grads,)
-            for k, g in enumerate(grads):
-                rows[k].append(np.asarray(g, dtype=float))
-        blocks = []
-        for k, i in enumerate(idx):
-            shape = np.shape(values[i])
-            jac = np.stack(rows[k]) if rows[k] else np.zeros((0,) + shape)
-            blocks.append(jac.reshape(out_shape + shape))
-        return blocks
+    @staticmethod
+    def _reverse_lines(names: list[str], wrt: list[int], out_kind: Any, out: str,
+                       vjp_name: str, blocks: list[str], fresh: Any) -> list[str]:
+        """One VJP per element of the output: the Jacobian's rows, for every input at once."""
+        rows = [fresh(f"rows_{names[i]}") for i in wrt]
+        k, e, g = fresh("k"), fresh("e"), fresh("grads")
+        lines = [f"{r} = []" for r in rows]
+        if _is_array(out_kind):
+            lines += [f"for {k} in range(np.size({out})):",
+                      f"    {e} = np.zeros(np.size({out}))",
+                      f"    {e}[{k}] = 1.0",
+                      f"    {g} = {vjp_name}({', '.join(names)}, "
+                      f"np.reshape({e}, np.shape({out})))"]
+            indent = "    "
+        else:
+            lines.append(f"{g} = {vjp_name}({', '.join(names)}, 1.0)")
+            indent = ""
+        for n, r in enumerate(rows):
+            lines.append(f"{indent}{r}.append({g}[{n}])")
+        for b, r, i in zip(blocks, rows, wrt):
+            lines.append(f"{b} = np.reshape(np.stack({r}), np.shape({out}) + "
+                         f"np.shape({names[i]}))")
+        return lines
 
 
-def _zero_like(x: Any) -> Any:
-    return 0.0 if np.ndim(x) == 0 and not isinstance(x, np.ndarray) else np.zeros(np.shape(x))
+def _is_array(kind: Any) -> bool:
+    return not (isinstance(kind, Num) and kind.dims == () and kind.py)
 
 
-def _basis(x: Any) -> list[Any]:
-    """The unit vectors of the space ``x`` lives in, shaped (and typed) like ``x``."""
-    if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
-        return [1.0]
-    out = []
-    for j in range(int(np.size(x))):
-        e = np.zeros(np.shape(x))
-        e.reshape(-1)[j] = 1.0
-        out.append(e)
-    return out
+def _tangent_kind(kind: Any) -> Any:
+    if isinstance(kind, Num):
+        return Num("f", kind.dims, kind.py)
+    return kind
 
 
 def jacobian(f: Callable[..., Any], wrt: Wrt = 0, mode: str = "auto") -> Jacobian:
@@ -164,5 +267,7 @@ def jacobian(f: Callable[..., Any], wrt: Wrt = 0, mode: str = "auto") -> Jacobia
         raise ArgumentError(f"adjoint.jacobian expects a function, got {f!r}")
     return Jacobian(f, wrt, mode)
 
+
+jacobian.__adjoint_transform__ = True  # type: ignore[attr-defined]
 
 __all__ = ["Jacobian", "choose_mode", "jacobian", "jvp"]

@@ -193,6 +193,8 @@ class _Lowerer:
         self.inlining: list[str] = []
         self.capture: list[Value] | None = None
         self.inlined_calls: set = set()
+        #: Local names bound to derivatives made in the function (df = adjoint.grad(f)).
+        self.static_locals: dict[str, Static] = {}
 
     # -- errors ---------------------------------------------------------------------------
     def unsupported(self, node: Any, what: str, hint: str) -> UnsupportedSyntaxError:
@@ -418,6 +420,12 @@ class _Lowerer:
             )
 
     def assign(self, target: gast.expr, value: Value | Static, node: Any) -> None:
+        if isinstance(target, gast.Name) and isinstance(value, Static) and \
+                getattr(value.obj, "__adjoint_generate__", None) is not None:
+            # df = adjoint.grad(f): a derivative made in the function, called later.
+            self.static_locals[target.id] = value
+            self.env.pop(target.id, None)
+            return
         if isinstance(target, gast.Name):
             v = self.materialize(value, node)
             self.bind(target.id, v)
@@ -710,6 +718,8 @@ class _Lowerer:
         v = self.env.get(node.id)
         if v is not None:
             return v
+        if node.id in self.static_locals:
+            return self.static_locals[node.id]
         try:
             obj = _runtime_original(self.p.scope.lookup(node.id))
             self.globals_read[node.id] = obj
@@ -1006,9 +1016,34 @@ class _Lowerer:
             return self.inline_one_liner(obj, one_liner, node)
         if obj is np.einsum and node.args and not _is_string(node.args[0]):
             return self.einsum_interleaved(node)
+        if getattr(obj, "__adjoint_transform__", False):
+            return self.transform_now(obj, node)
         args = [self.value(a) for a in node.args]
         kwargs = {k.arg: self.value(k.value) for k in node.keywords}
         return self.call(obj, args, node, kwargs)
+
+    def transform_now(self, obj: Any, node: gast.Call) -> Static:
+        """``adjoint.grad(f)`` written inside the function: made here, once (``f`` and the
+        other arguments are names of functions and constants), then called like any
+        derivative: its generated code is differentiated with the rest."""
+        def static(e: gast.expr) -> Any:
+            r = self.expr(e)
+            if isinstance(r, Static):
+                return r.obj
+            op = r.owner
+            if isinstance(op, Op) and op.opname == "const":
+                return op.attrs["value"]
+            raise self.unsupported(
+                e, f"the arguments of {obj.__name__}() must be known before the function runs",
+                "pass a function defined in the module and constant wrt names or indices")
+
+        if any(isinstance(a, gast.Starred) for a in node.args) or any(
+                k.arg is None for k in node.keywords):
+            raise self.unsupported(node, "*args / **kwargs in calls are not supported",
+                                   "pass arguments explicitly")
+        args = [static(a) for a in node.args]
+        kwargs = {k.arg: static(k.value) for k in node.keywords}
+        return Static(obj(*args, **kwargs))
 
     def einsum_interleaved(self, node: gast.Call) -> Value:
         """``np.einsum(a, [0, 1], b, [1, 2], [0, 2])`` as ``np.einsum("ab,bc->ac", a, b)``.

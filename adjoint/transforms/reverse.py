@@ -170,7 +170,10 @@ class _Reverse:
         b = Builder(fn.body, stmt, ret.loc, adjoint=True)
         top.adj_builder = b
         if self.kind == "vjp":
-            seed = Value("d" + (out.hint or "out"))
+            seed_name = "d" + (out.hint or "out")
+            while seed_name in fn.param_names:  # vjp of a vjp: its own parameter is dout
+                seed_name += "_"
+            seed = Value(seed_name)
             seed.origin = ("d", out)
             fn.param_names.append(seed.hint)
             seed.owner = fn.body
