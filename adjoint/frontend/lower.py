@@ -840,6 +840,28 @@ class _Lowerer:
     def expr_List(self, node: gast.List) -> Value:
         return self.call(prims.BUILD_LIST, [self.value(e) for e in node.elts], node)
 
+    def expr_Dict(self, node: gast.Dict) -> Value:
+        keys = []
+        for k in node.keys:
+            if k is None:
+                raise self.unsupported(node, "** unpacking in a dict literal is not supported",
+                                       "write the keys out: {'a': d['a'], ...}")
+            try:
+                key = _literal(k)
+            except ValueError:
+                key = None
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                raise self.unsupported(
+                    k, "dict keys must be constant strings or integers",
+                    "write the key as a literal: {'W': W}")
+            keys.append(key)
+        if len(set(keys)) != len(keys):
+            last = {k: v for k, v in zip(keys, node.values)}  # Python keeps the last value
+            keys, values = list(last), list(last.values())
+        else:
+            values = list(node.values)
+        return self.call(prims.BuildDict(tuple(keys)), [self.value(v) for v in values], node)
+
     def expr_Subscript(self, node: gast.Subscript) -> Value:
         base = self.value(node.value)
         index, dyn = self.index(node)
@@ -1268,7 +1290,6 @@ _EXPR_HINTS = {
     "Starred": "pass arguments explicitly",
     "NamedExpr": "assign with = on its own line",
     "JoinedStr": "strings are not differentiable; remove the f-string",
-    "Dict": "dict literals are not supported yet; pass a dict as an argument",
     "Set": "use a tuple or list",
     "Slice": "slices are only allowed inside subscripts",
 }

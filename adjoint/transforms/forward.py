@@ -138,7 +138,7 @@ class _Forward:
         if isinstance(owner, Op) and owner.opname == "const" and owner.attrs["value"] is UNDEFINED:
             return v  # not bound on this path: neither is its tangent
         if isinstance(owner, Op) and owner.opname == "call" and isinstance(
-            owner.callee, (prims.BuildTuple, prims.BuildList)
+            owner.callee, (prims.BuildTuple, prims.BuildList, prims.BuildDict)
         ):
             out = b.call(owner.callee, *[self.need(b, e) for e in owner.operands])
         else:
@@ -211,7 +211,7 @@ class _Forward:
                 self.set_tangent(primal, tangent)
             return
         r = op.result
-        if isinstance(callee, (prims.BuildTuple, prims.BuildList)):
+        if isinstance(callee, (prims.BuildTuple, prims.BuildList, prims.BuildDict)):
             self.tan[r] = Pack(callee, list(op.operands))
         elif isinstance(callee, prims.GetItem):
             t = ts[0]

@@ -231,12 +231,15 @@ class _Reverse:
         assert b is not None
         producer = v.owner
         if isinstance(producer, Op) and producer.opname == "call" and isinstance(
-            producer.callee, (prims.BuildTuple, prims.BuildList)
+            producer.callee, (prims.BuildTuple, prims.BuildList, prims.BuildDict)
         ) and ctx.inside_or_visible(producer):
             # A container built here: its adjoint goes straight to its elements.
+            keys = producer.callee.keys if isinstance(producer.callee, prims.BuildDict) else None
             for i, e in enumerate(producer.operands):
                 if e in self.varied:
-                    self.accumulate(ctx, e, b.call(prims.GetItem(i), g))
+                    getter = prims.GetItem(i) if keys is None else \
+                        prims.Subscript(prims.Index((("const", keys[i]),), False))
+                    self.accumulate(ctx, e, b.call(getter, g))
             return
         prev = self.adj.get(v)
         if prev is None:
