@@ -44,3 +44,14 @@ def net_tuple_of_tuples(layers, x):
     for W, b in layers:
         h = np.sin(h @ W) + b
     return np.sum(h)
+
+
+def concatenated(a, b):
+    t = (a,) + (b * 2.0,)
+    parts = [a, a * 2] + [b]
+    return np.sum(t[0] * t[1]) + np.sum(parts[1] * parts[-1])
+
+
+def last_item_of_a_tuple(xs, b):
+    t = xs + (b,)
+    return np.sum(t[0] * t[-1]) + np.sum(xs[-1] * b)

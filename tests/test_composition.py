@@ -245,3 +245,51 @@ def test_every_kind_of_callable_composes(name):
     hv = adjoint.hvp(f)(x, v)
     assert_close(hv, directional(adjoint.grad(f), x, v))
     assert_close(adjoint.jvp(adjoint.grad(f))(x, v)[1], [hv])
+
+
+# -- functions passed as arguments ---------------------------------------------------------------
+def rk4(f, y, h, steps):
+    for _ in range(steps):
+        k1 = f(y)
+        k2 = f(y + 0.5 * h * k1)
+        k3 = f(y + 0.5 * h * k2)
+        k4 = f(y + h * k3)
+        y = y + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return y
+
+
+def pendulum(y):
+    return np.array([y[1], -np.sin(y[0])])
+
+
+def shoot(y0):
+    return np.sum(rk4(pendulum, y0, 0.1, 20) ** 2)
+
+
+def make_rhs(k):
+    def rhs(y):
+        return -k * y ** 3
+
+    return rhs
+
+
+def final_state(y0, f):
+    return np.sum(rk4(f, y0, 0.05, 10))
+
+
+def test_an_ode_solver_takes_the_right_hand_side_as_a_parameter():
+    from adjoint.testing import check_modes
+
+    y0 = np.array([0.5, 0.1])
+    check_modes(shoot, (y0,))
+    slow, fast = make_rhs(1.0), make_rhs(3.0)
+    check_modes(final_state, (y0, slow))
+    g = adjoint.grad(final_state)
+    assert not np.allclose(g(y0, slow), g(y0, fast))  # each function gets its own code
+    check_modes(final_state, (y0, fast))
+    check_modes(final_state, (y0, adjoint.grad(lambda y: np.sum(np.cos(y)))))
+
+
+def test_a_function_argument_of_unknown_kind_is_refused_where_it_is_called():
+    with pytest.raises(adjoint.NonDifferentiableError, match="'f' is called here"):
+        adjoint.grad(final_state).generic()

@@ -64,3 +64,9 @@ def _leaves(x):
     if isinstance(x, (tuple, list)):
         return [leaf for e in x for leaf in _leaves(e)]
     return [x]
+
+
+def test_sequences_concatenated_and_read_from_the_end():
+    a, b = np.array([0.3, -0.4]), np.array([1.5, 0.2])
+    check_modes(P.concatenated, (a, b), wrt=(0, 1))
+    check_modes(P.last_item_of_a_tuple, ((a, a * 3.0), b), wrt=(0, 1))

@@ -326,6 +326,8 @@ class Emitter:
         if isinstance(callee, prims.Subscript):
             return gast.Subscript(value=pos[0], slice=self.index(callee.index, pos[1:]),
                                   ctx=gast.Load())
+        if isinstance(callee, prims.CallValue):
+            return _call(pos[0], pos[1:], kws)
         if isinstance(callee, prims.IndexValue):
             return self.index_value(self.index(callee.index, pos))
         if isinstance(callee, prims.GetItem):

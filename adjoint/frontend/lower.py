@@ -677,6 +677,10 @@ class _Lowerer:
                 self.dtype_like(obj):
             name = node.id if isinstance(node, gast.Name) and not self.dtype_like(obj) else None
             return self.const(obj, node, name)
+        if callable(obj) and not isinstance(obj, type):
+            # A function passed on as an argument (rk4(rhs, y0, h)): a constant whose kind
+            # is the function itself, so the callee is specialized to call it.
+            return self.const(obj, node)
         raise self.unsupported(
             node,
             f"{_describe(obj)} cannot be used as a value here",
@@ -1009,6 +1013,14 @@ class _Lowerer:
             callee = self.expr_Attribute(func)
         else:
             callee = self.expr(func)
+        if isinstance(callee, Value):
+            # f(y) with f a parameter (or a value holding a function): which function it is
+            # becomes known with the argument kinds, when the derivative is specialized.
+            if any(k.arg == "out" for k in node.keywords):
+                raise self.unsupported(node, "out= is not supported", "assign the result")
+            args = [self.value(a) for a in node.args]
+            kwargs = {k.arg: self.value(k.value) for k in node.keywords}
+            return self.call(prims.CALL_VALUE, [callee, *args], node, kwargs)
         if not isinstance(callee, Static):
             raise self.unsupported(
                 node,

@@ -269,6 +269,22 @@ class GradHook(Primitive):
 
 
 @dataclass(frozen=True)
+class CallValue(Primitive):
+    """``f(*args)`` where ``f`` is a value (operand 0): a function passed as an argument.
+
+    Specialization replaces it with a call of the function itself, once the argument
+    kinds say which function it is.
+    """
+
+    def __call__(self, f: Any, *args: Any, **kwargs: Any) -> Any:
+        return f(*args, **kwargs)
+
+    @property
+    def label(self) -> str:
+        return "call_value"
+
+
+@dataclass(frozen=True)
 class IndexValue(Primitive):
     """The index object itself (``k``, ``np.s_[:-1]``): operands are its dynamic parts."""
 
@@ -296,5 +312,6 @@ class Assert(Primitive):
 
 
 ASSERT = Assert()
+CALL_VALUE = CallValue()
 BUILD_TUPLE = BuildTuple()
 BUILD_LIST = BuildList()

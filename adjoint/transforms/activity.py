@@ -108,6 +108,15 @@ def check_varied_uses(fn: Function, varied: set[Value]) -> None:
             first = 1 if isinstance(op.callee, prims.Subscript) else 2
             bad = next((v for v in op.operands[first:] if v in varied), None)
             what = "an index"
+        elif op.opname == "call" and isinstance(op.callee, prims.CallValue) and any(
+                v in varied for v in op.operands):
+            f = op.operands[0]
+            raise NonDifferentiableError(
+                f"'{f.hint or 'this function'}' is called here, but which function it is is "
+                "only known when the derivative runs",
+                op.loc,
+                "call the derivative with the function as an argument from Python (it is then "
+                "specialized for it); written modules cannot take function arguments")
         elif op.opname == "call" and any(v in varied for v in op.operands):
             reason = refusal(op.callee)
             if reason is not None:

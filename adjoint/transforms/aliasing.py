@@ -26,7 +26,7 @@ from ..ir import prims
 from ..ir.core import Block, Function, Op, Value
 from ..rules.memory import returns_new
 from .calls import bind_call, is_user_function
-from .types import Num, Other, Seq
+from .types import Fn, Num, Other, Seq
 
 
 def holds_memory(v: Value) -> bool:
@@ -41,6 +41,8 @@ def _may_hold(t: Any) -> bool:
         return t.items is None or any(_may_hold(i) for i in t.items)
     if isinstance(t, Other):
         return t.name not in ("None", "str")
+    if isinstance(t, Fn):
+        return False
     return True  # unknown
 
 

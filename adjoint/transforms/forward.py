@@ -25,6 +25,7 @@ How each construct is carried forward:
 from __future__ import annotations
 
 import inspect
+import operator
 from typing import Any
 
 import numpy as np
@@ -213,6 +214,9 @@ class _Forward:
         r = op.result
         if isinstance(callee, (prims.BuildTuple, prims.BuildList, prims.BuildDict)):
             self.tan[r] = Pack(callee, list(op.operands))
+        elif callee is operator.add and isinstance(r.type, Seq):
+            # (a,) + (b,): the tangent of a concatenation is the concatenation of tangents.
+            self.set_tangent(r, b.call(operator.add, *[self.need(b, v) for v in op.operands]))
         elif isinstance(callee, prims.GetItem):
             t = ts[0]
             if isinstance(t, Pack):

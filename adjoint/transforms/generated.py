@@ -1,4 +1,4 @@
-"""Calls of generated code inside the code being differentiated.
+"""Calls whose callee is known only once argument kinds are: derivatives and passed functions.
 
 ``df = adjoint.grad(f)`` is a function too: ``def h(x): return np.sum(df(x) ** 2)``
 is a gradient penalty, and differentiating ``h`` means differentiating ``df``. Such a
@@ -13,6 +13,10 @@ callee is any object with two attributes:
 Once the argument types are known, the call is rewritten into a call of that
 generated function, which is real source in a real file: from there on it is read,
 copied and differentiated like any function of the user's.
+
+Likewise ``f(y)`` where ``f`` is a parameter (``runge_kutta(f, y0, h)``): the kind of a
+function argument is the function itself, so the specialized code calls it directly,
+and a different function gets code of its own.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from typing import Any
 
 from ..errors import UnsupportedSyntaxError
 from ..ir.core import NOT_CONST, Function, Op, Value, const_value, walk
-from .types import UNKNOWN, type_of_value
+from ..ir import prims
+from .types import UNKNOWN, Fn, type_of_value
 
 
 def resolve_generated_calls(fn: Function) -> bool:
@@ -30,6 +35,14 @@ def resolve_generated_calls(fn: Function) -> bool:
     for op in list(walk(fn.body)):
         if op.opname != "call":
             continue
+        if isinstance(op.callee, prims.CallValue) and isinstance(op.operands[0].type, Fn):
+            # f(y) where f is a function passed in: a call of that very function.
+            npos = len(op.operands) - len(op.attrs.get("kwnames", ()))
+            op.attrs["callee"] = op.operands[0].type.obj
+            op.operands = op.operands[1:]
+            changed = True
+            if npos == 0:  # pragma: no cover - the function value is always positional
+                continue
         callee = op.callee
         arrange = getattr(callee, "__adjoint_arrange__", None)
         generate = getattr(callee, "__adjoint_generate__", None)

@@ -393,6 +393,10 @@ class _Reverse:
             dyn = [ctx.primal(v) for v in op.operands[1:]]
             self.accumulate_index(ctx, op.operands[0], g, callee.index, dyn)
             return
+        if callee in (operator.add, operator.mul) and any(
+                isinstance(v.type, Seq) for v in op.operands):
+            self.reverse_sequence_op(op, ctx, g)
+            return
         builder_fn = BUILDERS.get(type(callee))
         if builder_fn is not None:
             builder_fn(self, ctx, op, g, active)
@@ -451,6 +455,23 @@ class _Reverse:
             c = b.call(np.where, ctx.primal(cond), *pick)
         self.masks[c] = masked
         return c
+
+    def reverse_sequence_op(self, op: Op, ctx: _Ctx, g: Value) -> None:
+        """``xs + ys`` on tuples or lists: each side gets its own run of the cotangent."""
+        b = ctx.adj_builder
+        assert b is not None
+        if op.callee is operator.mul:
+            raise NonDifferentiableError(
+                "repeating a tuple or list of differentiated values (xs * n) is not supported",
+                op.loc, "build the sequence with a loop or a comprehension")
+        left, right = op.operands
+        n = b.call(len, ctx.primal(left))
+        head = prims.Index((("slice", None, ("dyn", 0), None),), False)
+        tail = prims.Index((("slice", ("dyn", 0), None, None),), False)
+        if left in self.varied:
+            self.accumulate(ctx, left, b.call(prims.Subscript(head), g, n))
+        if right in self.varied:
+            self.accumulate(ctx, right, b.call(prims.Subscript(tail), g, n))
 
     def reverse_pop(self, op: Op, ctx: _Ctx) -> None:
         """``item = xs.pop()``: the list's adjoint is the rest's, with the item's put back."""
@@ -932,10 +953,13 @@ def _container_key(op: Op) -> tuple | None:
         return None
     key = index.items[0][1]
     t = op.operands[0].type
-    if isinstance(t, Seq) and t.kind in ("tuple", "dict"):
+    if isinstance(t, Seq) and t.kind == "dict":
         return (key,)
-    if isinstance(t, Seq) and t.kind == "list" and t.items is not None and isinstance(key, int):
+    if isinstance(t, Seq) and t.items is not None and isinstance(key, int):
+        # t[-1] is the last item: one key per item, however it was written.
         return (key % len(t.items),) if t.items else None
+    if isinstance(t, Seq) and t.kind == "tuple":
+        return (key,)
     if isinstance(key, str):
         return (key,)  # only a dict is indexed by a string
     return None

@@ -78,6 +78,26 @@ class Other:
 
 
 UNKNOWN = Other("?")
+
+
+@dataclass(frozen=True, eq=False)
+class Fn:
+    """A function (or other callable) passed as a value: the function itself is the kind.
+
+    Two kinds are equal when they hold the same object, so a derivative specialized
+    for one function is not reused for another.
+    """
+
+    obj: Any
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, Fn) and other.obj is self.obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __str__(self) -> str:
+        return f"fn[{getattr(self.obj, '__qualname__', type(self.obj).__name__)}]"
 FLOAT = Num("f", (), True)
 INT = Num("i", (), True)
 BOOL = Num("b", (), True)
@@ -104,6 +124,8 @@ def type_of_value(x: Any) -> Any:
         return Seq("dict", tuple(type_of_value(v) for v in x.values()), tuple(x))
     if x is None:
         return Other("None")
+    if callable(x) and not isinstance(x, type):
+        return Fn(x)
     return UNKNOWN
 
 
@@ -309,6 +331,14 @@ def _call_type(op: Op, canonical: Any) -> Any:
             if isinstance(t, Seq) and t.items is not None:
                 return Seq("list", t.items + (ts[1],))
             return Seq("list", None)
+        if callee is operator.add and len(ts) == 2 and isinstance(ts[0], Seq) and \
+                isinstance(ts[1], Seq) and ts[0].kind == ts[1].kind != "dict":
+            a, b = ts
+            items = a.items + b.items if a.items is not None and b.items is not None else None
+            return Seq(a.kind, items)
+        if callee is operator.mul and len(ts) == 2 and any(isinstance(t, Seq) for t in ts):
+            seq = ts[0] if isinstance(ts[0], Seq) else ts[1]
+            return Seq(seq.kind, None)
         if isinstance(callee, prims.GetItem):
             t = ts[0]
             if isinstance(t, Seq) and t.items is not None and callee.i < len(t.items):
