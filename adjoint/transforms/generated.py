@@ -24,8 +24,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UnsupportedSyntaxError
-from ..ir.core import NOT_CONST, Function, Op, Value, const_value, walk
 from ..ir import prims
+from ..ir.core import NOT_CONST, Function, Op, Value, const_value, walk
 from .types import UNKNOWN, Fn, type_of_value
 
 
