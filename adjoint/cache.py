@@ -40,7 +40,6 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
 from .backend import GeneratedModule, load_module, write_atomic
 from .backend.trust import (
     UntrustedFile,
@@ -50,6 +49,7 @@ from .backend.trust import (
     trusted_folder,
     warn_once,
 )
+from .version import __version__
 
 FORMAT = 1
 

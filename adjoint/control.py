@@ -13,20 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .markers import grad_hook, stop_gradient
 from .rules.registry import nondifferentiable, vjp_rule
 
-
-def stop_gradient(x: Any) -> Any:
-    """``x``, treated as a constant by differentiation."""
-    return x
-
-
 nondifferentiable(stop_gradient)
-
-
-def grad_hook(x: Any, fn: Callable[[Any], Any]) -> Any:
-    """``x``; the gradient that flows back through this point is replaced by ``fn(g)``."""
-    return x
 
 
 def custom_vjp(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -49,3 +39,6 @@ def custom_vjp(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     fn.defvjp = defvjp  # type: ignore[attr-defined]
     return fn
+
+
+__all__ = ["custom_vjp", "grad_hook", "stop_gradient"]

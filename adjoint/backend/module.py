@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import __version__
 from .. import runtime as rt
 from ..ir.core import Function
+from ..version import __version__
 from .emit import Emitter, to_source
 
 

@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import NameResolutionError, SourceLoc, UnsupportedSyntaxError
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Stmt, Value, hashable
+from ..markers import grad_hook
 from .canonicalize import RETURN_TEXT, Canonicalizer
 from .guards import is_library
 from .source import ParsedFunction, parse_live_function
@@ -1041,8 +1042,6 @@ class _Lowerer:
                     k.value, "out= writes into an existing array, which adjoint cannot follow",
                     "assign the result instead: y = np.add(a, b)",
                 )
-        from ..control import grad_hook
-
         if obj is grad_hook:
             return self.grad_hook(node)
         one_liner = self.one_liner(obj)

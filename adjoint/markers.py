@@ -1,0 +1,24 @@
+"""Functions the user's code calls to steer differentiation, as plain Python.
+
+They live at the bottom of the package because the frontend recognizes them
+(``grad_hook``) and the rules give them derivatives (``stop_gradient`` has none);
+:mod:`adjoint.control` documents them and is where users import them from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def stop_gradient(x: Any) -> Any:
+    """``x``, treated as a constant by differentiation."""
+    return x
+
+
+def grad_hook(x: Any, fn: Callable[[Any], Any]) -> Any:
+    """``x``; the gradient that flows back through this point is replaced by ``fn(g)``."""
+    return x
+
+
+__all__ = ["grad_hook", "stop_gradient"]
