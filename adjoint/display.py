@@ -81,9 +81,7 @@ class Code:
 
 
 def _generated_function(df: Any) -> Any:
-    from .api import Derivative
-
-    if isinstance(df, Derivative):
+    if hasattr(df, "__adjoint_generate__"):  # a transform: its latest (or generic) code
         return df._last or df.generic()
     module = inspect.getmodule(df)
     if module is not None and module.__name__.startswith("adjoint_generated."):

@@ -28,6 +28,7 @@ from ..markers import grad_hook
 from .canonicalize import RETURN_TEXT, Canonicalizer
 from .guards import is_library
 from .source import ParsedFunction, parse_live_function
+from .targets import is_user_function
 
 BINOPS: dict[type, Callable[..., Any]] = {
     gast.Add: operator.add,
@@ -94,6 +95,11 @@ PLACEHOLDER = Placeholder()
 
 # Constants that may live in the IR as data.
 _DATA = (int, float, complex, bool, str, bytes, type(None), np.ndarray, np.generic, tuple)
+
+
+#: Tests, registered by the rule tables, for user functions that must stay calls (a
+#: function with a rule of its own is never written in place, or its rule would be lost).
+KEEP_CALLS: list[Callable[[Any], bool]] = []
 
 
 def lower(fn: Callable[..., Any] | ParsedFunction) -> Function:
@@ -1115,10 +1121,8 @@ class _Lowerer:
         Larger functions become functions of the generated module with derivatives of their
         own; a one-line helper such as ``sigmoid`` reads better (and runs faster) inline.
         """
-        from ..rules.registry import find_vjp
-        from ..transforms.calls import is_user_function
-
-        if not is_user_function(obj) or obj in self.inlined_calls or find_vjp(obj) is not None:
+        if not is_user_function(obj) or obj in self.inlined_calls or any(
+                keep(obj) for keep in KEEP_CALLS):
             return None
         try:
             parsed = parsed_function(obj)

@@ -31,6 +31,22 @@ class Target:
 
 
 
+#: Modules whose functions are library code: reached only through derivative rules.
+_LIBRARY = ("numpy", "scipy", "math", "builtins", "operator", "functools", "adjoint")
+
+
+def is_user_function(obj: Any) -> bool:
+    """A plain Python function of the user's (not a library's) that can be read as source."""
+    if not isinstance(obj, types.FunctionType):
+        return False
+    module = (getattr(obj, "__module__", "") or "").split(".")[0]
+    if module in _LIBRARY:
+        return False
+    if (getattr(obj, "__name__", "") or "").startswith("<") and obj.__name__ != "<lambda>":
+        return False
+    return True
+
+
 def resolve(f: Callable[..., Any], what: str = "adjoint.grad") -> Target:
     """The :class:`Target` behind ``f`` (raises :class:`ArgumentError` for other callables)."""
     if isinstance(f, types.FunctionType):
@@ -55,4 +71,4 @@ def resolve(f: Callable[..., Any], what: str = "adjoint.grad") -> Target:
     )
 
 
-__all__ = ["Target", "resolve"]
+__all__ = ["Target", "is_user_function", "resolve"]

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..frontend.lower import KEEP_CALLS
 from ..ir.prims import Attribute, Method, Primitive
 
 
@@ -177,8 +178,19 @@ def find_vjp(callee: Any) -> Rule | None:
     return VJP.get(key_of(callee)) or VJP.get(key_of(canonical(callee)))
 
 
+def has_rule(callee: Any) -> bool:
+    """Does ``callee`` have a derivative rule (so calls to it are never inlined)?"""
+    try:
+        return find_vjp(callee) is not None or find_jvp(callee) is not None
+    except TypeError:
+        return False
+
+
 def find_jvp(callee: Any) -> Rule | None:
     return JVP.get(key_of(callee)) or JVP.get(key_of(canonical(callee)))
+
+
+KEEP_CALLS.append(has_rule)
 
 
 def record_builtins() -> None:

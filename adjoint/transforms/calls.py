@@ -11,28 +11,14 @@ registered under its name before it is derived.
 from __future__ import annotations
 
 import inspect
-import types
 from collections.abc import Callable
 from typing import Any
 
+from ..frontend.targets import is_user_function
 from ..ir import prims
 from ..ir.core import Function, Op, Value, walk
+from ..ir.types import type_of_value
 from .requests import Request
-
-#: Modules whose functions are library code: reached only through derivative rules.
-_LIBRARY = ("numpy", "scipy", "math", "builtins", "operator", "functools", "adjoint")
-
-
-def is_user_function(obj: Any) -> bool:
-    """A plain Python function of the user's (not a library's) that can be read as source."""
-    if not isinstance(obj, types.FunctionType):
-        return False
-    module = (getattr(obj, "__module__", "") or "").split(".")[0]
-    if module in _LIBRARY:
-        return False
-    if (getattr(obj, "__name__", "") or "").startswith("<") and obj.__name__ != "<lambda>":
-        return False
-    return True
 
 
 class ModuleFunctions:
@@ -148,8 +134,6 @@ def _bindable(op: Op) -> bool:
 
 
 def _bound_values(op: Op) -> list[Value]:
-    from .types import type_of_value
-
     out = []
     for a in bind_call(op.callee, op):
         if isinstance(a, _Default):
