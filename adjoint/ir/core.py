@@ -84,7 +84,40 @@ class Block:
 
 
 TERMINATORS = frozenset({"yield", "return", "condition"})
-PURE_OPS = frozenset({"const", "call", "if", "for", "while"})
+
+#: Every attribute an operation may carry, by operation name, and what it means. The
+#: verifier refuses any other (a typo in a pass is caught, not ignored); flags are bools.
+OP_ATTRS: dict[str, dict[str, str]] = {
+    "const": {
+        "value": "the Python constant",
+        "name": "the module-level name it was read from (kept in generated code)",
+    },
+    "call": {
+        "callee": "a Python callable or an adjoint.ir.prims primitive",
+        "kwnames": "names of the trailing operands passed by keyword",
+        "mutates": "flag: updates operand 0 in place (xs.append, xs.pop); results are its "
+                   "new version (and the popped item)",
+        "augmented": "flag: came from `a op= b` (in place when `a` is an array)",
+        "effect": "flag: must run even when its results are unused (tape pushes, asserts)",
+        "keep_type": "flag: its result type was set by the transform; inference keeps it",
+        "tape": "flag: creates a tape (a list the forward sweep pushes to)",
+        "fresh": "flag: its result shares memory with none of its operands",
+    },
+    "if": {"expression": "flag: a conditional expression (a if c else b), not a statement"},
+    "for": {
+        "kind": "'range' (operands are start, stop, step) or 'iter' (operand is a sequence)",
+        "niter": "how many leading operands describe the iteration",
+        "reverse": "flag: runs the range backwards (reverse mode's loops)",
+    },
+    "while": {},
+    "yield": {},
+    "condition": {},
+    "return": {},
+}
+#: Attributes any operation may carry.
+COMMON_ATTRS = {"adjoint": "flag: built by reverse mode's adjoint sweep (comments, naming)"}
+_FLAGS = {"mutates", "augmented", "effect", "adjoint", "keep_type", "tape", "fresh",
+          "expression", "reverse"}
 
 
 class Op:

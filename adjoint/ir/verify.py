@@ -3,12 +3,13 @@
 It checks what every pass relies on: each value is defined once; each use is
 dominated by its definition (earlier in the same block, or in an enclosing block
 before the operation that owns the region); regions end in the right terminator;
-and the arities of region arguments, yields and results agree.
+the arities of region arguments, yields and results agree; and every attribute is
+one :data:`~adjoint.ir.core.OP_ATTRS` declares for its operation.
 """
 
 from __future__ import annotations
 
-from .core import Block, Function, Op, Value
+from .core import _FLAGS, COMMON_ATTRS, OP_ATTRS, Block, Function, Op, Value
 
 
 class VerificationError(Exception):
@@ -50,7 +51,19 @@ def _verify_block(block: Block, outer: set[Value], defined: set[Value], term: st
             _define(r, visible, defined)
 
 
+def _verify_attrs(op: Op) -> None:
+    allowed = OP_ATTRS.get(op.opname)
+    if allowed is None:
+        raise VerificationError(f"unknown operation {op.opname!r}")
+    for key, value in op.attrs.items():
+        if key not in allowed and key not in COMMON_ATTRS:
+            raise VerificationError(f"{op!r} has an undeclared attribute {key!r}")
+        if key in _FLAGS and not isinstance(value, bool):
+            raise VerificationError(f"{op!r}: the flag {key!r} must be a bool, not {value!r}")
+
+
 def _verify_regions(op: Op, visible: set[Value], defined: set[Value]) -> None:
+    _verify_attrs(op)
     n = len(op.results)
     name = op.opname
     if name == "call" and "callee" not in op.attrs:
