@@ -27,6 +27,7 @@ from .. import runtime as rt
 from ..frontend.lower import PLACEHOLDER, UNDEFINED
 from ..ir import prims
 from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, hashable
+from ..rules.memory import returns_new
 from ..transforms.simplify import has_effect
 from .naming import Namer, Points, build_classes, congruence
 
@@ -591,12 +592,6 @@ class Emitter:
         return pre + [loop] + post
 
 
-_ALLOCATING = {np.zeros, np.zeros_like, np.ones, np.ones_like, np.empty, np.empty_like,
-               np.full, np.full_like, np.array, np.copy, rt.zeros_like, rt.index_add}
-_ARITH = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
-          operator.neg, operator.matmul, operator.floordiv, operator.mod}
-
-
 def _fresh_values(fn: Function) -> set[Value]:
     """Values holding an array that nothing else refers to: safe to update in place.
 
@@ -623,9 +618,8 @@ def _fresh_values(fn: Function) -> set[Value]:
         elif op.attrs.get("mutates"):
             derived.append(op)
             fresh.add(op.results[0])
-        elif callee in _ALLOCATING or callee in _ARITH or isinstance(callee, np.ufunc) or (
-                isinstance(callee, prims.Method) and callee.name == "copy") or isinstance(
-                callee, (prims.BuildList, prims.BuildDict)):
+        elif op.attrs.get("fresh") or isinstance(callee, (prims.BuildList, prims.BuildDict)) \
+                or returns_new(callee, op.attrs.get("kwnames", ())):
             fresh.add(op.result)
     # A value pushed on a tape is referenced by the tape: updating it in place would
     # change what the tape saved.

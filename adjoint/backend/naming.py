@@ -19,6 +19,7 @@ from typing import Any
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Value
 from ..ir.printer import callee_name
+from ..rules.memory import returns_new
 
 _SHORT = {
     "operator.add": "add", "operator.sub": "sub", "operator.mul": "mul",
@@ -149,9 +150,6 @@ class Points:
         return out
 
 
-_VIEW_METHODS = frozenset({"reshape", "transpose", "ravel", "squeeze", "swapaxes", "view"})
-
-
 def alias_sources(v: Value) -> list[Value]:
     """The values whose memory ``v`` may share: its array operands, unless the operation
     is known to return a new array (arithmetic, allocations, reductions, products)."""
@@ -168,67 +166,13 @@ def alias_sources(v: Value) -> list[Value]:
 
 
 def _returns_new(op: Op) -> bool:
-    import operator
-
-    import numpy as np
-
-    callee = op.callee
+    """Does ``op`` give memory of its own (or is it an in-place update, the same variable)?"""
+    if op.attrs.get("fresh") or getattr(op.callee, "inplace", False):
+        return True
     try:
-        hash(callee)
+        return returns_new(op.callee, op.attrs.get("kwnames", ()))
     except TypeError:
         return False
-    if isinstance(callee, np.ufunc) or callee in _NEW:
-        return True
-    if callee in (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
-                  operator.neg, operator.matmul, operator.floordiv, operator.mod, abs):
-        return True
-    if isinstance(callee, prims.Method) and callee.name in ("copy", "sum", "mean", "max",
-                                                            "min", "prod", "dot", "var",
-                                                            "std", "cumsum", "cumprod"):
-        return True
-    return getattr(callee, "inplace", False)
-
-
-def _new_arrays() -> set:
-    import numpy as np
-
-    names = ("zeros", "zeros_like", "ones", "ones_like", "empty", "empty_like", "full",
-             "full_like", "array", "copy", "sum", "mean", "max", "min", "amax", "amin", "prod",
-             "dot", "matmul", "outer", "inner", "tensordot", "einsum", "vdot", "var", "std",
-             "cumsum", "cumprod", "concatenate", "stack", "hstack", "vstack", "where", "clip",
-             "maximum", "minimum", "exp", "log", "tanh", "sqrt", "sin", "cos", "tile", "repeat",
-             "kron", "trace", "diff", "sort", "linspace", "arange", "eye")
-    out = {getattr(np, n) for n in names if hasattr(np, n)}
-    out |= {np.linalg.inv, np.linalg.solve, np.linalg.det, np.linalg.norm, np.linalg.cholesky}
-    return out
-
-
-_NEW = _new_arrays()
-
-
-def view_base(v: Value) -> Value | None:
-    """The array ``v`` may share memory with, when ``v`` is a view of it."""
-    import numpy as np
-
-    op = v.owner
-    if not isinstance(op, Op) or op.opname != "call" or not op.operands:
-        return None
-    t = v.type
-    if getattr(t, "dims", None) == () or getattr(t, "kind", None) in ("tuple", "list"):
-        return None  # a scalar read out of an array is a copy, not a view
-    callee = op.callee
-    if isinstance(callee, (prims.Subscript, prims.GetItem)) or callee == prims.Attribute("T"):
-        return op.operands[0]
-    if isinstance(callee, prims.Method) and callee.name in _VIEW_METHODS:
-        return op.operands[0]
-    try:
-        if callee in (np.reshape, np.transpose, np.broadcast_to, np.asarray, np.expand_dims,
-                      np.squeeze, np.ravel, np.swapaxes, np.moveaxis, np.atleast_1d,
-                      np.atleast_2d):
-            return op.operands[0]
-    except TypeError:
-        return None
-    return None
 
 
 def _sanitize(name: str) -> str:

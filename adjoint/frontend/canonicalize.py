@@ -79,15 +79,6 @@ def _has(stmts: list[Any], kinds: tuple[type, ...], through_loops: bool) -> bool
     return False
 
 
-def needs_canonicalization(fn: gast.FunctionDef) -> bool:
-    body = fn.body
-    if _has(body, (gast.Break, gast.Continue), True):
-        return True
-    tail_ok = body and isinstance(body[-1], gast.Return)
-    returns = sum(1 for n in gast.walk(fn) if isinstance(n, gast.Return))
-    return not (tail_ok and returns == 1) and returns > 0
-
-
 #: Marks a made-up assignment that stands for the user's ``return`` statement.
 RETURN_TEXT = "\0return"
 

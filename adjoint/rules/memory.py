@@ -51,7 +51,7 @@ _NEW = _names(np, """
     logspace geomspace meshgrid outer logaddexp logaddexp2 hypot nan_to_num count_nonzero
     argmax argmin nonzero flatnonzero argwhere searchsorted digitize unique bincount
     histogram allclose isclose array_equal all any einsum_path fix around round
-    round_ real_if_close cov corrcoef vander tensorinv
+    round_ cov corrcoef vander array
 """)
 _NEW |= _names(np.linalg, """
     inv pinv solve det slogdet norm eig eigh eigvals eigvalsh svd qr cholesky lstsq

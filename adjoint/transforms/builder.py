@@ -49,22 +49,6 @@ class Builder:
         return self.op("const", value=value).result
 
 
-def clone_block_into(
-    src: Block, mapping: dict[Value, Value], builder: Builder, stop_at_terminator: bool = True
-) -> Op | None:
-    """Copy ``src``'s operations after ``builder``'s insertion point, renaming via ``mapping``.
-
-    Values defined in ``src`` get fresh copies (recorded in ``mapping``); operands not
-    in ``mapping`` are kept as they are (values from an enclosing scope). Returns the
-    terminator of ``src`` (not copied) when ``stop_at_terminator``.
-    """
-    for op in src.ops:
-        if stop_at_terminator and op.opname in ("return", "yield", "condition"):
-            return op
-        builder.add(clone_op(op, mapping))
-    return None
-
-
 def clone_op(op: Op, mapping: dict[Value, Value]) -> Op:
     """A deep copy of ``op`` (with its regions) whose operands are renamed by ``mapping``."""
     new = Op(
