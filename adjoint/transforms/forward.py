@@ -31,18 +31,25 @@ from typing import Any
 import numpy as np
 
 from .. import runtime as rt
-from ..errors import NonDifferentiableError, NoRuleError, UnsupportedSyntaxError
+from ..errors import NonDifferentiableError, NoRuleError
 from ..frontend.lower import UNDEFINED
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Value
 from ..ir.printer import callee_name
 from ..rules.registry import find_jvp, find_vjp, is_nondifferentiable
-from .activity import check_varied_uses, loop_slots, useful_values, varied_values
+from .ad import (
+    RuleSignature,
+    UserCall,
+    bind_rule,
+    check_varied_uses,
+    loop_slots,
+    useful_values,
+    varied_values,
+)
 from .builder import Builder
-from .calls import ModuleFunctions, bind_call, is_user_function
+from .calls import ModuleFunctions, is_user_function
 from .clone import clone_function
-from .reverse import bind_rule
-from .types import Seq, infer, tangent_type, type_of_value
+from .types import Seq, infer, tangent_type
 from .zeros import (
     NeedsZeros,
     Zero,
@@ -271,7 +278,7 @@ class _Forward:
         # The tangent parameters are those before ``ans``: one per leading primal parameter.
         ntan = rule.ndiff  # the registry counted them (a primal may have its own ``ans``)
         primal_names = names[ntan + 1:]
-        bound = bind_rule(_Signature(primal_names), op)
+        bound = bind_rule(RuleSignature(primal_names), op)
         # The reverse-mode rule says which arguments have no derivative (it returns None
         # for them); forward mode refuses the same ones rather than dropping a tangent.
         vjp = find_vjp(callee)
@@ -309,16 +316,9 @@ class _Forward:
 
     def user_call(self, op: Op, b: Builder) -> None:
         """``h = f(x, W)`` in the user's code: ``h, dh = f_jvp(x, W, dx, dW)`` from the module."""
-        fn = op.callee
-        try:
-            args = bind_call(fn, op)
-        except TypeError as exc:
-            raise UnsupportedSyntaxError(f"bad call to '{fn.__name__}': {exc}", op.loc,
-                                         "check the arguments") from None
-        wrt = [j for j, a in enumerate(args)
-               if isinstance(a, Value) and not isinstance(self.tangent(a), Zero)]
-        types_ = [a.type if isinstance(a, Value) else type_of_value(a.value) for a in args]
-        name = module_jvp(self.module, fn, wrt, types_)
+        call = UserCall(op, lambda v: not isinstance(self.tangent(v), Zero))
+        args, wrt = call.args, call.wrt
+        name = module_jvp(self.module, call.fn, wrt, call.types)
         # The primal call is replaced: the JVP computes the value and its tangent together.
         b.block.ops.remove(op)
         operands = [a if isinstance(a, Value) else b.const(a.value) for a in args]
@@ -450,13 +450,6 @@ class _Forward:
 def module_jvp(module: ModuleFunctions, fn: Any, wrt: list[int], arg_types: list[Any]) -> str:
     """The name of ``fn``'s JVP w.r.t. params ``wrt`` in ``module`` (queued on first use)."""
     return module.jvp(fn, wrt, arg_types)
-
-
-class _Signature:
-    """What :func:`bind_rule` needs of a rule: the primal parameter names it accepts."""
-
-    def __init__(self, params: list[str]):
-        self.params = params
 
 
 def _drop_default_keywords(op: Op) -> None:

@@ -30,19 +30,18 @@ from typing import Any
 
 import numpy as np
 
-from .. import rules
 from .. import runtime as rt
-from ..errors import ArgumentError, NonDifferentiableError, NoRuleError, UnsupportedSyntaxError
+from ..errors import ArgumentError, NonDifferentiableError, NoRuleError
 from ..frontend.lower import PLACEHOLDER, UNDEFINED
 from ..ir import prims
-from ..ir.core import Block, Function, Op, Stmt, Value, walk
+from ..ir.core import Block, Function, Op, Value, walk
 from ..ir.prims import Method
-from ..rules.registry import BUILDERS, canonical, find_vjp, is_nondifferentiable, key_of
-from .activity import check_varied_uses, varied_values
+from ..rules.registry import BUILDERS, find_vjp, is_nondifferentiable
+from .ad import BoundRule, UserCall, bind_rule, callee_label, check_varied_uses, varied_values
 from .builder import Builder, clone_op
-from .calls import ModuleFunctions, bind_call, is_user_function
+from .calls import ModuleFunctions, is_user_function
 from .clone import clone_function
-from .types import Num, Seq, type_of_value
+from .types import Num, Seq
 
 # Calls that are cheap enough to recompute in the adjoint sweep instead of taping.
 _CHEAP_PRIMS = (prims.Attribute, prims.Subscript, prims.GetItem, prims.BuildTuple)
@@ -407,7 +406,7 @@ class _Reverse:
             return
         if rule is None:
             raise NoRuleError(
-                f"no derivative rule for {_callee_label(callee)}",
+                f"no derivative rule for {callee_label(callee)}",
                 op.loc,
                 "register one with @adjoint.vjp_rule(fn), or mark the argument as constant"
                 " with adjoint.stop_gradient(x)",
@@ -419,7 +418,7 @@ class _Reverse:
             c = contributions.get(pname) if pname is not None else None
             if c is None:
                 raise NonDifferentiableError(
-                    f"{_callee_label(callee)} is not differentiable with respect to its argument"
+                    f"{callee_label(callee)} is not differentiable with respect to its argument"
                     f" '{pname}'",
                     op.loc,
                     "pass a constant there, or wrap it in adjoint.stop_gradient(...)",
@@ -493,15 +492,9 @@ class _Reverse:
         """``h = f(x, W)`` in the user's code: call ``f_vjp(x, W, dh)`` from the module."""
         b = ctx.adj_builder
         assert b is not None
-        fn = op.callee
-        try:
-            args = bind_call(fn, op)
-        except TypeError as exc:
-            raise UnsupportedSyntaxError(f"bad call to '{fn.__name__}': {exc}", op.loc,
-                                         "check the arguments") from None
-        wrt = [j for j, a in enumerate(args) if isinstance(a, Value) and a in self.varied]
-        types_ = [a.type if isinstance(a, Value) else type_of_value(a.value) for a in args]
-        name = self.module.vjp(fn, wrt, types_, op.result.type)
+        call = UserCall(op, lambda v: v in self.varied)
+        args, wrt = call.args, call.wrt
+        name = self.module.vjp(call.fn, wrt, call.types, op.result.type)
         operands = [ctx.primal(a) if isinstance(a, Value) else b.const(a.value) for a in args]
         grads = b.call(prims.LocalFunction(name), *operands, g)
         grads.type = Seq("tuple", tuple(a.type if isinstance(a, Value) else None
@@ -1003,54 +996,4 @@ def _needed(block: Block, roots: list[Value]) -> set[Op]:
     return live
 
 
-class BoundRule:
-    """How a call's operands map onto a rule's parameters."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, Value] = {}
-        self.packed: dict[str, list[Value]] = {}
-        self.operand_param: dict[int, str] = {}
-
-
-def bind_rule(rule: Any, op: Op) -> BoundRule:
-    """Match the call ``op``'s operands to the parameters of ``rule`` (like Python would)."""
-    bound = BoundRule()
-    params = rule.params
-    pos = op.positional()
-    callee = op.callee
-    if isinstance(callee, Method) and canonical(callee) is not callee and len(pos) > 2 and \
-            len(params) > 1 and canonical(callee).__name__ in ("reshape", "transpose"):
-        # x.reshape(3, 4) means np.reshape(x, (3, 4)).
-        bound.values[params[0]] = pos[0]
-        bound.operand_param[0] = params[0]
-        bound.packed[params[1]] = pos[1:]
-        for k in range(1, len(pos)):
-            bound.operand_param[k] = params[1]
-    else:
-        if len(pos) > len(params):
-            raise NoRuleError(
-                f"{_callee_label(callee)} was called with more arguments than its rule accepts",
-                op.loc, "check the call, or register a rule with the full signature",
-            )
-        for k, (name, v) in enumerate(zip(params, pos)):
-            bound.values[name] = v
-            bound.operand_param[k] = name
-    offset = len(pos)
-    for j, (name, v) in enumerate(op.keywords().items()):
-        if name not in params:
-            raise NoRuleError(
-                f"the rule for {_callee_label(callee)} has no parameter '{name}'",
-                op.loc, "check the call, or register a rule with the full signature",
-            )
-        bound.values[name] = v
-        bound.operand_param[offset + j] = name
-    return bound
-
-
-def _callee_label(callee: Any) -> str:
-    from ..ir.printer import callee_name
-
-    return f"'{callee_name(callee)}'"
-
-
-__all__ = ["BoundRule", "Stmt", "bind_rule", "key_of", "rules", "vjp_function"]
+__all__ = ["vjp_function"]

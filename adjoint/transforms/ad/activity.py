@@ -10,11 +10,11 @@ place it happens.
 
 from __future__ import annotations
 
-from ..errors import NonDifferentiableError
-from ..ir import prims
-from ..ir.core import Function, Op, Value, walk
-from ..ir.printer import callee_name
-from ..rules.registry import is_nondifferentiable, refusal
+from ...errors import NonDifferentiableError
+from ...ir import prims
+from ...ir.core import Function, Op, Value, walk
+from ...ir.printer import callee_name
+from ...rules.registry import is_nondifferentiable, refusal
 
 
 def loop_slots(op: Op) -> list[list[Value]]:
