@@ -141,6 +141,16 @@ def detached(x):
     return x
 
 
+def sequence_grad(g, x):
+    """Cotangent of ``tuple(x)`` or ``list(x)``: ``g`` in ``x``'s own kind (an array's rows
+    stacked back into it)."""
+    if isinstance(x, (tuple, list)):
+        return like_container(x, list(g))
+    if len(g) == 0:
+        return np.zeros(np.shape(x))
+    return np.stack([np.asarray(r, dtype=float) for r in g])
+
+
 def tree_add_at(d, index, g):
     """``d`` with ``g`` added at ``index``: an item (or, for a slice, a run of items) of a
     tuple, list or dict of cotangents, or elements of an array (repeats accumulate)."""
@@ -744,6 +754,7 @@ HELPERS = (
     "tree_add",
     "tree_add_at",
     "detached",
+    "sequence_grad",
     "scalar_seed",
     "index_add",
     "inverse_axes",
@@ -786,6 +797,7 @@ HELPERS = (
 )
 # Helpers a helper calls, so that emitting one emits what it needs.
 DEPENDS = {
+    "sequence_grad": ("like_container",),
     "detached": ("like_container",),
     "zeros_like": ("like_container",),
     "tree_add": ("like_container",),

@@ -154,6 +154,7 @@ binary(np.hypot, np.arctan2, np.copysign, left=NZ, right=NZ)
 unary(operator.neg, np.negative, operator.pos, np.positive)
 unary(builtins.abs, np.absolute, np.fabs, dom=NZ)
 scalar(builtins.float)
+spec(builtins.tuple, builtins.list, cases=lambda r: [case(R(r, 3)), case(R(r, 2, 3))])
 
 
 def _mod_cases(r):

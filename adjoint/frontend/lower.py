@@ -846,10 +846,57 @@ class _Lowerer:
         return result
 
     def expr_Tuple(self, node: gast.Tuple) -> Value:
-        return self.call(prims.BUILD_TUPLE, [self.value(e) for e in node.elts], node)
+        return self.sequence(node.elts, prims.BUILD_TUPLE, tuple, node)
 
     def expr_List(self, node: gast.List) -> Value:
-        return self.call(prims.BUILD_LIST, [self.value(e) for e in node.elts], node)
+        return self.sequence(node.elts, prims.BUILD_LIST, list, node)
+
+    def sequence(self, elts: list[gast.expr], build: Any, kind: type, node: Any) -> Value:
+        """``(a, b)``, or with starred items ``(*shape, 1)``: runs of items joined by ``+``."""
+        if not any(isinstance(e, gast.Starred) for e in elts):
+            return self.call(build, [self.value(e) for e in elts], node)
+        pieces: list[Value] = []
+        run: list[Value] = []
+        for e in elts:
+            if isinstance(e, gast.Starred):
+                if run:
+                    pieces.append(self.call(build, run, node))
+                    run = []
+                pieces.append(self.call(kind, [self.value(e.value)], e))
+            else:
+                run.append(self.value(e))
+        if run:
+            pieces.append(self.call(build, run, node))
+        out = pieces[0]
+        for piece in pieces[1:]:
+            out = self.call(operator.add, [out, piece], node)
+        return out
+
+    def call_arguments(self, node: gast.Call) -> tuple[list[Value], dict[str, Value], bool]:
+        """A call's arguments: ``(positional, keywords, False)``; with ``*xs`` or ``**kw``
+        in it, ``([one tuple of all positional], {"**": one dict of keywords}, True)``."""
+        spread = any(isinstance(a, gast.Starred) for a in node.args) or any(
+            k.arg is None for k in node.keywords)
+        if not spread:
+            return [self.value(a) for a in node.args], \
+                {k.arg: self.value(k.value) for k in node.keywords}, False
+        args = self.sequence(list(node.args), prims.BUILD_TUPLE, tuple, node)
+        named = [k for k in node.keywords if k.arg is not None]
+        kw = self.call(prims.BuildDict(tuple(k.arg for k in named)),
+                       [self.value(k.value) for k in named], node)
+        for k in node.keywords:
+            if k.arg is None:
+                kw = self.call(prims.MERGE_DICTS, [kw, self.value(k.value)], k.value)
+        return [args], {"**": kw}, True
+
+    def call_with(self, callee: Any, prefix: list[Value], node: gast.Call) -> Value:
+        """Emit ``callee(*prefix, <the call's arguments>)``, spread or not."""
+        args, kwargs, spread = self.call_arguments(node)
+        if not spread:
+            return self.call(callee, [*prefix, *args], node, kwargs)
+        op = self.emit("call", [*prefix, args[0], kwargs["**"]], node=node, callee=callee,
+                       kwnames=(), spread=len(prefix))
+        return op.result
 
     def expr_Dict(self, node: gast.Dict) -> Value:
         keys = []
@@ -992,12 +1039,6 @@ class _Lowerer:
         if isinstance(func, gast.Name) and func.id in self.local_functions and \
                 func.id not in self.env:
             return self.inline_local(self.local_functions[func.id], node)
-        if any(isinstance(a, gast.Starred) for a in node.args) or any(
-            k.arg is None for k in node.keywords
-        ):
-            raise self.unsupported(
-                node, "*args / **kwargs in calls are not supported", "pass arguments explicitly"
-            )
         if isinstance(func, gast.Attribute):
             base = self.expr(func.value)
             if isinstance(base, Value) and func.attr == "pop" and isinstance(func.value,
@@ -1014,9 +1055,7 @@ class _Lowerer:
                     raise self.unsupported(
                         node, f".{func.attr}() returns None", "call it as a statement"
                     )
-                args = [self.value(a) for a in node.args]
-                kwargs = {k.arg: self.value(k.value) for k in node.keywords}
-                return self.call(prims.Method(func.attr), [base, *args], node, kwargs)
+                return self.call_with(prims.Method(func.attr), [base], node)
             callee = self.expr_Attribute(func)
         else:
             callee = self.expr(func)
@@ -1025,9 +1064,7 @@ class _Lowerer:
             # becomes known with the argument kinds, when the derivative is specialized.
             if any(k.arg == "out" for k in node.keywords):
                 raise self.unsupported(node, "out= is not supported", "assign the result")
-            args = [self.value(a) for a in node.args]
-            kwargs = {k.arg: self.value(k.value) for k in node.keywords}
-            return self.call(prims.CALL_VALUE, [callee, *args], node, kwargs)
+            return self.call_with(prims.CALL_VALUE, [callee], node)
         if not isinstance(callee, Static):
             raise self.unsupported(
                 node,
@@ -1050,16 +1087,16 @@ class _Lowerer:
                 )
         if obj is grad_hook:
             return self.grad_hook(node)
-        one_liner = self.one_liner(obj)
+        starred = any(isinstance(a, gast.Starred) for a in node.args) or any(
+            k.arg is None for k in node.keywords)
+        one_liner = None if starred else self.one_liner(obj)
         if one_liner is not None:
             return self.inline_one_liner(obj, one_liner, node)
         if obj is np.einsum and node.args and not _is_string(node.args[0]):
             return self.einsum_interleaved(node)
         if getattr(obj, "__adjoint_transform__", False):
             return self.transform_now(obj, node)
-        args = [self.value(a) for a in node.args]
-        kwargs = {k.arg: self.value(k.value) for k in node.keywords}
-        return self.call(obj, args, node, kwargs)
+        return self.call_with(obj, [], node)
 
     def transform_now(self, obj: Any, node: gast.Call) -> Static:
         """``adjoint.grad(f)`` written inside the function: made here, once (``f`` and the

@@ -102,6 +102,9 @@ OP_ATTRS: dict[str, dict[str, str]] = {
         "keep_type": "flag: its result type was set by the transform; inference keeps it",
         "tape": "flag: creates a tape (a list the forward sweep pushes to)",
         "fresh": "flag: its result shares memory with none of its operands",
+        "spread": "f(*xs, **kw): after this many leading operands come one tuple of the "
+                  "positional arguments and one dict of the keywords; replaced by plain "
+                  "operands once their kinds say how many there are",
     },
     "if": {"expression": "flag: a conditional expression (a if c else b), not a statement"},
     "for": {

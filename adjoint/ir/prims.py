@@ -311,7 +311,20 @@ class Assert(Primitive):
         return "assert"
 
 
+@dataclass(frozen=True)
+class MergeDicts(Primitive):
+    """``{**a, **b}``: the keywords of a call written with ``**``."""
+
+    def __call__(self, a: dict, b: dict) -> dict:
+        return {**a, **b}
+
+    @property
+    def label(self) -> str:
+        return "merge_dicts"
+
+
 ASSERT = Assert()
+MERGE_DICTS = MergeDicts()
 CALL_VALUE = CallValue()
 BUILD_TUPLE = BuildTuple()
 BUILD_LIST = BuildList()

@@ -9,6 +9,7 @@ import warnings
 
 from . import (  # noqa: F401  (registration)
     arith,
+    containers,
     elementwise,
     helpers,
     indexing,

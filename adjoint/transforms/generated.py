@@ -26,7 +26,7 @@ from typing import Any
 from ..errors import UnsupportedSyntaxError
 from ..ir import prims
 from ..ir.core import NOT_CONST, Function, Op, Value, const_value, walk
-from .types import UNKNOWN, Fn, type_of_value
+from .types import UNKNOWN, Fn, Seq, type_of_value
 
 
 def resolve_generated_calls(fn: Function) -> bool:
@@ -35,6 +35,9 @@ def resolve_generated_calls(fn: Function) -> bool:
     for op in list(walk(fn.body)):
         if op.opname != "call":
             continue
+        if "spread" in op.attrs:
+            _unspread(op)
+            changed = True
         if isinstance(op.callee, prims.CallValue) and isinstance(op.operands[0].type, Fn):
             # f(y) where f is a function passed in: a call of that very function.
             npos = len(op.operands) - len(op.attrs.get("kwnames", ()))
@@ -61,6 +64,38 @@ def resolve_generated_calls(fn: Function) -> bool:
         op.attrs["kwnames"] = ()
         changed = True
     return changed
+
+
+def _unspread(op: Op) -> None:
+    """``f(*xs, **kw)`` -> ``f(xs[0], xs[1], a=kw["a"])``, now that their kinds are known."""
+    n = op.attrs.pop("spread")
+    prefix, (args, kw) = op.operands[:n], op.operands[n:]
+    ta, tk = args.type, kw.type
+    if not (isinstance(ta, Seq) and ta.items is not None and isinstance(tk, Seq)
+            and tk.kind == "dict" and tk.items is not None):
+        raise UnsupportedSyntaxError(
+            "how many arguments *args and **kwargs pass is known only when the function runs",
+            op.loc, "call the derivative from Python with the arguments (it is generated for "
+            "them), or pass the arguments one by one")
+    items = [_before(op, prims.GetItem(i), args) for i in range(len(ta.items))]
+    keys = list(tk.keys or ())
+    values = [_before(op, prims.Subscript(prims.Index((("const", k),), False)), kw)
+              for k in keys]
+    for v, t in zip(items, ta.items):
+        v.type = t
+    for v, t in zip(values, tk.items):
+        v.type = t
+    op.operands = [*prefix, *items, *values]
+    op.attrs["kwnames"] = tuple(keys)
+
+
+def _before(op: Op, callee: Any, operand: Value) -> Value:
+    c = Op("call", [operand], 1, {"callee": callee, "kwnames": ()})
+    c.stmt, c.loc = op.stmt, op.loc
+    block = op.parent
+    block.ops.insert(block.ops.index(op), c)
+    c.parent = block
+    return c.result
 
 
 def _kind(v: Any) -> Any:

@@ -193,6 +193,17 @@ def _call_type(op: Op, canonical: Any) -> Any:
             if isinstance(t, Seq) and t.items is not None:
                 return Seq("list", t.items + (ts[1],))
             return Seq("list", None)
+        if "spread" in op.attrs:
+            return UNKNOWN  # f(*xs): typed once it is a plain call
+        if isinstance(callee, prims.MergeDicts) and all(
+                isinstance(t, Seq) and t.kind == "dict" and t.items is not None for t in ts):
+            merged = dict(zip(ts[0].keys, ts[0].items))
+            merged.update(zip(ts[1].keys, ts[1].items))
+            return Seq("dict", tuple(merged.values()), tuple(merged))
+        if callee in (builtins.tuple, builtins.list) and len(ts) == 1:
+            kind = "tuple" if callee is builtins.tuple else "list"
+            t = ts[0]
+            return Seq(kind, t.items if isinstance(t, Seq) and t.kind != "dict" else None)
         if callee is operator.add and len(ts) == 2 and isinstance(ts[0], Seq) and \
                 isinstance(ts[1], Seq) and ts[0].kind == ts[1].kind != "dict":
             a, b = ts
