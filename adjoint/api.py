@@ -144,12 +144,20 @@ class Derivative(Transform):
     or another transform. ``wrt`` names parameters of ``f`` by name or position.
     """
 
-    def __init__(self, f: Callable[..., Any], wrt: Wrt, kind: str):
+    def __init__(self, f: Callable[..., Any], wrt: Wrt, kind: str,
+                 _nvarargs: int | None = None):
         if kind not in KINDS:
             raise ArgumentError(f"unknown derivative kind {kind!r}")
         self.kind = kind
         self._compiled: dict[tuple, Any] = {}
         self._plain: dict[Any, Derivative] = {}
+        self._nvarargs = _nvarargs
+        #: For a function with *args or **kwargs: one derivative per number of arguments.
+        self._by_count: dict[int, Derivative] | None = None
+        self._wrt_given = wrt
+        if not isinstance(f, Transform) and _variadic(f) and _nvarargs is None:
+            self._init_variadic(f)
+            return
         if isinstance(f, Transform):
             self.inner: Transform | None = f
             self.target = None
@@ -162,10 +170,11 @@ class Derivative(Transform):
             self.inner = None
             self.target = resolve(f, f"adjoint.{kind}")
             self.primal_fn = self.target.function
-            self.primal = lower(self.primal_fn)
-            params = list(inspect.signature(self.primal_fn).parameters.values())
+            self.primal = lower(self.primal_fn, self._nvarargs)
+            params = list(inspect.signature(self.primal_fn,
+                                            follow_wrapped=False).parameters.values())
             self._fsig = inspect.Signature(params[len(self.target.args):])
-            self._names = list(self._fsig.parameters)
+            self._names = self.primal.param_names[len(self.target.args):]
             label, loc, base = f"'{self.primal.name}'", self.primal.meta.get("loc"), \
                 self.primal.name
             self._guards_hold = guards.checker(guards.close(guards.function_guards(
@@ -176,8 +185,61 @@ class Derivative(Transform):
         self.__name__ = self.__qualname__ = self.name
         self.__wrapped__ = None  # the generated function, once there is one
 
+    # -- functions with *args or **kwargs -------------------------------------------------
+    def _init_variadic(self, f: Callable[..., Any]) -> None:
+        """``f(*args, **kwargs)``: code is generated per number of positional arguments, with
+        ``*args`` as one parameter per argument (``wrt`` counts them like positions)."""
+        self.inner = None
+        self.target = resolve(f, f"adjoint.{self.kind}")
+        self.primal_fn = self.target.function
+        self.primal = None
+        self._by_count = {}
+        params = list(inspect.signature(self.primal_fn, follow_wrapped=False).parameters.values())
+        self._fsig = inspect.Signature(params[len(self.target.args):])
+        self._names = [p.name for p in self._fsig.parameters.values()
+                       if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        self.wrt_tuple = isinstance(self._wrt_given, (tuple, list))
+        count = len(self._wrt_given) if self.wrt_tuple else 1
+        self.wrt = list(range(count))  # placeholders: only their number is used here
+        self.name = f"{self.kind}_{self.primal_fn.__name__}"
+        self._guards_hold = lambda: True
+        functools.update_wrapper(self, f, updated=())  # type: ignore[arg-type]
+        self.__name__ = self.__qualname__ = self.name
+        self.__wrapped__ = None
+
+    def _for_count(self, nvalues: int) -> Derivative:
+        """The derivative for calls passing ``nvalues`` arguments (flattened)."""
+        assert self._by_count is not None
+        fixed = sum(1 for p in self._fsig.parameters.values() if p.kind != p.VAR_POSITIONAL)
+        nvar = max(0, nvalues - fixed)
+        child = self._by_count.get(nvar)
+        if child is None:
+            child = Derivative(self.primal_fn if not self.target.args else
+                               functools.partial(self.primal_fn, *self.target.args,
+                                                 **self.target.kwargs),
+                               self._wrt_given, self.kind, _nvarargs=nvar)
+            self._by_count[nvar] = child
+        return child
+
+    def _flatten(self, args: tuple, kwargs: dict) -> list[Any]:
+        try:
+            bound = self._fsig.bind(*args, **{**self.target.kwargs, **kwargs})
+        except TypeError as exc:
+            raise ArgumentError(f"{self.name}: {exc}", hint=self._call_hint()) from None
+        bound.apply_defaults()
+        values: list[Any] = []
+        for name, p in self._fsig.parameters.items():
+            if p.kind == p.VAR_POSITIONAL:
+                values.extend(bound.arguments.get(name, ()))
+            else:
+                values.append(bound.arguments[name])
+        return values
+
     def _names_with_extras(self) -> list[str]:
         """The names of the arguments the generated code takes (after those bound ahead)."""
+        if self._by_count is not None:
+            raise ArgumentError(f"{self.name} takes *args: transform it again by calling it "
+                                "inside a function with fixed parameters")
         names = list(self._names)
         if self.kind == "vjp":
             names.append("cotangent")
@@ -202,6 +264,8 @@ class Derivative(Transform):
         """The differentiated function's arguments for a call, in order, defaults filled in."""
         if self.inner is not None:
             return self.inner.__adjoint_arrange__(args, kwargs)
+        if self._by_count is not None:
+            return self._flatten(args, kwargs)
         try:
             bound = self._fsig.bind(*args, **{**self.target.kwargs, **kwargs})
         except TypeError as exc:
@@ -210,6 +274,8 @@ class Derivative(Transform):
         return [bound.arguments[n] for n in self._names]
 
     def _prepare(self, values: list[Any]) -> list[Any]:
+        if self._by_count is not None:
+            return self._for_count(len(values) - self._extras())._prepare(values)
         values = list(values)
         n = len(self._names)
         for i in self.wrt:
@@ -251,6 +317,11 @@ class Derivative(Transform):
         return t
 
     def _run(self, values: list[Any]) -> Any:
+        if self._by_count is not None:
+            child = self._for_count(len(values) - self._extras())
+            out = child._run(values)
+            self._last = self.__wrapped__ = child._last
+            return out
         if self.primal is not None:
             self._refresh()
             _check_no_shared_updates(self.primal, self.target.args, values)
@@ -262,12 +333,14 @@ class Derivative(Transform):
         if self.primal is None or self._guards_hold():
             return
         COMPILER.forget(self.primal_fn)
-        self.primal = lower(self.primal_fn)
+        self.primal = lower(self.primal_fn, self._nvarargs)
         self._compiled.clear()
         self._guards_hold = guards.checker(guards.close(guards.function_guards(
             self.primal_fn)))
 
     def __adjoint_generate__(self, kinds: list[Any]) -> tuple[Callable[..., Any], tuple]:
+        if self._by_count is not None:
+            return self._for_count(len(kinds) - self._extras()).__adjoint_generate__(kinds)
         if self.inner is not None:
             return self._generate_over(kinds)
         assert self.target is not None
@@ -308,6 +381,15 @@ class Derivative(Transform):
             self._plain[inner_fn] = plain
         fn, _ = plain.__adjoint_generate__([type_of_value(a) for a in ahead] + list(kinds))
         return fn, ahead
+
+
+def _variadic(f: Any) -> bool:
+    """Does ``f`` (once resolved to its function) take ``*args`` or ``**kwargs``?"""
+    try:
+        code = resolve(f).function.__code__
+    except ArgumentError:
+        return False
+    return bool(code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS))
 
 
 def _check_no_shared_updates(primal: Function, ahead: tuple, values: list[Any]) -> None:

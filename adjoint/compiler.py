@@ -20,7 +20,7 @@ from typing import Any
 
 from . import rules  # noqa: F401  (registers the built-in rules)
 from .backend import GeneratedModule, build_module, default_header, load_module
-from .frontend import guards, lower
+from .frontend import guards, lower_for
 from .ir import Function, verify
 from .transforms.aliasing import check_aliasing, detach_results
 from .transforms.calls import ModuleFunctions, localize_calls
@@ -81,8 +81,9 @@ class Compiler:
     # -- deriving IR ----------------------------------------------------------------------
     def derive(self, request: Request, module: ModuleFunctions) -> Function:
         """The IR of ``request``; functions it calls are queued on ``module``."""
-        primal = request.primal if request.primal is not None else lower(request.fn)
         types_ = list(request.arg_types) if request.arg_types is not None else None
+        primal = request.primal if request.primal is not None else \
+            lower_for(request.fn, len(types_) if types_ is not None else None)
         fn = prepare_primal(primal, types_)
         name = request.name or f"{request.kind}_{primal.name}"
         wrt = list(request.wrt)
@@ -138,7 +139,8 @@ class Compiler:
             del self._functions[request]  # a name its code read was rebound since
         from . import cache
 
-        primal = request.primal if request.primal is not None else lower(request.fn)
+        primal = request.primal if request.primal is not None else lower_for(
+            request.fn, len(request.arg_types) if request.arg_types is not None else None)
         request = _with_primal(request, primal)
         name = request.name or f"{request.kind}_{primal.name}"
         types_ = None if request.arg_types is None else \
@@ -162,7 +164,7 @@ class Compiler:
 
     def output_type(self, fn: Any, arg_types: list[Any]) -> Any:
         """What calling ``fn`` with arguments of these kinds returns (its kind)."""
-        ir = infer(clone_function(lower(fn)), list(arg_types))
+        ir = infer(clone_function(lower_for(fn, len(arg_types))), list(arg_types))
         ret = ir.body.ops[-1]
         return ret.operands[0].type if ret.opname == "return" else None
 

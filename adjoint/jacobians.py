@@ -57,7 +57,8 @@ class Jacobian(Transform):
         else:
             self.inner = None
             self.target = resolve(f, "adjoint.jacobian")
-            params = list(inspect.signature(self.target.function).parameters.values())
+            params = list(inspect.signature(self.target.function,
+                                            follow_wrapped=False).parameters.values())
             self._fsig = inspect.Signature(params[len(self.target.args):])
             self._names = list(self._fsig.parameters)
             base = self.target.function.__name__
@@ -125,7 +126,7 @@ class Jacobian(Transform):
         target = self.target.function
         ahead = list(self.target.args)
         all_kinds = [type_of_value(a) for a in ahead] + kinds
-        params = list(inspect.signature(target).parameters)
+        params = list(inspect.signature(target, follow_wrapped=False).parameters)
         wrt = [len(ahead) + i for i in self.wrt]
         names = [p for p in params]
         taken = set(names)

@@ -100,7 +100,7 @@ def check_grads(
     rng = np.random.default_rng(seed)
     args = list(args)
     wrt_items, is_tuple = _as_tuple(wrt)
-    names = list(api.inspect.signature(f).parameters)
+    names = _argument_names(f, len(args))
     idx = [names.index(w) if isinstance(w, str) else int(w) for w in wrt_items]
     for i in idx:
         args[i] = _float(args[i])
@@ -190,7 +190,7 @@ def check_modes(f: Callable[..., Any], args: Sequence[Any], wrt: Any = None, *,
     rng = np.random.default_rng(seed + 1)
     args = list(args)
     wrt_items, is_tuple = _as_tuple(wrt)
-    names = list(api.inspect.signature(f).parameters)
+    names = _argument_names(f, len(args))
     idx = [names.index(w) if isinstance(w, str) else int(w) for w in wrt_items]
     for i in idx:
         args[i] = _float(args[i])
@@ -209,6 +209,19 @@ def check_modes(f: Callable[..., Any], args: Sequence[Any], wrt: Any = None, *,
         raise AssertionError(f"forward mode disagrees with reverse mode: <u, jvp(v)> = {lhs}, "
                              f"<vjp(u), v> = {rhs}")
     return grads
+
+
+def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
+    """A label per positional argument: the parameter's name, or ``args[k]`` past them."""
+    import inspect
+
+    names = []
+    for p in inspect.signature(f).parameters.values():
+        if p.kind == p.VAR_POSITIONAL:
+            names += [f"{p.name}[{k}]" for k in range(n - len(names))]
+            break
+        names.append(p.name)
+    return names + [f"argument {k}" for k in range(len(names), n)]
 
 
 def _perturb(x: Any, j: int, h: float) -> Any:

@@ -36,8 +36,12 @@ def reads_an_undefined_name(x):
     return x * undefined_thing  # noqa: F821
 
 
-def takes_varargs(*xs):
-    return xs[0]
+def loops_with_else(x):
+    for _ in range(3):
+        x = x * 2.0
+    else:
+        x = x + 1.0
+    return x
 
 
 def returns_a_vector(x):

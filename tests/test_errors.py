@@ -20,7 +20,7 @@ LOCATION = re.compile(r"bad_programs\.py:\d+:\d+: ")
         (B.uses_a_generator, adjoint.UnsupportedSyntaxError, "'GeneratorExp'"),
         (B.prints, adjoint.UnsupportedSyntaxError, "expression statement"),
         (B.reads_an_undefined_name, adjoint.NameResolutionError, "'undefined_thing'"),
-        (B.takes_varargs, adjoint.UnsupportedSyntaxError, "variable arguments"),
+        (B.loops_with_else, adjoint.UnsupportedSyntaxError, "for ... else"),
         (B.defines_a_class, adjoint.UnsupportedSyntaxError, "'ClassDef'"),
         (B.uses_with, adjoint.UnsupportedSyntaxError, "'With'"),
     ],

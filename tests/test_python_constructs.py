@@ -40,3 +40,47 @@ def test_starred_items_in_shapes_calls_and_literals():
     check_modes(starred_call, (A, B), wrt=(0, 1))
     check_modes(starred_list, (A, B), wrt=(0, 1))
     check_modes(starred_stack, ((A, B),))
+
+
+def parts_of_a_list(x):
+    parts = [x, x ** 2]
+    pair = (parts[0] * 2.0, np.sin(x))
+    return np.sum(parts[0] * parts[1]) + np.sum(pair[1] * pair[0])
+
+
+def test_containers_built_in_the_function_and_read_back():
+    check_modes(parts_of_a_list, (A,))
+
+
+def _doubled(fn):
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return 2.0 * fn(*args, **kwargs)
+
+    return wrapper
+
+
+@_doubled
+def decorated_product(x, y, scale=1.0):
+    return np.sum(x * y) * scale
+
+
+def first_and_last(*xs):
+    return np.sum(xs[0] ** 2) + np.sum(xs[-1] * xs[0])
+
+
+def least_squares(params, *data):
+    x, y = data
+    return np.sum((x @ params - y) ** 2)
+
+
+def test_functions_with_args_and_kwargs():
+    import adjoint
+
+    check_modes(decorated_product, (A, B), wrt=(0, 1))
+    np.testing.assert_allclose(adjoint.grad(decorated_product)(A, B, scale=3.0), 6.0 * B)
+    check_modes(first_and_last, (A, B, A * 3.0), wrt=(0, 2))
+    check_modes(first_and_last, (A, B), wrt=(0, 1))  # another number of arguments
+    check_modes(least_squares, (A, np.ones((4, 3)) + np.eye(4, 3), B.sum() + np.arange(4.0)))

@@ -1,7 +1,7 @@
 """Frontend: Python source → SSA IR, with every free name resolved."""
 
-from .lower import UNDEFINED, Static, lower
+from .lower import UNDEFINED, Static, lower, lower_for
 from .source import LiveScope, ParsedFunction, Scope, parse_live_function
 
 __all__ = ["UNDEFINED", "LiveScope", "ParsedFunction", "Scope", "Static", "lower",
-           "parse_live_function"]
+           "lower_for", "parse_live_function"]

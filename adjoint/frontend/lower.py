@@ -102,9 +102,24 @@ _DATA = (int, float, complex, bool, str, bytes, type(None), np.ndarray, np.gener
 KEEP_CALLS: list[Callable[[Any], bool]] = []
 
 
-def lower(fn: Callable[..., Any] | ParsedFunction) -> Function:
-    """Lower a live function (or an already parsed one) to IR."""
-    return _Lowerer(parsed_function(fn)).run()
+def lower(fn: Callable[..., Any] | ParsedFunction, nvarargs: int | None = None) -> Function:
+    """Lower a live function (or an already parsed one) to IR.
+
+    A function with ``*args`` is lowered for ``nvarargs`` positional arguments beyond its
+    own parameters (each becomes a parameter of the IR).
+    """
+    return _Lowerer(parsed_function(fn), nvarargs).run()
+
+
+def lower_for(fn: Callable[..., Any] | ParsedFunction, nargs: int | None) -> Function:
+    """Lower ``fn`` for a call passing ``nargs`` arguments in all (``*args`` flattened,
+    ``**kwargs`` as one dict), as the generated code receives them."""
+    parsed = parsed_function(fn)
+    a = parsed.node.args
+    if a.vararg is None or nargs is None:
+        return _Lowerer(parsed, None).run()
+    fixed = len(a.posonlyargs) + len(a.args) + len(a.kwonlyargs) + (1 if a.kwarg else 0)
+    return _Lowerer(parsed, max(0, nargs - fixed)).run()
 
 
 def parsed_function(fn: Callable[..., Any] | ParsedFunction) -> ParsedFunction:
@@ -189,8 +204,9 @@ def _exposed_reads(stmts: list[Any]) -> set[str]:
 
 
 class _Lowerer:
-    def __init__(self, parsed: ParsedFunction):
+    def __init__(self, parsed: ParsedFunction, nvarargs: int | None = None):
         self.p = parsed
+        self.nvarargs = nvarargs
         self.env: dict[str, Value] = {}
         self.block: Block | None = None
         self.stmt: Stmt | None = None
@@ -212,16 +228,23 @@ class _Lowerer:
         node = self.p.node
         Canonicalizer(node, self.p.loc).run()
         args = node.args
-        if args.vararg or args.kwarg:
-            bad = args.vararg or args.kwarg
+        if args.vararg and self.nvarargs is None:
             raise self.unsupported(
-                bad,
-                "variable arguments (*args, **kwargs) are not supported",
-                "list the parameters explicitly",
+                args.vararg,
+                f"how many arguments *{args.vararg.id} takes is known only when the function "
+                "is called",
+                "call the derivative from Python (it is generated per number of arguments), "
+                "or list the parameters explicitly",
             )
-        params = list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
-        names = [a.id for a in params]
+        positional = [a.id for a in list(args.posonlyargs) + list(args.args)]
+        # *args becomes one parameter per argument passed (args_0, args_1...), bound to
+        # ``args`` as a tuple; **kwargs one parameter holding the dict.
+        star = [f"{args.vararg.id}_{i}" for i in range(self.nvarargs or 0)] if args.vararg \
+            else []
+        names = positional + star + [a.id for a in args.kwonlyargs] + (
+            [args.kwarg.id] if args.kwarg else [])
         fn = Function(node.name, names, self.p.filename)
+        fn.meta["variadic"] = bool(args.vararg or args.kwarg)
         fn.meta["loc"] = self.p.loc(node)
         fn.meta["source"] = self.p.text(node)
         # Every free name the function read and what it denoted (keys caches of the output).
@@ -242,9 +265,14 @@ class _Lowerer:
             for a, d in zip(args.kwonlyargs, args.kw_defaults):
                 if d is not None:
                     fn.defaults[a.id] = self.static_default(d)
+        if fn.meta["variadic"]:
+            fn.defaults = {}  # every argument is passed: the generated code takes them all
         for name, v in zip(names, fn.params):
             self.env[name] = v
         self.block = fn.body
+        if args.vararg:
+            items = [self.env.pop(n) for n in star]
+            self.bind(args.vararg.id, self.call(prims.BUILD_TUPLE, items, args.vararg))
         body = list(node.body)
         if body and _is_docstring(body[0]):
             body = body[1:]

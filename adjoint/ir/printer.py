@@ -138,7 +138,7 @@ def _format_op(op: Op, namer: _Namer, types_: bool) -> str:
         kw = [f"{k}={namer(v)}" for k, v in op.keywords().items()]
         callee = op.attrs["callee"]
         extra = ""
-        index = getattr(callee, "index", None)
+        index = getattr(callee, "index", None) if isinstance(callee, Primitive) else None
         if index is not None:
             extra = f"[{_format_index(index)}]"
         text = f"{lhs}call {callee_name(callee)}{extra}({', '.join(pos + kw)})"

@@ -127,7 +127,7 @@ def updated_operands(op: Op) -> list[int]:
         # `a += b` updates an array in place (a number is simply rebound).
         return [0] if op.operands and holds_memory(op.operands[0]) else []
     if is_user_function(callee):
-        changed = mutated_parameters(callee)
+        changed = mutated_parameters(callee, len(bind_call(callee, op)))
         if not changed:
             return []
         try:
@@ -195,18 +195,18 @@ def _flow(pt: _PointsTo, op: Op) -> bool:
 _MUTATED: dict[Any, frozenset[int]] = {}
 
 
-def mutated_parameters(fn: Any) -> frozenset[int]:
+def mutated_parameters(fn: Any, nargs: int | None = None) -> frozenset[int]:
     """Which parameters of the user's function ``fn`` it updates in place (maybe through
-    views, or by passing them to functions that do)."""
-    key = (fn, getattr(fn, "__code__", None))
+    views, or by passing them to functions that do), called with ``nargs`` arguments."""
+    key = (fn, getattr(fn, "__code__", None), nargs)
     if key in _MUTATED:
         return _MUTATED[key]
     _MUTATED[key] = frozenset()  # a recursive call assumes none while it is worked out
-    from ..frontend import lower
+    from ..frontend import lower_for
     from .types import infer
 
     try:
-        ir = infer(lower(fn), None)
+        ir = infer(lower_for(fn, nargs), None)
     except Exception:  # noqa: BLE001 - unreadable: its call is refused where it is lowered
         return frozenset()
     _MUTATED[key] = updated_parameters(ir)

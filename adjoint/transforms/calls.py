@@ -83,13 +83,20 @@ def _types_key(ts: list[Any] | None) -> Any:
 
 def bind_call(fn: Callable[..., Any], op: Op) -> list[Value | Any]:
     """The call's operands in ``fn``'s parameter order; defaults as Python values."""
-    sig = inspect.signature(fn)
+    sig = inspect.signature(fn, follow_wrapped=False)
     pos = op.positional()
     kws = op.keywords()
     bound = sig.bind(*pos, **kws)
     out: list[Value | Any] = []
     for name, param in sig.parameters.items():
-        if name in bound.arguments:
+        if param.kind == param.VAR_POSITIONAL:
+            out.extend(bound.arguments.get(name, ()))  # *args: one parameter per argument
+        elif param.kind == param.VAR_KEYWORD:
+            if bound.arguments.get(name):
+                raise TypeError("keywords gathered by **kwargs are not supported in calls of "
+                                "your functions; name the parameters")
+            out.append(_Default({}))
+        elif name in bound.arguments:
             out.append(bound.arguments[name])
         else:
             out.append(_Default(param.default))

@@ -392,6 +392,14 @@ class _Reverse:
             dyn = [ctx.primal(v) for v in op.operands[1:]]
             self.accumulate_index(ctx, op.operands[0], g, callee.index, dyn)
             return
+        if isinstance(callee, (prims.BuildTuple, prims.BuildList, prims.BuildDict)):
+            # parts = [x, x ** 2]; parts[0]: each item gets its part of the cotangent.
+            keys = callee.keys if isinstance(callee, prims.BuildDict) else None
+            for i in active:
+                getter = prims.GetItem(i) if keys is None else \
+                    prims.Subscript(prims.Index((("const", keys[i]),), False))
+                self.accumulate(ctx, op.operands[i], b.call(getter, g))
+            return
         if callee in (operator.add, operator.mul) and any(
                 isinstance(v.type, Seq) for v in op.operands):
             self.reverse_sequence_op(op, ctx, g)

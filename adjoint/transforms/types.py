@@ -497,10 +497,10 @@ def _user_function_type(callee: Any, op: Op, ts: list[Any]) -> Any:
         return UNKNOWN  # recursion: the type is not needed to be right, only sound
     _IN_PROGRESS.add(key)
     try:
-        from ..frontend import lower
+        from ..frontend import lower_for
         from .clone import clone_function
 
-        fn = clone_function(lower(callee))
+        fn = clone_function(lower_for(callee, len(arg_types)))
         infer(fn, list(arg_types))
         ret = fn.body.ops[-1]
         result = ret.operands[0].type if ret.opname == "return" else UNKNOWN
