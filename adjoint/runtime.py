@@ -146,9 +146,56 @@ def sequence_grad(g, x):
     stacked back into it)."""
     if isinstance(x, (tuple, list)):
         return like_container(x, list(g))
+    if not isinstance(x, np.ndarray):
+        return list(g)  # a view of a dict's items or values: their cotangents in order
     if len(g) == 0:
         return np.zeros(np.shape(x))
     return np.stack([np.asarray(r, dtype=float) for r in g])
+
+
+def sum_grad(g, iterable):
+    """Cotangent of the items of ``sum(iterable)``: each receives ``g`` (summed back to its
+    shape where it was broadcast); an array's rows receive it as a whole."""
+    if isinstance(iterable, (tuple, list)):
+        return like_container(iterable, [unbroadcast(g, item) for item in iterable])
+    return np.zeros(np.shape(iterable)) + g
+
+
+def max_of(iterable):
+    """``max(iterable)``: the first largest item, as Python's ``max`` gives it."""
+    return max(iterable)
+
+
+def min_of(iterable):
+    """``min(iterable)``: the first smallest item, as Python's ``min`` gives it."""
+    return min(iterable)
+
+
+def pick_grad(g, ans, iterable):
+    """Cotangent of ``max(iterable)`` or ``min(iterable)``: all of ``g`` to the first item
+    equal to the result (the one Python returned), zero to the others."""
+    items = list(iterable)
+    first = next(i for i, item in enumerate(items) if item == ans)
+    parts = [g if i == first else zeros_like(item) for i, item in enumerate(items)]
+    if isinstance(iterable, (tuple, list)):
+        return like_container(iterable, parts)
+    return np.array(parts, dtype=float)
+
+
+def pick_tangent(t, ans, iterable):
+    """Tangent of ``max(iterable)`` or ``min(iterable)``: the first such item's tangent."""
+    first = next(i for i, item in enumerate(list(iterable)) if item == ans)
+    return list(t)[first]
+
+
+def dict_items_grad(g, d):
+    """Cotangent of ``d.items()`` (a list of (key, value) cotangents) as a dict like ``d``."""
+    return {k: pair[1] for k, pair in zip(d, g)}
+
+
+def dict_values_grad(g, d):
+    """Cotangent of ``d.values()`` as a dict like ``d``."""
+    return dict(zip(d, g))
 
 
 def tree_add_at(d, index, g):
@@ -755,6 +802,13 @@ HELPERS = (
     "tree_add_at",
     "detached",
     "sequence_grad",
+    "sum_grad",
+    "max_of",
+    "min_of",
+    "pick_grad",
+    "pick_tangent",
+    "dict_items_grad",
+    "dict_values_grad",
     "scalar_seed",
     "index_add",
     "inverse_axes",
@@ -797,6 +851,8 @@ HELPERS = (
 )
 # Helpers a helper calls, so that emitting one emits what it needs.
 DEPENDS = {
+    "sum_grad": ("like_container", "unbroadcast"),
+    "pick_grad": ("like_container", "zeros_like"),
     "sequence_grad": ("like_container",),
     "detached": ("like_container",),
     "zeros_like": ("like_container",),

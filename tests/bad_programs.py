@@ -19,8 +19,8 @@ def writes_a_global(x):
     return x
 
 
-def uses_a_generator(x):
-    return sum(v for v in [x, x])
+def uses_a_set_comprehension(x):
+    return len({v for v in [x, x]})
 
 
 def prints(x):

@@ -17,7 +17,7 @@ LOCATION = re.compile(r"bad_programs\.py:\d+:\d+: ")
     [
         (B.uses_try, adjoint.UnsupportedSyntaxError, "'Try' statements"),
         (B.writes_a_global, adjoint.UnsupportedSyntaxError, "'Global' statements"),
-        (B.uses_a_generator, adjoint.UnsupportedSyntaxError, "'GeneratorExp'"),
+        (B.uses_a_set_comprehension, adjoint.UnsupportedSyntaxError, "'SetComp'"),
         (B.prints, adjoint.UnsupportedSyntaxError, "expression statement"),
         (B.reads_an_undefined_name, adjoint.NameResolutionError, "'undefined_thing'"),
         (B.loops_with_else, adjoint.UnsupportedSyntaxError, "for ... else"),

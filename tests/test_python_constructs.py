@@ -84,3 +84,38 @@ def test_functions_with_args_and_kwargs():
     check_modes(first_and_last, (A, B, A * 3.0), wrt=(0, 2))
     check_modes(first_and_last, (A, B), wrt=(0, 1))  # another number of arguments
     check_modes(least_squares, (A, np.ones((4, 3)) + np.eye(4, 3), B.sum() + np.arange(4.0)))
+
+
+def builtin_sums(x):
+    return sum([x[0], x[1] ** 2]) + sum(np.exp(x), 2.0) + sum(np.sin(v) for v in x)
+
+
+def sum_of_arrays(xs):
+    return np.sum(sum(xs) ** 2)
+
+
+def builtin_extrema(x):
+    return max(x[0], x[1]) + min(x[1], 0.3, x[2]) + abs(x[2]) + max(x) * min(list(x))
+
+
+def conversions(x):
+    return np.sum(np.array(list(x)) ** 2) + sum(tuple(x)) + np.sum(dict(a=x, b=2 * x)["b"])
+
+
+def dict_methods(p):
+    t = 0.0
+    for k, v in p.items():
+        t = t + np.sum(v ** 2)
+    for v in p.values():
+        t = t + np.sum(v)
+    for k in p.keys():
+        t = t + np.sum(p[k] * 2)
+    return t
+
+
+def test_builtins_over_numbers_sequences_and_generators():
+    check_modes(builtin_sums, (A,))
+    check_modes(sum_of_arrays, ((A, B, A * B),))
+    check_modes(builtin_extrema, (A,))
+    check_modes(conversions, (A,))
+    check_modes(dict_methods, ({"a": A, "b": B},))

@@ -33,6 +33,7 @@ from adjoint import runtime as rt
 from adjoint.ir.prims import Attribute
 from adjoint.jacobians import jvp
 from adjoint.rules import JVP, NONDIFF, VJP, catalog
+from adjoint.rules import containers as _containers
 from adjoint.rules.catalog import (
     ENVIRONMENT_PREFIX,
     SCIPY_HEADING,
@@ -154,6 +155,13 @@ binary(np.hypot, np.arctan2, np.copysign, left=NZ, right=NZ)
 unary(operator.neg, np.negative, operator.pos, np.positive)
 unary(builtins.abs, np.absolute, np.fabs, dom=NZ)
 scalar(builtins.float)
+spec(builtins.sum, cases=lambda r: [case([R(r), R(r)], R(r)), case([R(r, 3), R(r, 3)]),
+                                    case((R(r, 2, 3), R(r, 3)), R(r)), case(R(r, 4, 2))])
+spec(builtins.max, builtins.min, cases=lambda r: [case(R(r), R(r) + 3.0), case(R(r) + 3.0, R(r))])
+spec(rt.max_of, rt.min_of, cases=lambda r: [case([R(r), R(r) + 3.0, R(r) - 3.0]),
+                                            case(R(r, 4))])
+spec(builtins.dict, cases=lambda r: [case({"a": R(r, 2), "b": R(r)})])
+spec(_containers._items, _containers._values, cases=lambda r: [case({"a": R(r, 2), "b": R(r)})])
 spec(builtins.tuple, builtins.list, cases=lambda r: [case(R(r, 3)), case(R(r, 2, 3))])
 
 
@@ -503,6 +511,10 @@ spec(rt.undiff, cases=lambda r: [case(R(r, 4), R(r, 5)), case(R(r, 1, 4), R(r, 3
 def _leaves(x: Any) -> list:
     if isinstance(x, (tuple, list)):
         return [leaf for e in x for leaf in _leaves(e)]
+    if isinstance(x, dict):
+        return [leaf for k in x for leaf in _leaves(x[k])]
+    if isinstance(x, str):
+        return []  # a dict key in d.items(): no derivative
     return [x]
 
 
@@ -519,6 +531,13 @@ def _unflat(vec: np.ndarray, like: Any) -> Any:
 
 
 def _unflat_at(vec: np.ndarray, like: Any, k: int) -> tuple[Any, int]:
+    if isinstance(like, dict):
+        out = {}
+        for key in like:
+            out[key], k = _unflat_at(vec, like[key], k)
+        return out, k
+    if isinstance(like, str):
+        return like, k
     if isinstance(like, (tuple, list)):
         items = []
         for e in like:
@@ -535,6 +554,10 @@ def _unflat_at(vec: np.ndarray, like: Any, k: int) -> tuple[Any, int]:
 def _random_like(x: Any, r: np.random.Generator) -> Any:
     if isinstance(x, (tuple, list)):
         return tuple(_random_like(e, r) for e in x)
+    if isinstance(x, dict):
+        return {k: _random_like(v, r) for k, v in x.items()}
+    if isinstance(x, str):
+        return x
     if isinstance(x, np.ndarray):
         return r.normal(size=x.shape)
     return float(r.normal())
@@ -545,6 +568,11 @@ def _same_structure(got: Any, want: Any, label: str) -> None:
         # np.array([x, y]): the cotangent of a list of numbers may be an array, whose
         # elements the list's elements take.
         assert got.shape == np.shape(want), f"{label}: shape {got.shape}, expected {np.shape(want)}"
+        return
+    if isinstance(want, dict):
+        assert isinstance(got, dict) and list(got) == list(want), f"{label}: keys differ"
+        for key in want:
+            _same_structure(got[key], want[key], label)
         return
     if isinstance(want, (tuple, list)):
         assert isinstance(got, (tuple, list)) and len(got) == len(want), (

@@ -183,10 +183,10 @@ class Canonicalizer:
         return out
 
     def _replace_comps(self, e: Any, stmt: Any, pre: list[Any]) -> Any:
-        if isinstance(e, gast.ListComp):
+        if isinstance(e, (gast.ListComp, gast.GeneratorExp)):
+            # A generator consumed by sum(), max()... gives what the list would: build it.
             return self._expand(e, stmt, pre)
-        if isinstance(e, (gast.Lambda, gast.IfExp, gast.BoolOp, gast.GeneratorExp,
-                          gast.SetComp, gast.DictComp)):
+        if isinstance(e, (gast.Lambda, gast.IfExp, gast.BoolOp, gast.SetComp, gast.DictComp)):
             return e
         for field, value in gast.iter_fields(e):
             if isinstance(value, list):

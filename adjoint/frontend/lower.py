@@ -21,6 +21,7 @@ from typing import Any
 import gast
 import numpy as np
 
+from .. import runtime as rt
 from ..errors import NameResolutionError, SourceLoc, UnsupportedSyntaxError
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Stmt, Value, hashable
@@ -1083,6 +1084,11 @@ class _Lowerer:
                     raise self.unsupported(
                         node, f".{func.attr}() returns None", "call it as a statement"
                     )
+                if func.attr in ("items", "values", "keys") and not node.args and \
+                        not node.keywords:
+                    # d.items() is a view: as a list it can be indexed (reversed loops do).
+                    view = self.call(prims.Method(func.attr), [base], node)
+                    return self.call(list, [view], node)
                 return self.call_with(prims.Method(func.attr), [base], node)
             callee = self.expr_Attribute(func)
         else:
@@ -1124,6 +1130,19 @@ class _Lowerer:
             return self.einsum_interleaved(node)
         if getattr(obj, "__adjoint_transform__", False):
             return self.transform_now(obj, node)
+        if not starred and not node.keywords and obj in (max, min) and node.args:
+            # max(xs) picks an item; max(a, b, c) is max(max(a, b), c).
+            if len(node.args) == 1:
+                pick = rt.max_of if obj is max else rt.min_of
+                return self.call(pick, [self.value(node.args[0])], node)
+            out = self.value(node.args[0])
+            for a in node.args[1:]:
+                out = self.call(obj, [out, self.value(a)], node)
+            return out
+        if obj is dict and not starred and not node.args:
+            # dict(a=x, b=y) is {"a": x, "b": y}.
+            return self.call(prims.BuildDict(tuple(k.arg for k in node.keywords)),
+                             [self.value(k.value) for k in node.keywords], node)
         return self.call_with(obj, [], node)
 
     def transform_now(self, obj: Any, node: gast.Call) -> Static:

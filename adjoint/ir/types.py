@@ -116,6 +116,8 @@ def type_of_value(x: Any) -> Any:
         return Seq("dict", tuple(type_of_value(v) for v in x.values()), tuple(x))
     if x is None:
         return Other("None")
+    if isinstance(x, str):
+        return Other("str")
     if callable(x) and not isinstance(x, type):
         return Fn(x)
     return UNKNOWN

@@ -1,14 +1,31 @@
-"""Python's own containers: ``tuple(x)``, ``list(x)``.
+"""Python's own containers and builtins: ``tuple``, ``list``, ``dict``, ``sum``, ``max``,
+``min``, and the dict methods ``items``, ``values``, ``keys``.
 
-Converting a sequence keeps its items, so the cotangent goes back item for item, in
-the kind the argument was (``tuple(rows_of_a_matrix)`` sends the rows' cotangents
-back stacked into a matrix). Items move unchanged, so tangents are converted alike.
+Converting or summing a sequence keeps its items, so the cotangent goes back item for
+item, in the kind the argument was (``tuple(rows_of_a_matrix)`` sends the rows'
+cotangents back stacked into a matrix). ``max(a, b)`` sends the cotangent to the
+argument Python returned (the first of equals), as ``max(xs)`` does to its first
+largest item. Dict keys carry no derivative.
 """
 
 import builtins
 
-from ..runtime import sequence_grad
-from .registry import jvp_rule, vjp_rule
+import numpy as np
+
+from .. import runtime as rt
+from ..ir.prims import Method
+from ..runtime import (
+    dict_items_grad,
+    dict_values_grad,
+    max_of,
+    min_of,
+    pick_grad,
+    pick_tangent,
+    sequence_grad,
+    sum_grad,
+    unbroadcast,
+)
+from .registry import jvp_rule, method, nondifferentiable, vjp_rule
 
 
 @vjp_rule(builtins.tuple, builtins.list)
@@ -24,3 +41,94 @@ def _(diterable, ans, iterable=()):
 @jvp_rule(builtins.list)
 def _(diterable, ans, iterable=()):
     return list(diterable)
+
+
+@vjp_rule(builtins.dict)
+def _(g, ans, mapping):
+    return g
+
+
+@jvp_rule(builtins.dict)
+def _(dmapping, ans, mapping):
+    return dict(dmapping)
+
+
+@vjp_rule(builtins.sum, ndiff=2)
+def _(g, ans, iterable, start=0):
+    return sum_grad(g, iterable), unbroadcast(g, start)
+
+
+@jvp_rule(builtins.sum, ndiff=2)
+def _(diterable, dstart, ans, iterable, start=0):
+    return sum(diterable, dstart)
+
+
+@vjp_rule(builtins.max, ndiff=2)
+def _(g, ans, a, b):
+    return g * (a >= b), g * (a < b)
+
+
+@jvp_rule(builtins.max, ndiff=2)
+def _(da, db, ans, a, b):
+    return da * (a >= b) + db * (a < b)
+
+
+@vjp_rule(builtins.min, ndiff=2)
+def _(g, ans, a, b):
+    return g * (a <= b), g * (a > b)
+
+
+@jvp_rule(builtins.min, ndiff=2)
+def _(da, db, ans, a, b):
+    return da * (a <= b) + db * (a > b)
+
+
+@vjp_rule(max_of, min_of)
+def _(g, ans, iterable):
+    return pick_grad(g, ans, iterable)
+
+
+@jvp_rule(max_of, min_of)
+def _(diterable, ans, iterable):
+    return pick_tangent(diterable, ans, iterable)
+
+
+def _items(d):
+    return list(d.items())
+
+
+def _values(d):
+    return list(d.values())
+
+
+def _keys(d):
+    return list(d.keys())
+
+
+method("items", _items)
+method("values", _values)
+method("keys", _keys)
+
+
+@vjp_rule(_items)
+def _(g, ans, d):
+    return dict_items_grad(g, d)
+
+
+@jvp_rule(_items)
+def _(dd, ans, d):
+    return list(dd.items())
+
+
+@vjp_rule(_values)
+def _(g, ans, d):
+    return dict_values_grad(g, d)
+
+
+@jvp_rule(_values)
+def _(dd, ans, d):
+    return list(dd.values())
+
+
+nondifferentiable(_keys, Method("keys"))
+__all__ = ["np", "rt"]

@@ -200,6 +200,23 @@ def _call_type(op: Op, canonical: Any) -> Any:
             merged = dict(zip(ts[0].keys, ts[0].items))
             merged.update(zip(ts[1].keys, ts[1].items))
             return Seq("dict", tuple(merged.values()), tuple(merged))
+        if isinstance(callee, prims.Method) and callee.name in ("items", "values", "keys") \
+                and len(ts) == 1 and isinstance(ts[0], Seq) and ts[0].kind == "dict" \
+                and ts[0].items is not None:
+            d = ts[0]
+            keys = tuple(type_of_value(k) for k in d.keys)
+            parts = {"keys": keys, "values": d.items,
+                     "items": tuple(Seq("tuple", (k, v)) for k, v in zip(keys, d.items))}
+            return Seq("list", parts[callee.name])
+        if callee is builtins.sum and ts and isinstance(ts[0], Seq) and ts[0].items:
+            out = ts[0].items[0]
+            for t in ts[0].items[1:] + tuple(ts[1:2]):
+                b = broadcast(out, t)
+                out = Num(_dtype(out, t), b, out.py and t.py) if b is not None and isinstance(
+                    out, Num) and isinstance(t, Num) else UNKNOWN
+            return out
+        if callee is builtins.sum and ts and isinstance(ts[0], Num) and ts[0].dims:
+            return Num(ts[0].dtype, ts[0].dims[1:])
         if callee in (builtins.tuple, builtins.list) and len(ts) == 1:
             kind = "tuple" if callee is builtins.tuple else "list"
             t = ts[0]

@@ -10,10 +10,13 @@ place it happens.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...errors import NonDifferentiableError
 from ...ir import prims
 from ...ir.core import Function, Op, Value, walk
 from ...ir.printer import callee_name
+from ...ir.types import Fn, Num, Other, Seq
 from ...rules.registry import is_nondifferentiable, refusal
 
 
@@ -54,10 +57,22 @@ def varied_values(fn: Function, wrt: list[int]) -> set[Value]:
                 if op.opname == "for" and op.attrs["kind"] == "iter" and op.operands[0] in varied:
                     new.append(op.regions[0].args[0])
             for v in new:
-                if v not in varied:
+                if v not in varied and carries_derivative(v.type):
                     varied.add(v)
                     changed = True
     return varied
+
+
+def carries_derivative(t: Any) -> bool:
+    """Can a value of type ``t`` have a derivative? Integers, booleans and strings cannot
+    (``k`` in ``for k, v in d.items()``, a count, a mask): they are never varied."""
+    if isinstance(t, Num):
+        return t.dtype not in ("i", "b")
+    if isinstance(t, Other):
+        return t.name not in ("str", "None")
+    if isinstance(t, Seq) and t.items is not None:
+        return any(carries_derivative(i) for i in t.items)
+    return not isinstance(t, Fn)
 
 
 def useful_values(fn: Function, out: Value) -> set[Value]:
