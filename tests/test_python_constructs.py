@@ -104,7 +104,7 @@ def conversions(x):
 
 def dict_methods(p):
     t = 0.0
-    for k, v in p.items():
+    for _k, v in p.items():
         t = t + np.sum(v ** 2)
     for v in p.values():
         t = t + np.sum(v)
