@@ -17,7 +17,15 @@ from .rules.registry import nondifferentiable, vjp_rule
 
 
 def stop_gradient(x: Any) -> Any:
-    """``x``, treated as a constant by differentiation."""
+    """``x``, treated as a constant by differentiation.
+
+    Examples:
+        >>> import adjoint
+        >>> def f(x):
+        ...     return x * adjoint.stop_gradient(x)
+        >>> print(adjoint.grad(f)(3.0))
+        3.0
+    """
     return x
 
 
@@ -25,22 +33,35 @@ nondifferentiable(stop_gradient)
 
 
 def grad_hook(x: Any, fn: Callable[[Any], Any]) -> Any:
-    """``x``; the gradient that flows back through this point is replaced by ``fn(g)``."""
+    """``x``; the gradient that flows back through this point is replaced by ``fn(g)``.
+
+    Examples:
+        >>> import numpy as np, adjoint
+        >>> def clip(g):
+        ...     return np.clip(g, -1.0, 1.0)
+        >>> def f(x):
+        ...     return 10.0 * adjoint.grad_hook(x, clip)
+        >>> print(adjoint.grad(f)(2.0))
+        1.0
+    """
     return x
 
 
 def custom_vjp(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Mark ``fn`` as having a hand-written gradient, given with ``@fn.defvjp``.
 
-    ::
-
-        @adjoint.custom_vjp
-        def safe_norm(x):
-            return np.sqrt(np.sum(x * x))
-
-        @safe_norm.defvjp
-        def _(g, ans, x):
-            return g * x / np.maximum(ans, 1e-12)
+    Examples:
+        >>> import numpy as np, adjoint
+        >>> @adjoint.custom_vjp
+        ... def safe_norm(x):
+        ...     return np.sqrt(np.sum(x * x))
+        >>> @safe_norm.defvjp
+        ... def _(g, ans, x):
+        ...     return g * x / np.maximum(ans, 1e-12)
+        >>> def f(x):
+        ...     return 2.0 * safe_norm(x)
+        >>> print(adjoint.grad(f)(np.zeros(2)))
+        [0. 0.]
     """
 
     def defvjp(rule: Callable[..., Any], ndiff: int | None = None) -> Callable[..., Any]:
