@@ -385,7 +385,7 @@ def grad(f: Callable[..., Any] | None = None, wrt: Wrt = None) -> Any:
 
 
 def value_and_grad(f: Callable[..., Any] | None = None, wrt: Wrt = None) -> Any:
-    """Like :func:`grad`, returning ``(f(*args), gradient)``.
+    """Like ``grad``, returning ``(f(*args), gradient)``.
 
     Examples:
         >>> import numpy as np, adjoint

@@ -260,7 +260,7 @@ def jacobian(f: Callable[..., Any], wrt: Wrt = 0, mode: str = "auto") -> Jacobia
     """The Jacobian of ``f``: shape ``out.shape + x.shape`` (a tuple of those for tuple ``wrt``).
 
     ``mode="auto"`` uses forward mode when the ``wrt`` inputs have fewer elements than
-    the output, reverse mode otherwise (see :func:`choose_mode`); "forward" and
+    the output, reverse mode otherwise (see ``choose_mode``); "forward" and
     "reverse" force one. ``jacobian(f).last_mode`` tells which one the last call used.
 
     Examples:
