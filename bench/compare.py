@@ -237,22 +237,24 @@ def _version(name):
 WHO_DOES_WHAT = """\
 ## What each does better
 
-**JAX** is the fastest here once compiled, often by a wide margin: XLA fuses the
-operations of a whole gradient into a few kernels, which matters most for loops of
-tiny operations (the projectile, the RNN), where NumPy pays Python's and NumPy's
-overhead on every operation. It runs on GPUs and TPUs, vectorizes with `vmap`,
-shards across devices, and has a large ecosystem (optimizers, neural network
-libraries). Its costs: a compile for every new shape (the *first* column); code
-written against `jax.numpy` and its rules (immutable arrays; `lax.cond`,
-`lax.fori_loop` or `lax.scan` for control flow, as in the loops above: a Python loop
-is unrolled into the trace, and the projectile's plain 200-step loop took minutes to
-compile); and derivatives you cannot read, since they exist as traced programs, not
-as code in your repository.
+**JAX** is the fastest per call on most of these once compiled, and by far on loops
+of tiny operations (the projectile, the RNN): XLA fuses the operations of a whole
+gradient into a few kernels, while NumPy code pays Python's and NumPy's overhead on
+every operation. On programs made of a few large array operations (logistic
+regression, the MLP) the generated NumPy is within a small factor of it, and can be
+faster when the arrays are small enough for JAX's per-call dispatch to show. JAX
+runs on GPUs and TPUs, vectorizes with `vmap`, shards across devices, and has a
+large ecosystem (optimizers, neural network libraries). Its costs: a compile for
+every new shape (the *first* column); code written against `jax.numpy` and its rules
+(immutable arrays; `lax.cond`, `lax.fori_loop` or `lax.scan` for control flow, as in
+the loops above: a Python loop is unrolled into the trace, and the projectile's
+plain 200-step loop took minutes to compile); and derivatives you cannot read, since
+they exist as traced programs, not as code in your repository.
 
 **autograd** differentiates the most Python: it records operations as they run, so
 any control flow, data-dependent loops, classes and closures work with no compile
-step and nothing generated. It pays for that on every call (the graph is recorded and
-walked each time, which is what its *per call* column shows on the loops), its
+step and nothing generated. It pays for that on every call (the graph is recorded
+and walked each time, which is what its *per call* column shows on the loops), its
 forward mode is limited, and it is maintained rather than developed.
 
 **adjoint** writes the derivative as plain NumPy: its per-call time is that of the
@@ -262,8 +264,8 @@ imports NumPy only), and the derivative can be read, stepped through with `pdb`,
 reviewed and committed, with `adjoint grad --check` keeping it up to date in CI. It
 differentiates a subset of Python and refuses the rest with an error pointing into
 your code (see [what is refused](tutorial/refused.md)); it has no GPU backend and no
-`vmap`, and each new kind of arguments (rank, which dimensions are 1) costs a compile
-(tens of milliseconds here, cached on disk across processes).
+`vmap`, and each new kind of arguments (rank, which dimensions are 1) costs a
+compile (tens of milliseconds here, cached on disk across processes).
 """
 
 
