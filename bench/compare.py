@@ -224,7 +224,7 @@ def report():
             out += ["For JAX, with the loop written as `lax.fori_loop` (a Python loop is "
                     "unrolled into the trace, and its compile time grows with the loop):",
                     "", "```python", inspect.getsource(p.jax_fn).rstrip(), "```", ""]
-    out += WHO_DOES_WHAT
+    out.append(WHO_DOES_WHAT)
     return "\n".join(out) + "\n"
 
 
