@@ -253,9 +253,9 @@ they exist as traced programs, not as code in your repository.
 
 **autograd** differentiates the most Python: it records operations as they run, so
 any control flow, data-dependent loops, classes and closures work with no compile
-step and nothing generated, and its *first* call is its fastest. It pays for that on
-every call: the graph is recorded and walked each time, which its *per call* column
-shows on the loops.
+step and nothing generated, and its *first* call costs about what later ones do. It
+pays for that on every call: the graph is recorded and walked each time, which its
+*per call* column shows on the loops.
 
 **adjoint** writes the derivative as plain NumPy: its per-call time is that of the
 code a person would write (NumPy's per-operation overhead included, so it trails JAX
