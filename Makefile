@@ -3,12 +3,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint golden clean
+.PHONY: install demo test lint golden clean docs examples comparison
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,docs]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -20,10 +20,31 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
-	$(PY) -m ruff check adjoint tests examples
+	ADJOINT_NO_CACHE=1 $(PY) -m pytest --doctest-modules adjoint -p no:cacheprovider
+	$(PY) -m ruff check adjoint tests examples docs/gen bench
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+# The documentation site, into site/ (docs/ holds its sources).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+# Rewrite the derivative modules committed in examples/ (with the command in each
+# one's header) and the outputs the tests compare the examples with.
+EXAMPLES := logistic mlp_train rnn projectile newton_cg gaussian_process
+examples: $(STAMP)
+	for f in examples/*_grad.py examples/*_hvp.py; do \
+		cmd=$$(sed -n 's/^# Regenerate with: //p' $$f); echo "$$cmd"; \
+		eval "$(VENV)/bin/$$cmd" || exit 1; done
+	for e in $(EXAMPLES); do \
+		OPENBLAS_NUM_THREADS=1 $(PY) examples/$$e.py > examples/expected/$$e.txt || exit 1; done
+
+# docs/comparison.md: the same programs through adjoint, autograd and JAX.
+comparison: $(STAMP)
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) bench/compare.py > docs/comparison.md
 
 golden: $(STAMP)
 	$(PY) -m pytest tests/test_golden.py --regen-golden
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache site

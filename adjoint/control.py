@@ -22,15 +22,18 @@ nondifferentiable(stop_gradient)
 def custom_vjp(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Mark ``fn`` as having a hand-written gradient, given with ``@fn.defvjp``.
 
-    ::
-
-        @adjoint.custom_vjp
-        def safe_norm(x):
-            return np.sqrt(np.sum(x * x))
-
-        @safe_norm.defvjp
-        def _(g, ans, x):
-            return g * x / np.maximum(ans, 1e-12)
+    Examples:
+        >>> import numpy as np, adjoint
+        >>> @adjoint.custom_vjp
+        ... def safe_norm(x):
+        ...     return np.sqrt(np.sum(x * x))
+        >>> @safe_norm.defvjp
+        ... def _(g, ans, x):
+        ...     return g * x / np.maximum(ans, 1e-12)
+        >>> def f(x):
+        ...     return 2.0 * safe_norm(x)
+        >>> print(adjoint.grad(f)(np.zeros(2)))
+        [0. 0.]
     """
 
     def defvjp(rule: Callable[..., Any], ndiff: int | None = None) -> Callable[..., Any]:

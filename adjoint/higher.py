@@ -44,7 +44,15 @@ class HessianVectorProduct:
 
 
 def hvp(f: Callable[..., Any], wrt: Wrt = 0) -> HessianVectorProduct:
-    """The Hessian-vector product of scalar ``f``: ``hvp(f, wrt)(*args, v) -> H @ v``."""
+    """The Hessian-vector product of scalar ``f``: ``hvp(f, wrt)(*args, v) -> H @ v``.
+
+    Examples:
+        >>> import numpy as np, adjoint
+        >>> def f(x):
+        ...     return x[0] ** 2 * x[1]
+        >>> print(adjoint.hvp(f)(np.array([1.0, 2.0]), np.array([1.0, 0.0])))
+        [4. 2.]
+    """
     return HessianVectorProduct(f, wrt)
 
 
@@ -53,6 +61,14 @@ def hessian(f: Callable[..., Any], wrt: Wrt = 0) -> Jacobian:
 
     It is the Jacobian of the generated gradient, taken in forward mode (one
     Hessian-vector product per input element).
+
+    Examples:
+        >>> import numpy as np, adjoint
+        >>> def f(x):
+        ...     return x[0] ** 2 * x[1]
+        >>> print(adjoint.hessian(f)(np.array([1.0, 2.0])))
+        [[4. 2.]
+         [2. 0.]]
     """
     wrt = _single(wrt)
     return Jacobian(grad(f, wrt=wrt), wrt, "forward")

@@ -261,8 +261,20 @@ def jacobian(f: Callable[..., Any], wrt: Wrt = 0, mode: str = "auto") -> Jacobia
     """The Jacobian of ``f``: shape ``out.shape + x.shape`` (a tuple of those for tuple ``wrt``).
 
     ``mode="auto"`` uses forward mode when the ``wrt`` inputs have fewer elements than
-    the output, reverse mode otherwise (see :func:`choose_mode`); "forward" and
+    the output, reverse mode otherwise (see ``choose_mode``); "forward" and
     "reverse" force one. ``jacobian(f).last_mode`` tells which one the last call used.
+
+    Examples:
+        >>> import numpy as np, adjoint
+        >>> def f(x):
+        ...     return np.array([x[0] * x[1], x[0] + 2.0 * x[1], x[1] ** 2])
+        >>> J = adjoint.jacobian(f)
+        >>> print(J(np.array([2.0, 3.0])))
+        [[3. 2.]
+         [1. 2.]
+         [0. 6.]]
+        >>> J.last_mode
+        'forward'
     """
     if not callable(f):
         raise ArgumentError(f"adjoint.jacobian expects a function, got {f!r}")

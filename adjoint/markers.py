@@ -12,12 +12,30 @@ from typing import Any
 
 
 def stop_gradient(x: Any) -> Any:
-    """``x``, treated as a constant by differentiation."""
+    """``x``, treated as a constant by differentiation.
+
+    Examples:
+        >>> import adjoint
+        >>> def f(x):
+        ...     return x * adjoint.stop_gradient(x)
+        >>> print(adjoint.grad(f)(3.0))
+        3.0
+    """
     return x
 
 
 def grad_hook(x: Any, fn: Callable[[Any], Any]) -> Any:
-    """``x``; the gradient that flows back through this point is replaced by ``fn(g)``."""
+    """``x``; the gradient that flows back through this point is replaced by ``fn(g)``.
+
+    Examples:
+        >>> import numpy as np, adjoint
+        >>> def clip(g):
+        ...     return np.clip(g, -1.0, 1.0)
+        >>> def f(x):
+        ...     return 10.0 * adjoint.grad_hook(x, clip)
+        >>> print(adjoint.grad(f)(2.0))
+        1.0
+    """
     return x
 
 

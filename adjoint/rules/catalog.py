@@ -82,6 +82,11 @@ def catalog(include_user: bool = True) -> list[dict[str, Any]]:
 
     ``include_user=False`` leaves out callables that only have rules registered by the
     user (with ``adjoint.vjp_rule`` and friends).
+
+    Examples:
+        >>> from adjoint.rules import catalog
+        >>> [(e["modes"], e["family"]) for e in catalog() if e["name"] == "numpy.tanh"]
+        [(('vjp', 'jvp'), 'trig')]
     """
     entries: dict[str, dict[str, Any]] = {}
     for key in list(VJP) + list(JVP) + list(NONDIFF) + list(NO_DERIVATIVE):

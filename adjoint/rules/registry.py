@@ -118,12 +118,38 @@ def _register(table: dict[Any, Rule], mode: str, fns: tuple[Any, ...], ndiff: in
 
 
 def vjp_rule(*fns: Any, ndiff: int | None = None) -> Callable[[Callable[..., Any]], Callable]:
-    """Register a reverse-mode rule for each of ``fns`` (see the module docstring)."""
+    """Register a reverse-mode rule for each of ``fns`` (see the module docstring).
+
+    Examples:
+        >>> import numpy as np, adjoint
+        >>> def cube(x):
+        ...     return x * x * x
+        >>> @adjoint.vjp_rule(cube)
+        ... def _(g, ans, x):
+        ...     return g * 3.0 * x * x
+        >>> def f(x):
+        ...     return cube(x) + x
+        >>> print(adjoint.grad(f)(2.0))
+        13.0
+    """
     return _register(VJP, "vjp", fns, ndiff)
 
 
 def jvp_rule(*fns: Any, ndiff: int | None = None) -> Callable[[Callable[..., Any]], Callable]:
-    """Register a forward-mode rule for each of ``fns``."""
+    """Register a forward-mode rule for each of ``fns``.
+
+    Examples:
+        >>> import numpy as np, adjoint
+        >>> def square(x):
+        ...     return x * x
+        >>> @adjoint.jvp_rule(square)
+        ... def _(dx, ans, x):
+        ...     return 2.0 * x * dx
+        >>> def f(x):
+        ...     return square(x) + 1.0
+        >>> print(adjoint.jvp(f)(3.0, 1.0))
+        (10.0, 6.0)
+    """
     return _register(JVP, "jvp", fns, ndiff)
 
 
