@@ -84,6 +84,10 @@ class Compiler:
         types_ = list(request.arg_types) if request.arg_types is not None else None
         primal = request.primal if request.primal is not None else \
             lower_for(request.fn, len(types_) if types_ is not None else None)
+        if request.kind != "primal" and _has_own_rule(request.fn, request.kind):
+            # A function with a rule of its own (custom_vjp): the rule is its derivative,
+            # not the derivative of its body.
+            primal = _calling(primal, request.fn)
         fn = prepare_primal(primal, types_)
         name = request.name or f"{request.kind}_{primal.name}"
         wrt = list(request.wrt)
@@ -172,6 +176,30 @@ class Compiler:
         """Drop what was generated for ``fn`` (its source or a name it reads changed)."""
         for request in [r for r in self._functions if r.fn is fn]:
             del self._functions[request]
+
+
+def _has_own_rule(fn: Any, kind: str) -> bool:
+    from .rules.registry import find_jvp, find_vjp
+
+    if not isinstance(fn, types.FunctionType):
+        return False
+    return find_jvp(fn) is not None or find_vjp(fn) is not None
+
+
+def _calling(primal: Function, fn: Any) -> Function:
+    """A function with ``primal``'s parameters whose body is one call of ``fn``."""
+    from .ir.core import Op
+
+    out = Function(primal.name, primal.param_names, primal.filename)
+    out.meta.update({k: v for k, v in primal.meta.items() if k in ("loc", "source",
+                                                                    "globals_read", "kwonly")})
+    out.defaults = dict(primal.defaults)
+    call = Op("call", list(out.params), 1, {"callee": fn, "kwnames": ()},
+              loc=primal.meta.get("loc"))
+    ret = Op("return", [call.result], 0, loc=primal.meta.get("loc"))
+    out.body.append(call)
+    out.body.append(ret)
+    return out
 
 
 def _guards_of(fn: Any) -> Callable[[], bool]:

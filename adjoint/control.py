@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .markers import grad_hook, stop_gradient
-from .rules.registry import nondifferentiable, vjp_rule
+from .rules.registry import jvp_rule, nondifferentiable, vjp_rule
 
 nondifferentiable(stop_gradient)
 
@@ -40,7 +40,12 @@ def custom_vjp(fn: Callable[..., Any]) -> Callable[..., Any]:
         vjp_rule(fn, ndiff=ndiff)(rule)
         return rule
 
+    def defjvp(rule: Callable[..., Any], ndiff: int | None = None) -> Callable[..., Any]:
+        jvp_rule(fn, ndiff=ndiff)(rule)
+        return rule
+
     fn.defvjp = defvjp  # type: ignore[attr-defined]
+    fn.defjvp = defjvp  # type: ignore[attr-defined]
     return fn
 
 

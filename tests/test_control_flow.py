@@ -198,3 +198,22 @@ def test_one_line_helpers_are_written_in_place():
     assert "def sigmoid" not in src and "sigmoid_vjp" not in src
     assert "np.exp(-(x * w))" in src
     check_grads(P.gate, (x, w), wrt=(0, 1))
+
+
+def test_shapes_read_in_a_reversed_loop_come_from_values_it_can_see():
+    from adjoint import compiler
+
+    def f(W, xs):
+        total = 0.0
+        for t in range(xs.shape[0]):
+            h = np.tanh(xs[t] @ W)
+            total = total + np.sum(h ** 2)
+        return total
+
+    rng = np.random.default_rng(0)
+    assert compiler.verify_passes
+    args = (rng.normal(size=(3, 4)), rng.normal(size=(5, 2, 3)))
+    check_grads(f, args)
+    g = adjoint.grad(f)
+    g(*args)
+    assert "xs_t.shape" not in adjoint.source(g)

@@ -119,3 +119,16 @@ def test_builtins_over_numbers_sequences_and_generators():
     check_modes(builtin_extrema, (A,))
     check_modes(conversions, (A,))
     check_modes(dict_methods, ({"a": A, "b": B},))
+
+
+def enumerate_zip(xs, ys):
+    t = 0.0
+    for i, (a, b) in enumerate(zip(xs, ys)):
+        t = t + a * b * (i + 1)
+    for (i, a), b in zip(enumerate(xs), ys[::-1]):
+        t = t + a * b * i
+    return t
+
+
+def test_zip_and_enumerate_nest_in_any_way():
+    check_modes(enumerate_zip, (A, B), wrt=(0, 1))

@@ -188,3 +188,24 @@ def test_a_file_edited_after_import_is_refused(user_modules):
 def test_what_is_not_a_python_function_is_refused_clearly():
     with pytest.raises(adjoint.ArgumentError, match="not one"):
         adjoint.grad(np.sin)
+
+
+def test_a_function_with_its_own_rule_is_differentiated_by_that_rule():
+    @adjoint.custom_vjp
+    def safe_norm(x):
+        return np.sqrt(np.sum(x * x))
+
+    @safe_norm.defvjp
+    def _(g, ans, x):
+        return g * x / np.maximum(ans, 1e-12)
+
+    np.testing.assert_array_equal(adjoint.grad(safe_norm)(np.zeros(2)), np.zeros(2))
+    with pytest.raises(adjoint.NoRuleError, match="reverse mode only"):
+        adjoint.jvp(safe_norm)(np.zeros(2), np.ones(2))
+
+    @safe_norm.defjvp
+    def _(dx, ans, x):
+        return np.sum(x * dx) / np.maximum(ans, 1e-12)
+
+    assert adjoint.jvp(safe_norm)(np.zeros(2), np.ones(2))[1] == 0.0
+    np.testing.assert_allclose(adjoint.grad(safe_norm)(X), X / np.linalg.norm(X))

@@ -363,38 +363,47 @@ class Canonicalizer:
                                              type_comment=None), s)]
                 return pre, _name(k, True), _call("range", [_call("len", [seq])]), items
             return [], s.target, s.iter, []
-        kind, args = idx
-        if kind == "enumerate":
-            if len(args) != 1 or not (isinstance(s.target, gast.Tuple)
-                                      and len(s.target.elts) == 2):
+        pre: list[Any] = []
+        items: list[Any] = []
+        k = self.fresh("k")
+        if idx[0] == "enumerate" and isinstance(s.target, gast.Tuple) and \
+                len(s.target.elts) == 2 and isinstance(s.target.elts[0], gast.Name) and \
+                len(idx[1]) == 1:
+            k = s.target.elts[0].id  # for i, x in enumerate(xs): i is the index itself
+        stop = self.items_at(s.iter, s.target, k, s, pre, items, top=True)
+        return pre, _name(k, True), _call("range", [stop]), items
+
+    def items_at(self, it: Any, target: Any, k: str, s: Any, pre: list[Any],
+                 items: list[Any], top: bool = False) -> Any:
+        """Bind ``target`` to item ``k`` of ``it`` (zip and enumerate nest in any way);
+        returns how many items ``it`` has."""
+        idx = _index_iter(it)
+        if idx is not None and idx[0] == "enumerate":
+            args = idx[1]
+            if len(args) != 1 or not (isinstance(target, gast.Tuple) and len(target.elts) == 2):
                 raise UnsupportedSyntaxError(
-                    "unpack enumerate() as `i, x`", self.loc(s.target),
+                    "unpack enumerate() as `i, x`", self.loc(target),
                     "write: for i, x in enumerate(xs)",
                 )
-            seq, pre = self.once(args[0], s)
-            i_t, x_t = s.target.elts
-            i_name = i_t.id if isinstance(i_t, gast.Name) else self.fresh("k")
-            items = [_locate(gast.Assign(targets=[x_t], value=_subscript(seq, _name(i_name)),
-                                         type_comment=None), s)]
-            return pre, _name(i_name, True), _call("range", [_call("len", [seq])]), items
-        # zip
-        if not (isinstance(s.target, gast.Tuple) and len(s.target.elts) == len(args)):
-            raise UnsupportedSyntaxError(
-                "unpack zip() into one name per sequence", self.loc(s.target),
-                "write: for a, b in zip(xs, ys)",
-            )
-        pre: list[Any] = []
-        seqs = []
-        for a in args:
-            q, p = self.once(a, s)
-            seqs.append(q)
-            pre += p
-        k = self.fresh("k")
-        lens = [_call("len", [q]) for q in seqs]
-        stop = lens[0] if len(lens) == 1 else _call("min", lens)
-        items = [_locate(gast.Assign(targets=[t], value=_subscript(q, _name(k)),
-                                     type_comment=None), s) for t, q in zip(s.target.elts, seqs)]
-        return pre, _name(k, True), _call("range", [stop]), items
+            i_t, x_t = target.elts
+            if not (top and isinstance(i_t, gast.Name) and i_t.id == k):
+                items.append(_locate(gast.Assign(targets=[i_t], value=_name(k),
+                                                 type_comment=None), s))
+            return self.items_at(args[0], x_t, k, s, pre, items)
+        if idx is not None and idx[0] == "zip":
+            args = idx[1]
+            if not (isinstance(target, gast.Tuple) and len(target.elts) == len(args)):
+                raise UnsupportedSyntaxError(
+                    "unpack zip() into one name per sequence", self.loc(target),
+                    "write: for a, b in zip(xs, ys)",
+                )
+            lens = [self.items_at(a, t, k, s, pre, items) for a, t in zip(args, target.elts)]
+            return lens[0] if len(lens) == 1 else _call("min", lens)
+        seq, p = self.once(it, s)
+        pre += p
+        items.append(_locate(gast.Assign(targets=[target], value=_subscript(seq, _name(k)),
+                                         type_comment=None), s))
+        return _call("len", [seq])
 
     def once(self, e: Any, like: Any) -> tuple[Any, list[Any]]:
         """A name for ``e``, assigning it first unless it already is a plain name."""

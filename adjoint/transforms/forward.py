@@ -263,6 +263,11 @@ class _Forward:
     def rule(self, op: Op, b: Builder, ts: list[Any]) -> None:
         callee = op.callee
         rule = find_jvp(callee)
+        if rule is None and is_user_function(callee) and find_vjp(callee) is not None:
+            raise NoRuleError(
+                f"{_label(callee)} has a derivative rule of its own for reverse mode only",
+                op.loc, f"give it one for forward mode too, with @adjoint.jvp_rule("
+                f"{getattr(callee, '__name__', 'f')})")
         if rule is None and is_user_function(callee):
             self.user_call(op, b)
             return

@@ -356,7 +356,8 @@ def _shape_attr(b: Builder, op: Op, x: Value) -> Value | None:
     # product (or compute it) just to read its shape.
     src = rep.owner
     if op.callee == _SHAPE and isinstance(src, Op) and src.opname == "call" and \
-            src.callee in (operator.matmul, np.matmul, np.dot) and len(src.operands) == 2:
+            src.callee in (operator.matmul, np.matmul, np.dot) and len(src.operands) == 2 \
+            and all(visible(f, op) for f in src.operands):
         a, c = src.operands
         if _ranks(a, c) == (2, 2) and a is c:
             return b.call(_SHAPE, a)  # S @ S has the shape of S
