@@ -5,6 +5,7 @@ mode against reverse mode (:func:`adjoint.testing.check_modes`).
 """
 
 import numpy as np
+import pytest
 
 from adjoint.testing import check_modes
 
@@ -132,3 +133,69 @@ def enumerate_zip(xs, ys):
 
 def test_zip_and_enumerate_nest_in_any_way():
     check_modes(enumerate_zip, (A, B), wrt=(0, 1))
+
+
+class _Counter:
+    def __init__(self):
+        self.n = 0
+
+
+COUNTER = _Counter()
+
+
+def counts_its_calls(x):
+    COUNTER.n = COUNTER.n + 1
+    return np.sum(x ** 2) * COUNTER.n
+
+
+class _Model:
+    def __init__(self):
+        self.calls = 0
+        self.w = 2.0
+
+    def energy(self, x):
+        self.calls = self.calls + 1
+        return self.w * np.sum(x ** 2)
+
+
+def stores_a_differentiated_value(x):
+    COUNTER.last = x * 2.0
+    return np.sum(x)
+
+
+def test_state_kept_on_objects_runs_as_in_python():
+    import adjoint
+
+    COUNTER.n = 0
+    g = adjoint.grad(counts_its_calls)
+    np.testing.assert_allclose(g(A), 2 * A)  # n == 1 during the call
+    np.testing.assert_allclose(g(A), 4 * A)  # n == 2
+    assert COUNTER.n == 2
+    m = _Model()
+    np.testing.assert_allclose(adjoint.grad(m.energy)(A), 4 * A)
+    assert m.calls == 1
+    with pytest.raises(adjoint.NonDifferentiableError, match="stored in an attribute"):
+        adjoint.grad(stores_a_differentiated_value)(A)
+
+
+class _Config:
+    scale = 2.0
+
+
+CONFIG = _Config()
+
+
+def reads_a_setting(x):
+    return np.sum(CONFIG.scale * x ** 2)
+
+
+def test_an_attribute_read_as_a_constant_is_read_again_when_it_changes():
+    import adjoint
+
+    g = adjoint.grad(reads_a_setting)
+    np.testing.assert_allclose(g(A), 4 * A)
+    CONFIG.scale = 5.0
+    try:
+        np.testing.assert_allclose(g(A), 10 * A)
+    finally:
+        CONFIG.scale = 2.0

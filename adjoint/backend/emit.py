@@ -429,6 +429,11 @@ class Emitter:
             tape, v = op.operands
             return [gast.Expr(value=_call(_attr(self.expr(tape), "append"),
                                           [_call(_attr(self.expr(v), "copy"), [])]))]
+        if isinstance(callee, prims.SetAttr):
+            target = gast.Attribute(value=self.expr(op.operands[0]), attr=callee.name,
+                                    ctx=gast.Store())
+            return [gast.Assign(targets=[target], value=self.expr(op.operands[1]),
+                                type_comment=None)]
         if isinstance(callee, prims.Assert):
             msg = self.expr(op.operands[1]) if len(op.operands) > 1 else None
             return [gast.Assert(test=self.expr(op.operands[0]), msg=msg)]

@@ -107,8 +107,9 @@ def function_guards(fn: types.FunctionType) -> list[Guard]:
         if name in g:
             out.append((g, name, g[name]))
             value = g[name]
-            if isinstance(value, types.ModuleType) and not is_library(value):
-                modules.append(value)
+            if isinstance(value, types.ModuleType) and not is_library(value) or \
+                    _user_object(value):
+                modules.append(value)  # cfg.scale: attributes read as constants are guarded
     for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
         try:
             value = cell.cell_contents
@@ -117,12 +118,22 @@ def function_guards(fn: types.FunctionType) -> list[Guard]:
         out.append((cell, name, value))
         if isinstance(value, types.ModuleType) and not is_library(value):
             modules.append(value)
+        elif _user_object(value):
+            modules.append(value)  # cfg.scale: its attributes are read as constants too
     for module in modules:
         for name in names:
             value = getattr(module, name, _MISSING)
             if value is not _MISSING:
                 out.append((module, name, value))
     return out
+
+
+def _user_object(value: Any) -> bool:
+    """An instance of a class of the user's (whose attributes the code may read)?"""
+    if isinstance(value, (types.ModuleType, types.FunctionType, type, int, float, complex,
+                          str, bytes, tuple, list, dict, type(None))):
+        return False
+    return not is_library(type(value))
 
 
 def _code_names(code: types.CodeType) -> list[str]:

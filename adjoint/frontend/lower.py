@@ -219,6 +219,10 @@ class _Lowerer:
         self.inlined_calls: set = set()
         #: Local names bound to derivatives made in the function (df = adjoint.grad(f)).
         self.static_locals: dict[str, Static] = {}
+        #: The objects whose attributes the function assigns (``cnt`` in ``cnt.n = 1``).
+        self.written_objects = {
+            _source_text(t.value) for t in gast.walk(parsed.node)
+            if isinstance(t, gast.Attribute) and isinstance(t.ctx, gast.Store)}
 
     # -- errors ---------------------------------------------------------------------------
     def unsupported(self, node: Any, what: str, hint: str) -> UnsupportedSyntaxError:
@@ -489,6 +493,20 @@ class _Lowerer:
             container, index_op, dyn = self.subscript_target(target, "assignment")
             v = self.materialize(value, node)
             self.store_subscript(target, v, container, index_op, dyn)
+        elif isinstance(target, gast.Attribute):
+            # obj.count = obj.count + 1: state kept on an object runs as in Python (a
+            # differentiated value may not be stored there: see the activity analysis).
+            obj = self.expr(target.value)
+            if isinstance(obj, Static):
+                if isinstance(obj.obj, types.ModuleType):
+                    raise self.unsupported(target, "assignment to a module's attribute is "
+                                           "not supported", "keep the value in a local name")
+                obj = self.const(obj.obj, target.value,
+                                 _source_text(target.value).replace(".", "_") or None)
+            v = self.materialize(value, node)
+            op = self.emit("call", [obj, v], 0, node=target, callee=prims.SetAttr(target.attr),
+                           kwnames=())
+            op.attrs["effect"] = True
         else:
             raise self.unsupported(
                 target,
@@ -780,6 +798,13 @@ class _Lowerer:
 
     def expr_Attribute(self, node: gast.Attribute) -> Value | Static:
         base = self.expr(node.value)
+        if isinstance(base, Static) and _source_text(node.value) in self.written_objects:
+            # The function writes attributes of this object: read them when it runs.
+            obj = self.const(base.obj, node.value, _source_text(node.value).replace(".", "_"))
+            op = self.emit("call", [obj], node=node, callee=prims.Attribute(node.attr),
+                           kwnames=())
+            op.attrs["effect"] = True
+            return op.result
         if isinstance(base, Static):
             try:
                 obj = getattr(base.obj, node.attr)
@@ -1314,6 +1339,16 @@ def _base_name(target: gast.Subscript) -> str | None:
     while isinstance(base, gast.Subscript):
         base = base.value
     return base.id if isinstance(base, gast.Name) else None
+
+
+def _source_text(e: Any) -> str:
+    """A name or dotted name as text (``cnt``, ``self.state``); other expressions give ''."""
+    if isinstance(e, gast.Name):
+        return e.id
+    if isinstance(e, gast.Attribute):
+        base = _source_text(e.value)
+        return f"{base}.{e.attr}" if base else ""
+    return ""
 
 
 def _is_string(e: gast.expr) -> bool:

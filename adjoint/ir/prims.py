@@ -312,6 +312,20 @@ class Assert(Primitive):
 
 
 @dataclass(frozen=True)
+class SetAttr(Primitive):
+    """``obj.name = value``: operands ``obj, value``; kept in place, run as Python runs it."""
+
+    name: str
+
+    def __call__(self, obj: Any, value: Any) -> None:
+        setattr(obj, self.name, value)
+
+    @property
+    def label(self) -> str:
+        return f"setattr.{self.name}"
+
+
+@dataclass(frozen=True)
 class MergeDicts(Primitive):
     """``{**a, **b}``: the keywords of a call written with ``**``."""
 

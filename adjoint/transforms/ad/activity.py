@@ -132,6 +132,12 @@ def check_varied_uses(fn: Function, varied: set[Value]) -> None:
                 op.loc,
                 "call the derivative with the function as an argument from Python (it is then "
                 "specialized for it); written modules cannot take function arguments")
+        elif op.opname == "call" and isinstance(op.callee, prims.SetAttr) and \
+                op.operands[1] in varied:
+            raise NonDifferentiableError(
+                f"a value that depends on the inputs being differentiated is stored in an "
+                f"attribute ('.{op.callee.name}'), where differentiation cannot follow it",
+                op.loc, "keep the value in a local name, or store adjoint.stop_gradient(value)")
         elif op.opname == "call" and any(v in varied for v in op.operands):
             reason = refusal(op.callee)
             if reason is not None:
