@@ -188,6 +188,14 @@ def pick_tangent(t, ans, iterable):
     return list(t)[first]
 
 
+def dict_get_grad(g, d, key):
+    """Cotangent of ``d`` in ``d.get(key, default)``: ``g`` at ``key`` if ``d`` has it."""
+    out = zeros_like(d)
+    if key in d:
+        out[key] = tree_add(out[key], g)
+    return out
+
+
 def dict_items_grad(g, d):
     """Cotangent of ``d.items()`` (a list of (key, value) cotangents) as a dict like ``d``."""
     return {k: pair[1] for k, pair in zip(d, g)}
@@ -807,6 +815,7 @@ HELPERS = (
     "min_of",
     "pick_grad",
     "pick_tangent",
+    "dict_get_grad",
     "dict_items_grad",
     "dict_values_grad",
     "scalar_seed",
@@ -851,6 +860,7 @@ HELPERS = (
 )
 # Helpers a helper calls, so that emitting one emits what it needs.
 DEPENDS = {
+    "dict_get_grad": ("zeros_like", "tree_add"),
     "sum_grad": ("like_container", "unbroadcast"),
     "pick_grad": ("like_container", "zeros_like"),
     "sequence_grad": ("like_container",),

@@ -199,3 +199,16 @@ def test_an_attribute_read_as_a_constant_is_read_again_when_it_changes():
         np.testing.assert_allclose(g(A), 10 * A)
     finally:
         CONFIG.scale = 2.0
+
+
+def index_tricks(x):
+    return np.sum(np.r_[x, 2.0 * x, 0:2] ** 2) + np.sum(np.c_[x, x * x] * 2)
+
+
+def dict_get(p, x):
+    return np.sum(p.get("a") * 3) + np.sum(p.get("missing", x) * 2)
+
+
+def test_index_tricks_and_dict_get():
+    check_modes(index_tricks, (A,))
+    check_modes(dict_get, ({"a": A, "b": B}, B), wrt=(0, 1))

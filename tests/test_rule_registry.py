@@ -162,6 +162,8 @@ spec(rt.max_of, rt.min_of, cases=lambda r: [case([R(r), R(r) + 3.0, R(r) - 3.0])
                                             case(R(r, 4))])
 spec(builtins.dict, cases=lambda r: [case({"a": R(r, 2), "b": R(r)})])
 spec(_containers._items, _containers._values, cases=lambda r: [case({"a": R(r, 2), "b": R(r)})])
+spec(_containers._get, diff=(0, 2), cases=lambda r: [case({"a": R(r, 2), "b": R(r)}, "a", R(r, 2)),
+                                                     case({"a": R(r, 2)}, "z", R(r, 2))])
 spec(builtins.tuple, builtins.list, cases=lambda r: [case(R(r, 3)), case(R(r, 2, 3))])
 
 

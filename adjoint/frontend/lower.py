@@ -975,9 +975,39 @@ class _Lowerer:
         return self.call(prims.BuildDict(tuple(keys)), [self.value(v) for v in values], node)
 
     def expr_Subscript(self, node: gast.Subscript) -> Value:
-        base = self.value(node.value)
+        head = self.expr(node.value)
+        if isinstance(head, Static) and (head.obj is np.r_ or head.obj is np.c_):
+            return self.index_trick(head.obj, node)
+        base = self.materialize(head, node.value)
         index, dyn = self.index(node)
         return self.call(prims.Subscript(index), [base, *dyn], node)
+
+    def index_trick(self, obj: Any, node: gast.Subscript) -> Value:
+        """``np.r_[a, b]`` joins along the first axis, ``np.c_[a, b]`` as columns.
+
+        Each item is an array, a number, or a slice with constant bounds (``0:5`` is
+        ``np.arange(0, 5)``); directives given as strings are not supported.
+        """
+        parts = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+        items = []
+        for part in parts:
+            if isinstance(part, gast.Slice):
+                try:
+                    bounds = [None if b is None else _literal(b)
+                              for b in (part.lower, part.upper, part.step)]
+                    items.append(self.const(obj[slice(*bounds)], part))
+                except (ValueError, TypeError):
+                    raise self.unsupported(part, "slices in np.r_/np.c_ must have constant "
+                                           "bounds", "use np.arange(...) instead") from None
+            elif isinstance(part, gast.Constant) and isinstance(part.value, str):
+                raise self.unsupported(part, "np.r_/np.c_ directives are not supported",
+                                       "use np.concatenate or np.stack with axis=")
+            else:
+                items.append(self.call(np.atleast_1d, [self.value(part)], part))
+        joined = self.call(prims.BUILD_LIST, items, node)
+        if obj is np.r_:
+            return self.call(np.concatenate, [joined], node)
+        return self.call(np.column_stack, [joined], node)
 
     def index(self, node: gast.Subscript) -> tuple[prims.Index, list[Value]]:
         sl = node.slice

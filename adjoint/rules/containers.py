@@ -15,6 +15,7 @@ import numpy as np
 from .. import runtime as rt
 from ..ir.prims import Method
 from ..runtime import (
+    dict_get_grad,
     dict_items_grad,
     dict_values_grad,
     max_of,
@@ -128,6 +129,23 @@ def _(g, ans, d):
 @jvp_rule(_values)
 def _(dd, ans, d):
     return list(dd.values())
+
+
+def _get(d, key, default=None):
+    return d.get(key, default)
+
+
+method("get", _get)
+
+
+@vjp_rule(_get, ndiff=3)
+def _(g, ans, d, key, default=None):
+    return dict_get_grad(g, d, key), None, g * (key not in d)
+
+
+@jvp_rule(_get, ndiff=3)
+def _(dd, dkey, ddefault, ans, d, key, default=None):
+    return dd[key] if key in d else ddefault
 
 
 nondifferentiable(_keys, Method("keys"))
