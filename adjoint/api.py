@@ -110,7 +110,11 @@ class Transform:
         fn, ahead = self.__adjoint_generate__([type_of_value(v) for v in values])
         self._last = fn
         self.__wrapped__ = fn
-        return fn(*ahead, *values)
+        try:
+            return fn(*ahead, *values)
+        except Exception as exc:
+            _point_at_user(exc, fn)
+            raise
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._run(self._prepare(self.__adjoint_arrange__(args, kwargs)))
@@ -381,6 +385,26 @@ class Derivative(Transform):
             self._plain[inner_fn] = plain
         fn, _ = plain.__adjoint_generate__([type_of_value(a) for a in ahead] + list(kinds))
         return fn, ahead
+
+
+def _point_at_user(exc: BaseException, fn: Any) -> None:
+    """Add to an error raised in generated code the user's line it was derived from."""
+    from .backend.origins import failing_line, user_statement
+
+    filename = fn.__code__.co_filename
+    line = failing_line(exc.__traceback__, filename)
+    request = getattr(fn, "__adjoint_request__", None)
+    primal = getattr(request, "primal", None)
+    if line is None or getattr(exc, "__adjoint_noted__", False):
+        return
+    meta = primal.meta if primal is not None else {}
+    found = user_statement(filename, line, meta.get("loc"), meta.get("source"))
+    if found is None:
+        return
+    text, user_line = found
+    where = f"{meta['loc'].filename}:{user_line}: " if user_line is not None else ""
+    exc.add_note(f"in the derivative of {where}{text}  (generated code: {filename}:{line})")
+    exc.__adjoint_noted__ = True  # type: ignore[attr-defined]
 
 
 def _variadic(f: Any) -> bool:

@@ -90,3 +90,31 @@ def test_out_arguments_are_refused():
     with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
         adjoint.grad(B.writes_with_out)
     assert "out=" in str(info.value)
+
+
+def _loud_hook(g):
+    print("gradient", g)
+    raise ValueError("the hook refused")
+
+
+def _hooked(x):
+    h = np.tanh(x)
+    z = adjoint.grad_hook(h, _loud_hook)
+    return np.sum(z)
+
+
+def _singular(a):
+    d = np.linalg.det(a * 2.0)
+    return d * d
+
+
+def test_errors_raised_in_generated_code_name_the_users_line():
+    with pytest.raises(ValueError, match="the hook refused") as info:
+        adjoint.grad(_hooked)(np.ones(3))
+    note = "\n".join(getattr(info.value, "__notes__", []))
+    assert "test_errors.py" in note and "z = adjoint.grad_hook(h, _loud_hook)" in note
+    try:
+        adjoint.grad(_singular)(np.ones((2, 2)))
+    except np.linalg.LinAlgError as exc:  # the derivative of det inverts the matrix
+        note = "\n".join(getattr(exc, "__notes__", []))
+        assert "test_errors.py" in note and "d = np.linalg.det(a * 2.0)" in note

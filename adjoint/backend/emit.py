@@ -329,6 +329,8 @@ class Emitter:
                                   ctx=gast.Load())
         if isinstance(callee, prims.CallValue):
             return _call(pos[0], pos[1:], kws)
+        if isinstance(callee, prims.Opaque):
+            return _call(self.const(callee.fn, getattr(callee.fn, "__name__", None)), pos, kws)
         if isinstance(callee, prims.IndexValue):
             return self.index_value(self.index(callee.index, pos))
         if isinstance(callee, prims.GetItem):

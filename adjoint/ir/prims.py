@@ -312,6 +312,21 @@ class Assert(Primitive):
 
 
 @dataclass(frozen=True)
+class Opaque(Primitive):
+    """A call of ``fn`` that is run, never read or copied: a gradient hook the user gave
+    (it may print, log or plot; it is not part of what is differentiated)."""
+
+    fn: Any
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.fn(*args, **kwargs)
+
+    @property
+    def label(self) -> str:
+        return f"opaque[{getattr(self.fn, '__name__', self.fn)}]"
+
+
+@dataclass(frozen=True)
 class SetAttr(Primitive):
     """``obj.name = value``: operands ``obj, value``; kept in place, run as Python runs it."""
 

@@ -111,8 +111,16 @@ class _Default:
 
 
 def localize_calls(fn: Function, module: ModuleFunctions) -> None:
-    """Point every call to a user function at that function's copy in the module."""
+    """Point every call to a user function at that function's copy in the module.
+
+    A gradient hook is copied too when it can be read like the user's other functions
+    (then the module stands alone); one that cannot (it prints, raises...) is called
+    where it lives.
+    """
     for op in list(walk(fn.body)):
+        if op.opname == "call" and isinstance(op.callee, prims.Opaque) and \
+                is_user_function(op.callee.fn) and _readable(op.callee.fn):
+            op.attrs["callee"] = op.callee.fn
         if op.opname == "call" and is_user_function(op.callee):
             types_ = [v.type for v in _bound_values(op)] if _bindable(op) else None
             name = module.primal(op.callee, types_)
@@ -130,6 +138,17 @@ def localize_calls(fn: Function, module: ModuleFunctions) -> None:
             op.operands = operands
             op.attrs["callee"] = prims.LocalFunction(name)
             op.attrs["kwnames"] = ()
+
+
+def _readable(fn: Any) -> bool:
+    from ..errors import AdjointError
+    from ..frontend import lower
+
+    try:
+        lower(fn)
+    except AdjointError:
+        return False
+    return True
 
 
 def _bindable(op: Op) -> bool:

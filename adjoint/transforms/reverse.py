@@ -368,7 +368,7 @@ class _Reverse:
                 self.add_item(ctx, op.operands[0], callee.i, g)
             return
         if isinstance(callee, prims.GradHook):
-            hooked = b.call(callee.fn, g)
+            hooked = b.call(prims.Opaque(callee.fn), g)
             self.accumulate(ctx, op.operands[0], hooked)
             return
         if isinstance(callee, prims.Subscript) and _container_key(op) is not None:
