@@ -230,30 +230,35 @@ def request_for(path: str, func: str, wrt: Any, mode: str, use_import: bool,
         raise click.BadParameter(f"{exc.message} ({exc.hint})" if exc.hint else exc.message,
                                  param_hint="'--wrt'") from None
     names = ", ".join(primal.param_names[i] for i in wrt_idx)
-    arg_types = argument_types(primal.param_names, shapes or {})
+    arg_types = argument_types(primal.param_names, shapes or {},
+                               primal.meta.get("annotations", {}))
     types_ = tuple(arg_types) if arg_types is not None else None
+    checked = types_ is not None
     if mode == "forward":
         request = Request(primal, "jvp", tuple(wrt_idx), types_, None, wrt_tuple, f"jvp_{func}",
-                          primal)
+                          primal, checked)
         tangents = ", ".join("d" + primal.param_names[i] for i in wrt_idx)
         doc = f"Value of {func} and its derivative along {tangents} (given after the arguments)."
         description = f"forward-mode derivative of {func} ({path}) along {names}"
     else:
         request = Request(primal, "grad", tuple(wrt_idx), types_, None, wrt_tuple,
-                          f"grad_{func}", primal)
+                          f"grad_{func}", primal, checked)
         doc = f"Gradient of {func} with respect to {names}."
         description = f"gradient of {func} ({path}) with respect to {names}"
     return Generated(request, doc, description)
 
 
-def argument_types(params: list[str], shapes: dict[str, tuple[int, ...]]) -> list[Any] | None:
-    """What ``--shapes`` says about each parameter (unknown for the others).
+def argument_types(params: list[str], shapes: dict[str, tuple[int, ...]],
+                   annotations: dict[str, Any] | None = None) -> list[Any] | None:
+    """What ``--shapes`` (or else the parameters' annotations) say about each parameter.
 
     ``x=`` is a Python float; ``x=3,4`` an array of that rank whose sizes are 1 where
     they are given as 1. The module is then written for any arguments alike in that,
-    which is what decides how NumPy broadcasts them.
+    which is what decides how NumPy broadcasts them. Parameters neither names stay
+    unknown.
     """
-    if not shapes:
+    annotations = annotations or {}
+    if not shapes and not annotations:
         return None
     import numpy as np
 
@@ -264,7 +269,7 @@ def argument_types(params: list[str], shapes: dict[str, tuple[int, ...]]) -> lis
         raise click.BadParameter(f"no parameter named {', '.join(unknown)}",
                                  param_hint="--shapes")
     return [(FLOAT if shapes[p] == () else type_of_value(np.zeros(shapes[p])))
-            if p in shapes else UNKNOWN for p in params]
+            if p in shapes else annotations.get(p, UNKNOWN) for p in params]
 
 
 def regenerate_command(targets: list[Target], wrt: str | None, mode: str, out: str | None,

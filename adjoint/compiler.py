@@ -106,6 +106,8 @@ class Compiler:
             out = _check(vjp_function(fn, wrt, request.kind, name, module))
             part = 1 if request.kind == "value_and_grad" else None
         all_types = types_ + list(extra or []) if types_ is not None else None
+        if request.check_kinds and types_ is not None:
+            out.meta["entry_kinds"] = list(zip(primal.param_names, types_))
         out = optimize(out, all_types)
         detach_results(out, part)
         localize_calls(out, module)

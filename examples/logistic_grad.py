@@ -10,6 +10,11 @@ import numpy as np
 
 def grad_loss(w, b, X, y, lam):
     """Gradient of loss with respect to w, b."""
+    if np.ndim(w) != 1 or 1 in np.shape(w): raise ValueError('w must have shape (n,), n > 1')
+    if np.ndim(b) != 0: raise ValueError('b must be a number')
+    if np.ndim(X) != 2 or 1 in np.shape(X): raise ValueError('X must have shape (n, n), n > 1')
+    if np.ndim(y) != 1 or 1 in np.shape(y): raise ValueError('y must have shape (n,), n > 1')
+    if np.ndim(lam) != 0: raise ValueError('lam must be a number')
     z_matmul = X @ w
     z = z_matmul + b
     # return np.mean(np.logaddexp(0.0, z) - y * z) + 0.5 * lam * np.sum(w * w)

@@ -19,6 +19,14 @@ def extremum_grad(g, ans, x, axis=None, keepdims=False):
 
 def grad_loss(W1, b1, W2, b2, W3, b3, x, y):
     """Gradient of loss with respect to W1, b1, W2, b2, W3, b3."""
+    if np.ndim(W1) != 2 or 1 in np.shape(W1): raise ValueError('W1 must have shape (n, n), n > 1')
+    if np.ndim(b1) != 1 or 1 in np.shape(b1): raise ValueError('b1 must have shape (n,), n > 1')
+    if np.ndim(W2) != 2 or 1 in np.shape(W2): raise ValueError('W2 must have shape (n, n), n > 1')
+    if np.ndim(b2) != 1 or 1 in np.shape(b2): raise ValueError('b2 must have shape (n,), n > 1')
+    if np.ndim(W3) != 2 or 1 in np.shape(W3): raise ValueError('W3 must have shape (n, n), n > 1')
+    if np.ndim(b3) != 1 or 1 in np.shape(b3): raise ValueError('b3 must have shape (n,), n > 1')
+    if np.ndim(x) != 2 or 1 in np.shape(x): raise ValueError('x must have shape (n, n), n > 1')
+    if np.ndim(y) != 2 or 1 in np.shape(y): raise ValueError('y must have shape (n, n), n > 1')
     h1 = np.tanh(x @ W1 + b1)
     h2 = np.tanh(h1 @ W2 + b2)
     logits = h2 @ W3 + b3

@@ -10,6 +10,27 @@ import numpy as np
 
 def jvp_grad_loss(w, X, y, lam, dw):
     """Value of grad_loss and its derivative along dw (given after the arguments)."""
+    if np.ndim(w) != 1 or 1 in np.shape(w): raise ValueError('w must have shape (n,), n > 1')
+    if np.ndim(X) != 2 or 1 in np.shape(X): raise ValueError('X must have shape (n, n), n > 1')
+    if np.ndim(y) != 1 or 1 in np.shape(y): raise ValueError('y must have shape (n,), n > 1')
+    if np.ndim(lam) != 0: raise ValueError('lam must be a number')
+    cond = np.ndim(w) != 1
+    if not bool(cond):
+        cond = 1 in np.shape(w)
+    if cond:
+        raise ValueError('w must have shape (n,), n > 1')
+    cond = np.ndim(X) != 2
+    if not bool(cond):
+        cond = 1 in np.shape(X)
+    if cond:
+        raise ValueError('X must have shape (n, n), n > 1')
+    cond = np.ndim(y) != 1
+    if not bool(cond):
+        cond = 1 in np.shape(y)
+    if cond:
+        raise ValueError('y must have shape (n,), n > 1')
+    if np.ndim(lam) != 0:
+        raise ValueError('lam must be a number')
     z = X @ w
     dw_mul = 0.5 * lam
     dw_1 = dw_mul * w

@@ -436,6 +436,8 @@ class Emitter:
                                     ctx=gast.Store())
             return [gast.Assign(targets=[target], value=self.expr(op.operands[1]),
                                 type_comment=None)]
+        if isinstance(callee, prims.Raise):
+            return [gast.Raise(exc=self.expr(op.operands[0]), cause=None)]
         if isinstance(callee, prims.Assert):
             msg = self.expr(op.operands[1]) if len(op.operands) > 1 else None
             return [gast.Assert(test=self.expr(op.operands[0]), msg=msg)]

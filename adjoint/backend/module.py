@@ -33,8 +33,40 @@ def function_source(fn: Function, emitter: Emitter, doc: str | None = None) -> l
     lines = [f"def {fn.name}({', '.join(params)}):"]
     if doc:
         lines.append(f'    """{_docstring_text(doc)}"""')
+    for name, kind in fn.meta.get("entry_kinds", ()):
+        check = kind_check(name, kind, fn.name)
+        if check:
+            lines += ["    " + line for line in check]
     lines += to_source(emitter.body(), 1)
     return lines
+
+
+def kind_check(name: str, kind: Any, fn_name: str) -> list[str]:
+    """Lines raising a clear error when ``name`` is not of ``kind`` (the code is for it)."""
+    from ..ir.types import MANY, Num
+
+    if not isinstance(kind, Num) or kind.dims is None:
+        return []
+    if kind.dims == ():
+        test = f"np.ndim({name}) != 0"
+        what = "a number"
+        return [f"if {test}: raise ValueError({f'{name} must be a number'!r})"]
+    else:
+        tests = [f"np.ndim({name}) != {len(kind.dims)}"]
+        if all(d == MANY for d in kind.dims):
+            tests.append(f"1 in np.shape({name})")
+        else:
+            for i, d in enumerate(kind.dims):
+                if d == 1:
+                    tests.append(f"np.shape({name})[{i}] != 1")
+                elif d == MANY:
+                    tests.append(f"np.shape({name})[{i}] == 1")
+        test = " or ".join(tests)
+        shape = ", ".join("1" if d == 1 else "n" if d == MANY else "?" for d in kind.dims)
+        what = f"shape ({shape}{',' if len(kind.dims) == 1 else ''})" + (
+            ", n > 1" if MANY in kind.dims else "")
+    message = f"{name} must have {what}"
+    return [f"if {test}: raise ValueError({message!r})"]
 
 
 def _literal(value: Any, emitter: Emitter) -> str:

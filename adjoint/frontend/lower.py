@@ -27,6 +27,7 @@ from ..ir import prims
 from ..ir.core import Block, Function, Op, Stmt, Value, hashable
 from ..markers import grad_hook
 from .canonicalize import RETURN_TEXT, Canonicalizer
+from .annotations import annotated_kinds
 from .guards import is_library
 from .source import ParsedFunction, parse_live_function
 from .targets import is_user_function
@@ -252,6 +253,8 @@ class _Lowerer:
         fn.meta["variadic"] = bool(args.vararg or args.kwarg)
         fn.meta["loc"] = self.p.loc(node)
         fn.meta["source"] = self.p.text(node)
+        # Argument kinds the parameters' annotations state (jaxtyping-style, float...).
+        fn.meta["annotations"] = annotated_kinds(node)
         # Every free name the function read and what it denoted (keys caches of the output).
         fn.meta["globals_read"] = self.globals_read
         fn.meta["kwonly"] = [a.id for a in args.kwonlyargs]
@@ -407,6 +410,15 @@ class _Lowerer:
             "an expression statement has no effect adjoint can differentiate",
             "assign its result to a name, or remove it (print/logging calls included)",
         )
+
+    def stmt_Raise(self, stmt: gast.Raise) -> None:
+        # if np.ndim(x) != 2: raise ValueError(...): the derivative fails where f does.
+        if stmt.exc is None or stmt.cause is not None:
+            raise self.unsupported(stmt, "only `raise Error(...)` is supported",
+                                   "raise a new exception: raise ValueError('...')")
+        op = self.emit("call", [self.value(stmt.exc)], 0, node=stmt, callee=prims.RAISE,
+                       kwnames=())
+        op.attrs["effect"] = True
 
     def stmt_Assert(self, stmt: gast.Assert) -> None:
         # The derivative checks what the function checks: where f raises, so does df.
@@ -1438,7 +1450,6 @@ _STMT_HINTS = {
     "ClassDef": "define classes outside the differentiated function",
     "AsyncFunctionDef": "differentiate plain (synchronous) functions",
     "Delete": "remove the del statement; unused names cost nothing",
-    "Raise": "validate inputs before calling the derivative",
     "Import": "import at module level",
     "ImportFrom": "import at module level",
 }

@@ -352,7 +352,20 @@ class MergeDicts(Primitive):
         return "merge_dicts"
 
 
+@dataclass(frozen=True)
+class Raise(Primitive):
+    """``raise error``: kept in the generated code, which fails where the primal fails."""
+
+    def __call__(self, error: Any) -> None:
+        raise error
+
+    @property
+    def label(self) -> str:
+        return "raise"
+
+
 ASSERT = Assert()
+RAISE = Raise()
 MERGE_DICTS = MergeDicts()
 CALL_VALUE = CallValue()
 BUILD_TUPLE = BuildTuple()

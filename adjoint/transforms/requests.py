@@ -34,6 +34,9 @@ class Request:
     wrt_tuple: bool = False
     name: str | None = None
     primal: Function | None = field(default=None, compare=False, hash=False)
+    #: Write checks, on entry, that the arguments are of the kinds the code is for
+    #: (modules written to stand alone; within adjoint the kinds pick the code).
+    check_kinds: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
