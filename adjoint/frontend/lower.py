@@ -26,8 +26,8 @@ from ..errors import NameResolutionError, SourceLoc, UnsupportedSyntaxError
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Stmt, Value, hashable
 from ..markers import grad_hook
-from .canonicalize import RETURN_TEXT, Canonicalizer
 from .annotations import annotated_kinds
+from .canonicalize import RETURN_TEXT, Canonicalizer
 from .guards import is_library
 from .source import ParsedFunction, parse_live_function
 from .targets import is_user_function
