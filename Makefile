@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/adjoint grad examples/mlp.py::loss --wrt W1,b1,W2,b2,W3,b3 --shapes W1=784,300 --shapes b1=300 --shapes W2=300,100 --shapes b2=100 --shapes W3=100,10 --shapes b3=10 --shapes x=32,784 --shapes y=32,10 -o examples/mlp_grad.py
+	$(VENV)/bin/adjoint grad examples/mlp.py::loss --wrt W1,b1,W2,b2,W3,b3 -o examples/mlp_grad.py
 	cat examples/mlp_grad.py
 	$(PY) examples/run_mlp.py
 

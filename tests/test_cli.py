@@ -321,3 +321,19 @@ def test_written_modules_get_ordinary_permissions(project):
     umask = os.umask(0)
     os.umask(umask)
     assert os.stat(project / "mlp_grad.py").st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_the_readme_check_command_passes_right_after_make_demo(project):
+    root = EXAMPLES.parent
+    demo = next(line.strip() for line in (root / "Makefile").read_text().splitlines()
+                if "adjoint grad examples/mlp.py" in line)
+    check = next(line.split("#")[0].strip() for line in (root / "README.md").read_text()
+                 .splitlines() if line.startswith("adjoint grad examples/mlp.py")
+                 and "--check" in line)
+    (project / "examples").mkdir()
+    shutil.copy(project / "mlp.py", project / "examples" / "mlp.py")
+    written = adjoint_cli(*demo.split()[1:])
+    assert written.exit_code == 0, written.output
+    checked = adjoint_cli(*check.split()[1:])
+    assert checked.exit_code == 0, checked.output
+    assert "up to date" in checked.output
