@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from jaxtyping import Float
 
 
-def loss(W1: Float[np.ndarray, "i h1"], b1: Float[np.ndarray, "h1"],
-         W2: Float[np.ndarray, "h1 h2"], b2: Float[np.ndarray, "h2"],
-         W3: Float[np.ndarray, "h2 o"], b3: Float[np.ndarray, "o"],
+def loss(W1: Float[np.ndarray, "i h1"], b1: Float[np.ndarray, " h1"],
+         W2: Float[np.ndarray, "h1 h2"], b2: Float[np.ndarray, " h2"],
+         W3: Float[np.ndarray, "h2 o"], b3: Float[np.ndarray, " o"],
          x: Float[np.ndarray, "n i"], y: Float[np.ndarray, "n o"]) -> float:
     h1 = np.tanh(x @ W1 + b1)
     h2 = np.tanh(h1 @ W2 + b2)
