@@ -74,3 +74,29 @@ def test_golden_modules_run_and_match_the_live_gradient(name):
                 np.testing.assert_allclose(a[k], b[k])
         else:
             np.testing.assert_allclose(a, b)
+
+
+CLI_CASES = {
+    "cli_layer_loss_grad": ["tests/cli_programs.py::layer_loss", "--wrt", "W,b"],
+    "cli_layer_loss_jvp": ["tests/cli_programs.py::layer_loss", "--wrt", "W", "--mode",
+                           "forward"],
+    "cli_rosenbrock_grad": ["tests/cli_programs.py::rosenbrock"],
+    "cli_generic_grad": ["tests/cli_programs.py::unannotated"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLI_CASES))
+def test_golden_command_line_modules(name, regen_golden, monkeypatch):
+    """What `adjoint grad` writes: from annotations, in forward mode, and shape-generic."""
+    from click.testing import CliRunner
+
+    from adjoint.cli import main
+
+    monkeypatch.chdir(GOLDEN.parent.parent)
+    result = CliRunner().invoke(main, ["grad", *CLI_CASES[name], "-o", "-"])
+    assert result.exit_code == 0, result.output
+    path = GOLDEN / f"{name}.py"
+    if regen_golden:
+        path.write_text(result.output)
+    assert path.exists(), f"missing golden file {path}: run `make golden`"
+    assert result.output == path.read_text(), f"{path.name} changed: review and run `make golden`"
