@@ -29,6 +29,7 @@ _SUM = prims.Method("sum")
 def specialize(fn: Function) -> bool:
     """Rewrite helper calls whose argument types are known; True when anything changed."""
     _REPS.clear()
+    _SLICES.clear()
     _POSITION.clear()
     for block_op in walk(fn.body):
         for region in block_op.regions:
@@ -302,7 +303,7 @@ def _shape_step(v: Value) -> Value | None:
                 continue
             others_scalar = all(isinstance(w.type, Num) and w.type.dims == ()
                                 for w in pos if w is not u)
-            if others_scalar or _exact(u.type):
+            if others_scalar or _exact(u.type) or _all_same_shape(pos):
                 nxt = u
                 break
     elif callee in (rt.unbroadcast, rt.unreduce):
@@ -312,7 +313,48 @@ def _shape_step(v: Value) -> Value | None:
         nxt = op.operands[0]
     elif callee in (np.full, np.broadcast_to):
         nxt = _shape_source(op.positional()[0 if callee is np.full else 1])
+    elif isinstance(callee, prims.Subscript):
+        # x[1:] and x[:-1] have the same shape: as many elements cut off each axis.
+        cut = _slice_cut(callee.index)
+        if cut is not None:
+            rep = _SLICES.setdefault((shape_rep(op.operands[0]), cut), v)
+            nxt = rep if rep is not v else None
     return nxt
+
+
+_SLICES: dict[tuple, Value] = {}
+
+
+def _slice_cut(index: prims.Index) -> tuple | None:
+    """How many elements a slice with constant bounds cuts from each leading axis.
+
+    ``[a:-b]`` keeps ``n - a - b`` of ``n`` (none when that is negative), so two slices
+    cutting as many off every axis of arrays of one shape have one shape.
+    """
+    if index.is_tuple and not index.items:
+        return None
+    cut = []
+    for item in index.items:
+        if item[0] != "slice" or item[3] is not None:
+            return None
+        lo, hi = item[1], item[2]
+        a = 0 if lo is None else lo[1] if lo[0] == "const" and isinstance(lo[1], int) \
+            and not isinstance(lo[1], bool) and lo[1] >= 0 else None
+        b = 0 if hi is None else -hi[1] if hi[0] == "const" and isinstance(hi[1], int) \
+            and not isinstance(hi[1], bool) and hi[1] < 0 else None
+        if a is None or b is None:
+            return None
+        cut.append(a + b)
+    return tuple(cut)
+
+
+def _all_same_shape(values: list[Value]) -> bool:
+    """Do all the non-scalar ``values`` have one shape (so broadcasting keeps it)?"""
+    arrays = [w for w in values if not (isinstance(w.type, Num) and w.type.dims == ())]
+    if len(arrays) < 2:
+        return False
+    first = shape_rep(arrays[0])
+    return all(shape_rep(w) is first for w in arrays[1:])
 
 
 def same_shape(a: Value, b: Value) -> bool:

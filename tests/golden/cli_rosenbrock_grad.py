@@ -7,35 +7,13 @@
 import numpy as np
 
 
-def unbroadcast(g, x):
-    """Sum the cotangent ``g`` down to the shape of ``x``: the adjoint of broadcasting."""
-    shape = np.shape(x)
-    gshape = np.shape(g)
-    if gshape == shape:
-        return g
-    lead = len(gshape) - len(shape)
-    axes = tuple(range(lead))
-    for i, n in enumerate(shape):
-        if n == 1 and gshape[lead + i] != 1:
-            axes = axes + (lead + i,)
-    return np.reshape(np.sum(g, axis=axes), shape)
-
-
 def grad_rosenbrock(x):
     """Gradient of rosenbrock with respect to x."""
     if np.ndim(x) != 1 or 1 in np.shape(x): raise ValueError('x must have shape (n,), n > 1')
-    out_item = x[1:]
-    out_item_1 = x[:-1]
-    out_pow = out_item_1 ** 2
-    out_sub = out_item - out_pow
-    out_mul = 100.0 * out_sub ** 2
-    out_sub_1 = 1.0 - out_item_1
-    out_pow_1 = out_sub_1 ** 2
+    out_item = x[:-1]
     # return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-    dout_add = np.full((out_mul + out_pow_1).shape, 1.0)
-    dout_sub = unbroadcast(unbroadcast(dout_add, out_mul) * 100.0 * 2 * out_sub, out_sub)
-    dout_item = unbroadcast(dout_sub, out_item)
+    dout_sub = 200.0 * (x[1:] - out_item ** 2)
     dx = np.zeros_like(x)
-    dx[:-1] += -unbroadcast(unbroadcast(dout_add, out_pow_1) * 2 * out_sub_1, out_sub_1) + unbroadcast(unbroadcast(-dout_sub, out_pow) * 2 * out_item_1, out_item_1)
-    dx[1:] += dout_item
+    dx[:-1] += -(2.0 * (1.0 - out_item)) + -dout_sub * 2 * out_item
+    dx[1:] += dout_sub
     return dx
