@@ -62,8 +62,10 @@ def diag_grad(g, v, k=0):
 
 def grad_nll(theta, X, y):
     """Gradient of nll with respect to theta."""
-    if np.ndim(theta) != 1 or 1 in np.shape(theta): raise ValueError('theta must have shape (n,), n > 1')
-    if np.ndim(X) != 2 or np.shape(X)[0] == 1 or np.shape(X)[1] != 1: raise ValueError('X must have shape (n, 1), n > 1')
+    if np.ndim(theta) != 1 or 1 in np.shape(theta):
+        raise ValueError('theta must have shape (n,), n > 1')
+    if [n == 1 for n in np.shape(X)] != [False, True]:
+        raise ValueError('X must have shape (n, 1), n > 1')
     if np.ndim(y) != 1 or 1 in np.shape(y): raise ValueError('y must have shape (n,), n > 1')
     ell = np.exp(theta[0])
     sf2 = np.exp(2.0 * theta[1])

@@ -11,8 +11,10 @@ import numpy as np
 def grad_miss(v0, target, gravity, drag):
     """Gradient of miss with respect to v0."""
     if np.ndim(v0) != 1 or 1 in np.shape(v0): raise ValueError('v0 must have shape (n,), n > 1')
-    if np.ndim(target) != 1 or 1 in np.shape(target): raise ValueError('target must have shape (n,), n > 1')
-    if np.ndim(gravity) != 1 or 1 in np.shape(gravity): raise ValueError('gravity must have shape (n,), n > 1')
+    if np.ndim(target) != 1 or 1 in np.shape(target):
+        raise ValueError('target must have shape (n,), n > 1')
+    if np.ndim(gravity) != 1 or 1 in np.shape(gravity):
+        raise ValueError('gravity must have shape (n,), n > 1')
     if np.ndim(drag) != 0: raise ValueError('drag must be a number')
     v_tape = []
     v_mul_tape = []

@@ -10,12 +10,16 @@ import numpy as np
 
 def grad_loss(Wx, Wh, b, Wo, xs, ys, h0):
     """Gradient of loss with respect to Wx, Wh, b, Wo."""
-    if np.ndim(Wx) != 2 or np.shape(Wx)[0] != 1 or np.shape(Wx)[1] == 1: raise ValueError('Wx must have shape (1, n), n > 1')
+    if [n == 1 for n in np.shape(Wx)] != [True, False]:
+        raise ValueError('Wx must have shape (1, n), n > 1')
     if np.ndim(Wh) != 2 or 1 in np.shape(Wh): raise ValueError('Wh must have shape (n, n), n > 1')
     if np.ndim(b) != 1 or 1 in np.shape(b): raise ValueError('b must have shape (n,), n > 1')
-    if np.ndim(Wo) != 2 or np.shape(Wo)[0] == 1 or np.shape(Wo)[1] != 1: raise ValueError('Wo must have shape (n, 1), n > 1')
-    if np.ndim(xs) != 3 or np.shape(xs)[0] == 1 or np.shape(xs)[1] == 1 or np.shape(xs)[2] != 1: raise ValueError('xs must have shape (n, n, 1), n > 1')
-    if np.ndim(ys) != 3 or np.shape(ys)[0] == 1 or np.shape(ys)[1] == 1 or np.shape(ys)[2] != 1: raise ValueError('ys must have shape (n, n, 1), n > 1')
+    if [n == 1 for n in np.shape(Wo)] != [False, True]:
+        raise ValueError('Wo must have shape (n, 1), n > 1')
+    if [n == 1 for n in np.shape(xs)] != [False, False, True]:
+        raise ValueError('xs must have shape (n, n, 1), n > 1')
+    if [n == 1 for n in np.shape(ys)] != [False, False, True]:
+        raise ValueError('ys must have shape (n, n, 1), n > 1')
     if np.ndim(h0) != 2 or 1 in np.shape(h0): raise ValueError('h0 must have shape (n, n), n > 1')
     err_tape = []
     h_tape = []

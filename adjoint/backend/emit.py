@@ -30,6 +30,7 @@ from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, hashab
 from ..rules.memory import returns_new
 from ..transforms.simplify import has_effect
 from .naming import Namer, Points, build_classes, congruence
+from .wrap import wrap
 
 _BINOPS = {
     operator.add: gast.Add, operator.sub: gast.Sub, operator.mul: gast.Mult,
@@ -705,7 +706,7 @@ def to_source(stmts: list[Any], indent: int = 0) -> list[str]:
     pad = "    " * indent
     for s in stmts:
         if isinstance(s, Comment):
-            lines.append(f"{pad}# {s.text}".rstrip())
+            lines += wrap(f"{pad}# {s.text}".rstrip())
             continue
         if isinstance(s, gast.If):
             lines.append(f"{pad}if {_unparse_expr(s.test)}:")
@@ -726,17 +727,18 @@ def to_source(stmts: list[Any], indent: int = 0) -> list[str]:
             lines += to_source(s.body, indent + 1)
         elif isinstance(s, gast.Return) and isinstance(s.value, gast.Tuple) and \
                 len(s.value.elts) > 1:
-            lines.append(f"{pad}return " + ", ".join(_unparse_expr(e) for e in s.value.elts))
+            lines += wrap(f"{pad}return " + ", ".join(_unparse_expr(e) for e in s.value.elts))
         elif isinstance(s, gast.Assign) and isinstance(s.value, gast.Tuple) and \
                 len(s.value.elts) > 1 and isinstance(s.targets[0], gast.Tuple):
             lhs = ", ".join(_unparse_expr(e) for e in s.targets[0].elts)
             rhs = ", ".join(_unparse_expr(e) for e in s.value.elts)
-            lines.append(f"{pad}{lhs} = {rhs}")
+            lines += wrap(f"{pad}{lhs} = {rhs}")
         else:
             node = gast.gast_to_ast(s)
             node.lineno = 0  # all ast.unparse reads of positions (for type comments)
             text = ast.unparse(node)
-            lines += [pad + ln for ln in text.splitlines()]
+            for ln in text.splitlines():
+                lines += wrap(pad + ln)
     return lines
 
 

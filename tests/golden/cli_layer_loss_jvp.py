@@ -16,4 +16,5 @@ def jvp_layer_loss(W, b, x, y, lam, dW):
     if np.ndim(lam) != 0: raise ValueError('lam must be a number')
     h = np.tanh(x @ W + b)
     out_sub = h - y
-    return np.mean(out_sub ** 2) + lam * np.sum(W * W), np.mean(x @ dW * (1.0 - h * h) * 2 * out_sub) + lam * np.sum(dW * W + W * dW)
+    return (np.mean(out_sub ** 2) + lam * np.sum(W * W),
+            np.mean(x @ dW * (1.0 - h * h) * 2 * out_sub) + lam * np.sum(dW * W + W * dW))

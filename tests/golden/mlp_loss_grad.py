@@ -23,7 +23,8 @@ def grad_loss(W1, b1, W2, b2, W3, b3, x, y):
     # return -np.mean(np.sum(y * logp, axis=1))
     dlogp = -1.0 / y.shape[0] * y
     # logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
-    dz = dlogp + (-dlogp).sum(axis=1, keepdims=True) / np.sum(logp_exp, axis=1, keepdims=True) * logp_exp
+    dz = (dlogp + (-dlogp).sum(axis=1, keepdims=True) / np.sum(logp_exp, axis=1, keepdims=True)
+          * logp_exp)
     # m = np.max(logits, axis=1, keepdims=True)
     dlogits = dz + extremum_grad((-dz).sum(axis=1, keepdims=True), m, logits, 1, True)
     # logits = h2 @ W3 + b3

@@ -20,7 +20,8 @@ def grad_softmax_xent(logits, y):
     # return -np.mean(np.sum(y * logp, axis=1))
     dlogp = -1.0 / y.shape[0] * y
     # logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
-    dz = dlogp + (-dlogp).sum(axis=1, keepdims=True) / np.sum(logp_exp, axis=1, keepdims=True) * logp_exp
+    dz = (dlogp + (-dlogp).sum(axis=1, keepdims=True) / np.sum(logp_exp, axis=1, keepdims=True)
+          * logp_exp)
     # m = np.max(logits, axis=1, keepdims=True)
     dlogits = dz + extremum_grad((-dz).sum(axis=1, keepdims=True), m, logits, 1, True)
     return dlogits
