@@ -40,6 +40,8 @@ class Points:
         self.n = 0
         self.inline_into = inline_into
         self.paths: dict[Value, tuple] = {}
+        #: Every point each value is read at, with the branches that read is in.
+        self.uses_at: dict[Value, list[tuple[int, tuple]]] = {}
         self._path: tuple = ()
         for p in fn.params:
             self._define(p)
@@ -53,13 +55,16 @@ class Points:
 
     def exclusive(self, a: Value, b: Value) -> bool:
         """Are ``a`` and ``b`` defined in different branches of the same ``if``?"""
-        pa, pb = self.paths.get(a, ()), self.paths.get(b, ())
-        for (op_a, ra), (op_b, rb) in zip(pa, pb):
-            if op_a is not op_b:
-                return False
-            if ra != rb:
-                return True
-        return False
+        return _exclusive(self.paths.get(a, ()), self.paths.get(b, ()))
+
+    def last_use_with(self, v: Value, path: tuple) -> int:
+        """The last point ``v`` is read at on a path that can run with ``path``: a read in
+        the other branch of an ``if`` does not keep ``v`` alive in this one."""
+        default = self.defs.get(v, 0)
+        uses = self.uses_at.get(v)
+        if uses is None:
+            return self.last.get(v, default)
+        return max((p for p, up in uses if not _exclusive(up, path)), default=default)
 
     def _use(self, v: Value, loops: list[tuple[Block, int]]) -> None:
         point = self.n
@@ -70,6 +75,7 @@ class Points:
                 self._pending.setdefault(block, []).append(v)
         if point > self.last.get(v, -1):
             self.last[v] = point
+        self.uses_at.setdefault(v, []).append((point, self._path))
 
     def _loop_start(self, block: Block) -> int:
         return self._starts[block]
@@ -105,6 +111,7 @@ class Points:
                         end = self.n + 1
                         for v in self._pending.pop(region, []):
                             self.last[v] = max(self.last.get(v, -1), end)
+                            self.uses_at.setdefault(v, []).append((end, self._path))
                     else:
                         saved = self._path
                         self._path = saved + ((op, op.regions.index(region)),)
@@ -322,10 +329,20 @@ def interferes(points: Points, a: Value, b: Value) -> bool:
     if points.exclusive(a, b):
         return False
     da, db = points.defs.get(a, 0), points.defs.get(b, 0)
-    la, lb = points.last.get(a, da), points.last.get(b, db)
     if da > db:
-        da, db, la, lb = db, da, lb, la
-    return la > db
+        a, b, da, db = b, a, db, da
+    # ``a`` is defined first: is it still needed, where ``b`` runs, after ``b`` is set?
+    return points.last_use_with(a, points.paths.get(b, ())) > db
+
+
+def _exclusive(pa: tuple, pb: tuple) -> bool:
+    """Do two branch paths part at the two sides of one ``if``?"""
+    for (op_a, ra), (op_b, rb) in zip(pa, pb):
+        if op_a is not op_b:
+            return False
+        if ra != rb:
+            return True
+    return False
 
 
 def congruence(fn: Function) -> list[tuple[Value, Value]]:
