@@ -547,6 +547,7 @@ class _Generator:
             f"{self.wrap(self.unary(other))} + {x}[{idx}]",
         ])
         op = self.choice(["=", "+="])
+        self.notice_rank([f"{y} = {x}.copy()", "i = 0"], value, slot)
         return [f"{y} = {x}.copy()", f"for i in range({trips}):", f"    {y}[{idx}] {op} {value}"], y
 
     def loop(self):

@@ -10,8 +10,9 @@ globals change after the first call are checked again after the change.
 the families in ``KNOWN_FAILING``. ``make fuzz`` (``ADJOINT_FUZZ_EXAMPLES=10000``) runs
 that many programs of every family, counts what fails per family, shrinks one failing
 program per family to a small one, and fails if a family outside ``KNOWN_FAILING``
-fails. The smallest programs that once failed are kept at the end of this file as
-ordinary tests.
+fails (or a program of base constructs only). The smallest programs that once failed
+are kept at the end of this file as ordinary tests, those adjoint still gets wrong as
+``xfail(strict=True)``.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ FAST_EXAMPLES = 250
 FUZZ_EXAMPLES = int(os.environ.get("ADJOINT_FUZZ_EXAMPLES", "0"))
 FUZZ_SEED = int(os.environ.get("ADJOINT_FUZZ_SEED", "0"))
 #: Seconds spent shrinking one failing program per family (0: no shrinking).
-FUZZ_SHRINK_SECONDS = float(os.environ.get("ADJOINT_FUZZ_SHRINK_SECONDS", "120"))
+FUZZ_SHRINK_SECONDS = float(os.environ.get("ADJOINT_FUZZ_SHRINK_SECONDS", "45"))
 FUZZ_REPORT = os.environ.get("ADJOINT_FUZZ_REPORT")
 
 SLOW_DATA = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
@@ -264,6 +265,9 @@ def test_augmented_update_of_a_slice_passes_on_its_gradient(tmp_path):
 
 
 # -- smallest programs adjoint gets wrong today, one or more per failing family ---------------
+# Each says what adjoint gives against the true value. The last three use only base
+# constructs, so no family leaves them out: they are rare (about one program in a
+# thousand), and make fuzz reports them under "base".
 def known_bug(name: str, reason: str, body: str, *args, **kwargs):
     """A program (after ``import numpy as np``) that must pass once the compiler is fixed."""
     source = "import numpy as np\n\n\n" + textwrap.dedent(body).lstrip("\n")
@@ -282,9 +286,9 @@ DICT_LAYERS = [{"W": W, "b": b} for W, b in LAYERS]
 
 KNOWN_BUGS = [
     known_bug(
-        'diagonal_then_base_update',
-        ('grad diag [0.878, 0.98, 0.622], true [0, 2.822, 0.622]: the update of y is not'
-         ' seen through v = np.diagonal(y)'),
+        "diagonal_then_base_update",
+        ("grad diag [0.878, 0.98, 0.622], true [0, 2.822, 0.622]: the update of y is not"
+         " seen through v = np.diagonal(y)"),
         """
         def f(x):
             y = x.copy()
@@ -292,12 +296,12 @@ KNOWN_BUGS = [
             y[0, 0] = 2.0 * y[1, 1]
             return np.sum(np.sin(v))
         """,
-        X, families=['view:diagonal'],
+        X, families=["view:diagonal"],
     ),
     known_bug(
-        'diagonal_method_then_base_update',
-        ('grad diag [0.878, 0.98, 0.622], true [0, 2.822, 0.622]: y.diagonal() is not '
-         'known to be a view'),
+        "diagonal_method_then_base_update",
+        ("grad diag [0.878, 0.98, 0.622], true [0, 2.822, 0.622]: y.diagonal() is not "
+         "known to be a view"),
         """
         def f(x):
             y = x.copy()
@@ -305,12 +309,12 @@ KNOWN_BUGS = [
             y[0, 0] = 2.0 * y[1, 1]
             return np.sum(np.sin(v))
         """,
-        X, families=['view:diagonal_method'],
+        X, families=["view:diagonal_method"],
     ),
     known_bug(
-        'flip_then_base_update',
-        ('grad [0.878, 0.955, 0.98, 0.697], true [0.454, 1.863, 0.98, 0.697]: np.flip(y)'
-         ' is not known to be a view'),
+        "flip_then_base_update",
+        ("grad [0.878, 0.955, 0.98, 0.697], true [0.454, 1.863, 0.98, 0.697]: np.flip(y)"
+         " is not known to be a view"),
         """
         def f(x):
             y = x.copy()
@@ -318,12 +322,12 @@ KNOWN_BUGS = [
             y[0] += 2.0 * y[1]
             return np.sum(np.sin(v))
         """,
-        V, families=['view:flip'],
+        V, families=["view:flip"],
     ),
     known_bug(
-        'fliplr_then_base_update',
-        ('grad[0, 0] 1.0 and grad[1, 1] 0.4, true 0.0 and 0.789: np.fliplr(y) is not '
-         'known to be a view'),
+        "fliplr_then_base_update",
+        ("grad[0, 0] 1.0 and grad[1, 1] 0.4, true 0.0 and 0.789: np.fliplr(y) is not "
+         "known to be a view"),
         """
         def f(x):
             y = x.copy()
@@ -331,12 +335,12 @@ KNOWN_BUGS = [
             y[0, 0] = np.sin(y[1, 1])
             return np.sum(v * v)
         """,
-        X, families=['view:fliplr'],
+        X, families=["view:fliplr"],
     ),
     known_bug(
-        'rot90_then_base_update',
-        ('grad[0, 1] 0.6 and grad[1, 1] 0.4, true 0.0 and 0.789: np.rot90(y) is not '
-         'known to be a view'),
+        "rot90_then_base_update",
+        ("grad[0, 1] 0.6 and grad[1, 1] 0.4, true 0.0 and 0.789: np.rot90(y) is not "
+         "known to be a view"),
         """
         def f(x):
             y = x.copy()
@@ -344,12 +348,12 @@ KNOWN_BUGS = [
             y[0, 1] = np.sin(y[1, 1])
             return np.sum(v * v)
         """,
-        X, families=['view:rot90'],
+        X, families=["view:rot90"],
     ),
     known_bug(
-        'split_then_base_update',
-        ('grad[0, 0] 1.0 and grad[1, 1] 0.0, true 0.0 and 0.389: parts of np.split(y) '
-         'are not known to be views'),
+        "split_then_base_update",
+        ("grad[0, 0] 1.0 and grad[1, 1] 0.0, true 0.0 and 0.389: parts of np.split(y) "
+         "are not known to be views"),
         """
         def f(x):
             y = x.copy()
@@ -357,12 +361,12 @@ KNOWN_BUGS = [
             y[0, 0] = np.sin(y[1, 1])
             return np.sum(a * a)
         """,
-        X, families=['view:split'],
+        X, families=["view:split"],
     ),
     known_bug(
-        'split_part_updated',
-        ('grad[0, :2] [0.878, 0.955], true [0.0, 2.82]: an update of a part of '
-         'np.split(y, axis=1) is not seen in y'),
+        "split_part_updated",
+        ("grad[0, :2] [0.878, 0.955], true [0.0, 2.82]: an update of a part of "
+         "np.split(y, axis=1) is not seen in y"),
         """
         def f(x):
             y = x.copy()
@@ -370,12 +374,12 @@ KNOWN_BUGS = [
             a[0] = 3.0 * b[0]
             return np.sum(np.sin(y))
         """,
-        X, families=['view:split'],
+        X, families=["view:split"],
     ),
     known_bug(
-        'array_split_then_base_update',
-        ('grad[0] [0.878, 0.955, 0.98], true [0.071, 0.267, 0.697]: parts of '
-         'np.array_split(y) are not known to be views'),
+        "array_split_then_base_update",
+        ("grad[0] [0.878, 0.955, 0.98], true [0.071, 0.267, 0.697]: parts of "
+         "np.array_split(y) are not known to be views"),
         """
         def f(x):
             y = x.copy()
@@ -383,11 +387,11 @@ KNOWN_BUGS = [
             y[0] += 1.0
             return np.sum(np.sin(a))
         """,
-        X, families=['view:array_split'],
+        X, families=["view:array_split"],
     ),
     known_bug(
-        'hsplit_then_base_update',
-        'grad[0, 0] 0.878, true 0.212: parts of np.hsplit(y) are not known to be views',
+        "hsplit_then_base_update",
+        "grad[0, 0] 0.878, true 0.212: parts of np.hsplit(y) are not known to be views",
         """
         def f(x):
             y = x.copy()
@@ -395,11 +399,11 @@ KNOWN_BUGS = [
             y[0, 0] = 3.0 * y[0, 0]
             return np.sum(np.sin(a))
         """,
-        X, families=['view:hsplit'],
+        X, families=["view:hsplit"],
     ),
     known_bug(
-        'ascontiguousarray_then_base_update',
-        'grad[0, 0] 0.878, true 0.212: np.ascontiguousarray(y) is y itself here',
+        "ascontiguousarray_then_base_update",
+        "grad[0, 0] 0.878, true 0.212: np.ascontiguousarray(y) is y itself here",
         """
         def f(x):
             y = x.copy()
@@ -407,12 +411,12 @@ KNOWN_BUGS = [
             y[0, 0] = 3.0 * y[0, 0]
             return np.sum(np.sin(v))
         """,
-        X, families=['view:ascontiguousarray'],
+        X, families=["view:ascontiguousarray"],
     ),
     known_bug(
-        'ascontiguousarray_updated',
-        ('grad[0, 0] 0.878 and grad[1, 0] 0.995, true 0.0 and 3.861: an update of '
-         'np.ascontiguousarray(y) is not seen in y'),
+        "ascontiguousarray_updated",
+        ("grad[0, 0] 0.878 and grad[1, 0] 0.995, true 0.0 and 3.861: an update of "
+         "np.ascontiguousarray(y) is not seen in y"),
         """
         def f(x):
             y = x.copy()
@@ -420,12 +424,12 @@ KNOWN_BUGS = [
             v[0, 0] = 3.0 * v[1, 0]
             return np.sum(np.sin(y))
         """,
-        X, families=['view:ascontiguousarray'],
+        X, families=["view:ascontiguousarray"],
     ),
     known_bug(
-        'rows_then_base_update',
-        ('grad[0, 0] 0.878, true 0.212: rows unpacked by r0, r1, r2 = y are not known to'
-         ' be views'),
+        "rows_then_base_update",
+        ("grad[0, 0] 0.878, true 0.212: rows unpacked by r0, r1, r2 = y are not known to"
+         " be views"),
         """
         def f(x):
             y = x.copy()
@@ -433,12 +437,12 @@ KNOWN_BUGS = [
             y[0, 0] = 3.0 * y[0, 0]
             return np.sum(np.sin(r0))
         """,
-        X, families=['view:rows'],
+        X, families=["view:rows"],
     ),
     known_bug(
-        'row_updated',
-        ('grad[0, 1] 0.955 and grad[1, 1] 0.98, true 0.0 and 3.456: an update of an '
-         'unpacked row is not seen in y'),
+        "row_updated",
+        ("grad[0, 1] 0.955 and grad[1, 1] 0.98, true 0.0 and 3.456: an update of an "
+         "unpacked row is not seen in y"),
         """
         def f(x):
             y = x.copy()
@@ -446,10 +450,10 @@ KNOWN_BUGS = [
             r0[1] = 3.0 * r1[1]
             return np.sum(np.sin(y))
         """,
-        X, families=['view:rows'],
+        X, families=["view:rows"],
     ),
     known_bug(
-        'helper_updates_a_copy',
+        "helper_updates_a_copy",
         "grad[0] 2.878, true 3.081: the caller does not see h's update of its argument",
         """
         def h(z):
@@ -462,11 +466,11 @@ KNOWN_BUGS = [
             s = h(y)
             return s + np.sum(np.sin(y))
         """,
-        V, families=['helper:copy'],
+        V, families=["helper:copy"],
     ),
     known_bug(
-        'helper_updates_the_parameter',
-        ('grad [4.255, 3.109, 3.156, 2.617], true [5.365, 3.471, 3.518, 2.979]: the '
+        "helper_updates_the_parameter",
+        ("grad [4.255, 3.109, 3.156, 2.617], true [5.365, 3.471, 3.518, 2.979]: the "
          "caller does not see h's update of x"),
         """
         def h(z):
@@ -478,35 +482,35 @@ KNOWN_BUGS = [
             s = h(x)
             return s * np.sum(np.sin(x))
         """,
-        V, families=['helper:param'],
+        V, families=["helper:param"],
     ),
     known_bug(
-        'fancy_list_assign_repeated',
-        ('grad[0] 0.519, true 0.0: with y[[0, 0, 2]] = v only the last write to y[0] '
-         'counts'),
+        "fancy_list_assign_repeated",
+        ("grad[0] 0.519, true 0.0: with y[[0, 0, 2]] = v only the last write to y[0] "
+         "counts"),
         """
         def f(x):
             y = x.copy()
             y[[0, 0, 2]] = np.sin(x[:3])
             return np.sum(y * y)
         """,
-        V, families=['fancy:list_assign'],
+        V, families=["fancy:list_assign"],
     ),
     known_bug(
-        'fancy_list_augment_repeated',
-        ('grad[0] 4.578, true 1.591: y[[0, 0, 2]] += v adds once per index in NumPy (no '
-         'accumulation), adjoint accumulates'),
+        "fancy_list_augment_repeated",
+        ("grad[0] 4.578, true 1.591: y[[0, 0, 2]] += v adds once per index in NumPy (no "
+         "accumulation), adjoint accumulates"),
         """
         def f(x):
             y = x.copy()
             y[[0, 0, 2]] += np.sin(x[:3])
             return np.sum(y * y)
         """,
-        V, families=['fancy:list_augment'],
+        V, families=["fancy:list_augment"],
     ),
     known_bug(
-        'fancy_array_assign_repeated',
-        'grad[0] 1.519, true 1.0: y[idx] = v with a repeated index in idx',
+        "fancy_array_assign_repeated",
+        "grad[0] 1.519, true 1.0: y[idx] = v with a repeated index in idx",
         """
         def f(x):
             y = x.copy()
@@ -514,12 +518,12 @@ KNOWN_BUGS = [
             y[idx] = np.sin(x[:3])
             return np.sum(y * y)
         """,
-        V, families=['fancy:array_assign'],
+        V, families=["fancy:array_assign"],
     ),
     known_bug(
-        'fancy_array_augment_repeated',
-        ('grad[:2] [2.045, 3.52], true [1.0, 2.329]: y[idx] += v with a repeated index '
-         'in idx'),
+        "fancy_array_augment_repeated",
+        ("grad[:2] [2.045, 3.52], true [1.0, 2.329]: y[idx] += v with a repeated index "
+         "in idx"),
         """
         def f(x):
             y = x.copy()
@@ -527,35 +531,35 @@ KNOWN_BUGS = [
             y[idx] += np.sin(x[:3])
             return np.sum(y * y)
         """,
-        V, families=['fancy:array_augment'],
+        V, families=["fancy:array_augment"],
     ),
     known_bug(
-        'layers_as_tuples',
-        'grad for every W and b is 0, true grad[0][0] [[0.468, -0.13], [-0.267, 0.074]]',
+        "layers_as_tuples",
+        "grad for every W and b is 0, true grad[0][0] [[0.468, -0.13], [-0.267, 0.074]]",
         """
         def f(h, ps):
             for W, bias in ps:
                 h = np.tanh(h @ W + bias)
             return np.sum(h)
         """,
-        H, LAYERS, families=['container:tuples_unpack'],
+        H, LAYERS, families=["container:tuples_unpack"],
     ),
     known_bug(
-        'layers_as_dicts',
+        "layers_as_dicts",
         ("grad for every W and b is 0, true grad[0]['W'] [[0.468, -0.13], [-0.267, "
-         '0.074]]'),
+         "0.074]]"),
         """
         def f(h, ps):
             for p in ps:
                 h = np.tanh(h @ p["W"] + p["b"])
             return np.sum(h)
         """,
-        H, DICT_LAYERS, families=['container:dicts_iterate'],
+        H, DICT_LAYERS, families=["container:dicts_iterate"],
     ),
     known_bug(
-        'all_layers_but_the_last',
+        "all_layers_but_the_last",
         ("TypeError: 'tuple' object does not support item assignment (the CLI's module "
-         'returns 9 leaves for 4)'),
+         "returns 9 leaves for 4)"),
         """
         def f(h, ps):
             for W, bias in ps[:-1]:
@@ -563,10 +567,10 @@ KNOWN_BUGS = [
             W, bias = ps[-1]
             return np.sum(h @ W + bias)
         """,
-        H, LAYERS, families=['container:tuples_slice'],
+        H, LAYERS, families=["container:tuples_slice"],
     ),
     known_bug(
-        'all_dict_layers_but_the_last',
+        "all_dict_layers_but_the_last",
         ("grad for ps[0] is 0, true ps[0]['W'] [[0.551, -0.154], [-0.315, 0.088]]; the "
          "CLI's module raises TypeError"),
         """
@@ -576,22 +580,22 @@ KNOWN_BUGS = [
             p = ps[-1]
             return np.sum(h @ p["W"] + p["b"])
         """,
-        H, DICT_LAYERS, families=['container:dicts_slice'],
+        H, DICT_LAYERS, families=["container:dicts_slice"],
     ),
     known_bug(
-        'layers_by_index',
-        ('the gradient of ps is a list of 4 items (zeros, then the right gradient), not '
-         'of 2 pairs'),
+        "layers_by_index",
+        ("the gradient of ps is a list of 4 items (zeros, then the right gradient), not "
+         "of 2 pairs"),
         """
         def f(h, ps):
             for i in range(len(ps)):
                 h = np.sin(h @ ps[i][0]) + ps[i][1]
             return np.sum(h * h)
         """,
-        H, LAYERS, families=['container:tuples_index'],
+        H, LAYERS, families=["container:tuples_index"],
     ),
     known_bug(
-        'dict_layers_by_index',
+        "dict_layers_by_index",
         "TypeError: unsupported operand type(s) for +=: 'dict' and 'dict'",
         """
         def f(h, ps):
@@ -599,10 +603,10 @@ KNOWN_BUGS = [
                 h = np.tanh(h @ ps[i]["W"]) + ps[i]["b"]
             return np.sum(h * h)
         """,
-        H, DICT_LAYERS, families=['container:dicts_index'],
+        H, DICT_LAYERS, families=["container:dicts_index"],
     ),
     known_bug(
-        'bound_method_reading_attributes',
+        "bound_method_reading_attributes",
         "NoRuleError: no derivative rule for 'attr.w' (self.w is a constant)",
         """
         class Model:
@@ -616,10 +620,10 @@ KNOWN_BUGS = [
 
         model = Model(1.5, np.array([1.0, 2.0, 0.5, -1.0]))
         """,
-        V, target='model.energy', cli=None, families=['target:method'],
+        V, target="model.energy", cli=None, families=["target:method"],
     ),
     known_bug(
-        'bound_method_without_attributes',
+        "bound_method_without_attributes",
         "TypeError: grad_energy() missing 1 required positional argument: 'x'",
         """
         class Model:
@@ -629,10 +633,10 @@ KNOWN_BUGS = [
 
         model = Model()
         """,
-        V, target='model.energy', cli=None, families=['target:method'],
+        V, target="model.energy", cli=None, families=["target:method"],
     ),
     known_bug(
-        'attribute_changed_after_first_call',
+        "attribute_changed_after_first_call",
         "NoRuleError: no derivative rule for 'attr.k'",
         """
         class Model:
@@ -645,12 +649,12 @@ KNOWN_BUGS = [
 
         model = Model(1.5)
         """,
-        V, target='model.energy', cli=None, families=['target:method', 'attribute:rebind'],
-        rebind={'model.k': 3.0},
+        V, target="model.energy", cli=None, families=["target:method", "attribute:rebind"],
+        rebind={"model.k": 3.0},
     ),
     known_bug(
-        'decorator_doubling_the_result',
-        'grad [0.878, 0.955, 0.98, 0.697], true twice that: the decorator is ignored',
+        "decorator_doubling_the_result",
+        "grad [0.878, 0.955, 0.98, 0.697], true twice that: the decorator is ignored",
         """
         import functools
 
@@ -667,29 +671,29 @@ KNOWN_BUGS = [
         def f(x):
             return np.sum(np.sin(x))
         """,
-        V, families=['target:decorated'],
+        V, families=["target:decorated"],
     ),
     known_bug(
-        'two_lambdas_on_one_line',
-        ('grad [1.0, 0.6, -0.4, 1.6] (the gradient of g), true cos(x) [0.878, 0.955, '
-         '0.98, 0.697]'),
+        "two_lambdas_on_one_line",
+        ("grad [1.0, 0.6, -0.4, 1.6] (the gradient of g), true cos(x) [0.878, 0.955, "
+         "0.98, 0.697]"),
         """
         g = lambda x: np.sum(x * x); f = lambda x: np.sum(np.sin(x))
         """,
-        V, families=['target:lambda_pair'],
+        V, families=["target:lambda_pair"],
     ),
     known_bug(
-        'two_lambdas_unpacked',
+        "two_lambdas_unpacked",
         "UnsupportedSyntaxError: '<lambda>' is not a plain function definition",
         """
         f, g = lambda x: np.sum(np.sin(x)), lambda x: np.sum(x * x)
         """,
-        V, families=['target:lambda_pair'],
+        V, families=["target:lambda_pair"],
     ),
     known_bug(
-        'global_changed_after_first_call',
-        ('after LAM = 5.0 the same grad gives 2.5 * cos(x) [2.194, ...], true 5.0 * '
-         'cos(x) [4.388, ...]'),
+        "global_changed_after_first_call",
+        ("after LAM = 5.0 the same grad gives 2.5 * cos(x) [2.194, ...], true 5.0 * "
+         "cos(x) [4.388, ...]"),
         """
         LAM = 2.5
 
@@ -697,12 +701,12 @@ KNOWN_BUGS = [
         def f(x):
             return LAM * np.sum(np.sin(x))
         """,
-        V, families=['global:float', 'global:rebind'], rebind={'LAM': 5.0},
+        V, families=["global:float", "global:rebind"], rebind={"LAM": 5.0},
     ),
     known_bug(
-        'global_array_changed_after_first_call',
-        ('after W changes the same grad still uses the old W: [0.878, 1.911, 0.49, '
-         '-0.697], true [2.633, -0.955, 0.49, 1.393]'),
+        "global_array_changed_after_first_call",
+        ("after W changes the same grad still uses the old W: [0.878, 1.911, 0.49, "
+         "-0.697], true [2.633, -0.955, 0.49, 1.393]"),
         """
         W = np.array([1.0, 2.0, 0.5, -1.0])
 
@@ -710,12 +714,12 @@ KNOWN_BUGS = [
         def f(x):
             return np.sum(np.sin(x) * W)
         """,
-        V, families=['global:array', 'global:rebind'],
-        rebind={'W': np.array([3.0, -1.0, 0.5, 2.0])},
+        V, families=["global:array", "global:rebind"],
+        rebind={"W": np.array([3.0, -1.0, 0.5, 2.0])},
     ),
     known_bug(
-        'forward_through_a_loop_then_an_update',
-        'jvp 0.4925, true -0.9207 (grad is right)',
+        "forward_through_a_loop_then_an_update",
+        "jvp 0.4925, true -0.9207 (grad is right)",
         """
         def f(b):
             t = np.sin(b)
@@ -724,11 +728,11 @@ KNOWN_BUGS = [
             t[0] = 2.0 * t[1]
             return np.sum(t)
         """,
-        np.array([0.5, -1.0]), families=['loop:runs'],
+        np.array([0.5, -1.0]), families=["loop:runs"],
     ),
     known_bug(
-        'forward_through_a_loop_then_a_copy_updated',
-        'jvp 0.3074, true 0.6414: the tangent reads t after t = t_1 (grad is right)',
+        "forward_through_a_loop_then_a_copy_updated",
+        "jvp 0.3074, true 0.6414: the tangent reads t after t = t_1 (grad is right)",
         """
         def f(b):
             t = b
@@ -739,12 +743,12 @@ KNOWN_BUGS = [
                 y[i] = y[i] * 3.0
             return np.sum(y)
         """,
-        np.array([0.5, -1.0]), families=['loop:runs'],
+        np.array([0.5, -1.0]), families=["loop:runs"],
     ),
     known_bug(
-        'forward_value_made_in_a_loop_read_after_it',
+        "forward_value_made_in_a_loop_read_after_it",
         ("jvp raises AttributeError: 'float' object has no attribute 'copy' (grad is "
-         'right)'),
+         "right)"),
         """
         def f(a, b):
             for i in range(1):
@@ -753,23 +757,23 @@ KNOWN_BUGS = [
             y[0] = 2.0 * a[0]
             return np.sum(y)
         """,
-        np.array([0.5, -1.0]), 0.7, families=['loop:runs'],
+        np.array([0.5, -1.0]), 0.7, families=["loop:runs"],
     ),
     known_bug(
-        'row_assigned_a_value_with_a_leading_axis',
-        'grad raises ValueError: cannot reshape array of size 1 into shape (1,3)',
+        "row_assigned_a_value_with_a_leading_axis",
+        "grad raises ValueError: cannot reshape array of size 1 into shape (1,3)",
         """
         def f(a):
             t = a.copy()
             t[-1] = t / (t * t + 1.0)
             return np.sum(t)
         """,
-        np.array([[-0.744, -0.843, -0.638]]), families=['setitem:higher_rank_value'],
+        np.array([[-0.744, -0.843, -0.638]]), families=["setitem:higher_rank_value"],
     ),
     known_bug(
-        'branch_renaming_a_reversed_slice',
-        ('grad for c [0, 0], true [1.737, 0.762]: the else branch t6 = t2 loses its '
-         'adjoint'),
+        "branch_renaming_a_reversed_slice",
+        ("grad for c [0, 0], true [1.737, 0.762]: the else branch t6 = t2 loses its "
+         "adjoint"),
         """
         def f(b, c):
             t1 = (c * c + 0.5) ** 1.5
@@ -780,11 +784,11 @@ KNOWN_BUGS = [
                 t6 = t2
             return np.sum(t6)
         """,
-        np.array([[0.849, -1.079]]), np.array([[0.617], [0.326]]), families=['if:bare_name'],
+        np.array([[0.849, -1.079]]), np.array([[0.617], [0.326]]), families=["if:bare_name"],
     ),
     known_bug(
-        'branch_renaming_a_slice',
-        'grad raises ValueError: non-broadcastable output operand with shape (1,1)',
+        "branch_renaming_a_slice",
+        "grad raises ValueError: non-broadcastable output operand with shape (1,1)",
         """
         def f(b, c):
             t1 = (c * c + 0.5) ** 1.5
@@ -795,12 +799,12 @@ KNOWN_BUGS = [
                 t6 = t2
             return np.sum(t6)
         """,
-        np.array([[0.849, -1.079]]), np.array([[0.617], [0.326]]), families=['if:bare_name'],
+        np.array([[0.849, -1.079]]), np.array([[0.617], [0.326]]), families=["if:bare_name"],
     ),
     known_bug(
-        'branch_renaming_a_parameter_after_an_update',
+        "branch_renaming_a_parameter_after_an_update",
         ("refused: 'this update changes an array that b still refers to', though t3 = b "
-         'comes after the update'),
+         "comes after the update"),
         """
         def f(a, b):
             t2 = b * a
@@ -811,12 +815,12 @@ KNOWN_BUGS = [
                 t3 = t2
             return np.sum(t3)
         """,
-        np.array([[-0.744], [-0.843]]), np.array([[-0.638], [0.357]]), families=['if:bare_name'],
+        np.array([[-0.744], [-0.843]]), np.array([[-0.638], [0.357]]), families=["if:bare_name"],
     ),
     known_bug(
-        'reused_name_and_a_repeated_expression',
-        ('grad for b [2.7, 2.7, 2.7], true [-0.169, -0.169, -0.169]: the generated t = '
-         't_1.copy() overwrites t = np.sin(c), then t[0] = t'),
+        "reused_name_and_a_repeated_expression",
+        ("grad for b [2.7, 2.7, 2.7], true [-0.169, -0.169, -0.169]: the generated t = "
+         "t_1.copy() overwrites t = np.sin(c), then t[0] = t"),
         """
         def f(b, c):
             t = np.sin(c)
@@ -825,6 +829,38 @@ KNOWN_BUGS = [
             return np.sum(b.T @ t)
         """,
         np.array([[0.8, 1.0, 0.9]]), np.array([-0.6, 0.1, 0.3]), families=[],
+    ),
+    known_bug(
+        "branch_recomputing_a_value_made_before_it",
+        ("grad [0.0, -1.755], true [0.955, -0.878]: the else branch v = np.sin(a) - u "
+         "becomes v = t - u and its adjoint of t is read after da = zeros clobbered it"),
+        """
+        def f(a):
+            t = np.sin(a)
+            u = t[-1] * 1.0
+            if np.mean(t) > 5.0:
+                v = a + np.exp(u)
+            else:
+                v = np.sin(a) - u
+            return np.sum(v)
+        """,
+        np.array([0.3, -0.5]), families=[],
+    ),
+    known_bug(
+        "branch_returning_a_parameter_after_an_update",
+        ("grad for a 0.0, true 1.0: the else branch's adjoint of a is read from dt after "
+         "dt = zeros_like(t).copy() replaced the incoming ones"),
+        """
+        def f(a, b):
+            t = a.copy()
+            t[0] = t[0] * 3.0
+            if np.sum(t) < 0.5:
+                u = t - b
+            else:
+                u = a * 1.0
+            return np.sum(u)
+        """,
+        np.array([[0.7]]), np.array([[-0.7]]), families=[],
     ),
 ]
 
