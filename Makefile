@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint golden clean docs examples comparison
+.PHONY: install demo test fuzz lint golden clean docs examples comparison
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,17 @@ examples: $(STAMP)
 comparison: $(STAMP)
 	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) bench/compare.py > docs/comparison.md
+
+# Random programs of every construct family (tests/test_random_programs.py), with the
+# families known to fail; prints failures per family and a small failing program of each.
+FUZZ_EXAMPLES ?= 10000
+FUZZ_SEED     ?= 0
+fuzz: $(STAMP)
+	mkdir -p build
+	ADJOINT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ADJOINT_FUZZ_SEED=$(FUZZ_SEED) \
+	ADJOINT_FUZZ_REPORT=build/fuzz-report.txt \
+	$(PY) -m pytest tests/test_random_programs.py -k test_fuzz_every_family -s -q
+	@echo "report: build/fuzz-report.txt"
 
 golden: $(STAMP)
 	$(PY) -m pytest tests/test_golden.py --regen-golden

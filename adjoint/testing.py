@@ -5,7 +5,9 @@ computes adjoint's gradient (or, for outputs that are not scalars, its
 vector-Jacobian product with a random cotangent) and compares it with central
 differences. Small arguments are checked element by element; large ones along
 random directions. It never hides a NaN: a non-finite derivative where the finite
-difference is finite (or the reverse) is a failure.
+difference is finite (or the reverse) is a failure. Every call, of ``f`` and of its
+derivative, gets its own copies of the arrays, so a function that updates an argument
+in place is checked at the point it was given.
 """
 
 from __future__ import annotations
@@ -39,6 +41,17 @@ def _float(x: Any) -> Any:
     if isinstance(x, (int, float, np.integer, np.floating)):
         return float(x)
     return np.asarray(x, dtype=float)
+
+
+def _fresh(x: Any) -> Any:
+    """A copy of ``x`` whose arrays, even inside tuples, lists and dicts, are new."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(_fresh(e) for e in x)
+    if isinstance(x, dict):
+        return {k: _fresh(v) for k, v in x.items()}
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    return x
 
 
 def _leaves(x: Any) -> list[Any]:
@@ -104,14 +117,14 @@ def check_grads(
     idx = [names.index(w) if isinstance(w, str) else int(w) for w in wrt_items]
     for i in idx:
         args[i] = _float(args[i])
-    out = f(*args)
+    out = f(*_fresh(args))
     scalar = not isinstance(out, (tuple, list, dict)) and np.ndim(out) == 0
     if scalar:
         cot = 1.0
-        grads = api.grad(f, wrt=wrt)(*args)
+        grads = api.grad(f, wrt=wrt)(*_fresh(args))
     else:
         cot = _random_like(out, rng)
-        grads = api.vjp(f, wrt=wrt)(*args, cot)
+        grads = api.vjp(f, wrt=wrt)(*_fresh(args), cot)
     grads_t = grads if is_tuple else (grads,)
     if len(grads_t) != len(idx):
         raise AssertionError(f"expected {len(idx)} gradients, got {len(grads_t)}")
@@ -120,7 +133,7 @@ def check_grads(
         call = list(args)
         for i, x in zip(idx, xs):
             call[i] = x
-        return _inner(cot, f(*call))
+        return _inner(cot, f(*_fresh(call)))
 
     # Structured arguments (tuples, lists, dicts) are checked leaf by leaf.
     structures = [args[i] for i in idx]

@@ -276,6 +276,11 @@ def two_outputs(x):
     return x * 2.0, np.sum(x ** 2)
 
 
+def doubles_its_argument_in_place(x):
+    x[0] = 2.0 * x[0]
+    return np.sum(np.sin(x))
+
+
 x3 = np.array([0.3, -0.2, 0.5])
 rel3 = np.random.default_rng(0).normal(size=(3, 2, 2))
 
@@ -314,3 +319,10 @@ def test_reading_an_element_then_overwriting_it():
 
 def test_check_grads_of_a_function_with_two_outputs():
     check_grads(two_outputs, (x3,))
+
+
+def test_check_grads_gives_every_call_its_own_arguments():
+    x = np.array([0.3, -0.2, 0.5])
+    grad = check_grads(doubles_its_argument_in_place, (x,))
+    np.testing.assert_allclose(grad, [2.0 * np.cos(0.6), np.cos(-0.2), np.cos(0.5)])
+    np.testing.assert_array_equal(x, [0.3, -0.2, 0.5])

@@ -1,533 +1,69 @@
-"""Random small NumPy programs: reverse mode against finite differences, forward against reverse.
+"""Random small NumPy programs: every derivative adjoint writes, against finite differences.
 
-Hypothesis writes each program as source text, one statement at a time, running every
-statement on the inputs as it goes so that the program stays where finite differences
-are well conditioned: every value finite and within ``BOUND``, ``np.max`` never near a
-tie, branch conditions never near their threshold, no empty arrays. ``log`` and
-``sqrt`` only see ``x * x + 1``-style arguments and divisors are ``b * b + 1``. The
-program is written to a ``.py`` file (adjoint reads the source of what it
-differentiates), imported, and checked two ways:
+Hypothesis writes each program as source (``tests/random_programs.py``) and every
+program is checked four ways (``tests/program_checks.py``): reverse mode and forward
+mode against central differences, forward against reverse by the dot-product
+identity, and the module the command line writes against the API; programs whose
+globals change after the first call are checked again after the change.
 
-* ``adjoint.grad`` against central differences with :func:`adjoint.testing.check_grads`;
-* ``adjoint.jvp`` against that gradient by the dot-product identity
-  ``jvp(f, wrt=i)(*args, v) == <grad_i f, v>``, one input at a time and all at once.
-
-The ``GENERATE_*`` flags below switch constructs on and off; the smallest programs
-that once failed are kept at the end of this file as ordinary tests.
+``make test`` runs ``FAST_EXAMPLES`` programs, the same ones on every run, leaving out
+the families in ``KNOWN_FAILING``. ``make fuzz`` (``ADJOINT_FUZZ_EXAMPLES=10000``) runs
+that many programs of every family, counts what fails per family, shrinks one failing
+program per family to a small one, and fails if a family outside ``KNOWN_FAILING``
+fails (or a program of base constructs only). The smallest programs that once failed
+are kept at the end of this file as ordinary tests, those adjoint still gets wrong as
+``xfail(strict=True)``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import re
+import ast
+import collections
+import os
 import sys
-from dataclasses import dataclass
+import textwrap
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, Phase, find, given, seed, settings
 
-import adjoint
-from adjoint.testing import check_grads
+from tests.program_checks import Outcome, assert_program_right, check_program_everywhere
+from tests.random_programs import FAMILIES, MAY_REFUSE, Program, programs
 
-# -- what the generator draws from -------------------------------------------------------
-GENERATE_ARITHMETIC = True  # + - * /, constants
-GENERATE_UNARY = True  # sin cos tanh exp log sqrt, ** 2, ** 3, ** 1.5, unary minus
-GENERATE_REDUCTIONS = True  # np.sum / np.mean, with and without axis and keepdims
-GENERATE_MAX = True  # np.max, with and without axis and keepdims
-GENERATE_MATMUL = True  # a @ b, a.T @ b, a @ b.T
-GENERATE_INDEXING = True  # x[i], x[i, j], x[:, j]
-GENERATE_SLICING = True  # x[lo:hi], x[:, lo:hi], x[::-1], x[::2]
-GENERATE_NEWAXIS = True  # x[:, None], x[None, :]
-GENERATE_TRANSPOSE = True  # x.T, np.transpose(x)
-GENERATE_IF = True  # if on data, both branches assign
-GENERATE_FOR = True  # for over range with a carried value
-GENERATE_SETITEM = True  # y = x.copy(); y[idx] = expr (or +=)
-GENERATE_METHOD_REDUCTIONS = True  # x.sum(axis=...), x.mean(...), x.max(...)
-# y[idx] = expr and y[idx] += expr where y[idx] is a slice or a row of a matrix.
-GENERATE_SETITEM_INTO_VIEWS = True
+#: Families adjoint gets wrong today (a wrong number, a crash, a refusal where none is
+#: due). ``make test`` leaves them out; ``make fuzz`` runs them and reports. Each has
+#: a failing test at the end of this file, marked ``xfail(strict=True)``: when the
+#: compiler is fixed it passes, fails as strict, and the family comes off this list.
+KNOWN_FAILING = frozenset([
+    # base constructs: forward mode through a loop that runs, values of higher rank
+    # written into a row, a branch that only renames a view
+    "loop:runs", "setitem:higher_rank_value", "if:bare_name",
+    # views that the aliasing check does not see, updated in place
+    "view:diagonal", "view:diagonal_method", "view:flip", "view:fliplr", "view:rot90",
+    "view:split", "view:array_split", "view:hsplit", "view:ascontiguousarray", "view:rows",
+    # helpers updating their argument
+    "helper:copy", "helper:param",
+    # repeated fancy indices
+    "fancy:list_assign", "fancy:list_augment", "fancy:array_assign", "fancy:array_augment",
+    # lists of tuples and dicts
+    "container:tuples_unpack", "container:dicts_iterate", "container:tuples_slice",
+    "container:dicts_slice", "container:tuples_index", "container:dicts_index",
+    # methods, decorators, two lambdas on a line
+    "target:method", "target:decorated", "target:lambda_pair", "attribute:rebind",
+    # globals changed after the first call
+    "global:rebind",
+])
 
-BOUND = 20.0  # every intermediate value stays within [-BOUND, BOUND]
-MARGIN = 0.05  # gap between the two largest entries of a max; distance of a branch test
-ATTEMPTS = 25  # candidate statements tried before a statement is skipped
+FAST_EXAMPLES = 250
+FUZZ_EXAMPLES = int(os.environ.get("ADJOINT_FUZZ_EXAMPLES", "0"))
+FUZZ_SEED = int(os.environ.get("ADJOINT_FUZZ_SEED", "0"))
+#: Seconds spent shrinking one failing program per family (0: no shrinking).
+FUZZ_SHRINK_SECONDS = float(os.environ.get("ADJOINT_FUZZ_SHRINK_SECONDS", "45"))
+FUZZ_REPORT = os.environ.get("ADJOINT_FUZZ_REPORT")
 
-UNARY = [
-    "np.sin({x})",
-    "np.cos({x})",
-    "np.tanh({x})",
-    "np.exp({x})",
-    "np.log({x} * {x} + 1.0)",
-    "np.sqrt({x} * {x} + 1.0)",
-    "{x} ** 2",
-    "{x} ** 3",
-    "({x} * {x} + 0.5) ** 1.5",
-    "-{x}",
-]
-BINARY = [
-    "{a} + {b}",
-    "{a} - {b}",
-    "{a} * {b}",
-    "{a} / ({b} * {b} + 1.0)",
-]
-WITH_CONSTANT = ["{a} * {k}", "{k} - {a}", "{a} / {k}", "{a} + {k}"]
-
-
-@dataclass
-class Program:
-    source: str
-    args: tuple
-
-    def __repr__(self) -> str:
-        shown = ", ".join(
-            repr(a) if np.ndim(a) == 0 else f"np.array({np.asarray(a).tolist()!r})"
-            for a in self.args
-        )
-        return f"Program(\n{self.source}\nargs=({shown},)\n)"
-
-
-def _shape(v):
-    return np.shape(v)
-
-
-def _broadcasts_into(src, dst) -> bool:
-    try:
-        return np.broadcast_shapes(src, dst) == tuple(dst)
-    except ValueError:
-        return False
-
-
-def _compatible(s1, s2) -> bool:
-    try:
-        np.broadcast_shapes(s1, s2)
-    except ValueError:
-        return False
-    return True
-
-
-def _max_gap_ok(value, axis) -> bool:
-    v = np.asarray(value, dtype=float)
-    v = v.reshape(-1, 1) if axis is None else np.moveaxis(v, axis, 0)
-    if v.shape[0] < 2:
-        return True
-    s = np.sort(v, axis=0)
-    return bool(np.all(s[-1] - s[-2] > MARGIN))
-
-
-class _NoCandidate(Exception):
-    """Nothing in scope fits the statement being drawn; another kind is tried."""
-
-
-class _Generator:
-    """Draws one program statement by statement, running each on the inputs."""
-
-    def __init__(self, draw, inputs: dict):
-        self.draw = draw
-        self.env = dict(inputs)
-        self.inputs = list(inputs)
-        self.lines: list[str] = []
-        self.count = 0
-        self.last = self.inputs[-1]
-        self.order = {n: i for i, n in enumerate(self.inputs)}
-        self.tick = len(self.inputs)
-
-    # -- drawing helpers ---------------------------------------------------------------
-    def choice(self, options):
-        options = list(options)
-        if not options:
-            raise _NoCandidate
-        return self.draw(st.sampled_from(options))
-
-    def flip(self, p_true: float = 0.5) -> bool:
-        return self.draw(st.integers(0, 99)) < int(p_true * 100)
-
-    def names(self, pred=lambda s: True):
-        """Names in scope whose shapes satisfy ``pred``, most recently assigned first."""
-        fits = [n for n, v in self.env.items() if pred(_shape(v))]
-        return sorted(fits, key=lambda n: -self.order.get(n, -1))
-
-    def operand(self, pred=lambda s: True) -> str:
-        """A name to compute with, usually a recent one so that programs form a chain."""
-        fits = self.names(pred)
-        if fits and self.flip(0.5):
-            return fits[0]
-        return self.choice(fits)
-
-    def new_target(self, allow_inputs: bool = True) -> str:
-        """A fresh name, or (now and then) one reassigned."""
-        existing = [n for n in self.env if allow_inputs or n not in self.inputs]
-        if existing and self.flip(0.25):
-            return self.choice(existing)
-        self.count += 1
-        return f"t{self.count}"
-
-    def constant(self) -> str:
-        return self.choice(["0.5", "2.0", "1.5", "3.0", "0.25"])
-
-    def unary(self, x: str) -> str:
-        return self.choice(UNARY).format(x=x)
-
-    def wrap(self, expr: str) -> str:
-        """``expr`` as an operand: bare names stay bare, anything else is parenthesized."""
-        return expr if expr.isidentifier() else f"({expr})"
-
-    def elementwise(self, shape, names_extra=()) -> str | None:
-        """An expression of exactly ``shape``, built from names of that shape and smaller."""
-        base = [n for n in self.names(lambda s: s == tuple(shape))] + list(names_extra)
-        if not base:
-            return None
-        b = self.choice(base)
-        left = self.unary(b) if self.flip(0.6) else b
-        form = self.choice(["unary", "binary", "constant"])
-        if form == "unary":
-            return left
-        if form == "constant":
-            return self.choice(WITH_CONSTANT).format(a=self.wrap(left), k=self.constant())
-        others = self.names(lambda s: _broadcasts_into(s, shape)) + list(names_extra)
-        o = self.choice(others)
-        right = self.unary(o) if self.flip(0.4) else o
-        return self.choice(BINARY).format(a=self.wrap(left), b=self.wrap(right))
-
-    # -- statement kinds: each returns (code lines, target) or None --------------------
-    def arithmetic(self):
-        a = self.operand()
-        if self.flip(0.2):
-            expr = self.choice(WITH_CONSTANT).format(a=a, k=self.constant())
-        else:
-            sa = _shape(self.env[a])
-            b = self.operand(lambda s: _compatible(s, sa))
-            form = self.choice(BINARY)
-            if b == a and form == "{a} - {b}":
-                return None
-            expr = form.format(a=a, b=b)
-        t = self.new_target()
-        return [f"{t} = {expr}"], t
-
-    def unary_statement(self):
-        x = self.operand()
-        t = self.new_target()
-        return [f"{t} = {self.unary(x)}"], t
-
-    def reduction(self):
-        fns = []
-        if GENERATE_REDUCTIONS:
-            fns += ["sum", "mean"]
-        if GENERATE_MAX:
-            fns += ["max"]
-        if not fns:
-            return None
-        fn = self.choice(fns)
-        x = self.operand(lambda s: len(s) >= 1)
-        nd = np.ndim(self.env[x])
-        axis = self.choice([None] + list(range(-nd, nd)))
-        keepdims = self.flip(0.3)
-        if fn == "max" and not _max_gap_ok(self.env[x], axis):
-            return None
-        kwargs = ""
-        if axis is not None:
-            kwargs += f"axis={axis}"
-        if keepdims:
-            kwargs += (", " if kwargs else "") + "keepdims=True"
-        if GENERATE_METHOD_REDUCTIONS and self.flip(0.3):
-            expr = f"{x}.{fn}({kwargs})"
-        else:
-            expr = f"np.{fn}({x}{', ' + kwargs if kwargs else ''})"
-        t = self.new_target()
-        return [f"{t} = {expr}"], t
-
-    def matmul(self):
-        candidates = []
-        for a in self.names(lambda s: len(s) >= 1):
-            for b in self.names(lambda s: len(s) >= 1):
-                sa, sb = _shape(self.env[a]), _shape(self.env[b])
-                forms = [("{a} @ {b}", sa, sb)]
-                if len(sa) == 2:
-                    forms.append(("{a}.T @ {b}", sa[::-1], sb))
-                if len(sb) == 2:
-                    forms.append(("{a} @ {b}.T", sa, sb[::-1]))
-                for form, s1, s2 in forms:
-                    try:
-                        np.matmul(np.zeros(s1), np.zeros(s2))
-                    except ValueError:
-                        continue
-                    candidates.append(form.format(a=a, b=b))
-        if not candidates:
-            return None
-        t = self.new_target()
-        return [f"{t} = {self.choice(candidates)}"], t
-
-    def index_expr(self, shape, slicing: bool) -> str | None:
-        """An index (without brackets) into an array of ``shape``."""
-        def one(n):
-            return str(self.draw(st.integers(-n, n - 1)))
-
-        def span(n):
-            lo = self.draw(st.integers(0, n - 1))
-            hi = self.draw(st.integers(lo + 1, n))
-            return f"{lo}:{hi}"
-
-        nd = len(shape)
-        if not slicing:
-            if nd == 1:
-                return one(shape[0])
-            return self.choice([
-                one(shape[0]), f"{one(shape[0])}, {one(shape[1])}", f":, {one(shape[1])}",
-                f"{one(shape[0])}, :",
-            ])
-        if nd == 1:
-            return self.choice([span(shape[0]), "::-1", "::2", "1:" if shape[0] > 1 else ":"])
-        return self.choice([
-            span(shape[0]), f":, {span(shape[1])}", f"{span(shape[0])}, {span(shape[1])}",
-            "::-1, :", f"{one(shape[0])}, {span(shape[1])}",
-        ])
-
-    def indexing(self):
-        x = self.operand(lambda s: len(s) >= 1)
-        t = self.new_target()
-        return [f"{t} = {x}[{self.index_expr(_shape(self.env[x]), slicing=False)}]"], t
-
-    def slicing(self):
-        x = self.operand(lambda s: len(s) >= 1)
-        t = self.new_target()
-        return [f"{t} = {x}[{self.index_expr(_shape(self.env[x]), slicing=True)}]"], t
-
-    def newaxis(self):
-        x = self.operand(lambda s: len(s) == 1)
-        t = self.new_target()
-        return [f"{t} = {x}[{self.choice([':, None', 'None, :'])}]"], t
-
-    def transpose(self):
-        x = self.operand(lambda s: len(s) == 2)
-        t = self.new_target()
-        return [f"{t} = {self.choice(['{x}.T', 'np.transpose({x})']).format(x=x)}"], t
-
-    def setitem(self):
-        x = self.operand(lambda s: len(s) >= 1)
-        shape = _shape(self.env[x])
-        if GENERATE_SETITEM_INTO_VIEWS:
-            idx = self.index_expr(shape, slicing=self.flip())
-        else:
-            idx = ", ".join(str(self.draw(st.integers(-n, n - 1))) for n in shape)
-        slot = np.empty(shape)[eval(f"np.s_[{idx}]")].shape
-        y = self.new_target()
-        fits = self.names(lambda s: _broadcasts_into(s, slot))
-        if fits:
-            v = self.choice(fits)
-            value = self.unary(v) if self.flip(0.6) else v
-            if self.flip(0.3):
-                value = self.choice(BINARY).format(a=self.wrap(value), b=self.choice(fits))
-        else:
-            value = f"np.tanh(np.sum({self.operand()}))"
-        if self.flip(0.3):  # read from the array being updated rather than its original
-            value = re.sub(rf"\b{x}\b", y, value)
-        op = self.choice(["=", "+="])
-        return [f"{y} = {x}.copy()", f"{y}[{idx}] {op} {value}"], y
-
-    def branch(self):
-        c = self.operand()
-        cv = self.env[c]
-        cond = c if np.ndim(cv) == 0 else self.choice([f"np.sum({c})", f"np.mean({c})"])
-        value = float(eval(cond, {"np": np}, dict(self.env)))
-        taken = self.flip()
-        offset = self.choice([0.1, 0.3, 0.7])
-        op = self.choice([">", "<"])
-        # threshold below the value: '>' holds; above it: '<' holds.
-        below = taken == (op == ">")
-        threshold = round(value - offset if below else value + offset, 3)
-        shape = _shape(self.env[self.operand()])
-        t = self.new_target()
-        e1, e2 = self.elementwise(shape), self.elementwise(shape)
-        if e1 is None or e2 is None:
-            return None
-        return [
-            f"if {cond} {op} {threshold}:",
-            f"    {t} = {e1}",
-            "else:",
-            f"    {t} = {e2}",
-        ], t
-
-    def loop_setitem(self):
-        """``y = x.copy()``, then ``y[i] = ...`` (or ``y[i, j]``) for ``i`` in ``range``."""
-        x = self.operand(lambda s: len(s) >= 1)
-        shape = _shape(self.env[x])
-        trips = self.draw(st.integers(1, shape[0]))
-        y = self.new_target()
-        if len(shape) == 1:
-            idx = "i"
-        elif GENERATE_SETITEM_INTO_VIEWS and self.flip():
-            idx = "i"
-        else:
-            idx = f"i, {self.draw(st.integers(-shape[1], shape[1] - 1))}"
-        slot = np.empty(shape)[(0,) + ((0,) if idx != "i" else ())].shape
-        fits = self.names(lambda s: _broadcasts_into(s, slot))
-        other = self.choice(fits) if fits and self.flip() else self.constant()
-        value = self.choice([
-            f"{self.wrap(self.unary(f'{y}[{idx}]'))} * {other}",
-            f"{y}[{idx}] * {other} + 0.1 * i",
-            f"{self.wrap(self.unary(other))} + {x}[{idx}]",
-        ])
-        op = self.choice(["=", "+="])
-        return [f"{y} = {x}.copy()", f"for i in range({trips}):", f"    {y}[{idx}] {op} {value}"], y
-
-    def loop(self):
-        shape = _shape(self.env[self.operand()])
-        acc = self.new_target()
-        init = self.elementwise(shape)
-        if init is None:
-            return None
-        trips = self.choice([0, 1, 2, 3, 3])
-        lines = [f"{acc} = {init}", f"for i in range({trips}):"]
-        form = self.choice(["update", "decay", "indexed", "counter", "two"])
-        others = self.names(lambda s: _broadcasts_into(s, shape))
-        o = self.choice(others) if others else "1.0"
-        if form == "update":
-            body = [f"{acc} = {self.wrap(self.unary(acc))} * 0.5 + {o}"]
-        elif form == "decay":
-            body = [f"{acc} = {acc} * 0.5 + {self.wrap(self.unary(o))}"]
-        elif form == "indexed":
-            rows = [
-                n for n, v in self.env.items()
-                if np.ndim(v) >= 1 and _shape(v)[0] >= trips
-                and _broadcasts_into(_shape(v)[1:], shape)
-            ]
-            if not rows:
-                return None
-            x = self.choice(rows)
-            body = [f"{acc} = np.tanh({acc}) + {x}[i]"]
-        elif form == "counter":
-            body = [f"{acc} = {acc} * {o} * 0.5 + 0.1 * i"]
-        else:
-            u = f"u{self.count}"
-            body = [f"{u} = {self.wrap(self.unary(acc))} * {o}", f"{acc} = {acc} * 0.5 + {u}"]
-        return lines + ["    " + b for b in body], acc
-
-    # -- running -------------------------------------------------------------------------
-    def run(self, lines) -> dict | None:
-        env = {k: (np.array(v) if isinstance(v, np.ndarray) else v) for k, v in self.env.items()}
-        try:
-            with np.errstate(all="raise"):
-                exec("\n".join(lines), {"np": np}, env)
-        except (ValueError, IndexError, TypeError, FloatingPointError, ZeroDivisionError):
-            return None
-        for v in env.values():
-            a = np.asarray(v)
-            if a.dtype.kind != "f" or a.size == 0 or a.ndim > 2:
-                return None
-            if not np.all(np.isfinite(a)) or np.max(np.abs(a)) > BOUND:
-                return None
-        return env
-
-    def statement(self) -> None:
-        kinds = []
-        for flag, kind, weight in [
-            (GENERATE_ARITHMETIC, self.arithmetic, 3),
-            (GENERATE_UNARY, self.unary_statement, 3),
-            (GENERATE_REDUCTIONS or GENERATE_MAX, self.reduction, 3),
-            (GENERATE_MATMUL, self.matmul, 2),
-            (GENERATE_INDEXING, self.indexing, 1),
-            (GENERATE_SLICING, self.slicing, 1),
-            (GENERATE_NEWAXIS, self.newaxis, 2),
-            (GENERATE_TRANSPOSE, self.transpose, 1),
-            (GENERATE_IF, self.branch, 2),
-            (GENERATE_FOR, self.loop, 3),
-            (GENERATE_SETITEM, self.setitem, 2),
-            (GENERATE_SETITEM and GENERATE_FOR, self.loop_setitem, 2),
-        ]:
-            kinds += [kind] * (weight if flag else 0)
-        for _ in range(ATTEMPTS):
-            kind = self.choice(kinds)
-            try:
-                made = kind()
-            except _NoCandidate:
-                made = None
-            if made is None:
-                continue
-            lines, target = made
-            env = self.run(lines)
-            if env is None:
-                continue
-            self.env = env
-            self.lines += lines
-            self.last = target
-            self.tick += 1
-            self.order[target] = self.tick
-            return
-
-    def source(self) -> str:
-        body = "\n".join("    " + ln for ln in self.lines + [f"return np.sum({self.last})"])
-        return f"import numpy as np\n\n\ndef f({', '.join(self.inputs)}):\n{body}\n"
-
-
-@st.composite
-def programs(draw) -> Program:
-    m, n = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    family = [(), (n,), (m, n), (m, 1), (1, n), (n, m)]
-    count = draw(st.integers(2, 3))
-    shapes = [draw(st.sampled_from(family)) for _ in range(count)]
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    args = []
-    for s in shapes:
-        v = np.round(rng.uniform(-1.5, 1.5, size=s), 3)
-        args.append(float(v) if s == () else v)
-    names = ["a", "b", "c"][:count]
-    gen = _Generator(draw, dict(zip(names, args)))
-    for _ in range(draw(st.integers(3, 12))):
-        gen.statement()
-    return Program(gen.source(), tuple(args))
-
-
-# -- loading and checking ------------------------------------------------------------------
-def load(source: str, directory) -> object:
-    """Write ``source`` to a module file in ``directory``, import it and return its ``f``."""
-    name = "random_program_" + hashlib.sha1(source.encode()).hexdigest()[:16]
-    path = directory / f"{name}.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module.f
-
-
-def _inner(u, v) -> float:
-    return float(np.sum(np.asarray(u, dtype=float) * np.asarray(v, dtype=float)))
-
-
-def _tangents(args, seed=0):
-    rng = np.random.default_rng(seed)
-    return [float(rng.normal()) if np.ndim(a) == 0 else rng.normal(size=np.shape(a))
-            for a in args]
-
-
-def check_forward_against_reverse(f, args, grads) -> None:
-    """``jvp`` along random tangents equals the reverse-mode gradient dotted with them."""
-    wrt = tuple(range(len(args)))
-    tangents = _tangents(args)
-    expected_value = f(*args)
-    terms = [_inner(g, v) for g, v in zip(grads, tangents)]
-    magnitudes = [_inner(np.abs(g), np.abs(v)) for g, v in zip(grads, tangents)]
-    for i in wrt:
-        value, tangent = adjoint.jvp(f, wrt=i)(*args, tangents[i])
-        np.testing.assert_allclose(value, expected_value, rtol=1e-10, atol=1e-12)
-        assert np.ndim(tangent) == 0, f"tangent of a scalar output has shape {np.shape(tangent)}"
-        np.testing.assert_allclose(
-            float(tangent), terms[i], rtol=1e-9, atol=1e-10 * (1.0 + magnitudes[i]),
-            err_msg=f"jvp wrt {i} against <grad_{i}, v>",
-        )
-    value, tangent = adjoint.jvp(f, wrt=wrt)(*args, *tangents)
-    np.testing.assert_allclose(value, expected_value, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(
-        float(tangent), sum(terms), rtol=1e-9, atol=1e-10 * (1.0 + sum(magnitudes)),
-        err_msg="jvp wrt all inputs against sum of <grad_i, v_i>",
-    )
-
-
-def check_program(source: str, args, directory) -> None:
-    f = load(source, directory)
-    args = tuple(float(a) if np.ndim(a) == 0 else np.asarray(a, dtype=float) for a in args)
-    grads = check_grads(f, args, wrt=tuple(range(len(args))))
-    check_forward_against_reverse(f, args, grads)
+SLOW_DATA = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 
 
 @pytest.fixture(scope="module")
@@ -535,22 +71,164 @@ def program_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("random_programs")
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                           HealthCheck.data_too_large],
-)
-@given(programs())
-def test_random_programs_reverse_and_forward_mode(program_dir, program):
-    check_program(program.source, program.args, program_dir)
+def test_known_failing_names_real_families():
+    assert KNOWN_FAILING <= set(FAMILIES)
 
 
-# -- smallest failing programs found by the generator, one per construct switched off ------
+@settings(max_examples=FAST_EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=SLOW_DATA)
+@given(programs(exclude=KNOWN_FAILING))
+def test_random_programs_four_ways(program_dir, program):
+    assert_program_right(program, program_dir)
+
+
+# -- make fuzz ------------------------------------------------------------------------------
+class Tally:
+    """What failed, per family: counts by check and kind, and the smallest program.
+
+    A program may use several families; a failure is *alone* in a family when the
+    program uses no other family known to fail, which is what the smallest programs
+    are chosen from and what tells a new failure from a known one.
+    """
+
+    def __init__(self) -> None:
+        self.programs: collections.Counter[str] = collections.Counter()
+        self.failed: collections.Counter[str] = collections.Counter()
+        self.alone: collections.Counter[str] = collections.Counter()
+        self.refused: collections.Counter[str] = collections.Counter()
+        self.how: dict[str, collections.Counter[str]] = collections.defaultdict(
+            collections.Counter)
+        self.smallest: dict[str, tuple[Program, Outcome]] = {}
+        self.total = 0
+
+    def add(self, program: Program, outcome: Outcome) -> None:
+        self.total += 1
+        known = program.families & KNOWN_FAILING
+        for key in sorted(program.families) or ["base"]:
+            self.programs[key] += 1
+            self.refused[key] += bool(outcome.refusals)
+            if outcome.ok:
+                continue
+            self.failed[key] += 1
+            if known - {key}:
+                continue
+            self.alone[key] += 1
+            for finding in outcome.findings:
+                self.how[key][f"{finding.check}:{finding.kind}"] += 1
+            best = self.smallest.get(key)
+            if best is None or len(program.source) < len(best[0].source):
+                self.smallest[key] = (program, outcome)
+
+    def unexpected(self) -> list[str]:
+        """Families (or "base") failing in programs that use no family known to fail."""
+        return sorted(k for k in self.alone if k not in KNOWN_FAILING)
+
+    def table(self) -> str:
+        rows = [f"{self.total} programs. Per family: programs using it, failing, failing with "
+                "no other known-failing family (alone), refusing rightly; how the alone "
+                "ones failed."]
+        for key in sorted(self.programs):
+            mark = "known" if key in KNOWN_FAILING else ("NEW" if self.alone[key] else "")
+            how = ", ".join(f"{k} {n}" for k, n in self.how[key].most_common())
+            rows.append(f"  {key:28} {self.programs[key]:6} {self.failed[key]:6} "
+                        f"{self.alone[key]:6} {self.refused[key]:6}  {mark:5} {how}")
+        fixed = sorted(f for f in KNOWN_FAILING if self.programs[f] and not self.alone[f])
+        if fixed:
+            rows.append("known to fail, but no program failed with it alone: " + ", ".join(fixed))
+        return "\n".join(rows)
+
+
+def shrink(family: str, directory: Path, seconds: float) -> tuple[Program, Outcome] | None:
+    """A small failing program of ``family``, by Hypothesis' shrinking, within ``seconds``."""
+    best: list[tuple[Program, Outcome]] = []
+    deadline = time.monotonic() + seconds
+
+    class OutOfTime(Exception):
+        pass
+
+    def fails(program: Program) -> bool:
+        if time.monotonic() > deadline:
+            raise OutOfTime
+        if family not in program.families:
+            return False
+        outcome = check_program_everywhere(program, directory)
+        if not outcome.ok and (not best or len(program.source) < len(best[0][0].source)):
+            best[:] = [(program, outcome)]
+        return not outcome.ok
+
+    others = KNOWN_FAILING - {family}
+    try:
+        find(programs(families={family}, exclude=others, extra=0.0), fails,
+             settings=settings(max_examples=300, database=None, deadline=None,
+                               suppress_health_check=SLOW_DATA))
+    except OutOfTime:
+        pass
+    except Exception as exc:  # no failing example found, or the search gave up
+        if not best:
+            print(f"shrinking {family}: {type(exc).__name__}", file=sys.stderr)
+    return best[0] if best else None
+
+
+@pytest.mark.skipif(not FUZZ_EXAMPLES, reason="make fuzz sets ADJOINT_FUZZ_EXAMPLES")
+def test_fuzz_every_family(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("fuzz")
+    tally = Tally()
+    started = time.monotonic()
+
+    @seed(FUZZ_SEED)
+    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None,
+              phases=[Phase.generate], suppress_health_check=SLOW_DATA)
+    @given(programs())
+    def run(program):
+        tally.add(program, check_program_everywhere(program, directory))
+        if tally.total % 500 == 0:
+            print(f"{tally.total} programs, {time.monotonic() - started:.0f} s",
+                  file=sys.stderr)
+
+    run()
+    parts = [tally.table(), ""]
+    for key in sorted(tally.smallest):
+        program, outcome = tally.smallest[key]
+        if FUZZ_SHRINK_SECONDS > 0 and key != "base":
+            shrunk = shrink(key, directory, FUZZ_SHRINK_SECONDS)
+            if shrunk is not None and len(shrunk[0].source) < len(program.source):
+                program, outcome = shrunk
+        parts += [f"== {key}: smallest failing program", outcome.report(program), ""]
+    parts.append(f"{time.monotonic() - started:.0f} s")
+    report = "\n".join(parts)
+    print(report)
+    if FUZZ_REPORT:
+        Path(FUZZ_REPORT).write_text(report)
+    unexpected = tally.unexpected()
+    assert not unexpected, "families not in KNOWN_FAILING fail: " + ", ".join(unexpected)
+
+
+# -- smallest failing programs found by the generator --------------------------------------
+def program(source: str, *args, target: str = "f", cli: str | None = "f",
+            families=(), may_refuse_lines=(), rebind=None) -> Program:
+    """A hand-written (or shrunk) program, its parameters read from its source."""
+    name = target.split(".")[-1]
+    tree = ast.parse(source)
+    params: tuple[str, ...] = ()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            params = tuple(a.arg for a in node.args.args if a.arg != "self")
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == name for t in node.targets) and isinstance(
+                node.value, ast.Lambda):
+            params = tuple(a.arg for a in node.value.args.args)
+    if set(families) & MAY_REFUSE and not may_refuse_lines:
+        may_refuse_lines = range(1, source.count("\n") + 2)  # refusing anywhere is right
+    return Program(source, tuple(args), params, target, cli, frozenset(families),
+                   frozenset(may_refuse_lines), dict(rebind or {}))
+
+
+def check_program(source: str, args, directory) -> None:
+    assert_program_right(program(source, *args), directory)
+
+
 def test_assignment_into_a_slice_passes_on_its_gradient(tmp_path):
-    # adjoint gives [0.0, 0.955]; finite differences give [1.081, 0.955].
+    # adjoint gave [0.0, 0.955]; finite differences give [1.081, 0.955].
     source = (
         "import numpy as np\n\n\n"
         "def f(x):\n"
@@ -562,7 +240,7 @@ def test_assignment_into_a_slice_passes_on_its_gradient(tmp_path):
 
 
 def test_assignment_into_a_row_passes_on_its_gradient(tmp_path):
-    # adjoint gives [[0, 0], [0.995, 0.980]]; finite differences give
+    # adjoint gave [[0, 0], [0.995, 0.980]]; finite differences give
     # [[0, 0], [2.955, 2.822]].
     source = (
         "import numpy as np\n\n\n"
@@ -575,7 +253,7 @@ def test_assignment_into_a_row_passes_on_its_gradient(tmp_path):
 
 
 def test_augmented_update_of_a_slice_passes_on_its_gradient(tmp_path):
-    # adjoint gives [0.0, 0.955]; finite differences give [0.700, 1.624].
+    # adjoint gave [0.0, 0.955]; finite differences give [0.700, 1.624].
     source = (
         "import numpy as np\n\n\n"
         "def f(x):\n"
@@ -584,3 +262,615 @@ def test_augmented_update_of_a_slice_passes_on_its_gradient(tmp_path):
         "    return np.sum(np.sin(y))\n"
     )
     check_program(source, (np.array([0.5, 0.3]),), tmp_path)
+
+
+# -- smallest programs adjoint gets wrong today, one or more per failing family ---------------
+# Each says what adjoint gives against the true value. The last three use only base
+# constructs, so no family leaves them out: they are rare (about one program in a
+# thousand), and make fuzz reports them under "base".
+def known_bug(name: str, reason: str, body: str, *args, **kwargs):
+    """A program (after ``import numpy as np``) that must pass once the compiler is fixed."""
+    source = "import numpy as np\n\n\n" + textwrap.dedent(body).lstrip("\n")
+    return pytest.param(program(source, *args, **kwargs), id=name,
+                        marks=pytest.mark.xfail(strict=True, reason=reason))
+
+
+X = np.array([[0.5, 0.3, -0.2], [0.1, 0.2, 0.7], [0.4, -0.6, 0.9]])
+V = np.array([0.5, 0.3, -0.2, 0.8])
+H = np.array([0.7, -0.4])
+LAYERS = [
+    (np.array([[0.5, -0.3], [0.2, 0.4]]), np.array([0.1, -0.2])),
+    (np.array([[0.3, 0.6], [-0.5, 0.2]]), np.array([0.05, 0.3])),
+]
+DICT_LAYERS = [{"W": W, "b": b} for W, b in LAYERS]
+
+KNOWN_BUGS = [
+    known_bug(
+        "diagonal_then_base_update",
+        ("grad diag [0.878, 0.98, 0.622], true [0, 2.822, 0.622]: the update of y is not"
+         " seen through v = np.diagonal(y)"),
+        """
+        def f(x):
+            y = x.copy()
+            v = np.diagonal(y)
+            y[0, 0] = 2.0 * y[1, 1]
+            return np.sum(np.sin(v))
+        """,
+        X, families=["view:diagonal"],
+    ),
+    known_bug(
+        "diagonal_method_then_base_update",
+        ("grad diag [0.878, 0.98, 0.622], true [0, 2.822, 0.622]: y.diagonal() is not "
+         "known to be a view"),
+        """
+        def f(x):
+            y = x.copy()
+            v = y.diagonal()
+            y[0, 0] = 2.0 * y[1, 1]
+            return np.sum(np.sin(v))
+        """,
+        X, families=["view:diagonal_method"],
+    ),
+    known_bug(
+        "flip_then_base_update",
+        ("grad [0.878, 0.955, 0.98, 0.697], true [0.454, 1.863, 0.98, 0.697]: np.flip(y)"
+         " is not known to be a view"),
+        """
+        def f(x):
+            y = x.copy()
+            v = np.flip(y)
+            y[0] += 2.0 * y[1]
+            return np.sum(np.sin(v))
+        """,
+        V, families=["view:flip"],
+    ),
+    known_bug(
+        "fliplr_then_base_update",
+        ("grad[0, 0] 1.0 and grad[1, 1] 0.4, true 0.0 and 0.789: np.fliplr(y) is not "
+         "known to be a view"),
+        """
+        def f(x):
+            y = x.copy()
+            v = np.fliplr(y)
+            y[0, 0] = np.sin(y[1, 1])
+            return np.sum(v * v)
+        """,
+        X, families=["view:fliplr"],
+    ),
+    known_bug(
+        "rot90_then_base_update",
+        ("grad[0, 1] 0.6 and grad[1, 1] 0.4, true 0.0 and 0.789: np.rot90(y) is not "
+         "known to be a view"),
+        """
+        def f(x):
+            y = x.copy()
+            v = np.rot90(y)
+            y[0, 1] = np.sin(y[1, 1])
+            return np.sum(v * v)
+        """,
+        X, families=["view:rot90"],
+    ),
+    known_bug(
+        "split_then_base_update",
+        ("grad[0, 0] 1.0 and grad[1, 1] 0.0, true 0.0 and 0.389: parts of np.split(y) "
+         "are not known to be views"),
+        """
+        def f(x):
+            y = x.copy()
+            a, b, c = np.split(y, 3)
+            y[0, 0] = np.sin(y[1, 1])
+            return np.sum(a * a)
+        """,
+        X, families=["view:split"],
+    ),
+    known_bug(
+        "split_part_updated",
+        ("grad[0, :2] [0.878, 0.955], true [0.0, 2.82]: an update of a part of "
+         "np.split(y, axis=1) is not seen in y"),
+        """
+        def f(x):
+            y = x.copy()
+            a, b, c = np.split(y, 3, axis=1)
+            a[0] = 3.0 * b[0]
+            return np.sum(np.sin(y))
+        """,
+        X, families=["view:split"],
+    ),
+    known_bug(
+        "array_split_then_base_update",
+        ("grad[0] [0.878, 0.955, 0.98], true [0.071, 0.267, 0.697]: parts of "
+         "np.array_split(y) are not known to be views"),
+        """
+        def f(x):
+            y = x.copy()
+            a, b = np.array_split(y, 2)
+            y[0] += 1.0
+            return np.sum(np.sin(a))
+        """,
+        X, families=["view:array_split"],
+    ),
+    known_bug(
+        "hsplit_then_base_update",
+        "grad[0, 0] 0.878, true 0.212: parts of np.hsplit(y) are not known to be views",
+        """
+        def f(x):
+            y = x.copy()
+            a, b, c = np.hsplit(y, 3)
+            y[0, 0] = 3.0 * y[0, 0]
+            return np.sum(np.sin(a))
+        """,
+        X, families=["view:hsplit"],
+    ),
+    known_bug(
+        "ascontiguousarray_then_base_update",
+        "grad[0, 0] 0.878, true 0.212: np.ascontiguousarray(y) is y itself here",
+        """
+        def f(x):
+            y = x.copy()
+            v = np.ascontiguousarray(y)
+            y[0, 0] = 3.0 * y[0, 0]
+            return np.sum(np.sin(v))
+        """,
+        X, families=["view:ascontiguousarray"],
+    ),
+    known_bug(
+        "ascontiguousarray_updated",
+        ("grad[0, 0] 0.878 and grad[1, 0] 0.995, true 0.0 and 3.861: an update of "
+         "np.ascontiguousarray(y) is not seen in y"),
+        """
+        def f(x):
+            y = x.copy()
+            v = np.ascontiguousarray(y)
+            v[0, 0] = 3.0 * v[1, 0]
+            return np.sum(np.sin(y))
+        """,
+        X, families=["view:ascontiguousarray"],
+    ),
+    known_bug(
+        "rows_then_base_update",
+        ("grad[0, 0] 0.878, true 0.212: rows unpacked by r0, r1, r2 = y are not known to"
+         " be views"),
+        """
+        def f(x):
+            y = x.copy()
+            r0, r1, r2 = y
+            y[0, 0] = 3.0 * y[0, 0]
+            return np.sum(np.sin(r0))
+        """,
+        X, families=["view:rows"],
+    ),
+    known_bug(
+        "row_updated",
+        ("grad[0, 1] 0.955 and grad[1, 1] 0.98, true 0.0 and 3.456: an update of an "
+         "unpacked row is not seen in y"),
+        """
+        def f(x):
+            y = x.copy()
+            r0, r1, r2 = y
+            r0[1] = 3.0 * r1[1]
+            return np.sum(np.sin(y))
+        """,
+        X, families=["view:rows"],
+    ),
+    known_bug(
+        "helper_updates_a_copy",
+        "grad[0] 2.878, true 3.081: the caller does not see h's update of its argument",
+        """
+        def h(z):
+            z[0] = 2.0 * z[0]
+            return np.sum(z)
+
+
+        def f(x):
+            y = x.copy()
+            s = h(y)
+            return s + np.sum(np.sin(y))
+        """,
+        V, families=["helper:copy"],
+    ),
+    known_bug(
+        "helper_updates_the_parameter",
+        ("grad [4.255, 3.109, 3.156, 2.617], true [5.365, 3.471, 3.518, 2.979]: the "
+         "caller does not see h's update of x"),
+        """
+        def h(z):
+            z[0] = 2.0 * z[0]
+            return np.sum(z)
+
+
+        def f(x):
+            s = h(x)
+            return s * np.sum(np.sin(x))
+        """,
+        V, families=["helper:param"],
+    ),
+    known_bug(
+        "fancy_list_assign_repeated",
+        ("grad[0] 0.519, true 0.0: with y[[0, 0, 2]] = v only the last write to y[0] "
+         "counts"),
+        """
+        def f(x):
+            y = x.copy()
+            y[[0, 0, 2]] = np.sin(x[:3])
+            return np.sum(y * y)
+        """,
+        V, families=["fancy:list_assign"],
+    ),
+    known_bug(
+        "fancy_list_augment_repeated",
+        ("grad[0] 4.578, true 1.591: y[[0, 0, 2]] += v adds once per index in NumPy (no "
+         "accumulation), adjoint accumulates"),
+        """
+        def f(x):
+            y = x.copy()
+            y[[0, 0, 2]] += np.sin(x[:3])
+            return np.sum(y * y)
+        """,
+        V, families=["fancy:list_augment"],
+    ),
+    known_bug(
+        "fancy_array_assign_repeated",
+        "grad[0] 1.519, true 1.0: y[idx] = v with a repeated index in idx",
+        """
+        def f(x):
+            y = x.copy()
+            idx = np.array([1, 1, 3])
+            y[idx] = np.sin(x[:3])
+            return np.sum(y * y)
+        """,
+        V, families=["fancy:array_assign"],
+    ),
+    known_bug(
+        "fancy_array_augment_repeated",
+        ("grad[:2] [2.045, 3.52], true [1.0, 2.329]: y[idx] += v with a repeated index "
+         "in idx"),
+        """
+        def f(x):
+            y = x.copy()
+            idx = np.array([1, 1, 3])
+            y[idx] += np.sin(x[:3])
+            return np.sum(y * y)
+        """,
+        V, families=["fancy:array_augment"],
+    ),
+    known_bug(
+        "layers_as_tuples",
+        "grad for every W and b is 0, true grad[0][0] [[0.468, -0.13], [-0.267, 0.074]]",
+        """
+        def f(h, ps):
+            for W, bias in ps:
+                h = np.tanh(h @ W + bias)
+            return np.sum(h)
+        """,
+        H, LAYERS, families=["container:tuples_unpack"],
+    ),
+    known_bug(
+        "layers_as_dicts",
+        ("grad for every W and b is 0, true grad[0]['W'] [[0.468, -0.13], [-0.267, "
+         "0.074]]"),
+        """
+        def f(h, ps):
+            for p in ps:
+                h = np.tanh(h @ p["W"] + p["b"])
+            return np.sum(h)
+        """,
+        H, DICT_LAYERS, families=["container:dicts_iterate"],
+    ),
+    known_bug(
+        "all_layers_but_the_last",
+        ("TypeError: 'tuple' object does not support item assignment (the CLI's module "
+         "returns 9 leaves for 4)"),
+        """
+        def f(h, ps):
+            for W, bias in ps[:-1]:
+                h = np.tanh(h @ W + bias)
+            W, bias = ps[-1]
+            return np.sum(h @ W + bias)
+        """,
+        H, LAYERS, families=["container:tuples_slice"],
+    ),
+    known_bug(
+        "all_dict_layers_but_the_last",
+        ("grad for ps[0] is 0, true ps[0]['W'] [[0.551, -0.154], [-0.315, 0.088]]; the "
+         "CLI's module raises TypeError"),
+        """
+        def f(h, ps):
+            for p in ps[:-1]:
+                h = np.tanh(h @ p["W"] + p["b"])
+            p = ps[-1]
+            return np.sum(h @ p["W"] + p["b"])
+        """,
+        H, DICT_LAYERS, families=["container:dicts_slice"],
+    ),
+    known_bug(
+        "layers_by_index",
+        ("the gradient of ps is a list of 4 items (zeros, then the right gradient), not "
+         "of 2 pairs"),
+        """
+        def f(h, ps):
+            for i in range(len(ps)):
+                h = np.sin(h @ ps[i][0]) + ps[i][1]
+            return np.sum(h * h)
+        """,
+        H, LAYERS, families=["container:tuples_index"],
+    ),
+    known_bug(
+        "dict_layers_by_index",
+        "TypeError: unsupported operand type(s) for +=: 'dict' and 'dict'",
+        """
+        def f(h, ps):
+            for i in range(len(ps)):
+                h = np.tanh(h @ ps[i]["W"]) + ps[i]["b"]
+            return np.sum(h * h)
+        """,
+        H, DICT_LAYERS, families=["container:dicts_index"],
+    ),
+    known_bug(
+        "bound_method_reading_attributes",
+        "NoRuleError: no derivative rule for 'attr.w' (self.w is a constant)",
+        """
+        class Model:
+            def __init__(self, k, w):
+                self.k = k
+                self.w = w
+
+            def energy(self, x):
+                return self.k * np.sum(np.sin(x) * self.w)
+
+
+        model = Model(1.5, np.array([1.0, 2.0, 0.5, -1.0]))
+        """,
+        V, target="model.energy", cli=None, families=["target:method"],
+    ),
+    known_bug(
+        "bound_method_without_attributes",
+        "TypeError: grad_energy() missing 1 required positional argument: 'x'",
+        """
+        class Model:
+            def energy(self, x):
+                return np.sum(x ** 2) * 2.0
+
+
+        model = Model()
+        """,
+        V, target="model.energy", cli=None, families=["target:method"],
+    ),
+    known_bug(
+        "attribute_changed_after_first_call",
+        "NoRuleError: no derivative rule for 'attr.k'",
+        """
+        class Model:
+            def __init__(self, k):
+                self.k = k
+
+            def energy(self, x):
+                return np.sum(np.sin(x)) * self.k
+
+
+        model = Model(1.5)
+        """,
+        V, target="model.energy", cli=None, families=["target:method", "attribute:rebind"],
+        rebind={"model.k": 3.0},
+    ),
+    known_bug(
+        "decorator_doubling_the_result",
+        "grad [0.878, 0.955, 0.98, 0.697], true twice that: the decorator is ignored",
+        """
+        import functools
+
+
+        def doubled(fn):
+            @functools.wraps(fn)
+            def wrapper(x):
+                return 2.0 * fn(x)
+
+            return wrapper
+
+
+        @doubled
+        def f(x):
+            return np.sum(np.sin(x))
+        """,
+        V, families=["target:decorated"],
+    ),
+    known_bug(
+        "two_lambdas_on_one_line",
+        ("grad [1.0, 0.6, -0.4, 1.6] (the gradient of g), true cos(x) [0.878, 0.955, "
+         "0.98, 0.697]"),
+        """
+        g = lambda x: np.sum(x * x); f = lambda x: np.sum(np.sin(x))
+        """,
+        V, families=["target:lambda_pair"],
+    ),
+    known_bug(
+        "two_lambdas_unpacked",
+        "UnsupportedSyntaxError: '<lambda>' is not a plain function definition",
+        """
+        f, g = lambda x: np.sum(np.sin(x)), lambda x: np.sum(x * x)
+        """,
+        V, families=["target:lambda_pair"],
+    ),
+    known_bug(
+        "global_changed_after_first_call",
+        ("after LAM = 5.0 the same grad gives 2.5 * cos(x) [2.194, ...], true 5.0 * "
+         "cos(x) [4.388, ...]"),
+        """
+        LAM = 2.5
+
+
+        def f(x):
+            return LAM * np.sum(np.sin(x))
+        """,
+        V, families=["global:float", "global:rebind"], rebind={"LAM": 5.0},
+    ),
+    known_bug(
+        "global_array_changed_after_first_call",
+        ("after W changes the same grad still uses the old W: [0.878, 1.911, 0.49, "
+         "-0.697], true [2.633, -0.955, 0.49, 1.393]"),
+        """
+        W = np.array([1.0, 2.0, 0.5, -1.0])
+
+
+        def f(x):
+            return np.sum(np.sin(x) * W)
+        """,
+        V, families=["global:array", "global:rebind"],
+        rebind={"W": np.array([3.0, -1.0, 0.5, 2.0])},
+    ),
+    known_bug(
+        "forward_through_a_loop_then_an_update",
+        "jvp 0.4925, true -0.9207 (grad is right)",
+        """
+        def f(b):
+            t = np.sin(b)
+            for i in range(2):
+                t = t * b + 0.1
+            t[0] = 2.0 * t[1]
+            return np.sum(t)
+        """,
+        np.array([0.5, -1.0]), families=["loop:runs"],
+    ),
+    known_bug(
+        "forward_through_a_loop_then_a_copy_updated",
+        "jvp 0.3074, true 0.6414: the tangent reads t after t = t_1 (grad is right)",
+        """
+        def f(b):
+            t = b
+            for i in range(1):
+                t = t * b + 0.1
+            y = t.copy()
+            for i in range(1):
+                y[i] = y[i] * 3.0
+            return np.sum(y)
+        """,
+        np.array([0.5, -1.0]), families=["loop:runs"],
+    ),
+    known_bug(
+        "forward_value_made_in_a_loop_read_after_it",
+        ("jvp raises AttributeError: 'float' object has no attribute 'copy' (grad is "
+         "right)"),
+        """
+        def f(a, b):
+            for i in range(1):
+                u = a * b
+            y = u.copy()
+            y[0] = 2.0 * a[0]
+            return np.sum(y)
+        """,
+        np.array([0.5, -1.0]), 0.7, families=["loop:runs"],
+    ),
+    known_bug(
+        "row_assigned_a_value_with_a_leading_axis",
+        "grad raises ValueError: cannot reshape array of size 1 into shape (1,3)",
+        """
+        def f(a):
+            t = a.copy()
+            t[-1] = t / (t * t + 1.0)
+            return np.sum(t)
+        """,
+        np.array([[-0.744, -0.843, -0.638]]), families=["setitem:higher_rank_value"],
+    ),
+    known_bug(
+        "branch_renaming_a_reversed_slice",
+        ("grad for c [0, 0], true [1.737, 0.762]: the else branch t6 = t2 loses its "
+         "adjoint"),
+        """
+        def f(b, c):
+            t1 = (c * c + 0.5) ** 1.5
+            t2 = t1[::-1, :]
+            if np.mean(t2 - b) < -5.0:
+                t6 = t1 + np.exp(c)
+            else:
+                t6 = t2
+            return np.sum(t6)
+        """,
+        np.array([[0.849, -1.079]]), np.array([[0.617], [0.326]]), families=["if:bare_name"],
+    ),
+    known_bug(
+        "branch_renaming_a_slice",
+        "grad raises ValueError: non-broadcastable output operand with shape (1,1)",
+        """
+        def f(b, c):
+            t1 = (c * c + 0.5) ** 1.5
+            t2 = t1[0:1, :]
+            if np.mean(t2 - b) < -5.0:
+                t6 = t1 + np.exp(c)
+            else:
+                t6 = t2
+            return np.sum(t6)
+        """,
+        np.array([[0.849, -1.079]]), np.array([[0.617], [0.326]]), families=["if:bare_name"],
+    ),
+    known_bug(
+        "branch_renaming_a_parameter_after_an_update",
+        ("refused: 'this update changes an array that b still refers to', though t3 = b "
+         "comes after the update"),
+        """
+        def f(a, b):
+            t2 = b * a
+            t2[::-1, :] = t2 / (a * a + 1.0)
+            if np.mean(b) < -0.441:
+                t3 = b
+            else:
+                t3 = t2
+            return np.sum(t3)
+        """,
+        np.array([[-0.744], [-0.843]]), np.array([[-0.638], [0.357]]), families=["if:bare_name"],
+    ),
+    known_bug(
+        "reused_name_and_a_repeated_expression",
+        ("grad for b [2.7, 2.7, 2.7], true [-0.169, -0.169, -0.169]: the generated t = "
+         "t_1.copy() overwrites t = np.sin(c), then t[0] = t"),
+        """
+        def f(b, c):
+            t = np.sin(c)
+            t = b.copy()
+            t[0] = np.sin(c)
+            return np.sum(b.T @ t)
+        """,
+        np.array([[0.8, 1.0, 0.9]]), np.array([-0.6, 0.1, 0.3]), families=[],
+    ),
+    known_bug(
+        "branch_recomputing_a_value_made_before_it",
+        ("grad [0.0, -1.755], true [0.955, -0.878]: the else branch v = np.sin(a) - u "
+         "becomes v = t - u and its adjoint of t is read after da = zeros clobbered it"),
+        """
+        def f(a):
+            t = np.sin(a)
+            u = t[-1] * 1.0
+            if np.mean(t) > 5.0:
+                v = a + np.exp(u)
+            else:
+                v = np.sin(a) - u
+            return np.sum(v)
+        """,
+        np.array([0.3, -0.5]), families=[],
+    ),
+    known_bug(
+        "branch_returning_a_parameter_after_an_update",
+        ("grad for a 0.0, true 1.0: the else branch's adjoint of a is read from dt after "
+         "dt = zeros_like(t).copy() replaced the incoming ones"),
+        """
+        def f(a, b):
+            t = a.copy()
+            t[0] = t[0] * 3.0
+            if np.sum(t) < 0.5:
+                u = t - b
+            else:
+                u = a * 1.0
+            return np.sum(u)
+        """,
+        np.array([[0.7]]), np.array([[-0.7]]), families=[],
+    ),
+]
+
+
+
+@pytest.mark.parametrize("known", KNOWN_BUGS)
+def test_smallest_programs_adjoint_gets_wrong(known, tmp_path):
+    assert_program_right(known, tmp_path)
+
+
+def test_every_known_failing_family_has_a_failing_program():
+    covered = {f for p in KNOWN_BUGS for f in p.values[0].families}
+    assert KNOWN_FAILING <= covered
