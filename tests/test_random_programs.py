@@ -40,20 +40,8 @@ KNOWN_FAILING = frozenset([
     # base constructs: forward mode through a loop that runs, values of higher rank
     # written into a row, a branch that only renames a view
     "loop:runs", "setitem:higher_rank_value", "if:bare_name",
-    # views that the aliasing check does not see, updated in place
-    "view:diagonal", "view:diagonal_method", "view:flip", "view:fliplr", "view:rot90",
-    "view:split", "view:array_split", "view:hsplit", "view:ascontiguousarray", "view:rows",
-    # helpers updating their argument
-    "helper:copy", "helper:param",
-    # repeated fancy indices
-    "fancy:list_assign", "fancy:list_augment", "fancy:array_assign", "fancy:array_augment",
-    # lists of tuples and dicts
-    "container:tuples_unpack", "container:dicts_iterate", "container:tuples_slice",
-    "container:dicts_slice", "container:tuples_index", "container:dicts_index",
-    # methods, decorators, two lambdas on a line
-    "target:method", "target:decorated", "target:lambda_pair", "attribute:rebind",
-    # globals changed after the first call
-    "global:rebind",
+    # a decorator that changes the result
+    "target:decorated",
 ])
 
 FAST_EXAMPLES = 250
@@ -268,11 +256,24 @@ def test_augmented_update_of_a_slice_passes_on_its_gradient(tmp_path):
 # Each says what adjoint gives against the true value. The last three use only base
 # constructs, so no family leaves them out: they are rare (about one program in a
 # thousand), and make fuzz reports them under "base".
+#: Smallest programs adjoint still gets wrong (the others below were once wrong and are
+#: now regression tests).
+STILL_FAILING = frozenset([
+    "forward_through_a_loop_then_an_update", "forward_through_a_loop_then_a_copy_updated",
+    "row_assigned_a_value_with_a_leading_axis",
+    "branch_renaming_a_reversed_slice", "branch_renaming_a_slice",
+    "branch_renaming_a_parameter_after_an_update", "reused_name_and_a_repeated_expression",
+    "branch_recomputing_a_value_made_before_it", "branch_returning_a_parameter_after_an_update",
+    "decorator_doubling_the_result",
+])
+
+
 def known_bug(name: str, reason: str, body: str, *args, **kwargs):
-    """A program (after ``import numpy as np``) that must pass once the compiler is fixed."""
+    """A program (after ``import numpy as np``) adjoint once got wrong (``reason``): a
+    regression test, or, while it is in ``STILL_FAILING``, a strict expected failure."""
     source = "import numpy as np\n\n\n" + textwrap.dedent(body).lstrip("\n")
-    return pytest.param(program(source, *args, **kwargs), id=name,
-                        marks=pytest.mark.xfail(strict=True, reason=reason))
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if name in STILL_FAILING else []
+    return pytest.param(program(source, *args, **kwargs), id=name, marks=marks)
 
 
 X = np.array([[0.5, 0.3, -0.2], [0.1, 0.2, 0.7], [0.4, -0.6, 0.9]])
@@ -872,5 +873,6 @@ def test_smallest_programs_adjoint_gets_wrong(known, tmp_path):
 
 
 def test_every_known_failing_family_has_a_failing_program():
-    covered = {f for p in KNOWN_BUGS for f in p.values[0].families}
+    covered = {f for p in KNOWN_BUGS if p.marks for f in p.values[0].families}
     assert KNOWN_FAILING <= covered
+    assert STILL_FAILING <= {p.id for p in KNOWN_BUGS}

@@ -667,7 +667,9 @@ class _Lowerer:
                  or n in self.reads_outside(stmt)]
         if target is not None:
             tnames = _assigned_names([gast.Assign(targets=[target], value=gast.Constant(0, None))])
-            names = [n for n in names if n not in tnames]
+            # The loop variables keep their last values after the loop, as in Python.
+            outside = self.reads_outside(stmt)
+            names = [n for n in names if n not in tnames] + [n for n in tnames if n in outside]
         saved_stmt = self.stmt
         inits = []
         for n in names:

@@ -322,8 +322,8 @@ def _older(v: Value, op: Op, order: dict[Op, int], loops_of: dict[Op, list[Op]])
     """Does ``v`` exist when ``op`` runs (defined before it, not by it or after it)?"""
     owner = v.owner
     if isinstance(owner, Op):
-        if owner.regions:
-            return False  # the result of a branch or loop is the newer version
+        if owner.regions and _nested_in(op, owner):
+            return False  # the result of the branch or loop ``op`` is in: a newer version
         return order.get(owner, 1 << 60) < order[op]
     # A block argument exists for the operations inside its block.
     block = op.parent
@@ -331,6 +331,16 @@ def _older(v: Value, op: Op, order: dict[Op, int], loops_of: dict[Op, list[Op]])
         if block is owner:
             return True
         block = block.parent.parent if block.parent is not None else None
+    return False
+
+
+def _nested_in(op: Op, outer: Op) -> bool:
+    """Is ``op`` inside one of ``outer``'s regions (at any depth)?"""
+    block = op.parent
+    while block is not None and block.parent is not None:
+        if block.parent is outer:
+            return True
+        block = block.parent.parent
     return False
 
 

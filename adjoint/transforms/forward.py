@@ -32,7 +32,7 @@ import numpy as np
 
 from .. import runtime as rt
 from ..errors import NonDifferentiableError, NoRuleError
-from ..frontend.lower import UNDEFINED
+from ..frontend.lower import Undefined
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Value
 from ..ir.printer import callee_name
@@ -143,8 +143,9 @@ class _Forward:
             out.origin = ("d", v)
             return out
         owner = v.owner
-        if isinstance(owner, Op) and owner.opname == "const" and owner.attrs["value"] is UNDEFINED:
-            return v  # not bound on this path: neither is its tangent
+        if isinstance(owner, Op) and owner.opname == "const" and isinstance(
+                owner.attrs["value"], Undefined):
+            return v  # not bound on this path (or not yet): neither is its tangent
         if isinstance(owner, Op) and owner.opname == "call" and isinstance(
             owner.callee, (prims.BuildTuple, prims.BuildList, prims.BuildDict)
         ):
