@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint golden clean docs examples comparison
+.PHONY: install demo test lint golden clean docs examples comparison bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,14 @@ examples: $(STAMP)
 comparison: $(STAMP)
 	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) bench/compare.py > docs/comparison.md
+
+# docs/performance.md: gradients against hand-written ones, benchmark objectives, compile
+# time, against the targets (about five minutes). autograd and JAX are compared when the
+# bench extra installs; without it they are skipped.
+bench: $(STAMP)
+	$(PY) -m pip install -q -e '.[bench]' || echo "bench extra not installed: autograd and JAX skipped"
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		$(PY) bench/performance.py --write docs/performance.md
 
 golden: $(STAMP)
 	$(PY) -m pytest tests/test_golden.py --regen-golden
