@@ -391,7 +391,9 @@ def report(work, objs, comp, prof, others, notes, quick, elapsed) -> str:
         "`autograd.numpy`) and JAX (`jax.jit(jax.grad(f))`, float64, one thread; the loops "
         "as `lax.fori_loop`, see `bench/others.py`), timed interleaved with adjoint's "
         "call, in CPU time of the whole process (XLA's threads included). *First call* "
-        "is JAX's trace and compile (wall time).", "",
+        "is JAX's trace and compile (wall time). adjoint's times here are not those of the "
+        "first table: the tools share the process (autograd's garbage, XLA's threads), "
+        "so each row compares the two in the same conditions.", "",
         *others_table(others, notes), "",
     ]
     return "\n".join(out)
