@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test fuzz lint golden clean docs examples comparison
+.PHONY: install demo test fuzz lint golden clean docs examples comparison bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,14 @@ fuzz: $(STAMP)
 	ADJOINT_FUZZ_REPORT=build/fuzz-report.txt \
 	$(PY) -m pytest tests/test_random_programs.py -k test_fuzz_every_family -s -q
 	@echo "report: build/fuzz-report.txt"
+
+# docs/performance.md: gradients against hand-written ones, benchmark objectives, compile
+# time, against the targets (about five minutes). autograd and JAX are compared when the
+# bench extra installs; without it they are skipped.
+bench: $(STAMP)
+	$(PY) -m pip install -q -e '.[bench]' || echo "bench extra not installed: autograd and JAX skipped"
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		$(PY) bench/performance.py --write docs/performance.md
 
 golden: $(STAMP)
 	$(PY) -m pytest tests/test_golden.py --regen-golden

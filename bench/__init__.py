@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` runs `bench/performance.py`, which writes docs/performance.md."""
