@@ -20,6 +20,12 @@ def unbroadcast(g, x):
     if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
+    if lead < 0:
+        # ``x`` was written into a slot of lower rank (``t[0] = x`` with ``x`` of shape
+        # (1, n)): NumPy dropped its leading axes of length 1.
+        gshape = (1,) * -lead + gshape
+        g = np.reshape(g, gshape)
+        lead = 0
     axes = tuple(range(lead))
     for i, n in enumerate(shape):
         if n == 1 and gshape[lead + i] != 1:

@@ -288,6 +288,47 @@ def test_import_runs_the_module_to_resolve_what_reading_cannot(project):
     assert regenerate == "# Regenerate with: adjoint grad computed.py::f --import"
 
 
+def test_a_decorator_that_may_change_the_function_is_applied_only_with_import(project):
+    write(project / "decorated.py", """
+        import functools
+
+        import numpy as np
+
+
+        def doubled(fn):
+            @functools.wraps(fn)
+            def wrapper(x):
+                return 2.0 * fn(x)
+
+            return wrapper
+
+
+        @doubled
+        def f(x):
+            return np.sum(np.sin(x))
+
+
+        @functools.lru_cache(maxsize=None)
+        def g(x):
+            return 3.0 * x * x
+
+
+        def h(x):
+            return f(x) + 1.0
+    """)
+    for name in ("f", "h"):  # the target, or a function it calls
+        result = adjoint_cli("grad", f"decorated.py::{name}")
+        assert result.exit_code == 1
+        assert "decorated.py:14:2: 'f' is decorated with 'doubled'" in result.stderr
+        assert "--import" in result.stderr
+    x = np.array([0.5, -0.3])
+    assert adjoint_cli("grad", "decorated.py::f", "--import").exit_code == 0
+    np.testing.assert_allclose(load(project / "decorated_grad.py").grad_f(x), 2.0 * np.cos(x))
+    # A cache computes what the function does: the body is differentiated as written.
+    assert adjoint_cli("grad", "decorated.py::g", "-o", "g_grad.py").exit_code == 0
+    assert load(project / "g_grad.py").grad_g(1.5) == pytest.approx(9.0)
+
+
 def test_functions_sharing_a_helper_share_its_copy_in_one_module(project):
     write(project / "net.py", """
         import numpy as np

@@ -36,13 +36,7 @@ from tests.random_programs import FAMILIES, MAY_REFUSE, Program, programs
 #: due). ``make test`` leaves them out; ``make fuzz`` runs them and reports. Each has
 #: a failing test at the end of this file, marked ``xfail(strict=True)``: when the
 #: compiler is fixed it passes, fails as strict, and the family comes off this list.
-KNOWN_FAILING = frozenset([
-    # base constructs: forward mode through a loop that runs, values of higher rank
-    # written into a row, a branch that only renames a view
-    "loop:runs", "setitem:higher_rank_value", "if:bare_name",
-    # a decorator that changes the result
-    "target:decorated",
-])
+KNOWN_FAILING: frozenset[str] = frozenset()
 
 FAST_EXAMPLES = 250
 FUZZ_EXAMPLES = int(os.environ.get("ADJOINT_FUZZ_EXAMPLES", "0"))
@@ -258,14 +252,7 @@ def test_augmented_update_of_a_slice_passes_on_its_gradient(tmp_path):
 # thousand), and make fuzz reports them under "base".
 #: Smallest programs adjoint still gets wrong (the others below were once wrong and are
 #: now regression tests).
-STILL_FAILING = frozenset([
-    "forward_through_a_loop_then_an_update", "forward_through_a_loop_then_a_copy_updated",
-    "row_assigned_a_value_with_a_leading_axis",
-    "branch_renaming_a_reversed_slice", "branch_renaming_a_slice",
-    "branch_renaming_a_parameter_after_an_update", "reused_name_and_a_repeated_expression",
-    "branch_recomputing_a_value_made_before_it", "branch_returning_a_parameter_after_an_update",
-    "decorator_doubling_the_result",
-])
+STILL_FAILING: frozenset[str] = frozenset()
 
 
 def known_bug(name: str, reason: str, body: str, *args, **kwargs):

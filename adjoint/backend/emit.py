@@ -506,13 +506,12 @@ class Emitter:
             return []
         targets = {self.names[t] for t, _ in pairs}
         reads = {self.names.get(v) for _, s in pairs for v in self._names_read(s)}
-        if any(self.names[t] in self.mutated for t, _ in pairs):
-            # The target is updated in place later: it must not share the source's array.
-            return [self.assign([t], self._copy_if_array(s, t)) for t, s in pairs]
+        # A target updated in place later must not share its source's array.
+        values = [self._copy_if_array(s, t) for t, s in pairs]
         if len(pairs) == 1 or not targets & reads:
-            return [self.assign([t], self.expr(s)) for t, s in pairs]
-        return [self.assign([t for t, _ in pairs],
-                            gast.Tuple(elts=[self.expr(s) for _, s in pairs], ctx=gast.Load()))]
+            return [self.assign([t], v) for (t, _), v in zip(pairs, values)]
+        # A target another source reads: all sources are read before any target is written.
+        return [self.assign([t for t, _ in pairs], gast.Tuple(elts=values, ctx=gast.Load()))]
 
     def _view_of_mutated(self, v: Value) -> bool:
         """Might ``v`` share memory with an array that is updated in place later?"""

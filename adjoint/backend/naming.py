@@ -66,8 +66,8 @@ class Points:
             return self.last.get(v, default)
         return max((p for p, up in uses if not _exclusive(up, path)), default=default)
 
-    def _use(self, v: Value, loops: list[tuple[Block, int]]) -> None:
-        point = self.n
+    def _use(self, v: Value, loops: list[tuple[Block, int]], after: int = 0) -> None:
+        point = self.n + after
         # A value read inside a loop it was defined outside of lives until the loop ends;
         # the loop's end is patched in when the loop closes.
         for block, _ in loops:
@@ -94,8 +94,16 @@ class Points:
             if op.opname == "call" and op.operands and op.operands[0] in self.unpack and \
                     isinstance(op.callee, prims.GetItem):
                 continue  # defined where the tuple is unpacked
-            for v in self._reads(op):
+            reads = self._reads(op)
+            for v in reads:
                 self._use(v, loops)
+            if _updates_in_place(op):
+                # Written `r = x.copy(); r[i] = v` when r cannot take x's variable: what
+                # the update reads is read after r is set, so it cannot live in r's name.
+                own = {op.operands[0], *alias_sources(op.operands[0])}
+                for v in self._reads(op, skip_first=True):
+                    if v not in own:
+                        self._use(v, loops, after=1)
             if op.regions:
                 is_loop = op.opname in ("for", "while")
                 # The branches of an if are numbered from the same point: they never run
@@ -132,10 +140,10 @@ class Points:
                     self._define(r)
                     self.defs[r] = self.n
 
-    def _reads(self, op: Op) -> list[Value]:
+    def _reads(self, op: Op, skip_first: bool = False) -> list[Value]:
         """Values whose names ``op``'s statement reads, following inlined expressions."""
         out: list[Value] = []
-        stack = list(op.operands)
+        stack = list(op.operands[1:] if skip_first else op.operands)
         while stack:
             v = stack.pop()
             inner = v.owner if v in self.inline_into else None
@@ -371,9 +379,7 @@ def congruence(fn: Function) -> list[tuple[Value, Value]]:
                     pairs.append((before.args[k], body.args[k]))
                     pairs.append((body.args[k], body.ops[-1].operands[k]))
                     pairs.append((before.args[k], r))
-            elif op.opname == "call" and (
-                getattr(op.callee, "inplace", False) or op.attrs.get("mutates")
-            ):
+            elif _updates_in_place(op):
                 pairs.append((op.operands[0], op.results[0]))
             stack.extend(op.regions)
     return pairs
@@ -411,6 +417,12 @@ def build_classes(points: Points, pairs: list[tuple[Value, Value]]) -> list[list
         members[ra] = ma + mb
         members.pop(rb, None)
     return [m for m in members.values() if len(m) > 1]
+
+
+def _updates_in_place(op: Op) -> bool:
+    """Is ``op`` written as an update of its first operand's variable (or of a copy)?"""
+    return op.opname == "call" and bool(
+        getattr(op.callee, "inplace", False) or op.attrs.get("mutates"))
 
 
 def _is_const(v: Value) -> bool:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import importlib
 import importlib.util
 import operator
@@ -34,6 +35,7 @@ import os
 import sysconfig
 import tokenize
 import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +45,12 @@ from ..errors import ArgumentError, NameResolutionError, SourceLoc, UnsupportedS
 from .source import ParsedFunction, Scope
 
 _IMPORT_HINT = "pass --import to import the module and use the live function instead"
+
+#: Decorators whose function computes what the undecorated one does (they cache it, or
+#: only describe it): a definition carrying them is differentiated as written.
+_VALUE_PRESERVING_DECORATORS = (
+    functools.cache, functools.lru_cache, typing.no_type_check, staticmethod,
+)
 
 
 @dataclass
@@ -370,6 +378,8 @@ class StaticFunction:
 
     @property
     def parsed(self) -> ParsedFunction:
+        for decorator in self._node.decorator_list:
+            self._check_decorator(decorator)
         return ParsedFunction(self._node, self._module.path, self._module.lines,
                               self._loader.scope(self._module))
 
@@ -381,6 +391,8 @@ class StaticFunction:
         """
         if self._live is not None:
             return self._live
+        for decorator in self._node.decorator_list:
+            self._check_decorator(decorator)
         args = self._node.args
         for default in [*args.defaults, *args.kw_defaults]:
             if default is not None:
@@ -397,6 +409,37 @@ class StaticFunction:
         self._live = dict.__getitem__(namespace, self._node.name)
         self._live.__adjoint_static__ = self
         return self._live
+
+    def _check_decorator(self, node: Any) -> None:
+        """Refuse a decorator that may change what the function computes.
+
+        Reading the file without running it, adjoint differentiates the body as written;
+        only decorators known to return a function computing the same values (caches)
+        can be dropped. Any other would give the derivative of a different function.
+        """
+        scope = self._loader.scope(self._module)
+        target = node.func if isinstance(node, gast.Call) else node
+        obj: Any = None
+        try:
+            if isinstance(target, gast.Name):
+                obj = scope.lookup(target.id)
+            elif isinstance(target, gast.Attribute) and isinstance(target.value, gast.Name):
+                base = scope.lookup(target.value.id)
+                if isinstance(base, types.ModuleType):
+                    obj = getattr(base, target.attr, None)
+        except (KeyError, NameResolutionError):
+            obj = None
+        if any(obj is keep for keep in _VALUE_PRESERVING_DECORATORS):
+            return
+        text = ast.unparse(gast.gast_to_ast(target))
+        raise UnsupportedSyntaxError(
+            f"'{self.__name__}' is decorated with '{text}', which may change what it "
+            "computes; reading the file without running it, adjoint would differentiate the "
+            "undecorated body",
+            self._module.loc(node),
+            _IMPORT_HINT + " (the decorator is applied), or differentiate the undecorated "
+            "function",
+        )
 
     def _check_default(self, node: Any) -> None:
         """Refuse a default value whose evaluation would run code or unbounded work.
