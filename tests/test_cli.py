@@ -378,3 +378,14 @@ def test_the_readme_check_command_passes_right_after_make_demo(project):
     checked = adjoint_cli(*check.split()[1:])
     assert checked.exit_code == 0, checked.output
     assert "up to date" in checked.output
+
+
+def test_python_dash_m_adjoint_is_the_command(project):
+    result = subprocess.run([sys.executable, "-m", "adjoint", "grad", "mlp.py::loss", "--wrt",
+                             "W1", "-o", "-"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "def grad_loss(" in result.stdout
+    bad = subprocess.run([sys.executable, "-m", "adjoint", "grad", "mlp.py::nope"],
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "mlp.py has no top-level function 'nope'" in bad.stderr

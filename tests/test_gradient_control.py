@@ -56,3 +56,32 @@ def test_grad_hook_runs_in_the_backward_pass_where_it_is_written():
     np.testing.assert_allclose(df(x), 0.5 * 2 * x)
     src = adjoint.source(df)
     assert "halve(" in src and "def halve(g):" in src
+
+
+# A function whose source adjoint cannot read (made from a string, as a compiled
+# library's would be): a rule makes it differentiable, in both modes.
+_library: dict = {"np": np}
+exec("def softplus(x):\n    return np.log1p(np.exp(x))\n", _library)
+softplus = _library["softplus"]
+
+
+@adjoint.vjp_rule(softplus)
+def _(g, ans, x):
+    return g / (1.0 + np.exp(-x))
+
+
+@adjoint.jvp_rule(softplus)
+def _(dx, ans, x):
+    return dx / (1.0 + np.exp(-x))
+
+
+def test_a_rule_makes_a_function_without_readable_source_differentiable():
+    def f(x):
+        return np.sum(softplus(x) * x)
+
+    x = np.array([0.3, -1.2, 2.0])
+    check_grads(f, (x,))
+    expected = np.log1p(np.exp(x)) + x / (1.0 + np.exp(-x))
+    np.testing.assert_allclose(adjoint.grad(f)(x), expected)
+    _, tangent = adjoint.jvp(f)(x, np.ones(3))
+    assert tangent == pytest.approx(np.sum(expected))

@@ -121,6 +121,12 @@ def localize_calls(fn: Function, module: ModuleFunctions) -> None:
         if op.opname == "call" and isinstance(op.callee, prims.Opaque) and \
                 is_user_function(op.callee.fn) and _readable(op.callee.fn):
             op.attrs["callee"] = op.callee.fn
+        if op.opname == "call" and is_user_function(op.callee) and _has_rule(op.callee) and \
+                not _readable(op.callee):
+            # Differentiated by its rule, and its source cannot be copied: called where
+            # it lives, like a library function.
+            op.attrs["callee"] = prims.Opaque(op.callee)
+            continue
         if op.opname == "call" and is_user_function(op.callee):
             types_ = [v.type for v in _bound_values(op)] if _bindable(op) else None
             name = module.primal(op.callee, types_)
@@ -138,6 +144,12 @@ def localize_calls(fn: Function, module: ModuleFunctions) -> None:
             op.operands = operands
             op.attrs["callee"] = prims.LocalFunction(name)
             op.attrs["kwnames"] = ()
+
+
+def _has_rule(fn: Any) -> bool:
+    from ..rules.registry import find_jvp, find_vjp
+
+    return find_vjp(fn) is not None or find_jvp(fn) is not None
 
 
 def _readable(fn: Any) -> bool:
