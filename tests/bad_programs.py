@@ -23,9 +23,31 @@ def uses_a_set_comprehension(x):
     return len({v for v in [x, x]})
 
 
-def prints(x):
-    print(x)
+def reverses_a_list_in_place(x):
+    xs = [x, 2.0 * x]
+    xs.reverse()
+    return xs[0]
+
+
+def writes_through_out(x):
+    y = np.zeros_like(x)
+    np.multiply(x, 2.0, out=y)
+    return np.sum(y)
+
+
+def calls_a_helper_for_its_effect(x):
+    helper_that_fills(x)
+    return np.sum(x)
+
+
+def helper_that_fills(x):
+    x[0] = 1.0
     return x
+
+
+def goes_through_complex_numbers(x):
+    z = x + 1j * x
+    return np.sum(np.abs(z))
 
 
 def calls_a_function_without_rule(x):

@@ -55,3 +55,39 @@ def concatenated(a, b):
 def last_item_of_a_tuple(xs, b):
     t = xs + (b,)
     return np.sum(t[0] * t[-1]) + np.sum(xs[-1] * b)
+
+
+def key_set_in_both_branches(x):
+    d = {"a": x[0]}
+    if x[1] > 0.0:
+        d["b"] = x[1] * 2.0
+    else:
+        d["b"] = x[2]
+    return d["a"] * d["b"]
+
+
+def key_set_in_one_branch(x):
+    d = {"a": x[0]}
+    if x[1] > 0.0:
+        d["b"] = x[1] * 2.0
+    return d["a"] * 3.0 + d.get("b", 0.0)
+
+
+def keys_set_in_a_loop(x):
+    d = {}
+    for i, k in enumerate(["p", "q"]):
+        d[k] = x[i] * x[i]
+    return d["p"] + d["q"] * x[2]
+
+
+def list_items_rewritten_in_a_loop(x):
+    xs = [x[0], x[1]]
+    for i in range(2):
+        xs[i] = xs[i] * x[3]
+    return xs[0] * xs[1]
+
+
+def dict_grown_from_a_parameter(d, x):
+    d2 = dict(d)
+    d2["z"] = x[0]
+    return d2["w"] * d2["z"]

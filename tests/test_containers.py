@@ -70,3 +70,19 @@ def test_sequences_concatenated_and_read_from_the_end():
     a, b = np.array([0.3, -0.4]), np.array([1.5, 0.2])
     check_modes(P.concatenated, (a, b), wrt=(0, 1))
     check_modes(P.last_item_of_a_tuple, ((a, a * 3.0), b), wrt=(0, 1))
+
+
+@pytest.mark.parametrize("f", [P.key_set_in_both_branches, P.key_set_in_one_branch,
+                               P.keys_set_in_a_loop, P.list_items_rewritten_in_a_loop],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("x", [np.array([0.3, 0.5, 0.7, 0.2]), np.array([0.3, -0.5, 0.7, 0.2])],
+                         ids=["then", "else"])
+def test_items_set_after_a_container_is_made_carry_their_gradients(f, x):
+    # Reading d["b"] after the branch or the loop that set it: the read's cotangent goes
+    # to the branch (or iteration) that wrote the item, never to the other one.
+    check_modes(f, (x,))
+
+
+def test_a_dict_grown_from_a_parameter():
+    dd, dx = check_modes(P.dict_grown_from_a_parameter, ({"w": 0.4}, X), wrt=(0, 1))
+    assert set(dd) == {"w"} and dd["w"] == pytest.approx(X[0])

@@ -18,7 +18,11 @@ LOCATION = re.compile(r"bad_programs\.py:\d+:\d+: ")
         (B.uses_try, adjoint.UnsupportedSyntaxError, "'Try' statements"),
         (B.writes_a_global, adjoint.UnsupportedSyntaxError, "'Global' statements"),
         (B.uses_a_set_comprehension, adjoint.UnsupportedSyntaxError, "'SetComp'"),
-        (B.prints, adjoint.UnsupportedSyntaxError, "expression statement"),
+        (B.reverses_a_list_in_place, adjoint.UnsupportedSyntaxError,
+         "'xs.reverse()' changes xs in place"),
+        (B.writes_through_out, adjoint.UnsupportedSyntaxError, "out= writes into an existing"),
+        (B.calls_a_helper_for_its_effect, adjoint.UnsupportedSyntaxError,
+         "the result of this expression is not used"),
         (B.reads_an_undefined_name, adjoint.NameResolutionError, "'undefined_thing'"),
         (B.loops_with_else, adjoint.UnsupportedSyntaxError, "for ... else"),
         (B.defines_a_class, adjoint.UnsupportedSyntaxError, "'ClassDef'"),
@@ -34,6 +38,14 @@ def test_unsupported_constructs_are_refused_when_the_derivative_is_made(fn, erro
     lines = message.splitlines()
     assert any(set(line.strip()) == {"^"} for line in lines), message  # a caret line
     assert "hint: " in message
+
+
+def test_complex_values_on_the_differentiated_path_are_refused_with_their_line():
+    with pytest.raises(adjoint.NonDifferentiableError) as info:
+        adjoint.grad(B.goes_through_complex_numbers)(np.array([0.3, -0.5]))
+    message = str(info.value)
+    assert LOCATION.search(message) and "is complex" in message and "hint: " in message
+    assert "z = x + 1j * x" in message
 
 
 def test_caret_points_at_the_construct():

@@ -212,3 +212,29 @@ def dict_get(p, x):
 def test_index_tricks_and_dict_get():
     check_modes(index_tricks, (A,))
     check_modes(dict_get, ({"a": A, "b": B}, B), wrt=(0, 1))
+
+
+def test_print_logging_and_warnings_run_in_the_derivative_as_in_the_function(capsys, caplog):
+    import logging
+    import warnings
+
+    log = logging.getLogger("adjoint-test-model")
+
+    def f(x):
+        y = np.sin(x)
+        print("sum of y:", np.sum(y))
+        log.warning("y[0] = %.3f", y[0])
+        if np.sum(y) > 100.0:
+            warnings.warn("unusually large", stacklevel=2)
+        return np.sum(y * y)
+
+    import adjoint
+
+    with caplog.at_level(logging.WARNING, logger="adjoint-test-model"):
+        g = adjoint.grad(f)(A)
+    np.testing.assert_allclose(g, 2.0 * np.sin(A) * np.cos(A))
+    assert capsys.readouterr().out == f"sum of y: {np.sum(np.sin(A))}\n"
+    assert [r.getMessage() for r in caplog.records] == [f"y[0] = {np.sin(A[0]):.3f}"]
+    source = adjoint.source(adjoint.grad(f))
+    assert "    print('sum of y:', " in source and "log.warning(" in source
+    check_modes(f, (A,))

@@ -239,6 +239,13 @@ class Emitter:
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
                 return gast.UnaryOp(op=gast.USub(), operand=gast.Constant(-value, None))
             return gast.Constant(value=value, kind=None)
+        if isinstance(value, complex) and math.isfinite(value.real) and \
+                math.isfinite(value.imag):
+            imag = gast.Constant(value=complex(0.0, abs(value.imag)), kind=None)
+            if value.real == 0.0 and value.imag >= 0:
+                return imag
+            op = gast.Add() if value.imag >= 0 else gast.Sub()
+            return gast.BinOp(left=self.const(value.real), op=op, right=imag)
         if isinstance(value, tuple):
             return gast.Tuple(elts=[self.const(x) for x in value], ctx=gast.Load())
         if isinstance(value, type) and value in (float, int, bool, complex):
@@ -457,8 +464,9 @@ class Emitter:
                     + [gast.Starred(value=_name("_", True), ctx=gast.Store())],
                     ctx=gast.Store())
             return [stmt]
-        if op.result not in self.names:
-            return [gast.Expr(value=self.call_expr(op))]
+        if op.result not in self.names or (op.attrs.get("effect") and
+                                           not self.uses.get(op.result)):
+            return [gast.Expr(value=self.call_expr(op))]  # print(...): run for its effect
         return [self.assign([op.result], self.call_expr(op))]
 
     def inplace_stmt(self, op: Op) -> list[Any]:

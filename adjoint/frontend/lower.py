@@ -159,6 +159,31 @@ def _assigned_names(stmts: list[gast.stmt]) -> list[str]:
 
 MUTATING_METHODS = frozenset({"append"})
 
+#: What to write instead of a method that changes a list, dict or array in place.
+_IN_PLACE_HINTS = {
+    "extend": "concatenate instead: xs = xs + list(ys)",
+    "insert": "build a new list: xs = xs[:i] + [v] + xs[i:]",
+    "reverse": "reverse a copy: xs = xs[::-1]",
+    "sort": "sort a copy: xs = sorted(xs), or x = np.sort(x)",
+    "update": "assign the keys one by one: d['k'] = v",
+    "fill": "make a new array: x = np.full_like(x, v)",
+    "clear": "assign an empty container: xs = []",
+}
+
+
+def _only_reports(obj: Any) -> bool:
+    """Does calling ``obj`` only report (print, log, warn), changing no value of ``f``?"""
+    import logging
+    import warnings
+
+    if obj is print or obj is warnings.warn:
+        return True
+    if getattr(obj, "__module__", None) == "logging" and isinstance(obj, types.FunctionType):
+        return True
+    owner = getattr(obj, "__self__", None)
+    return isinstance(owner, logging.Logger) and getattr(obj, "__name__", "") in (
+        "debug", "info", "warning", "error", "critical", "exception", "log")
+
 
 def _reads(node: Any) -> set[str]:
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
@@ -405,10 +430,44 @@ class _Lowerer:
         ):
             self.mutating_method(call)
             return
+        if isinstance(call, gast.Call):
+            func = call.func
+            if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and \
+                    func.value.id in self.env:
+                # A method of a local value called for its effect: it changes the value.
+                name, attr = func.value.id, func.attr
+                raise self.unsupported(
+                    stmt,
+                    f"'{name}.{attr}()' changes {name} in place, and adjoint follows values, "
+                    "not changes made in place",
+                    _IN_PLACE_HINTS.get(attr, f"assign a new value to {name} instead"),
+                )
+            if not isinstance(func, gast.Name) or (func.id not in self.env and
+                                                   func.id not in self.local_functions):
+                callee = self.expr(func)
+                if isinstance(callee, Static) and _only_reports(callee.obj):
+                    # print(...), logging, warnings: run in the derivative as in f.
+                    owner = getattr(callee.obj, "__self__", None)
+                    if isinstance(func, gast.Attribute) and owner is not None and \
+                            not isinstance(owner, types.ModuleType):
+                        # log.info(...): called on the logger, named as in the source.
+                        logger = self.const(owner, func.value,
+                                            _source_text(func.value).replace(".", "_"))
+                        result = self.call_with(prims.Method(func.attr), [logger], call)
+                    else:
+                        result = self.value(call)
+                    result.owner.attrs["effect"] = True
+                    return
+                if any(k.arg == "out" for k in call.keywords):
+                    raise self.unsupported(call, "out= writes into an existing array, which "
+                                           "adjoint cannot follow", "assign the result instead: "
+                                           "y = np.add(a, b)")
         raise self.unsupported(
             stmt,
-            "an expression statement has no effect adjoint can differentiate",
-            "assign its result to a name, or remove it (print/logging calls included)",
+            "the result of this expression is not used, and what it changes in place is "
+            "not seen by adjoint, which follows values",
+            "assign its result to a name (a helper that updates an argument can return it: "
+            "S = fill(S, v))",
         )
 
     def stmt_Raise(self, stmt: gast.Raise) -> None:

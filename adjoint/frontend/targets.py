@@ -13,6 +13,8 @@ original does, never a copy frozen at compile time.
 from __future__ import annotations
 
 import functools
+import os
+import sysconfig
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,12 +37,29 @@ class Target:
 _LIBRARY = ("numpy", "scipy", "math", "builtins", "operator", "functools", "adjoint")
 
 
+@functools.lru_cache(maxsize=1)
+def _standard_library_folders() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    return tuple(os.path.realpath(paths[k]) + os.sep for k in ("stdlib", "platstdlib")
+                 if k in paths)
+
+
+def _in_standard_library(fn: types.FunctionType) -> bool:
+    """Is ``fn`` Python's own (logging, statistics...), not the user's?"""
+    filename = fn.__code__.co_filename
+    if filename.startswith("<"):
+        return False
+    real = os.path.realpath(filename)
+    return real.startswith(_standard_library_folders()) and \
+        "site-packages" not in real and "dist-packages" not in real
+
+
 def is_user_function(obj: Any) -> bool:
     """A plain Python function of the user's (not a library's) that can be read as source."""
     if not isinstance(obj, types.FunctionType):
         return False
     module = (getattr(obj, "__module__", "") or "").split(".")[0]
-    if module in _LIBRARY:
+    if module in _LIBRARY or _in_standard_library(obj):
         return False
     if (getattr(obj, "__name__", "") or "").startswith("<") and obj.__name__ != "<lambda>":
         return False

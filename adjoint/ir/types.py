@@ -103,6 +103,8 @@ def type_of_value(x: Any) -> Any:
         return INT
     if isinstance(x, float):
         return FLOAT
+    if isinstance(x, complex):
+        return Num("c", (), True)
     if isinstance(x, (np.ndarray, np.generic)):
         kind = x.dtype.kind
         dtype = "f" if kind == "f" else "i" if kind in "iu" else "b" if kind == "b" else \

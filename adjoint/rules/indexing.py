@@ -34,7 +34,9 @@ def setitem_vjp(rev: Any, ctx: Any, op: Any, g: Any, active: list[int]) -> None:
         v = op.operands[1]
         piece = b.call(prims.Subscript(index), g, *dyn)
         t = v.type
-        if may_repeat(index, op.operands[2:]):
+        container = op.operands[0].type
+        in_a_sequence = getattr(container, "kind", None) in ("dict", "list", "tuple")
+        if may_repeat(index, op.operands[2:]) and not in_a_sequence:
             piece = _last_writes(b, index, dyn, g, piece)
         elif not (getattr(t, "dims", None) == ()):
             # Take the slot out before it is zeroed below; copying just the slot lets the
@@ -42,8 +44,17 @@ def setitem_vjp(rev: Any, ctx: Any, op: Any, g: Any, active: list[int]) -> None:
             piece = b.call(prims.Method("copy"), piece)
         rev.accumulate(ctx, v, b.call(rt.unbroadcast, piece, ctx.primal(v)))
     if 0 in active:
-        zero = b.const(0.0)
-        rest = b.call(prims.SetItem(index), g, zero, *dyn)
+        before = op.operands[0].type
+        key = index.items[0][1] if len(index.items) == 1 and index.items[0][0] == "const" \
+            else None
+        if getattr(before, "kind", None) == "dict" and before.keys is not None and \
+                key is not None and key not in before.keys:
+            # The write added the key: the dict before it has only the other keys.
+            items = [b.call(prims.Subscript(prims.Index((("const", k),), False)), g)
+                     for k in before.keys]
+            rest = b.call(prims.BuildDict(tuple(before.keys)), *items)
+        else:
+            rest = b.call(prims.SetItem(index), g, b.const(0.0), *dyn)
         rev.accumulate(ctx, op.operands[0], rest)
 
 

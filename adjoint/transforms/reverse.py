@@ -88,9 +88,11 @@ class _Ctx:
             home = self.rev.parent_block.get(home)
         return False
 
-    def inside_or_visible(self, op: Op) -> bool:
-        """Is ``op`` in this context's region or an enclosing one (always, for now)?"""
-        return True
+    def owns(self, op: Op) -> bool:
+        """Is ``op`` in this context's region (at any depth)? Adjoints of what it defines
+        may be set here; what is defined outside a branch or loop gets its adjoint only
+        through the values the branch or loop yields."""
+        return all(self.inside(r) for r in op.results)
 
     def primal(self, v: Value) -> Value:
         """A value equal to primal ``v`` that the adjoint code at this point may read."""
@@ -231,7 +233,7 @@ class _Reverse:
         producer = v.owner
         if isinstance(producer, Op) and producer.opname == "call" and isinstance(
             producer.callee, (prims.BuildTuple, prims.BuildList, prims.BuildDict)
-        ) and ctx.inside_or_visible(producer):
+        ) and ctx.owns(producer):
             # A container built here: its adjoint goes straight to its elements.
             keys = producer.callee.keys if isinstance(producer.callee, prims.BuildDict) else None
             for i, e in enumerate(producer.operands):
@@ -595,6 +597,17 @@ class _Reverse:
                 inner.update(region.args)
         return list(found)
 
+    def _settle(self, ctx: _Ctx, v: Value) -> Value | None:
+        """``v``'s adjoint with the items read so far folded in, before a branch or loop
+        (whose regions would otherwise each fold them in, or only one would)."""
+        if v not in self.items:
+            return self.adj.get(v)
+        g = self.adjoint_of(ctx, v)
+        self.items.pop(v, None)
+        if g is not None:
+            self.adj[v] = g
+        return g
+
     def zeros(self, ctx: _Ctx, v: Value) -> Value:
         b = ctx.adj_builder
         assert b is not None
@@ -608,9 +621,13 @@ class _Reverse:
         free = self.free_varied(op)
         # A free value with no adjoint yet starts at zero in each branch; the zero is made
         # only in a branch that does not add to it (see ``branch_yield``).
-        inits = [self.adj.get(f) for f in free]
+        inits = [self._settle(ctx, f) for f in free]
         cond = ctx.primal(op.operands[0])
-        outer_adj = {r: self.adj.get(r) for r in op.results}
+        # Items read from a container the if made (``d["b"]`` after it) are assembled into
+        # the container's adjoint here, before the branches are reversed.
+        outer_adj = {r: self.adjoint_of(ctx, r) for r in op.results}
+        for r in op.results:
+            self.items.pop(r, None)
         regions = []
         for bi, region in enumerate(op.regions):
             block = Block()
@@ -628,7 +645,8 @@ class _Reverse:
                 if g is not None and yv in self.varied:
                     self.accumulate(sub, yv, g)
             self.reverse_block(region, sub)
-            yield_op = Op("yield", [self.adj.get(f) or self.zeros(sub, f) for f in free])
+            # Items read in this branch are folded in here: the other branch has its own.
+            yield_op = Op("yield", [self._settle(sub, f) or self.zeros(sub, f) for f in free])
             sub.adj_builder.add(yield_op)
             regions.append(block)
         new = b.op("if", [cond], len(free), regions)
@@ -649,7 +667,7 @@ class _Reverse:
             free.append(op.operands[0])
         active = [k for k, r in enumerate(op.results) if r in self.varied]
         d_init = [self.adj_or_zero(ctx, op.results[k]) for k in active]
-        f_init = [self.adj.get(f) or self.zeros(ctx, f) for f in free]
+        f_init = [self._settle(ctx, f) or self.zeros(ctx, f) for f in free]
         if not iterates:
             it_operands = [ctx.primal(v) for v in op.operands[:niter]]
             index = Value(body.args[0].hint)
@@ -688,7 +706,7 @@ class _Reverse:
         active = [k for k, r in enumerate(op.results) if r in self.varied]
         free = self.free_varied(op)
         d_init = [self.adj_or_zero(ctx, op.results[k]) for k in active]
-        f_init = [self.adj.get(f) or self.zeros(ctx, f) for f in free]
+        f_init = [self._settle(ctx, f) or self.zeros(ctx, f) for f in free]
         carried = list(body.args)
         trips = self.count_trips(op)
         it_operands = [b.const(0), ctx.primal(trips), b.const(1)]
@@ -757,9 +775,12 @@ class _Reverse:
         self.reverse_block(body, sub)
         if finish is not None:
             finish(sub)
-        yields = [self.adj.pop(carried_args[k], None) or self.zeros(sub, carried_args[k])
-                  for k in active]
-        yields += [self.adj[f] for f in free]
+        yields = []
+        for k in active:
+            g = self._settle(sub, carried_args[k])
+            self.adj.pop(carried_args[k], None)
+            yields.append(g or self.zeros(sub, carried_args[k]))
+        yields += [self._settle(sub, f) or self.adj[f] for f in free]
         sub.adj_builder.add(Op("yield", yields))
         self.finish_tapes(sub, body)
         new = b.op("for", it_operands + d_init + f_init, len(active) + len(free), [block],

@@ -48,6 +48,29 @@ def is_float(v: Value) -> bool:
     return t is None and v.origin is not None
 
 
+def _set_item_type(index: prims.Index, t: Any, value: Any) -> Any:
+    """The container ``t`` after ``t[key] = value`` (arrays keep their type)."""
+    if not (isinstance(t, Seq) and t.items is not None and len(index.items) == 1):
+        return t
+    if index.items[0][0] != "const":
+        # A key known only when it runs: a dict may gain it; any item of a list may be it.
+        if t.kind == "dict":
+            return Seq("dict", None)
+        if t.kind == "list":
+            return Seq("list", tuple(join(i, value) for i in t.items))
+        return t
+    key = index.items[0][1]
+    if t.kind == "dict" and t.keys is not None:
+        if key in t.keys:
+            k = t.keys.index(key)
+            return Seq("dict", t.items[:k] + (value,) + t.items[k + 1:], t.keys)
+        return Seq("dict", t.items + (value,), t.keys + (key,))
+    if t.kind == "list" and isinstance(key, int) and -len(t.items) <= key < len(t.items):
+        k = key % len(t.items)
+        return Seq("list", t.items[:k] + (value,) + t.items[k + 1:])
+    return t
+
+
 def _dtype(*ts: Any) -> str:
     order = "bifc"
     best = 0
@@ -221,6 +244,9 @@ def _call_type(op: Op, canonical: Any) -> Any:
             kind = "tuple" if callee is builtins.tuple else "list"
             t = ts[0]
             return Seq(kind, t.items if isinstance(t, Seq) and t.kind != "dict" else None)
+        if callee is builtins.dict and len(ts) == 1 and not kw and isinstance(ts[0], Seq) and \
+                ts[0].kind == "dict":
+            return ts[0]  # a copy of a dict
         if callee is operator.add and len(ts) == 2 and isinstance(ts[0], Seq) and \
                 isinstance(ts[1], Seq) and ts[0].kind == ts[1].kind != "dict":
             a, b = ts
@@ -241,7 +267,9 @@ def _call_type(op: Op, canonical: Any) -> Any:
             return Num(t.dtype, t.dims) if isinstance(t, Num) else t
         if isinstance(callee, prims.Subscript):
             return _subscript_type(callee.index, ts[0], ts[1:])
-        if isinstance(callee, (prims.SetItem, prims.IndexAdd)):
+        if isinstance(callee, prims.SetItem):
+            return _set_item_type(callee.index, ts[0], ts[1])
+        if isinstance(callee, prims.IndexAdd):
             return ts[0]
         if fn in _COMPARE:
             dims = broadcast(*pos)

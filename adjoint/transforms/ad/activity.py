@@ -146,6 +146,18 @@ def check_varied_uses(fn: Function, varied: set[Value]) -> None:
                     "arguments, and here it receives a value that depends on the inputs "
                     "being differentiated",
                     op.loc, reason)
+        complex_ = next((r for r in op.results if r in varied and _is_complex(r)), None)
+        if complex_ is None and any(r in varied for r in op.results):
+            # Kinds unknown (a module for any shape): a complex operand is enough to know.
+            complex_ = next((v for v in op.operands if _is_complex(v)), None)
+        if complex_ is not None:
+            name = f"'{complex_.hint}'" if complex_.hint else "this value"
+            raise NonDifferentiableError(
+                f"{name} is complex and depends on the inputs being differentiated; "
+                "adjoint's rules are written for real numbers",
+                op.loc,
+                "carry the real and imaginary parts as two real arrays, or wrap the complex "
+                "part in a function with @adjoint.custom_vjp")
         if bad is not None:
             name = f"'{bad.hint}'" if bad.hint else "a value computed from them"
             raise NonDifferentiableError(
@@ -155,6 +167,10 @@ def check_varied_uses(fn: Function, varied: set[Value]) -> None:
                 "leave integer parameters out of wrt, or compute indices and bounds from "
                 "values that are not differentiated",
             )
+
+
+def _is_complex(v: Value) -> bool:
+    return isinstance(v.type, Num) and v.type.dtype == "c"
 
 
 __all__ = ["check_varied_uses", "loop_slots", "useful_values", "varied_values"]
