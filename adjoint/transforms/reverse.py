@@ -35,7 +35,9 @@ from ..frontend.lower import PLACEHOLDER, UNDEFINED
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Stmt, Value, walk
 from ..ir.prims import Method
+from ..ir.printer import callee_name
 from ..rules.registry import BUILDERS, canonical, find_vjp, is_nondifferentiable, key_of
+from ..rules.spaces import check_arguments, space_of, unsupported
 from .builder import Builder, clone_op
 from .calls import ModuleFunctions, bind_call, is_user_function
 from .clone import clone_function
@@ -957,6 +959,8 @@ def bind_rule(rule: Any, op: Op) -> BoundRule:
             bound.operand_param[k] = params[1]
     else:
         if len(pos) > len(params):
+            if space_of(callee) is not None:
+                raise unsupported(callee_name(callee), None, space_of(callee), op.loc)
             raise NoRuleError(
                 f"{_callee_label(callee)} was called with more arguments than its rule accepts",
                 op.loc, "check the call, or register a rule with the full signature",
@@ -967,12 +971,15 @@ def bind_rule(rule: Any, op: Op) -> BoundRule:
     offset = len(pos)
     for j, (name, v) in enumerate(op.keywords().items()):
         if name not in params:
+            if space_of(callee) is not None:
+                raise unsupported(callee_name(callee), name, space_of(callee), op.loc)
             raise NoRuleError(
                 f"the rule for {_callee_label(callee)} has no parameter '{name}'",
                 op.loc, "check the call, or register a rule with the full signature",
             )
         bound.values[name] = v
         bound.operand_param[offset + j] = name
+    check_arguments(callee, bound.values, op.loc)  # the rule's declared argument space
     return bound
 
 
