@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint golden clean
+.PHONY: install demo test fuzz-rules lint golden clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 	$(PY) -m ruff check adjoint tests examples
+
+# A larger search of every rule's argument space than `make test` runs (tests/test_rule_spaces.py):
+# FUZZ_EXAMPLES calls per callable, from a fresh random seed each run (SEED=n repeats one).
+FUZZ_EXAMPLES ?= 100
+fuzz-rules: $(STAMP)
+	ADJOINT_RULE_EXAMPLES=$(FUZZ_EXAMPLES) ADJOINT_RULE_RANDOM=1 $(PY) -m pytest \
+		tests/test_rule_spaces.py -k test_rule_space -p no:cacheprovider $(if $(SEED),--hypothesis-seed=$(SEED))
 
 golden: $(STAMP)
 	$(PY) -m pytest tests/test_golden.py --regen-golden

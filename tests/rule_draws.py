@@ -448,7 +448,7 @@ def j_einsum(ctx: Ctx) -> None:
 
 
 def j_cross(ctx: Ctx) -> None:
-    c = 3 if ctx.integer(0, 3) else 2
+    c = 3  # NumPy 2 deprecates vectors of 2 components, and the rules do not take them
     a_other = ctx.shape(0, 2, NONEMPTY)
     b_other = broadcast_partner(ctx, a_other, 0, 2)
     if ctx.integer(0, 2) == 0:
@@ -470,8 +470,8 @@ def j_cross(ctx: Ctx) -> None:
         ctx.put(name, ctx.array(tuple(shape)))
         if pos != len(other) or ctx.boolean("pass"):
             ctx.put(axname, pos - len(shape) if ctx.boolean("neg") else pos)
-    out_rank = len(np.broadcast_shapes(a_other, b_other)) + (1 if c == 3 else 0)
-    if c == 3 and ctx.boolean("axisc"):
+    out_rank = len(np.broadcast_shapes(a_other, b_other)) + 1
+    if ctx.boolean("axisc"):
         ctx.put("axisc", ctx.integer(-out_rank, out_rank - 1))
     # Keep the order of the signature: a, b, axisa, axisb, axisc.
     ctx.values = {n: ctx.values[n] for n in ("a", "b", "axisa", "axisb", "axisc", "axis")

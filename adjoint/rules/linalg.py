@@ -92,10 +92,24 @@ def _(g, ans, a, offset=0, axis1=0, axis2=1):
 
 @vjp_rule(np.cross, ndiff=2)
 def _(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    # g . (a x b) == a . (b x g) == b . (g x a); an ``axis`` overrides all three.
-    ga = np.cross(b, g, axisa=axisb, axisb=axisc, axisc=axisa, axis=axis)
-    gb = np.cross(g, a, axisa=axisc, axisb=axisa, axisc=axisb, axis=axis)
-    return unbroadcast(ga, a), unbroadcast(gb, b)
+    # g . (a x b) == a . (b x g) == b . (g x a); an ``axis`` overrides all three. The
+    # cotangents are summed back to a's and b's shapes with their components last, where
+    # broadcasting leaves them (a component axis first may be broadcast past).
+    if axis is not None:
+        axisa = axis
+        axisb = axis
+        axisc = axis
+    ga = np.cross(b, g, axisa=axisb, axisb=axisc, axisc=-1)
+    gb = np.cross(g, a, axisa=axisc, axisb=axisa, axisc=-1)
+    if axisa == -1:
+        ga = unbroadcast(ga, a)
+    else:
+        ga = np.moveaxis(unbroadcast(ga, np.moveaxis(a, axisa, -1)), -1, axisa)
+    if axisb == -1:
+        gb = unbroadcast(gb, b)
+    else:
+        gb = np.moveaxis(unbroadcast(gb, np.moveaxis(b, axisb, -1)), -1, axisb)
+    return ga, gb
 
 
 @vjp_rule(np.linalg.inv)
@@ -318,7 +332,8 @@ space(np.cross, joint="cross", a=Array(ranks=(1, 3), number=False),
       b=Array(ranks=(1, 3), number=False, like="a"),
       axisa=Axis("a", multi=False, none=False), axisb=Axis("b", multi=False, none=False),
       axisc=Axis("a", multi=False, none=False), axis=Axis("a", multi=False),
-      note="vectors of 2 or 3 components along the axes")
+      note="vectors of 3 components along the axes (NumPy 2 deprecates those of 2, which "
+           "fail when differentiated)")
 _INVERTIBLE = Array(ranks=(2, 4), number=False, matrix="invertible", square=True)
 space(np.linalg.inv, np.linalg.det, np.linalg.slogdet, a=_INVERTIBLE)
 space(np.linalg.solve, joint="solve", a=_INVERTIBLE, b=Array(ranks=(1, 4), number=False))

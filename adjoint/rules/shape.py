@@ -494,7 +494,7 @@ space(np.take_along_axis, joint="take_along_axis", arr=Array(ranks=(1, 3), numbe
       axis=Axis("arr", multi=False))
 space(np.triu, np.tril, m=Array(ranks=(2, 4), number=False), k=Int(-2, 2))
 _ORDER = Choice(("K", "A", "C", "F"))
-space(np.array, joint="array", a=Array(), dtype=Dtype(), order=_ORDER, copy=Choice((True, None)),
+space(np.array, joint="array", a=Array(), dtype=Dtype(), copy=Choice((True, None)), order=_ORDER,
       ndmin=Int(0, 3), note="`a` may be a (nested) list or tuple of numbers and arrays")
 space(np.asarray, np.asanyarray, joint="array", a=Array(), dtype=Dtype(), order=_ORDER,
       note="`a` may be a (nested) list or tuple of numbers and arrays")
