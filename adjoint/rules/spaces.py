@@ -416,13 +416,31 @@ def check_arguments(callee: Any, values: dict[str, Any], loc: Any) -> None:
             if value is not NOT_CONST and name in defaults and _same(value, defaults[name]):
                 continue
             raise unsupported(label, name, s, loc)
+        rank = _rank(v)
+        if isinstance(form, Array) and rank is not None and not form.optional and not (
+                form.ranks[0] <= rank <= form.ranks[1]):
+            raise UnsupportedArgumentError(
+                f"the derivative of '{label}' takes {name} as {form.describe()}, not an "
+                f"array of rank {rank}", loc,
+                f"see docs/rules.md for the arguments of {label}",
+            )
         if value is not NOT_CONST and not form.accepts(value):
             raise UnsupportedArgumentError(
-                f"the derivative of '{label}' supports {name} = {form.describe()}; "
+                f"the derivative of '{label}' takes {name} as {form.describe()}, "
                 f"not {value!r}", loc,
                 f"see docs/rules.md for the arguments of {label}, or compute this part with "
                 "adjoint.stop_gradient(...) around its differentiated arguments",
             )
+
+
+def _rank(v: Any) -> int | None:
+    """The rank of the array ``v`` holds, when the types say (None for anything else)."""
+    from ..transforms.types import Num
+
+    t = getattr(v, "type", None)
+    if isinstance(t, Num) and t.dims is not None and not t.py:
+        return len(t.dims)
+    return None
 
 
 def _defaults(callee: Any) -> dict[str, Any]:
