@@ -128,7 +128,7 @@ class Ctx:
 
 def _kinds(form: Array) -> list[str]:
     lo, hi = form.ranks
-    kinds = ["nd"] if hi >= max(lo, 1) else []
+    kinds = ["nd"] if hi is None or hi >= max(lo, 1) else []
     if lo == 0:
         kinds.append("0d")
         if form.number:
@@ -160,7 +160,7 @@ def draw_array(ctx: Ctx, name: str, form: Array) -> Any:
     kind = ctx.one_of(_kinds(form), "kind")
     if kind != "nd":
         return ctx.value(kind, (), form.domain)
-    lo, hi = max(form.ranks[0], 1), form.ranks[1]
+    lo, hi = max(form.ranks[0], 1), form.ranks[1] if form.ranks[1] is not None else 3
     if form.matrix:
         n = ctx.draw(NONEMPTY)
         batch = ctx.shape(0, hi - 2, NONEMPTY)

@@ -104,7 +104,7 @@ X = np.random.default_rng(7).normal(size=(3, 4, 5))
 def _call(fn, space_key=None, **options) -> Call:
     """``fn(a, **options)`` as a drawn call would be (options as literals)."""
     key = space_key or fn
-    args = [Arg("a" if "a" in SPACES[key].args else "x", X, "input")]
+    args = [Arg(next(iter(SPACES[key].args)), X, "input")]
     args += [Arg(k, v, "option", keyword=True) for k, v in options.items()]
     return Call(key, SPACES[key], args)
 
@@ -133,6 +133,20 @@ def test_negative_and_tuple_axes(fn, options, shapes):
     call.cli_shapes = shapes
     if fn is np.max:
         call.args[0].value = np.argsort(np.argsort(X, axis=None)).reshape(X.shape) * 0.1 + 0.05
+    check_call(call)
+
+
+@pytest.mark.parametrize("fn, options", [
+    (np.var, dict(axis=(1, -1), ddof=1)), (np.sum, dict(axis=-2, keepdims=True)),
+    (np.linalg.inv, {}), (np.transpose, dict(axes=(4, 0, -2, 1, 2))), (np.tril, dict(k=-1)),
+], ids=["var", "sum", "inv", "transpose", "tril"])
+def test_arrays_of_any_rank(fn, options):
+    """Spaces say "rank 2 or more", and mean it: rank 5 here, where the search stops at 3."""
+    x = np.random.default_rng(3).normal(size=(2, 1, 3, 2, 2))
+    if fn is np.linalg.inv:
+        x = x + 3.0 * np.eye(2)
+    call = _call(fn, **options)
+    call.args[0].value = x
     check_call(call)
 
 

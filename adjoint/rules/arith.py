@@ -160,6 +160,6 @@ space(operator.mod, np.remainder, x=Array("mod"), y=Array("nonzero", like="x"))
 space(np.fmod, x1=Array("mod"), x2=Array("nonzero", like="x1"))
 unary(operator.neg, np.negative, operator.pos, np.positive)
 unary(builtins.abs, np.absolute, np.fabs, domain="nonzero")
-space(operator.matmul, np.matmul, joint="matmul", x=Array(ranks=(1, 4), number=False),
-      y=Array(ranks=(1, 4), number=False))
+space(operator.matmul, np.matmul, joint="matmul", x=Array(ranks=(1, None), number=False),
+      y=Array(ranks=(1, None), number=False))
 space(builtins.float, x=Number())

@@ -306,7 +306,7 @@ method("diagonal", np.diagonal)
 nondifferentiable(np.linalg.matrix_rank)
 
 # The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
-space(np.dot, joint="dot", a=Array(ranks=(0, 4)), b=Array(ranks=(0, 4)))
+space(np.dot, joint="dot", a=Array(ranks=(0, None)), b=Array(ranks=(0, None)))
 space(np.vdot, joint="vdot", a=Array(), b=Array(),
       note="`a` and `b` have the same number of elements")
 space(np.inner, joint="inner", a=Array(), b=Array())
@@ -322,25 +322,25 @@ space(np.einsum, joint="einsum",
       x4=_EINSUM_OPERAND, x5=_EINSUM_OPERAND, x6=_EINSUM_OPERAND, x7=_EINSUM_OPERAND,
       optimize=Choice((False, True, "greedy", "optimal")),
       note="up to eight operands, passed positionally")
-space(np.trace, a=Array(ranks=(2, 4), number=False), offset=Int(-2, 2),
+space(np.trace, a=Array(ranks=(2, None), number=False), offset=Int(-2, 2),
       axis1=Axis("a", multi=False, none=False), axis2=Axis("a", multi=False, none=False),
       dtype=Dtype())
 space(np.diag, v=Array(ranks=(1, 2), number=False), k=Int(-2, 2))
-space(np.diagonal, a=Array(ranks=(2, 4), number=False), offset=Int(-2, 2),
+space(np.diagonal, a=Array(ranks=(2, None), number=False), offset=Int(-2, 2),
       axis1=Axis("a", multi=False, none=False), axis2=Axis("a", multi=False, none=False))
-space(np.cross, joint="cross", a=Array(ranks=(1, 3), number=False),
-      b=Array(ranks=(1, 3), number=False, like="a"),
+space(np.cross, joint="cross", a=Array(ranks=(1, None), number=False),
+      b=Array(ranks=(1, None), number=False, like="a"),
       axisa=Axis("a", multi=False, none=False), axisb=Axis("b", multi=False, none=False),
       axisc=Axis("a", multi=False, none=False), axis=Axis("a", multi=False),
       note="vectors of 3 components along the axes (NumPy 2 deprecates those of 2, which "
            "fail when differentiated)")
-_INVERTIBLE = Array(ranks=(2, 4), number=False, matrix="invertible", square=True)
+_INVERTIBLE = Array(ranks=(2, None), number=False, matrix="invertible", square=True)
 space(np.linalg.inv, np.linalg.det, np.linalg.slogdet, a=_INVERTIBLE)
-space(np.linalg.solve, joint="solve", a=_INVERTIBLE, b=Array(ranks=(1, 4), number=False))
-space(np.linalg.cholesky, a=Array(ranks=(2, 4), number=False, matrix="spd", square=True),
+space(np.linalg.solve, joint="solve", a=_INVERTIBLE, b=Array(ranks=(1, None), number=False))
+space(np.linalg.cholesky, a=Array(ranks=(2, None), number=False, matrix="spd", square=True),
       upper=Flag())
 space(np.linalg.eigh, np.linalg.eigvalsh,
-      a=Array(ranks=(2, 4), number=False, matrix="symmetric", square=True),
+      a=Array(ranks=(2, None), number=False, matrix="symmetric", square=True),
       UPLO=Choice(("L", "U")), note="eigenvalues without repeats")
 space(np.linalg.matrix_power, a=_INVERTIBLE, n=Int(-3, 4))
 space(np.linalg.norm, joint="norm", singular_at_zero=True,

@@ -449,9 +449,9 @@ space(np.transpose, joint="transpose", a=Array(),
       axes=Custom("permutation", "None, or a permutation of the axes (negative ones count "
                   "from the end)"))
 space(Attribute("T"), x=Array(number=False))
-space(np.swapaxes, a=Array(ranks=(1, 4), number=False), axis1=Axis("a", multi=False, none=False),
+space(np.swapaxes, a=Array(ranks=(1, None), number=False), axis1=Axis("a", multi=False, none=False),
       axis2=Axis("a", multi=False, none=False))
-space(np.moveaxis, joint="moveaxis", a=Array(ranks=(1, 4), number=False),
+space(np.moveaxis, joint="moveaxis", a=Array(ranks=(1, None), number=False),
       source=Custom("axes", _AXES), destination=Custom("axes", _AXES + ", as many"))
 space(np.expand_dims, joint="expand_dims", a=Array(),
       axis=Custom("new_axes", _AXES + ": positions in the result"))
@@ -460,27 +460,27 @@ space(np.squeeze, joint="squeeze", a=Array(),
 space(np.atleast_1d, np.atleast_2d, np.atleast_3d, a=Array(), note="one array")
 space(np.broadcast_to, joint="broadcast_to", array=Array(),
       shape=Custom("broadcast_shape", "a shape `array` broadcasts to"))
-space(np.concatenate, joint="concatenate", arrays=Arrays((1, 3)),
+space(np.concatenate, joint="concatenate", arrays=Arrays((1, None)),
       axis=Axis("arrays", multi=False), note="arrays of one shape but along `axis`")
 space(np.stack, joint="stack", arrays=Arrays(), axis=Axis("arrays", multi=False, none=False,
                                                           extra=1))
 space(np.hstack, np.vstack, np.dstack, np.column_stack, joint="stacks", tup=Arrays())
 _SECTIONS = Custom("sections", "a number of equal sections, or a sequence of split indices")
-space(np.split, np.array_split, joint="split", ary=Array(ranks=(1, 3), number=False),
+space(np.split, np.array_split, joint="split", ary=Array(ranks=(1, None), number=False),
       indices_or_sections=_SECTIONS, axis=Axis("ary", multi=False, none=False))
-space(np.hsplit, np.vsplit, np.dsplit, joint="split", ary=Array(ranks=(1, 3), number=False),
+space(np.hsplit, np.vsplit, np.dsplit, joint="split", ary=Array(ranks=(1, None), number=False),
       indices_or_sections=_SECTIONS)
 space(np.tile, joint="tile", A=Array(), reps=Custom("reps", "an int or a tuple of ints ≥ 0"))
 space(np.repeat, joint="repeat", a=Array(),
       repeats=Custom("repeats", "an int ≥ 0, or one per element along `axis`"),
       axis=Axis("a", multi=False))
 space(np.flip, m=Array(), axis=Axis("m"))
-space(np.fliplr, m=Array(ranks=(2, 4), number=False))
-space(np.flipud, m=Array(ranks=(1, 4), number=False))
+space(np.fliplr, m=Array(ranks=(2, None), number=False))
+space(np.flipud, m=Array(ranks=(1, None), number=False))
 space(np.roll, joint="roll", a=Array(),
       shift=Custom("shift", "an int, or a tuple of ints (one per axis)"),
       axis=Custom("axes", "None, or " + _AXES))
-space(np.rot90, joint="rot90", m=Array(ranks=(2, 4), number=False), k=Int(-4, 4),
+space(np.rot90, joint="rot90", m=Array(ranks=(2, None), number=False), k=Int(-4, 4),
       axes=Custom("rot_axes", "two distinct axes"))
 space(np.pad, joint="pad", array=Array(),
       pad_width=Custom("pad_width", "an int, a pair, or one pair per axis (≥ 0)"),
@@ -489,10 +489,10 @@ space(np.pad, joint="pad", array=Array(),
       reflect_type=Choice(("even",)))
 space(np.take, joint="take", a=Array(), indices=Data("indices", "an int or an array of ints"),
       axis=Axis("a", multi=False), mode=Choice(("raise", "wrap", "clip")))
-space(np.take_along_axis, joint="take_along_axis", arr=Array(ranks=(1, 3), number=False),
+space(np.take_along_axis, joint="take_along_axis", arr=Array(ranks=(1, None), number=False),
       indices=Data("indices", "an array of ints of the rank of `arr`"),
       axis=Axis("arr", multi=False))
-space(np.triu, np.tril, m=Array(ranks=(2, 4), number=False), k=Int(-2, 2))
+space(np.triu, np.tril, m=Array(ranks=(2, None), number=False), k=Int(-2, 2))
 _ORDER = Choice(("K", "A", "C", "F"))
 space(np.array, joint="array", a=Array(), dtype=Dtype(), copy=Choice((True, None)), order=_ORDER,
       ndmin=Int(0, 3), note="`a` may be a (nested) list or tuple of numbers and arrays")
@@ -501,10 +501,10 @@ space(np.asarray, np.asanyarray, joint="array", a=Array(), dtype=Dtype(), order=
 space(np.ascontiguousarray, joint="array", a=Array(), dtype=Dtype(),
       note="`a` may be a (nested) list or tuple of numbers and arrays")
 space(np.copy, a=Array(), order=_ORDER)
-space(np.sort, a=Array("distinct", ranks=(1, 4), number=False), axis=Axis("a", multi=False),
+space(np.sort, a=Array("distinct", ranks=(1, None), number=False), axis=Axis("a", multi=False),
       kind=Choice((None, "quicksort", "mergesort", "heapsort", "stable")),
       stable=Choice((None, True)))
-space(np.diff, a=Array(ranks=(1, 4), number=False), n=Int(0, 3),
+space(np.diff, a=Array(ranks=(1, None), number=False), n=Int(0, 3),
       axis=Axis("a", multi=False, none=False))
 space(np.full, joint="full", shape=Custom("shape", "an int or a tuple of ints"),
       fill_value=Array(), dtype=Dtype(), order=Choice(("C", "F")),

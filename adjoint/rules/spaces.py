@@ -4,8 +4,7 @@ A rule is right, or wrong, for a whole family of calls: ``np.var(x)``, ``np.var(
 keepdims=True)``, ``x.var(axis=(0, 2), ddof=1)`` all go through one rule. Each family
 module declares, next to its rules, the *space* of calls they support::
 
-    space(np.var, np.std, a=Array(), axis=Axis("a"), dtype=Dtype(), ddof=Number(),
-          keepdims=Flag())
+    space(np.var, a=Array(), axis=Axis("a"), dtype=Dtype(), ddof=Real(0, 2), keepdims=Flag())
 
 The declaration is read three times:
 
@@ -59,8 +58,8 @@ DOMAINS = {
 class Form:
     """The values one parameter is supported with."""
 
-    #: Python's default for the parameter is always fine, even where nothing else is.
     def describe(self) -> str:
+        """How docs/rules.md and error messages say it."""
         raise NotImplementedError
 
     def accepts(self, value: Any) -> bool:
@@ -78,15 +77,16 @@ def _is_number(v: Any) -> bool:
 
 @dataclass(frozen=True)
 class Array(Form):
-    """A differentiable argument: an array of rank ``ranks[0]`` to ``ranks[1]``.
+    """A differentiable argument: an array of rank ``ranks[0]`` to ``ranks[1]`` (None: any).
 
     ``number``: a Python number is fine too. ``like``: broadcasts against that earlier
     parameter. ``optional``: may be ``None`` (then it is not differentiated).
     ``domain``: where the function is differentiable (a key of :data:`DOMAINS`).
+    ``matrix``: a matrix or a stack of them, of that kind (``square`` ones).
     """
 
     domain: str = "real"
-    ranks: tuple[int, int] = (0, 3)
+    ranks: tuple[int, int | None] = (0, None)
     number: bool = True
     like: str | None = None
     optional: bool = False
@@ -99,13 +99,13 @@ class Array(Form):
             kind = {"any": "", "invertible": "invertible ", "spd": "symmetric positive definite ",
                     "symmetric": "symmetric "}[self.matrix]
             text = f"a {kind}{'square ' if self.square and self.matrix == 'any' else ''}matrix"
-            if hi > 2:
+            if hi is None or hi > 2:
                 text += " or a stack of them"
+        elif hi is None:
+            text = "an array of any rank" if lo == 0 else f"an array of rank {lo} or more"
         else:
-            text = "an array" if (lo, hi) == (0, 3) else \
-                f"an array of rank {lo}" if lo == hi else f"an array of rank {lo} to {hi}"
-            if hi >= 3 and lo < hi:
-                text = text.replace(f"to {hi}", "or more") if lo > 0 else "an array of any rank"
+            text = f"an array of rank {lo}" if lo == hi else f"an array of rank {lo} or {hi}" \
+                if hi == lo + 1 else f"an array of rank {lo} to {hi}"
         if self.number:
             text += " or a number"
         if self.like:
@@ -126,7 +126,7 @@ class Array(Form):
 class Arrays(Form):
     """A list or tuple of differentiable arrays (``np.concatenate``, ``np.stack``...)."""
 
-    ranks: tuple[int, int] = (0, 3)
+    ranks: tuple[int, int | None] = (0, None)
 
     def describe(self) -> str:
         return "a list or tuple of arrays"
@@ -417,8 +417,8 @@ def check_arguments(callee: Any, values: dict[str, Any], loc: Any) -> None:
                 continue
             raise unsupported(label, name, s, loc)
         rank = _rank(v)
-        if isinstance(form, Array) and rank is not None and not form.optional and not (
-                form.ranks[0] <= rank <= form.ranks[1]):
+        lo, hi = form.ranks if isinstance(form, Array) else (0, None)
+        if rank is not None and not (lo <= rank and (hi is None or rank <= hi)):
             raise UnsupportedArgumentError(
                 f"the derivative of '{label}' takes {name} as {form.describe()}, not an "
                 f"array of rank {rank}", loc,
