@@ -627,8 +627,14 @@ def take_index(indices, n, mode="raise"):
 
 
 def untake(g, a, indices, axis=None, mode="raise"):
-    """Cotangent of ``np.take(a, indices, axis, mode=mode)``: ``g`` added back at ``indices``."""
+    """Cotangent of ``np.take(a, indices, axis, mode=mode)``: ``g`` added back at ``indices``.
+
+    Nothing taken (from an empty array, where ``clip`` and ``wrap`` have no element to
+    point to) gives zeros.
+    """
     shape = np.shape(a)
+    if np.size(g) == 0:
+        return np.zeros(shape, np.result_type(g, 0.0))
     if axis is None:
         out = np.zeros(int(np.prod(shape)), np.result_type(g, 0.0))
         np.add.at(out, take_index(indices, out.size, mode), g)

@@ -654,6 +654,8 @@ def j_reshape(ctx: Ctx) -> None:
     ctx.put("shape", value)
     if ctx.boolean("order"):
         ctx.put("order", ctx.one_of(["C", "F"]))
+    if ctx.integer(0, 3) == 0:
+        ctx.put("copy", ctx.one_of([None, True, False]))
 
 
 def j_broadcast_to(ctx: Ctx) -> None:

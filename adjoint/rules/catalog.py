@@ -204,6 +204,25 @@ def _signature_names(fn: Any) -> list[str]:
             if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY)]
 
 
+def _grouped(s: Space) -> list[tuple[str, str]]:
+    """Parameters with their descriptions, consecutive ones described alike together."""
+    runs: list[tuple[list[str], str]] = []
+    for name, form in s.args.items():
+        text = form.describe()
+        if runs and runs[-1][1] == text:
+            runs[-1][0].append(name)
+        else:
+            runs.append(([name], text))
+    out = []
+    for names, text in runs:
+        if len(names) > 3:
+            shown = f"`{names[0]}` to `{names[-1]}`"
+        else:
+            shown = ", ".join(f"`{n}`" for n in names)
+        out.append((shown, text))
+    return out
+
+
 def _arguments() -> list[str]:
     """The ``Supported arguments`` section: one row per argument space."""
     rows: dict[int, tuple[Space, list[str]]] = {}
@@ -227,7 +246,7 @@ def _arguments() -> list[str]:
     ]
     for s, names in sorted(rows.values(), key=lambda r: sorted(r[1])[0]):
         names.sort()
-        args = "; ".join(f"`{n}`: {form.describe()}" for n, form in s.args.items())
+        args = "; ".join(f"{names_text}: {text}" for names_text, text in _grouped(s))
         if s.note:
             args += f". {s.note[0].upper()}{s.note[1:]}"
         if s.singular_at_zero:

@@ -443,7 +443,7 @@ nondifferentiable(
 _AXES = "an int or a tuple of distinct ints (negative counts from the end)"
 space(np.reshape, joint="reshape", a=Array(),
       shape=Custom("newshape", "an int or a tuple of ints with as many elements (one may be -1)"),
-      order=Choice(("C", "F")))
+      order=Choice(("C", "F")), copy=Choice((None, True, False)))
 space(np.ravel, a=Array(), order=Choice(("C", "F")))
 space(np.transpose, joint="transpose", a=Array(),
       axes=Custom("permutation", "None, or a permutation of the axes (negative ones count "
@@ -497,6 +497,7 @@ _ORDER = Choice(("K", "A", "C", "F"))
 space(np.array, joint="array", a=Array(), dtype=Dtype(), copy=Choice((True, None)), order=_ORDER,
       ndmin=Int(0, 3), note="`a` may be a (nested) list or tuple of numbers and arrays")
 space(np.asarray, np.asanyarray, joint="array", a=Array(), dtype=Dtype(), order=_ORDER,
+      copy=Choice((None, True, False)),
       note="`a` may be a (nested) list or tuple of numbers and arrays")
 space(np.ascontiguousarray, joint="array", a=Array(), dtype=Dtype(),
       note="`a` may be a (nested) list or tuple of numbers and arrays")
