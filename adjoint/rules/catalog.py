@@ -3,7 +3,7 @@
 ``catalog()`` lists one entry per callable (and per array method), sorted by name::
 
     {"name": "numpy.tanh", "modes": ("vjp", "jvp"), "nondifferentiable": False,
-     "family": "trig"}
+     "family": "trig", "arguments": [("x", "an array of any rank or a number")]}
 
 ``modes`` says which derivative rules exist; a ``nondifferentiable`` entry has none
 because its result is a constant as far as derivatives go (shapes, indices, random
@@ -99,6 +99,8 @@ def catalog(include_user: bool = True) -> list[dict[str, Any]]:
             "nondifferentiable": key in NONDIFF,
             "family": _family(key) if modes else "",
         }
+        if key in SPACES:
+            entries[name]["arguments"] = [(n, f.describe()) for n, f in SPACES[key].args.items()]
     for method_name, fn in METHODS.items():
         key = fn
         modes = tuple(m for m, table in (("vjp", VJP), ("jvp", JVP)) if key in table)
