@@ -198,8 +198,8 @@ def draw_axis(ctx: Ctx, form: Axis, ndim: int | None = None) -> Any:
     if ndim is None:
         ndim = np.ndim(_first(ctx.values.get(form.of)))
     ndim += form.extra
-    choices = (["none"] if form.none else []) + (["int"] if ndim > 0 else []) + \
-        (["tuple"] if form.multi else [])
+    choices = (["int"] if ndim > 0 else []) + (["tuple"] if form.multi else []) + \
+        (["none"] if form.none else [])
     how = ctx.one_of(choices, "axis")
     if how == "none":
         return None
@@ -226,7 +226,7 @@ def draw_form(ctx: Ctx, name: str, form: Any) -> None:
         ctx.put(name, ctx.value(kind, (), form.domain))
     elif isinstance(form, Data):
         draw_data(ctx, name, form)
-    elif not ctx.boolean("pass"):
+    elif ctx.boolean("leave out"):  # (the simplest draw passes every option)
         return
     elif isinstance(form, Axis):
         ctx.put(name, draw_axis(ctx, form))
@@ -235,7 +235,7 @@ def draw_form(ctx: Ctx, name: str, form: Any) -> None:
     elif isinstance(form, Int):
         ctx.put(name, ctx.integer(form.lo, form.hi, name))
     elif isinstance(form, Real):
-        ctx.put(name, ctx.one_of([0, 1, 2, 0.5, 1.0], name))
+        ctx.put(name, ctx.one_of([1, 0.5, 0, 2, 1.0], name))
     elif isinstance(form, Choice):
         ctx.put(name, ctx.one_of(form.values, name))
     elif isinstance(form, Dtype):
@@ -326,7 +326,7 @@ def arrange(ctx: Ctx) -> Call:
             last_pos = order.index(name) if name in order else last_pos + 1
         role = ctx.roles[name]
         if role == "option" and ctx.values[name] is not None and \
-                not isinstance(ctx.values[name], str) and ctx.integer(0, 6) == 0:
+                not isinstance(ctx.values[name], str) and ctx.integer(0, 6) == 6:
             role = "dynamic"  # passed as a parameter: unknown when the derivative is made
         args.append(Arg(name, ctx.values[name], role, keyword, ctx.templates.get(name)))
     unpack = method in ("reshape", "transpose") and ctx.boolean("unpack")
