@@ -21,12 +21,14 @@ value is unknown when the derivative is made). :meth:`Call.source` writes it as 
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib.util
 import inspect
 import math
 import operator
 import os
+import shutil
 import sys
 import tempfile
 import warnings
@@ -57,6 +59,7 @@ _OPERATORS = {operator.add: "{0} + {1}", operator.sub: "{0} - {1}", operator.mul
               operator.pos: "+{0}"}
 
 _FOLDER = Path(tempfile.mkdtemp(prefix="adjoint-rule-calls-"))
+atexit.register(shutil.rmtree, _FOLDER, True)
 
 
 # -- a drawn call -----------------------------------------------------------------------------
