@@ -3,10 +3,11 @@
 :func:`calls` draws one :class:`~rule_calls.Call` for a callable from its
 :class:`~adjoint.rules.spaces.Space`: every form (:class:`Array`, :class:`Axis`...) has a
 drawer here, and spaces whose inputs' shapes are tied together (``joint="matmul"``...)
-have one drawer for all of their arguments (in ``rule_joint_draws.py``). Hypothesis decides the structure (ranks,
-lengths, which options are passed, positionally or by keyword, as a method or not,
-float32 or float64); the numbers themselves come from a NumPy generator seeded by it,
-drawn where the function is differentiable (the form's ``domain``).
+have one drawer for all of their arguments (in ``rule_joint_draws.py``). Hypothesis
+decides the structure (ranks, lengths, which options are passed, positionally or by
+keyword, as a method or not, float32 or float64); the numbers themselves come from a
+NumPy generator seeded by it, drawn where the function is differentiable (the form's
+``domain``).
 """
 
 from __future__ import annotations
