@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test fuzz lint golden clean docs examples comparison bench
+.PHONY: install demo test fuzz fuzz-rules lint golden clean docs examples comparison bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,13 @@ bench: $(STAMP)
 	$(PY) -m pip install -q -e '.[bench]' || echo "bench extra not installed: autograd and JAX skipped"
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 		$(PY) bench/performance.py --write docs/performance.md
+
+# A larger search of every rule's argument space than `make test` runs (tests/test_rule_spaces.py):
+# FUZZ_EXAMPLES calls per callable, from a fresh random seed each run (SEED=n repeats one).
+FUZZ_EXAMPLES ?= 100
+fuzz-rules: $(STAMP)
+	ADJOINT_RULE_EXAMPLES=$(FUZZ_EXAMPLES) ADJOINT_RULE_RANDOM=1 $(PY) -m pytest \
+		tests/test_rule_spaces.py -k test_rule_space -p no:cacheprovider $(if $(SEED),--hypothesis-seed=$(SEED))
 
 golden: $(STAMP)
 	$(PY) -m pytest tests/test_golden.py --regen-golden

@@ -9,9 +9,11 @@ from .control import custom_vjp, grad_hook, stop_gradient  # noqa: E402
 from .errors import (  # noqa: E402
     AdjointError,
     ArgumentError,
+    InternalError,
     NameResolutionError,
     NonDifferentiableError,
     NoRuleError,
+    UnsupportedArgumentError,
     UnsupportedSyntaxError,
 )
 from .higher import hessian, hvp  # noqa: E402
@@ -23,9 +25,11 @@ __all__ = [
     "AdjointError",
     "ArgumentError",
     "Derivative",
+    "InternalError",
     "NameResolutionError",
     "NoRuleError",
     "NonDifferentiableError",
+    "UnsupportedArgumentError",
     "UnsupportedSyntaxError",
     "__version__",
     "custom_vjp",

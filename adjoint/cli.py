@@ -677,9 +677,11 @@ def show(target: Target, show_ir: bool, wrt: str | None, mode: str, use_import: 
 @click.argument("pattern", required=False)
 @click.option("--all", "show_all", is_flag=True,
               help="Include adjoint's own runtime helpers (what generated code calls).")
+@click.option("--arguments", "show_arguments", is_flag=True,
+              help="Also list the arguments each rule supports (as docs/rules.md does).")
 @debug_option
 @reported
-def rules(pattern: str | None, show_all: bool, debug: bool) -> None:
+def rules(pattern: str | None, show_all: bool, show_arguments: bool, debug: bool) -> None:
     """List the functions adjoint knows derivatives of (names containing PATTERN).
 
     Each line: the function, its rules (vjp: reverse mode, jvp: forward mode, or
@@ -691,12 +693,18 @@ def rules(pattern: str | None, show_all: bool, debug: bool) -> None:
     if catalog is None:
         raise click.ClickException("this version of adjoint cannot list its rules "
                                    "(adjoint.rules.catalog is missing)")
-    rows = [_rule_row(entry) for entry in catalog()]
+    entries = catalog()
+    rows = [_rule_row(entry) for entry in entries]
+    arguments = {str(e.get("name")): e.get("arguments") or [] for e in entries
+                 if isinstance(e, dict)}
     rows = [r for r in rows if (show_all or not r[0].startswith("adjoint."))
             and (pattern is None or pattern.lower() in r[0].lower())]
     width = max((len(r[0]) for r in rows), default=0)
     for name, modes, family in rows:
         click.echo(f"{name:<{width}}  {modes:<9} {family}".rstrip())
+        if show_arguments:
+            for arg, text in arguments.get(name, []):
+                click.echo(f"    {arg}: {text}")
 
 
 def _rule_row(entry: Any) -> tuple[str, str, str]:

@@ -74,3 +74,20 @@ class NonDifferentiableError(AdjointError):
 
 class ArgumentError(AdjointError):
     """A bad argument to an adjoint API (unknown ``wrt`` name, non-scalar output for grad...)."""
+
+
+class UnsupportedArgumentError(NoRuleError):
+    """A call passes an argument its derivative rules are not written for.
+
+    Each rule declares the arguments it supports (``adjoint/rules/spaces.py``, listed in
+    ``docs/rules.md``); anything else is refused when the derivative is made, rather than
+    differentiated wrongly.
+    """
+
+
+class InternalError(AdjointError):
+    """adjoint produced something invalid: a bug in adjoint, not in the user's program.
+
+    Reported like the user's errors (at the line being differentiated, so the report
+    can say what triggered it), with a request to report it.
+    """

@@ -57,7 +57,7 @@ def extremum_grad(g, ans, x, axis=None, keepdims=False):
         g = np.expand_dims(g, axis)
         ans = np.expand_dims(ans, axis)
     mask = x == ans
-    return g * mask / np.sum(mask, axis=axis, keepdims=True)
+    return g * mask / np.sum(mask, axis=axis, keepdims=True, dtype=np.result_type(g, 0.0))
 
 
 def matmul_lhs(g, x, y):
@@ -133,7 +133,7 @@ def zeros_like(x):
         return {k: zeros_like(v) for k, v in x.items()}
     if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
         return 0.0
-    return np.zeros(np.shape(x))
+    return np.zeros(np.shape(x), np.result_type(x, 0.0))
 
 
 def detached(x):
@@ -253,7 +253,7 @@ def tree_add(a, b):
 
 def index_add(x, index, v):
     """``x`` with ``v`` added at ``index``, counting repeated indices once each."""
-    x = np.array(x, dtype=float, copy=True)
+    x = np.array(x, dtype=np.result_type(x, v, 0.0), copy=True)
     np.add.at(x, index, v)
     return x
 
@@ -288,20 +288,25 @@ def prod_grad(g, a, axis=None, keepdims=False):
     The other elements' products come from prefix and suffix products instead of
     ``ans / a``, so the gradient stays exact where ``a`` has zeros.
     """
-    a = np.asarray(a, dtype=float)
+    a = np.asarray(a, dtype=np.result_type(a, 0.0))
     nd = a.ndim
     if nd == 0:
-        return g * 1.0
+        return g * np.ones_like(a)
     if axis is None:
         axes = tuple(range(nd))
     else:
         axes = tuple(ax % nd for ax in (axis if isinstance(axis, tuple) else (axis,)))
         if not keepdims:
             g = np.expand_dims(g, axes)
+    count = 1
+    for ax in axes:
+        count = count * a.shape[ax]
+    if count == 0:
+        return g * np.zeros_like(a)  # an empty product is 1, whatever the (no) elements
     last = tuple(range(nd - len(axes), nd))
     moved = np.moveaxis(a, axes, last)
-    flat = np.reshape(moved, moved.shape[: nd - len(axes)] + (-1,))
-    ones = np.ones(flat.shape[:-1] + (1,))
+    flat = np.reshape(moved, moved.shape[: nd - len(axes)] + (count,))
+    ones = np.ones(flat.shape[:-1] + (1,), a.dtype)
     left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
     rev = np.flip(flat, -1)
     right = np.flip(np.cumprod(np.concatenate([ones, rev[..., :-1]], axis=-1), axis=-1), -1)
@@ -315,7 +320,7 @@ def cumprod_jvp(da, a, axis=None):
     Where ``a`` has no zeros this is ``ans * cumsum(da / a)``; otherwise each element's
     contribution is accumulated on its own, so zeros in ``a`` give exact results too.
     """
-    a = np.asarray(a, dtype=float)
+    a = np.asarray(a, dtype=np.result_type(a, 0.0))
     da = np.broadcast_to(da, a.shape)
     if axis is None:
         a, da, axis = np.ravel(a), np.ravel(da), 0
@@ -324,9 +329,9 @@ def cumprod_jvp(da, a, axis=None):
     if np.all(a != 0):
         out = np.cumprod(a, axis=-1) * np.cumsum(da / a, axis=-1)
     else:
-        out = np.zeros(a.shape)
+        out = np.zeros(a.shape, np.result_type(a, da))
         for j in range(a.shape[-1]):
-            b = np.array(a, copy=True)
+            b = np.array(a, dtype=out.dtype, copy=True)
             b[..., j] = da[..., j]
             c = np.cumprod(b, axis=-1)
             c[..., :j] = 0.0
@@ -336,16 +341,16 @@ def cumprod_jvp(da, a, axis=None):
 
 def cumprod_grad(g, a, axis=None):
     """Cotangent of ``np.cumprod(a, axis)``: the transpose of :func:`cumprod_jvp`."""
-    a = np.asarray(a, dtype=float)
+    a = np.asarray(a, dtype=np.result_type(a, 0.0))
     shape = a.shape
     if axis is None:
         a, axis = np.ravel(a), 0
     a = np.moveaxis(a, axis, -1)
-    g = np.moveaxis(np.asarray(g, dtype=float), axis, -1)
+    g = np.moveaxis(np.asarray(g, dtype=np.result_type(g, 0.0)), axis, -1)
     if np.all(a != 0):
         out = np.flip(np.cumsum(np.flip(g * np.cumprod(a, axis=-1), -1), axis=-1), -1) / a
     else:
-        out = np.zeros(a.shape)
+        out = np.zeros(a.shape, np.result_type(a, g))
         for j in range(a.shape[-1]):
             b = np.array(a, copy=True)
             b[..., j] = 1.0
@@ -357,10 +362,10 @@ def cumprod_grad(g, a, axis=None):
 def sort_grad(g, a, axis=-1):
     """Cotangent of ``np.sort(a, axis)``: each element of ``g`` goes back where it came from."""
     if axis is None:
-        out = np.zeros(np.size(a))
+        out = np.zeros(np.size(a), np.result_type(g, 0.0))
         out[np.argsort(np.ravel(a), kind="stable")] = np.ravel(g)
         return np.reshape(out, np.shape(a))
-    out = np.zeros(np.shape(a))
+    out = np.zeros(np.shape(a), np.result_type(g, 0.0))
     np.put_along_axis(out, np.argsort(a, axis=axis, kind="stable"), g, axis=axis)
     return out
 
@@ -380,7 +385,7 @@ def norm_grad(g, ans, x, ord=None, axis=None, keepdims=False):
     Where the norm is not differentiable (at zero, or at ties of a max) the result follows
     NumPy's arithmetic: ties share the cotangent equally.
     """
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x, dtype=np.result_type(x, 0.0))
     nd = x.ndim
     if axis is None:
         axes = tuple(range(nd))
@@ -410,18 +415,18 @@ def norm_grad(g, ans, x, ord=None, axis=None, keepdims=False):
             sums = np.sum(np.abs(x), axis=cols, keepdims=True)
             over = rows
         mask = sums == ans
-        return g * sign * mask / np.sum(mask, axis=over, keepdims=True)
+        return g * sign * mask / np.sum(mask, axis=over, keepdims=True, dtype=x.dtype)
     if ord == np.inf or ord == -np.inf:
         mask = np.abs(x) == ans
-        return g * sign * mask / np.sum(mask, axis=axes, keepdims=True)
+        return g * sign * mask / np.sum(mask, axis=axes, keepdims=True, dtype=x.dtype)
     if ord == 0:
-        return g * np.zeros(x.shape)
+        return g * np.zeros_like(x)
     return g * sign * np.abs(x) ** (ord - 1) / ans ** (ord - 1)
 
 
 def norm_jvp(dx, ans, x, ord=None, axis=None, keepdims=False):
     """Tangent of ``np.linalg.norm(x, ord, axis, keepdims)`` along ``dx``."""
-    w = norm_grad(np.ones(np.shape(ans)), ans, x, ord, axis, keepdims)
+    w = norm_grad(np.ones_like(ans), ans, x, ord, axis, keepdims)
     return np.sum(dx * w, axis=axis, keepdims=keepdims)
 
 
@@ -533,12 +538,12 @@ def einsum_grad(g, subscripts, operands, i):
         if c in result:
             d = spare.pop()
             terms.append(c + d)
-            arrays.append(np.eye(shape[pos]))
+            arrays.append(np.eye(shape[pos], dtype=np.result_type(g, 0.0)))
             result += d
             continue
         if c not in have:
             terms.append(c)
-            arrays.append(np.ones(shape[pos]))
+            arrays.append(np.ones(shape[pos], np.result_type(g, 0.0)))
             have.add(c)
         result += c
     r = np.einsum(",".join(terms) + "->" + result, *arrays)
@@ -564,7 +569,7 @@ def einsum_jvp(subscripts, operands, tangents):
 
 def diagonal_grad(g, a, offset=0, axis1=0, axis2=1):
     """Cotangent of ``np.diagonal(a, offset, axis1, axis2)``: ``g`` written on that diagonal."""
-    out = np.zeros(np.shape(a))
+    out = np.zeros(np.shape(a), np.result_type(g, 0.0))
     view = np.moveaxis(out, (axis1, axis2), (-2, -1))
     i = np.arange(np.shape(g)[-1])
     view[..., i + max(-offset, 0), i + max(offset, 0)] = g
@@ -575,14 +580,15 @@ def trace_grad(g, a, offset=0, axis1=0, axis2=1):
     """Cotangent of ``np.trace(a, offset, axis1, axis2)``: ``g`` spread along the diagonal."""
     shape = np.shape(a)
     n = max(0, min(shape[axis1] - max(-offset, 0), shape[axis2] - max(offset, 0)))
-    return diagonal_grad(np.expand_dims(g, -1) * np.ones(n), a, offset, axis1, axis2)
+    ones = np.ones(n, np.result_type(g, 0.0))
+    return diagonal_grad(np.expand_dims(g, -1) * ones, a, offset, axis1, axis2)
 
 
 def diag_grad(g, v, k=0):
     """Cotangent of ``np.diag(v, k)``: a diagonal read back, or ``g`` written on one."""
     if np.ndim(v) == 1:
         return np.diag(g, k)
-    out = np.zeros(np.shape(v))
+    out = np.zeros(np.shape(v), np.result_type(g, 0.0))
     i = np.arange(np.shape(g)[0])
     out[i + max(-k, 0), i + max(k, 0)] = g
     return out
@@ -593,10 +599,11 @@ def matrix_power_jvp(da, a, n):
     if n < 0:
         b = np.linalg.inv(a)
         return matrix_power_jvp(-(b @ da @ b), b, -n)
-    powers = [np.broadcast_to(np.eye(np.shape(a)[-1]), np.shape(a))]
+    powers = [np.broadcast_to(np.eye(np.shape(a)[-1], dtype=np.result_type(a, 0.0)),
+                              np.shape(a))]
     for _ in range(n - 1):
         powers.append(powers[-1] @ a)
-    out = np.zeros(np.broadcast_shapes(np.shape(a), np.shape(da)))
+    out = np.zeros(np.broadcast_shapes(np.shape(a), np.shape(da)), np.result_type(a, da, 0.0))
     for k in range(n):
         out = out + powers[k] @ da @ powers[n - 1 - k]
     return out
@@ -622,7 +629,7 @@ def unsplit(g, ary, indices_or_sections, axis=0):
     for k, n in enumerate(sizes):
         shape[axis] = n
         gk = g[k] if k < len(g) else 0.0
-        parts.append(np.zeros(shape) + gk)
+        parts.append(np.zeros(shape, np.result_type(gk, 0.0)) + gk)
     return np.concatenate(parts, axis=axis)
 
 
@@ -677,12 +684,12 @@ def unrepeat(g, a, repeats, axis=None):
     """Cotangent of ``np.repeat(a, repeats, axis)``: each element's copies summed."""
     shape = np.shape(a)
     if axis is None:
-        out = np.zeros(int(np.prod(shape)))
+        out = np.zeros(int(np.prod(shape)), np.result_type(g, 0.0))
         np.add.at(out, np.repeat(np.arange(out.size), repeats), g)
         return np.reshape(out, shape)
     axis = axis % len(shape)
     gm = np.moveaxis(g, axis, 0)
-    out = np.zeros((shape[axis],) + np.shape(gm)[1:])
+    out = np.zeros((shape[axis],) + np.shape(gm)[1:], np.result_type(g, 0.0))
     np.add.at(out, np.repeat(np.arange(shape[axis]), repeats), gm)
     return np.moveaxis(out, 0, axis)
 
@@ -711,7 +718,7 @@ def unpad(g, array, pad_width, mode="constant", reflect_type="even"):
         size = int(np.prod(shape))
         number = np.pad(np.reshape(np.arange(size), shape), pad_width, mode=mode)
         flat = np.bincount(np.ravel(number), weights=np.ravel(g), minlength=size)
-        return np.reshape(flat, shape)
+        return np.reshape(flat, shape).astype(np.result_type(g, 0.0))
     raise NotImplementedError(f"no derivative for np.pad with mode={mode!r}")
 
 
@@ -726,14 +733,20 @@ def take_index(indices, n, mode="raise"):
 
 
 def untake(g, a, indices, axis=None, mode="raise"):
-    """Cotangent of ``np.take(a, indices, axis, mode=mode)``: ``g`` added back at ``indices``."""
+    """Cotangent of ``np.take(a, indices, axis, mode=mode)``: ``g`` added back at ``indices``.
+
+    Nothing taken (from an empty array, where ``clip`` and ``wrap`` have no element to
+    point to) gives zeros.
+    """
     shape = np.shape(a)
+    if np.size(g) == 0:
+        return np.zeros(shape, np.result_type(g, 0.0))
     if axis is None:
-        out = np.zeros(int(np.prod(shape)))
+        out = np.zeros(int(np.prod(shape)), np.result_type(g, 0.0))
         np.add.at(out, take_index(indices, out.size, mode), g)
         return np.reshape(out, shape)
     axis = axis % len(shape)
-    out = np.zeros(shape)
+    out = np.zeros(shape, np.result_type(g, 0.0))
     index = (slice(None),) * axis + (take_index(indices, shape[axis], mode),)
     np.add.at(out, index, g)
     return out
@@ -743,7 +756,7 @@ def untake_along_axis(g, arr, indices, axis=-1):
     """Cotangent of ``np.take_along_axis(arr, indices, axis)``, repeated indices summed."""
     shape = np.shape(arr)
     if axis is None:
-        out = np.zeros(int(np.prod(shape)))
+        out = np.zeros(int(np.prod(shape)), np.result_type(g, 0.0))
         np.add.at(out, indices, g)
         return np.reshape(out, shape)
     axis = axis % len(shape)
@@ -752,16 +765,22 @@ def untake_along_axis(g, arr, indices, axis=-1):
         if n == 1:
             grid[d] = np.zeros_like(grid[d])
     grid[axis] = indices
-    out = np.zeros(shape)
+    out = np.zeros(shape, np.result_type(g, 0.0))
     np.add.at(out, tuple(grid), g)
     return out
 
 
 def undiff(g, a, n=1, axis=-1):
-    """Cotangent of ``np.diff(a, n, axis)``: ``n`` times the adjoint of a first difference."""
+    """Cotangent of ``np.diff(a, n, axis)``: ``n`` times the adjoint of a first difference.
+
+    Differences of order ``n`` at least the axis' length leave nothing (an empty result):
+    their cotangent is zero.
+    """
+    if n >= np.shape(a)[axis]:
+        return np.zeros(np.shape(a), np.result_type(g, 0.0))
     for _ in range(n):
         g = np.moveaxis(g, axis, -1)
-        zero = np.zeros(np.shape(g)[:-1] + (1,))
+        zero = np.zeros(np.shape(g)[:-1] + (1,), np.result_type(g, 0.0))
         g = np.concatenate([zero, g], axis=-1) - np.concatenate([g, zero], axis=-1)
         g = np.moveaxis(g, -1, axis)
     return g
@@ -774,10 +793,10 @@ def digamma(x):
     reflection for ``x < 0.5``. Python scalars in give a Python float out.
     """
     scalar = np.ndim(x) == 0 and not isinstance(x, np.ndarray)
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x, dtype=np.result_type(x, 0.0))
     reflect = x < 0.5
     y = np.where(reflect, 1.0 - x, x)
-    acc = np.zeros(np.shape(y))
+    acc = np.zeros(np.shape(y), x.dtype)
     while np.any(y < 10.0):
         small = y < 10.0
         acc = acc - np.where(small, 1.0 / y, 0.0)
@@ -789,10 +808,11 @@ def digamma(x):
     return float(out) if scalar else out
 
 
-def linspace_fraction(num, endpoint, ndim, axis):
+def linspace_fraction(num, endpoint, ndim, axis, dtype=float):
     """Where each sample of ``np.linspace(start, stop, num, endpoint, axis=axis)`` sits
-    between ``start`` (0) and ``stop`` (1), shaped to broadcast against its result."""
-    t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    between ``start`` (0) and ``stop`` (1), shaped to broadcast against its result (and
+    in its precision)."""
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint, dtype=dtype)
     shape = [1] * ndim
     shape[axis] = num
     return np.reshape(t, shape)

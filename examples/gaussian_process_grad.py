@@ -60,7 +60,7 @@ def diag_grad(g, v, k=0):
     """Cotangent of ``np.diag(v, k)``: a diagonal read back, or ``g`` written on one."""
     if np.ndim(v) == 1:
         return np.diag(g, k)
-    out = np.zeros(np.shape(v))
+    out = np.zeros(np.shape(v), np.result_type(g, 0.0))
     i = np.arange(np.shape(g)[0])
     out[i + max(-k, 0), i + max(k, 0)] = g
     return out
@@ -106,7 +106,7 @@ def grad_nll(theta, X, y):
         gb_1 = np.linalg.solve(a_t, dalpha)
         ga = -(gb_1 @ np.swapaxes(alpha, -1, -2))
     # L = np.linalg.cholesky(K)
-    eye = np.eye(np.shape(K)[-1])
+    eye = np.eye(np.shape(K)[-1], dtype=K.dtype)
     p = np.swapaxes(L, -1, -2) @ dL
     p = np.tril(p) - 0.5 * p * eye
     low_inv = np.linalg.inv(L)

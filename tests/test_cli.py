@@ -265,6 +265,15 @@ def test_rules_lists_the_catalog():
     assert "constant" in adjoint_cli("rules", "numpy.shape").output
 
 
+def test_rules_lists_the_arguments_each_rule_supports():
+    result = adjoint_cli("rules", "numpy.var", "--arguments")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith("numpy.var")
+    assert "    axis: None, an int or a tuple of ints (negative counts from the end)" in lines
+    assert "    ddof: a number" in lines
+
+
 def test_import_runs_the_module_to_resolve_what_reading_cannot(project):
     write(project / "computed.py", """
         import numpy as np

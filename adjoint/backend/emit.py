@@ -29,7 +29,7 @@ from ..ir import prims
 from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, hashable
 from ..rules.memory import returns_new
 from ..transforms.simplify import has_effect
-from .naming import Namer, Points, build_classes, congruence
+from .naming import Namer, Points, build_classes, congruence, identifier
 from .wrap import wrap
 
 _BINOPS = {
@@ -98,6 +98,8 @@ class Emitter:
         self.namer = Namer(fn, self.inline, classes, reserved_names, self.uses, self.unpack)
         self.names = self.namer.names
         self.fresh = _fresh_values(fn)
+        #: Where in the user's source each emitted statement comes from (keyed by ``id``).
+        self.origins: dict[int, Any] = {}
         # Variables whose array is updated in place somewhere (x[i] = v, x[i] += v).
         self.mutated = {
             self.names[op.result]
@@ -256,7 +258,7 @@ class Emitter:
         if isinstance(value, types.ModuleType):
             return self.module_ref(value.__name__)
         # An array or other object from the function's globals: referenced by name.
-        label = name or "const"
+        label = identifier(name or "const")
         key = label
         k = 1
         while key in self.constants and self.constants[key] is not value:
@@ -404,13 +406,17 @@ class Emitter:
                 continue
             if self._is_hook(op):
                 continue
+            loc = op.loc if op.loc is not None else op.stmt.loc if op.stmt is not None else None
             if op.attrs.get("adjoint") and op.stmt is not None and op.stmt is not last_stmt \
                     and op.stmt.text:
                 for line in op.stmt.text.splitlines():
                     out.append(Comment(line))
+                    self.origins[id(out[-1])] = loc
             if op.attrs.get("adjoint"):
                 last_stmt = op.stmt
-            out.extend(self.statement(op))
+            for stmt in self.statement(op):
+                self.origins[id(stmt)] = loc
+                out.append(stmt)
         return out
 
     def assign(self, targets: list[Value | None], value: gast.expr) -> gast.stmt:
@@ -709,43 +715,60 @@ def _is_int(v: Value) -> bool:
 # -- text ---------------------------------------------------------------------------------
 def to_source(stmts: list[Any], indent: int = 0) -> list[str]:
     """Print statements (and comments) with ``ast.unparse``, one level at a time."""
-    lines: list[str] = []
+    return [text for text, _ in traced_source(stmts, indent)]
+
+
+def traced_source(stmts: list[Any], indent: int = 0,
+                  origins: dict[int, Any] | None = None) -> list[tuple[str, Any]]:
+    """Like :func:`to_source`, with each line paired with what ``origins`` says its
+    statement came from (the user's line), so that a problem found in the text can be
+    traced back to the code that produced it."""
+    origins = origins or {}
+    lines: list[tuple[str, Any]] = []
     pad = "    " * indent
     for s in stmts:
+        loc = origins.get(id(s))
+
+        def add(text: str, loc: Any = loc) -> None:
+            lines.append((text, loc))
+
         if isinstance(s, Comment):
-            lines += wrap(f"{pad}# {s.text}".rstrip())
+            for w in wrap(f"{pad}# {s.text}".rstrip()):
+                add(w)
             continue
         if isinstance(s, gast.If):
-            lines.append(f"{pad}if {_unparse_expr(s.test)}:")
-            lines += to_source(s.body, indent + 1)
+            add(f"{pad}if {_unparse_expr(s.test)}:")
+            lines.extend(traced_source(s.body, indent + 1, origins))
             orelse = s.orelse
             while len(orelse) == 1 and isinstance(orelse[0], gast.If):
-                lines.append(f"{pad}elif {_unparse_expr(orelse[0].test)}:")
-                lines += to_source(orelse[0].body, indent + 1)
+                add(f"{pad}elif {_unparse_expr(orelse[0].test)}:", origins.get(id(orelse[0]), loc))
+                lines.extend(traced_source(orelse[0].body, indent + 1, origins))
                 orelse = orelse[0].orelse
             if orelse:
-                lines.append(f"{pad}else:")
-                lines += to_source(orelse, indent + 1)
+                add(f"{pad}else:")
+                lines.extend(traced_source(orelse, indent + 1, origins))
         elif isinstance(s, gast.For):
-            lines.append(f"{pad}for {_unparse_expr(s.target)} in {_unparse_expr(s.iter)}:")
-            lines += to_source(s.body, indent + 1)
+            add(f"{pad}for {_unparse_expr(s.target)} in {_unparse_expr(s.iter)}:")
+            lines.extend(traced_source(s.body, indent + 1, origins))
         elif isinstance(s, gast.While):
-            lines.append(f"{pad}while {_unparse_expr(s.test)}:")
-            lines += to_source(s.body, indent + 1)
+            add(f"{pad}while {_unparse_expr(s.test)}:")
+            lines.extend(traced_source(s.body, indent + 1, origins))
         elif isinstance(s, gast.Return) and isinstance(s.value, gast.Tuple) and \
                 len(s.value.elts) > 1:
-            lines += wrap(f"{pad}return " + ", ".join(_unparse_expr(e) for e in s.value.elts))
+            for w in wrap(f"{pad}return " + ", ".join(_unparse_expr(e) for e in s.value.elts)):
+                add(w)
         elif isinstance(s, gast.Assign) and isinstance(s.value, gast.Tuple) and \
                 len(s.value.elts) > 1 and isinstance(s.targets[0], gast.Tuple):
             lhs = ", ".join(_unparse_expr(e) for e in s.targets[0].elts)
             rhs = ", ".join(_unparse_expr(e) for e in s.value.elts)
-            lines += wrap(f"{pad}{lhs} = {rhs}")
+            for w in wrap(f"{pad}{lhs} = {rhs}"):
+                add(w)
         else:
             node = gast.gast_to_ast(s)
             node.lineno = 0  # all ast.unparse reads of positions (for type comments)
-            text = ast.unparse(node)
-            for ln in text.splitlines():
-                lines += wrap(pad + ln)
+            for ln in ast.unparse(node).splitlines():
+                for w in wrap(pad + ln):
+                    add(w)
     return lines
 
 

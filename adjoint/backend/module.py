@@ -1,4 +1,9 @@
-"""Assembling generated functions into one standalone Python module."""
+"""Assembling generated functions into one standalone Python module.
+
+Every module is compiled here, before anything writes or imports it: text that is not
+valid Python is a bug in adjoint, reported as an :class:`~adjoint.errors.InternalError`
+at the user's line that produced it, never as a ``SyntaxError`` from ``<unknown>``.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import runtime as rt
+from ..errors import InternalError, SourceLoc
 from ..ir.core import Function
 from ..version import __version__
-from .emit import Emitter, to_source
+from .emit import Emitter, traced_source
 
 
 @dataclass
@@ -24,20 +30,27 @@ class GeneratedModule:
 
 
 def function_source(fn: Function, emitter: Emitter, doc: str | None = None) -> list[str]:
+    return [text for text, _ in traced_function_source(fn, emitter, doc)]
+
+
+def traced_function_source(fn: Function, emitter: Emitter, doc: str | None = None) -> \
+        list[tuple[str, SourceLoc | None]]:
+    """The lines of ``fn``'s definition, each with the user's line it comes from."""
     params = []
     for name in fn.param_names:
         if name in fn.defaults:
             params.append(f"{name}={_literal(fn.defaults[name], emitter)}")
         else:
             params.append(name)
-    lines = [f"def {fn.name}({', '.join(params)}):"]
+    lines: list[tuple[str, SourceLoc | None]] = [(f"def {fn.name}({', '.join(params)}):", None)]
     if doc:
-        lines.append(f'    """{_docstring_text(doc)}"""')
+        lines.append((f'    """{_docstring_text(doc)}"""', None))
     for name, kind in fn.meta.get("entry_kinds", ()):
         check = kind_check(name, kind, fn.name)
         if check:
-            lines += ["    " + line for line in check]
-    lines += to_source(emitter.body(), 1)
+            lines += [("    " + line, None) for line in check]
+    body = emitter.body()
+    lines += traced_source(body, 1, emitter.origins)
     return lines
 
 
@@ -82,30 +95,61 @@ def _literal(value: Any, emitter: Emitter) -> str:
 def build_module(functions: list[tuple[Function, str | None]], header: list[str]) -> \
         GeneratedModule:
     """Emit ``functions`` (with docstrings) into one module, helpers and imports included."""
-    bodies: list[list[str]] = []
+    bodies: list[list[tuple[str, SourceLoc | None]]] = []
     imports: dict[str, str] = {}
     helpers: set[str] = set()
     constants: dict[str, Any] = {}
     reserved = {fn.name for fn, _ in functions}
     for fn, doc in functions:
         em = Emitter(fn, reserved)
-        bodies.append(function_source(fn, em, doc))
+        bodies.append(traced_function_source(fn, em, doc))
         imports.update(em.imports)
         helpers |= em.helpers
         constants.update(em.constants)
-    lines = [comment(h) for h in header]
-    lines.append("")
+    lines: list[tuple[str, SourceLoc | None]] = [(comment(h), None) for h in header]
+    lines.append(("", None))
     for module, alias in sorted(imports.items()):
-        lines.append(f"import {module} as {alias}" if alias != module else f"import {module}")
+        lines.append((f"import {module} as {alias}" if alias != module else f"import {module}",
+                      None))
     for name in _with_dependencies(helpers):
-        lines += ["", ""]
-        lines += inspect.getsource(getattr(rt, name)).rstrip().splitlines()
+        lines += [("", None), ("", None)]
+        lines += [(ln, None) for ln in inspect.getsource(getattr(rt, name)).rstrip().splitlines()]
     for body in bodies:
-        lines += ["", ""]
+        lines += [("", None), ("", None)]
         lines += body
-    source = "\n".join(lines) + "\n"
-    ast.parse(source)  # every emitted module must be valid Python
+    source = "\n".join(text for text, _ in lines) + "\n"
+    check_compiles(source, lines, [fn.name for fn, _ in functions])
     return GeneratedModule(source, [fn.name for fn, _ in functions], constants)
+
+
+def check_compiles(source: str, lines: list[tuple[str, SourceLoc | None]],
+                   names: list[str]) -> None:
+    """Compile ``source`` (as Python would on import); a failure is an internal error.
+
+    It is reported at the user's line the offending text was generated from (the
+    nearest one before it, for lines that come from no single statement).
+    """
+    try:
+        compile(source, "<generated>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        lineno = getattr(exc, "lineno", None) or 0
+        loc = None
+        for text, where in reversed(lines[:lineno]):
+            if where is not None:
+                loc = where
+                break
+            if text.startswith("def "):
+                break  # no statement of this function before the line: no user's line
+        bad = lines[lineno - 1][0].strip() if 0 < lineno <= len(lines) else ""
+        what = f"'{names[0]}'" if len(names) == 1 else ", ".join(f"'{n}'" for n in names)
+        message = (f"internal error: the code generated for {what} is not valid Python: "
+                   f"{getattr(exc, 'msg', exc)}"
+                   + (f" (line {lineno} of the generated module: {bad})" if bad else ""))
+        raise InternalError(
+            message, loc,
+            "this is a bug in adjoint, not in your code: please report it, with this "
+            "message and the function being differentiated",
+        ) from None
 
 
 def _with_dependencies(names: set[str]) -> list[str]:

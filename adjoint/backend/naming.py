@@ -5,7 +5,8 @@ after its loop; the results of an ``if`` and what its branches yield; an array a
 its in-place update) are grouped into congruence classes, unless their live ranges
 interfere. Each class then takes the first free name from its members' hints:
 ``h1`` stays ``h1``, the adjoint of ``h1`` is ``dh1``, and when a name is still
-live where another value wants it, the newcomer becomes ``h1_1``.
+live where another value wants it, the newcomer becomes ``h1_1``. Every name, whatever
+it is derived from, passes through :func:`identifier`, which makes it a valid one.
 
 Live ranges come from a linear numbering of the structured code in program order; a
 value read inside a loop it was not defined in is live to the end of that loop.
@@ -14,6 +15,8 @@ value read inside a loop it was not defined in is live to the end of that loop.
 from __future__ import annotations
 
 import keyword
+import re
+import unicodedata
 from typing import Any
 
 from ..ir import prims
@@ -190,13 +193,44 @@ def _returns_new(op: Op) -> bool:
         return False
 
 
-def _sanitize(name: str) -> str:
-    name = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
-    if not name or name[0].isdigit():
-        name = "v" + name
+_MINUS_DIGIT = re.compile(r"-(?=[0-9])")
+
+
+def identifier(text: str) -> str:
+    """A valid Python identifier for a name derived from ``text``; the one place names are made.
+
+    Names in generated code come from the user's variables, but also from expressions
+    (``x.shape[-1]`` gives ``n_x_m1``, ``A[0, j]`` gives ``A_0_j``, an attribute or a
+    callee's dotted name), so anything may reach here. A valid identifier that is not a
+    keyword comes back as it is (NFKC-normalized, as Python normalizes names, so that two
+    spellings of one name stay one name). Otherwise a minus before a digit becomes ``m``,
+    each run of characters that cannot appear in a name becomes one ``_`` (and none is
+    left at either end), a name that cannot start as it does gets a ``v`` in front, and
+    a keyword gets a ``_`` after it.
+    """
+    name = unicodedata.normalize("NFKC", str(text))
+    if not name.isidentifier():
+        name = _words(_MINUS_DIGIT.sub("m", name), ascii_only=False)
+        name = unicodedata.normalize("NFKC", name)
+        if not name.isidentifier():
+            name = _words(name, ascii_only=True)
     if keyword.iskeyword(name):
         name += "_"
     return name
+
+
+def _words(text: str, ascii_only: bool) -> str:
+    parts = []
+    gap = False
+    for c in text:
+        if (c.isascii() or not ascii_only) and ("a" + c).isidentifier():
+            parts.append(c)
+            gap = False
+        elif not gap:
+            parts.append("_")
+            gap = True
+    name = "".join(parts).strip("_") or "v"
+    return name if name.isidentifier() else "v" + name
 
 
 class Namer:
@@ -248,6 +282,10 @@ class Namer:
         return True
 
     def base(self, v: Value) -> str:
+        """The name ``v`` would like: from its hint, its primal's name, or its expression."""
+        return identifier(self._base_text(v))
+
+    def _base_text(self, v: Value) -> str:
         if v.origin is not None and v.origin[1] is not v:
             kind, primal = v.origin
             inner = self.names.get(primal) or self.base(primal)
@@ -257,7 +295,7 @@ class Namer:
                 return inner + "_tape"
             return inner
         if v.hint:
-            return _sanitize(v.hint)
+            return v.hint
         owner = v.owner
         if any(u.opname == "if" and u.operands[0] is v for u in self.uses.get(v, ())):
             return "cond"
@@ -286,8 +324,8 @@ class Namer:
                 short = _SHORT.get(label, label.rsplit(".", 1)[-1])
                 if isinstance(owner.callee, prims.Attribute):
                     short = owner.callee.name.lower()
-                return _sanitize(f"{target}_{short}")
-            return _sanitize(f"{target}_{owner.opname}")
+                return f"{target}_{short}"
+            return f"{target}_{owner.opname}"
         return "v"
 
     def _subscript_label(self, op: Op) -> str | None:
@@ -306,7 +344,7 @@ class Namer:
                 parts.append(str(item[1]))
             else:
                 return None
-        return _sanitize("_".join(parts))
+        return "_".join(parts)
 
     def _assign(self, cls: list[Value]) -> None:
         hinted = [v for v in cls if v.hint]
@@ -430,4 +468,4 @@ def _is_const(v: Value) -> bool:
     return isinstance(op, Op) and op.opname == "const"
 
 
-__all__ = ["Namer", "Points", "build_classes", "congruence", "interferes", "Any"]
+__all__ = ["Namer", "Points", "build_classes", "congruence", "identifier", "interferes", "Any"]

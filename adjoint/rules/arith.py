@@ -13,6 +13,7 @@ import numpy as np
 from ..ir.prims import BoolOp
 from ..runtime import matmul_lhs, matmul_rhs, unbroadcast
 from .registry import jvp_rule, nondifferentiable, vjp_rule
+from .spaces import Array, Number, binary, space, unary
 
 
 @vjp_rule(operator.add, np.add, ndiff=2)
@@ -152,3 +153,16 @@ nondifferentiable(
     np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert, np.left_shift, np.right_shift,
     np.gcd, np.lcm,
 )
+
+# The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
+binary(operator.add, np.add, operator.sub, np.subtract, operator.mul, np.multiply,
+       names=("x", "y"))
+binary(operator.truediv, np.divide, right="nonzero", names=("x", "y"))
+binary(operator.pow, np.power, np.float_power, builtins.pow, left="positive", names=("x", "y"))
+space(operator.mod, np.remainder, x=Array("mod"), y=Array("nonzero", like="x"))
+space(np.fmod, x1=Array("mod"), x2=Array("nonzero", like="x1"))
+unary(operator.neg, np.negative, operator.pos, np.positive)
+unary(builtins.abs, np.absolute, np.fabs, domain="nonzero")
+space(operator.matmul, np.matmul, joint="matmul", x=Array(ranks=(1, None), number=False),
+      y=Array(ranks=(1, None), number=False))
+space(builtins.float, x=Number())

@@ -3,14 +3,15 @@
 ``catalog()`` lists one entry per callable (and per array method), sorted by name::
 
     {"name": "numpy.tanh", "modes": ("vjp", "jvp"), "nondifferentiable": False,
-     "family": "trig"}
+     "family": "trig", "arguments": [("x", "an array of any rank or a number")]}
 
 ``modes`` says which derivative rules exist; a ``nondifferentiable`` entry has none
 because its result is a constant as far as derivatives go (shapes, indices, random
 draws). Methods (``x.sum(...)``) carry ``method_of``, the function whose rules they use.
 
 ``python -m adjoint.rules.catalog --markdown`` prints the catalog as the Markdown
-of ``docs/rules.md``, which is generated, never edited by hand.
+of ``docs/rules.md``, which is generated, never edited by hand. It lists the
+argument space of each rule too (:mod:`.spaces`): which arguments it supports.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .. import runtime
 from ..ir.prims import Attribute, Primitive
 from ..ir.printer import callee_name
 from .registry import JVP, METHODS, NO_DERIVATIVE, NONDIFF, VJP, is_builtin
+from .spaces import SPACES, Space
 
 #: The heading of the SciPy section of the Markdown, which exists only with SciPy installed.
 SCIPY_HEADING = "## scipy.special"
@@ -103,6 +105,8 @@ def catalog(include_user: bool = True) -> list[dict[str, Any]]:
             "nondifferentiable": key in NONDIFF or key in NO_DERIVATIVE,
             "family": _family(key) if modes else "",
         }
+        if key in SPACES:
+            entries[name]["arguments"] = [(n, f.describe()) for n, f in SPACES[key].args.items()]
     for method_name, fn in METHODS.items():
         key = fn
         modes = tuple(m for m, table in (("vjp", VJP), ("jvp", JVP)) if key in table)
@@ -192,7 +196,74 @@ def markdown() -> str:
         "",
     ]
     out += _table(scipy_rows) if scipy_rows else ["SciPy is not installed."]
+    out += ["", *_arguments()]
     return "\n".join(out) + "\n"
+
+
+def _signature_names(fn: Any) -> list[str]:
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    # Positional-only parameters are the operands (spaces may name them differently).
+    return [p.name for p in params
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY)]
+
+
+def _grouped(s: Space) -> list[tuple[str, str]]:
+    """Parameters with their descriptions, consecutive ones described alike together."""
+    runs: list[tuple[list[str], str]] = []
+    for name, form in s.args.items():
+        text = form.describe()
+        if runs and runs[-1][1] == text:
+            runs[-1][0].append(name)
+        else:
+            runs.append(([name], text))
+    out = []
+    for names, text in runs:
+        if len(names) > 3:
+            shown = f"`{names[0]}` to `{names[-1]}`"
+        else:
+            shown = ", ".join(f"`{n}`" for n in names)
+        out.append((shown, text))
+    return out
+
+
+def _arguments() -> list[str]:
+    """The ``Supported arguments`` section: one row per argument space."""
+    rows: dict[int, tuple[Space, list[str]]] = {}
+    for key, s in SPACES.items():
+        if is_builtin(key):
+            rows.setdefault(id(s), (s, []))[1].append(public_name(key))
+    out = [
+        "## Supported arguments",
+        "",
+        "Each rule is written for the calls listed here, and tested over them: every",
+        "combination of these arguments, passed by position or keyword (or to the method,",
+        "`x.var(axis=-1)`), with float32 or float64 arrays of any shape the function",
+        "accepts, length-0 and length-1 dimensions included. An argument of the function",
+        "not listed (*Not supported*) is refused when the derivative is made, with an",
+        "`adjoint.UnsupportedArgumentError`; passing such a parameter its default value",
+        "(`out=None`) is fine. Where an argument's values are limited (`> 0`, `without",
+        "ties`), that is where the function is differentiable.",
+        "",
+        "| Callables | Arguments | Not supported |",
+        "| --- | --- | --- |",
+    ]
+    for s, names in sorted(rows.values(), key=lambda r: sorted(r[1])[0]):
+        names.sort()
+        args = "; ".join(f"{names_text}: {text}" for names_text, text in _grouped(s))
+        if s.note:
+            args += f". {s.note[0].upper()}{s.note[1:]}"
+        if s.singular_at_zero:
+            args += ". Not differentiable where the result is 0"
+        first = s.callees[0] if s.callees else None
+        refused = [n for n in _signature_names(first) if n not in s.args]
+        cells = ", ".join(f"`{n}`" for n in names)
+        out.append(f"| {cells} | {args} | {', '.join(f'`{n}`' for n in refused)} |")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

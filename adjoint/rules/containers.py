@@ -27,6 +27,7 @@ from ..runtime import (
     unbroadcast,
 )
 from .registry import jvp_rule, method, nondifferentiable, vjp_rule
+from .spaces import Array, Arrays, Custom, Number, space
 
 
 @vjp_rule(builtins.tuple, builtins.list)
@@ -149,4 +150,14 @@ def _(dd, dkey, ddefault, ans, d, key, default=None):
 
 
 nondifferentiable(_keys, Method("keys"))
+
+# -- the calls these rules are written for ------------------------------------------------------
+space(builtins.tuple, builtins.list, joint="items", iterable=Arrays())
+space(builtins.dict, mapping=Custom("mapping", "a dict of numbers and arrays"))
+space(builtins.sum, joint="items", iterable=Arrays(), start=Array(optional=True))
+space(builtins.max, builtins.min, a=Number(), b=Number())
+space(max_of, min_of, joint="items", iterable=Arrays())
+space(_items, _values, d=Custom("mapping", "a dict of numbers and arrays"))
+space(_get, d=Custom("mapping", "a dict of numbers and arrays"),
+      key=Custom("key", "a key of the dict"), default=Array(optional=True))
 __all__ = ["np", "rt"]

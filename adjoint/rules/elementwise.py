@@ -13,6 +13,7 @@ import numpy as np
 
 from ..runtime import clip_bound, unbroadcast
 from .registry import jvp_rule, method, nondifferentiable, vjp_rule
+from .spaces import Array, Data, binary, space, unary
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -118,34 +119,35 @@ def _(g, ans, x1, x2):
     return unbroadcast(np.ldexp(g, x2), x1)
 
 
-@vjp_rule(np.clip, ndiff=3)
+@vjp_rule(np.clip, ndiff=6)
 def _(g, ans, a, a_min=None, a_max=None, out=None, min=None, max=None):
     # clip(a) == minimum(maximum(a, lo), hi): each element follows exactly one of a, lo, hi
-    # (hi wins where lo > hi).
+    # (hi wins where lo > hi). The bounds are a_min and a_max, or NumPy 2's min and max.
     lo = clip_bound(a_min, min, -np.inf)
     hi = clip_bound(a_max, max, np.inf)
+    g_lo = g * ((a < lo) * (lo <= hi))
+    g_hi = g * (np.maximum(a, lo) > hi)
     return (
         unbroadcast(g * ((a >= lo) * (a <= hi)), a),
-        unbroadcast(g * ((a < lo) * (lo <= hi)), a_min),
-        unbroadcast(g * (np.maximum(a, lo) > hi), a_max),
+        unbroadcast(g_lo, a_min),
+        unbroadcast(g_hi, a_max),
+        None,
+        unbroadcast(g_lo, min),
+        unbroadcast(g_hi, max),
     )
 
 
 @vjp_rule(np.maximum, np.fmax, ndiff=2)
 def _(g, ans, x, y):
-    # Ties share the cotangent equally.
-    return (
-        unbroadcast(g * ((x > y) + 0.5 * (x == y)), x),
-        unbroadcast(g * ((x < y) + 0.5 * (x == y)), y),
-    )
+    # Ties share the cotangent equally. (Masks multiply g, which keeps g's dtype.)
+    tie = 0.5 * g * (x == y)
+    return unbroadcast(g * (x > y) + tie, x), unbroadcast(g * (x < y) + tie, y)
 
 
 @vjp_rule(np.minimum, np.fmin, ndiff=2)
 def _(g, ans, x, y):
-    return (
-        unbroadcast(g * ((x < y) + 0.5 * (x == y)), x),
-        unbroadcast(g * ((x > y) + 0.5 * (x == y)), y),
-    )
+    tie = 0.5 * g * (x == y)
+    return unbroadcast(g * (x < y) + tie, x), unbroadcast(g * (x > y) + tie, y)
 
 
 @vjp_rule(np.where, ndiff=3)
@@ -251,22 +253,23 @@ def _(dx1, ans, x1, x2):
     return np.ldexp(dx1, x2)
 
 
-@jvp_rule(np.clip, ndiff=3)
-def _(da, da_min, da_max, ans, a, a_min=None, a_max=None, out=None, min=None, max=None):
+@jvp_rule(np.clip, ndiff=6)
+def _(da, da_min, da_max, dout, dmin, dmax, ans, a, a_min=None, a_max=None, out=None, min=None,
+      max=None):
     lo = clip_bound(a_min, min, -np.inf)
     hi = clip_bound(a_max, max, np.inf)
-    return (da * ((a >= lo) * (a <= hi)) + da_min * ((a < lo) * (lo <= hi))
-            + da_max * (np.maximum(a, lo) > hi))
+    return (da * ((a >= lo) * (a <= hi)) + (da_min + dmin) * ((a < lo) * (lo <= hi))
+            + (da_max + dmax) * (np.maximum(a, lo) > hi))
 
 
 @jvp_rule(np.maximum, np.fmax)
 def _(dx, dy, ans, x, y):
-    return dx * ((x > y) + 0.5 * (x == y)) + dy * ((x < y) + 0.5 * (x == y))
+    return dx * (x > y) + dy * (x < y) + 0.5 * (dx + dy) * (x == y)
 
 
 @jvp_rule(np.minimum, np.fmin)
 def _(dx, dy, ans, x, y):
-    return dx * ((x < y) + 0.5 * (x == y)) + dy * ((x > y) + 0.5 * (x == y))
+    return dx * (x < y) + dy * (x > y) + 0.5 * (dx + dy) * (x == y)
 
 
 @jvp_rule(np.where, ndiff=3)
@@ -282,3 +285,20 @@ nondifferentiable(
     np.isnan, np.isinf, np.isfinite, np.isneginf, np.isposinf, np.isreal, np.iscomplex,
     np.isclose, np.allclose, np.array_equal, np.array_equiv, np.all, np.any,
 )
+
+# The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
+unary(np.exp, np.exp2, np.expm1, np.square, np.deg2rad, np.radians, np.rad2deg, np.degrees,
+      np.sinc)
+unary(np.log, np.log2, np.log10, np.log1p, np.sqrt, domain="positive")
+unary(np.cbrt, np.reciprocal, domain="nonzero")
+binary(np.logaddexp, np.logaddexp2)
+binary(np.maximum, np.minimum, np.fmax, np.fmin, names=("x", "y"))
+binary(np.hypot, np.copysign, left="nonzero", right="nonzero")
+space(np.ldexp, x1=Array(), x2=Data("exponent", "integers broadcasting against `x1`"))
+space(np.clip, joint="clip", a=Array(), a_min=Array(like="a", optional=True),
+      a_max=Array(like="a", optional=True), min=Array(like="a", optional=True),
+      max=Array(like="a", optional=True),
+      note="`min=`/`max=` are NumPy 2's names for `a_min`/`a_max`")
+space(np.where, joint="where", condition=Data("condition", "booleans broadcasting against `x`"
+                                              " and `y` (not differentiated)"),
+      x=Array(), y=Array(like="x"))

@@ -31,7 +31,7 @@ def _(h, ans, a, b):
 
 @vjp_rule(rt.extremum_grad, ndiff=3)
 def _(h, out, g, ans, x, axis=None, keepdims=False):
-    share = rt.extremum_grad(np.ones(np.shape(g)), ans, x, axis, keepdims)
+    share = rt.extremum_grad(np.ones_like(g), ans, x, axis, keepdims)
     return np.sum(h * share, axis=axis, keepdims=keepdims), rt.zeros_like(ans), rt.zeros_like(x)
 
 
@@ -67,7 +67,7 @@ def _(h, ans, g, n, axis=0):
 
 @vjp_rule(rt.prod_grad)
 def _(h, ans, g, a, axis=None, keepdims=False):
-    others = rt.prod_grad(np.ones(np.shape(g)), a, axis, keepdims)
+    others = rt.prod_grad(np.ones_like(g), a, axis, keepdims)
     return np.sum(h * others, axis=axis, keepdims=keepdims)
 
 

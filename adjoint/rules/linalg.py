@@ -28,6 +28,7 @@ from ..runtime import (
     unbroadcast,
 )
 from .registry import jvp_rule, method, nondifferentiable, vjp_rule
+from .spaces import Array, Axis, Choice, Custom, Dtype, Flag, Int, space
 
 
 @vjp_rule(np.dot, ndiff=2)
@@ -91,10 +92,24 @@ def _(g, ans, a, offset=0, axis1=0, axis2=1):
 
 @vjp_rule(np.cross, ndiff=2)
 def _(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    # g . (a x b) == a . (b x g) == b . (g x a); an ``axis`` overrides all three.
-    ga = np.cross(b, g, axisa=axisb, axisb=axisc, axisc=axisa, axis=axis)
-    gb = np.cross(g, a, axisa=axisc, axisb=axisa, axisc=axisb, axis=axis)
-    return unbroadcast(ga, a), unbroadcast(gb, b)
+    # g . (a x b) == a . (b x g) == b . (g x a); an ``axis`` overrides all three. The
+    # cotangents are summed back to a's and b's shapes with their components last, where
+    # broadcasting leaves them (a component axis first may be broadcast past).
+    if axis is not None:
+        axisa = axis
+        axisb = axis
+        axisc = axis
+    ga = np.cross(b, g, axisa=axisb, axisb=axisc, axisc=-1)
+    gb = np.cross(g, a, axisa=axisc, axisb=axisa, axisc=-1)
+    if axisa == -1:
+        ga = unbroadcast(ga, a)
+    else:
+        ga = np.moveaxis(unbroadcast(ga, np.moveaxis(a, axisa, -1)), -1, axisa)
+    if axisb == -1:
+        gb = unbroadcast(gb, b)
+    else:
+        gb = np.moveaxis(unbroadcast(gb, np.moveaxis(b, axisb, -1)), -1, axisb)
+    return ga, gb
 
 
 @vjp_rule(np.linalg.inv)
@@ -133,7 +148,7 @@ def _(g, ans, a):
 def _(g, ans, a, upper=False):
     low = np.swapaxes(ans, -1, -2) if upper else ans
     g_low = np.swapaxes(g, -1, -2) if upper else g
-    eye = np.eye(np.shape(a)[-1])
+    eye = np.eye(np.shape(a)[-1], dtype=a.dtype)
     p = np.swapaxes(low, -1, -2) @ g_low
     p = np.tril(p) - 0.5 * p * eye
     low_inv = np.linalg.inv(low)
@@ -148,7 +163,7 @@ def _(g, ans, a, UPLO="L"):
     g_w = g[0]
     g_v = g[1] if len(g) > 1 else 0.0 * v
     v_t = np.swapaxes(v, -1, -2)
-    eye = np.eye(np.shape(a)[-1])
+    eye = np.eye(np.shape(a)[-1], dtype=a.dtype)
     gap = np.expand_dims(w, -2) - np.expand_dims(w, -1)
     f = 1.0 / (gap + eye) - eye
     ga = v @ (np.expand_dims(g_w, -1) * eye + f * (v_t @ g_v)) @ v_t
@@ -205,7 +220,7 @@ def _(dsubscripts, dx0, dx1, dx2, dx3, dx4, dx5, dx6, dx7, ans, subscripts, x0, 
 
 @jvp_rule(np.trace)
 def _(da, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    return np.trace(da, offset, axis1, axis2)
+    return np.trace(da, offset, axis1, axis2, dtype)
 
 
 @jvp_rule(np.diag)
@@ -251,7 +266,7 @@ def _(da, ans, a):
 @jvp_rule(np.linalg.cholesky)
 def _(da, ans, a, upper=False):
     low = np.swapaxes(ans, -1, -2) if upper else ans
-    eye = np.eye(np.shape(a)[-1])
+    eye = np.eye(np.shape(a)[-1], dtype=a.dtype)
     low_inv = np.linalg.inv(low)
     m = low_inv @ (0.5 * (da + np.swapaxes(da, -1, -2))) @ np.swapaxes(low_inv, -1, -2)
     d_low = low @ (np.tril(m) - 0.5 * m * eye)
@@ -262,7 +277,7 @@ def _(da, ans, a, upper=False):
 def _(da, ans, a, UPLO="L"):
     w = ans[0]
     v = ans[1]
-    eye = np.eye(np.shape(a)[-1])
+    eye = np.eye(np.shape(a)[-1], dtype=a.dtype)
     m = np.swapaxes(v, -1, -2) @ (0.5 * (da + np.swapaxes(da, -1, -2))) @ v
     gap = np.expand_dims(w, -2) - np.expand_dims(w, -1)
     f = 1.0 / (gap + eye) - eye
@@ -289,3 +304,50 @@ method("dot", np.dot)
 method("trace", np.trace)
 method("diagonal", np.diagonal)
 nondifferentiable(np.linalg.matrix_rank)
+
+# The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
+space(np.dot, joint="dot", a=Array(ranks=(0, None)), b=Array(ranks=(0, None)))
+space(np.vdot, joint="vdot", a=Array(), b=Array(),
+      note="`a` and `b` have the same number of elements")
+space(np.inner, joint="inner", a=Array(), b=Array())
+space(np.outer, a=Array(), b=Array())
+space(np.tensordot, joint="tensordot", a=Array(number=False), b=Array(number=False),
+      axes=Custom("tensordot_axes", "an int, or a pair of sequences of axes"))
+_EINSUM_OPERAND = Array(optional=True)
+space(np.einsum, joint="einsum",
+      subscripts=Custom("einsum", "a subscripts string: explicit (`->`) or implicit output, "
+                        "`...` broadcasting, repeated indices (traces, diagonals)",
+                        lambda s: isinstance(s, str)),
+      x0=Array(), x1=_EINSUM_OPERAND, x2=_EINSUM_OPERAND, x3=_EINSUM_OPERAND,
+      x4=_EINSUM_OPERAND, x5=_EINSUM_OPERAND, x6=_EINSUM_OPERAND, x7=_EINSUM_OPERAND,
+      optimize=Choice((False, True, "greedy", "optimal")),
+      note="up to eight operands, passed positionally")
+space(np.trace, a=Array(ranks=(2, None), number=False), offset=Int(-2, 2),
+      axis1=Axis("a", multi=False, none=False), axis2=Axis("a", multi=False, none=False),
+      dtype=Dtype())
+space(np.diag, v=Array(ranks=(1, 2), number=False), k=Int(-2, 2))
+space(np.diagonal, a=Array(ranks=(2, None), number=False), offset=Int(-2, 2),
+      axis1=Axis("a", multi=False, none=False), axis2=Axis("a", multi=False, none=False))
+space(np.cross, joint="cross", a=Array(ranks=(1, None), number=False),
+      b=Array(ranks=(1, None), number=False, like="a"),
+      axisa=Axis("a", multi=False, none=False), axisb=Axis("b", multi=False, none=False),
+      axisc=Axis("a", multi=False, none=False), axis=Axis("a", multi=False),
+      note="vectors of 3 components along the axes (NumPy 2 deprecates those of 2, which "
+           "fail when differentiated)")
+_INVERTIBLE = Array(ranks=(2, None), number=False, matrix="invertible", square=True)
+space(np.linalg.inv, np.linalg.det, np.linalg.slogdet, a=_INVERTIBLE)
+space(np.linalg.solve, joint="solve", a=_INVERTIBLE, b=Array(ranks=(1, None), number=False))
+space(np.linalg.cholesky, a=Array(ranks=(2, None), number=False, matrix="spd", square=True),
+      upper=Flag())
+space(np.linalg.eigh, np.linalg.eigvalsh,
+      a=Array(ranks=(2, None), number=False, matrix="symmetric", square=True),
+      UPLO=Choice(("L", "U")), note="eigenvalues without repeats")
+space(np.linalg.matrix_power, a=_INVERTIBLE, n=Int(-3, 4))
+space(np.linalg.norm, joint="norm", singular_at_zero=True,
+      x=Array("distinct"),
+      ord=Custom("norm_ord", "None, a number (`np.inf` and `-np.inf` too), `'fro'` or "
+                 "`'nuc'`", lambda o: o is None or o in ("fro", "nuc") or (
+                     isinstance(o, (int, float, np.number)) and not isinstance(o, bool))),
+      axis=Axis("x"), keepdims=Flag(),
+      note="vector norms of any `ord` along one axis; matrix norms (`'fro'`, `'nuc'`, `1`, "
+           "`-1`, `2`, `-2`, `np.inf`, `-np.inf`) over two axes")

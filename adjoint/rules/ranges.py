@@ -11,11 +11,12 @@ import numpy as np
 
 from ..runtime import linspace_fraction, unbroadcast, zeros_like
 from .registry import jvp_rule, nondifferentiable, vjp_rule
+from .spaces import Array, Flag, Int, Real, binary, space
 
 
 @vjp_rule(np.linspace, ndiff=2)
 def _(g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
-    t = linspace_fraction(num, endpoint, np.ndim(ans), axis)
+    t = linspace_fraction(num, endpoint, np.ndim(ans), axis, ans.dtype)
     return (unbroadcast(np.sum(g * (1.0 - t), axis=axis), start),
             unbroadcast(np.sum(g * t, axis=axis), stop))
 
@@ -23,13 +24,13 @@ def _(g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axi
 @jvp_rule(np.linspace, ndiff=2)
 def _(dstart, dstop, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None,
       axis=0):
-    t = linspace_fraction(num, endpoint, np.ndim(ans), axis)
+    t = linspace_fraction(num, endpoint, np.ndim(ans), axis, ans.dtype)
     return np.expand_dims(dstart, axis) * (1.0 - t) + np.expand_dims(dstop, axis) * t
 
 
 @vjp_rule(np.logspace, ndiff=2)
 def _(g, ans, start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
-    t = linspace_fraction(num, endpoint, np.ndim(ans), axis)
+    t = linspace_fraction(num, endpoint, np.ndim(ans), axis, ans.dtype)
     h = g * ans * np.log(base)
     return (unbroadcast(np.sum(h * (1.0 - t), axis=axis), start),
             unbroadcast(np.sum(h * t, axis=axis), stop))
@@ -37,7 +38,7 @@ def _(g, ans, start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0)
 
 @jvp_rule(np.logspace, ndiff=2)
 def _(dstart, dstop, ans, start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
-    t = linspace_fraction(num, endpoint, np.ndim(ans), axis)
+    t = linspace_fraction(num, endpoint, np.ndim(ans), axis, ans.dtype)
     return (np.expand_dims(dstart, axis) * (1.0 - t) + np.expand_dims(dstop, axis) * t) * (
         ans * np.log(base))
 
@@ -53,3 +54,11 @@ def _(dx1, dx2, ans, x1, x2):
 
 
 nondifferentiable(linspace_fraction)
+
+# -- the calls these rules are written for ------------------------------------------------------
+space(np.linspace, start=Array(), stop=Array(like="start"), num=Int(2, 6, "an int ≥ 2"),
+      endpoint=Flag(), axis=Int(-1, 0, "an axis of the result"))
+space(np.logspace, start=Array(), stop=Array(like="start"), num=Int(2, 6, "an int ≥ 2"),
+      endpoint=Flag(), base=Real(0.5, 10.0, "a positive number"),
+      axis=Int(-1, 0, "an axis of the result"))
+binary(np.nextafter)

@@ -16,6 +16,7 @@ from ..runtime import (
     unreduce,
 )
 from .registry import jvp_rule, method, nondifferentiable, vjp_rule
+from .spaces import Array, Axis, Dtype, Flag, Real, space
 
 
 @vjp_rule(np.sum)
@@ -67,7 +68,7 @@ def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
 
 @vjp_rule(np.nanmean)
 def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
-    count = np.sum(~np.isnan(a), axis=axis, keepdims=True)
+    count = np.sum(~np.isnan(a), axis=axis, keepdims=True, dtype=np.result_type(g, 0.0))
     return np.where(np.isnan(a), 0.0, unreduce(g, a, axis, keepdims) / count)
 
 
@@ -85,23 +86,23 @@ def _(g, ans, a, axis=None, dtype=None, out=None):
 
 @jvp_rule(np.sum)
 def _(da, ans, a, axis=None, dtype=None, out=None, keepdims=False):
-    return np.sum(da, axis=axis, keepdims=keepdims)
+    return np.sum(da, axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 @jvp_rule(np.mean)
 def _(da, ans, a, axis=None, dtype=None, out=None, keepdims=False):
-    return np.mean(da, axis=axis, keepdims=keepdims)
+    return np.mean(da, axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 @jvp_rule(np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin)
 def _(da, ans, a, axis=None, out=None, keepdims=False):
-    share = extremum_grad(np.ones(np.shape(ans)), ans, a, axis, keepdims)
+    share = extremum_grad(np.ones_like(ans), ans, a, axis, keepdims)
     return np.sum(da * share, axis=axis, keepdims=keepdims)
 
 
 @jvp_rule(np.ptp)
 def _(da, ans, a, axis=None, out=None, keepdims=False):
-    ones = np.ones(np.shape(ans))
+    ones = np.ones_like(ans)
     hi = extremum_grad(ones, np.max(a, axis=axis, keepdims=keepdims), a, axis, keepdims)
     lo = extremum_grad(ones, np.min(a, axis=axis, keepdims=keepdims), a, axis, keepdims)
     return np.sum(da * (hi - lo), axis=axis, keepdims=keepdims)
@@ -109,44 +110,45 @@ def _(da, ans, a, axis=None, out=None, keepdims=False):
 
 @jvp_rule(np.prod)
 def _(da, ans, a, axis=None, dtype=None, out=None, keepdims=False):
-    others = prod_grad(np.ones(np.shape(ans)), a, axis, keepdims)
-    return np.sum(da * others, axis=axis, keepdims=keepdims)
+    others = prod_grad(np.ones_like(ans), a, axis, keepdims)
+    return np.sum(da * others, axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 @jvp_rule(np.var)
 def _(da, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = a - np.mean(a, axis=axis, keepdims=True)
     n = reduced_size(a, axis) - ddof
-    return np.sum(2.0 * centered * da, axis=axis, keepdims=keepdims) / n
+    return np.sum(2.0 * centered * da, axis=axis, dtype=dtype, keepdims=keepdims) / n
 
 
 @jvp_rule(np.std)
 def _(da, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = a - np.mean(a, axis=axis, keepdims=True)
     n = reduced_size(a, axis) - ddof
-    return np.sum(centered * da, axis=axis, keepdims=keepdims) / (n * (ans + (ans == 0.0)))
+    return np.sum(centered * da, axis=axis, dtype=dtype, keepdims=keepdims) / (
+        n * (ans + (ans == 0.0)))
 
 
 @jvp_rule(np.nansum)
 def _(da, ans, a, axis=None, dtype=None, out=None, keepdims=False):
-    return np.sum(np.where(np.isnan(a), 0.0, da), axis=axis, keepdims=keepdims)
+    return np.sum(np.where(np.isnan(a), 0.0, da), axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 @jvp_rule(np.nanmean)
 def _(da, ans, a, axis=None, dtype=None, out=None, keepdims=False):
-    count = np.sum(~np.isnan(a), axis=axis, keepdims=True)
+    count = np.sum(~np.isnan(a), axis=axis, keepdims=True, dtype=np.result_type(da, 0.0))
     share = np.where(np.isnan(a), 0.0, da / count)
-    return np.sum(share, axis=axis, keepdims=keepdims)
+    return np.sum(share, axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 @jvp_rule(np.cumsum)
 def _(da, ans, a, axis=None, dtype=None, out=None):
-    return np.cumsum(da, axis=axis)
+    return np.cumsum(da, axis=axis, dtype=dtype)
 
 
 @jvp_rule(np.cumprod)
 def _(da, ans, a, axis=None, dtype=None, out=None):
-    return cumprod_jvp(da, a, axis)
+    return np.asarray(cumprod_jvp(da, a, axis), dtype=dtype)
 
 
 method("sum", np.sum)
@@ -170,3 +172,16 @@ nondifferentiable(
     np.shape, np.ndim, np.size, np.count_nonzero, np.nonzero, np.flatnonzero, np.argwhere,
     np.searchsorted, np.digitize, np.lexsort,
 )
+
+# The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
+space(np.sum, np.mean, a=Array(), axis=Axis("a"), dtype=Dtype(), keepdims=Flag())
+space(np.nansum, np.nanmean, a=Array("nan"), axis=Axis("a"), dtype=Dtype(), keepdims=Flag())
+space(np.max, np.amax, np.min, np.amin, np.ptp, a=Array("distinct"), axis=Axis("a"),
+      keepdims=Flag())
+space(np.nanmax, np.nanmin, a=Array("nan"), axis=Axis("a"), keepdims=Flag())
+space(np.prod, a=Array("zeros"), axis=Axis("a"), dtype=Dtype(), keepdims=Flag())
+space(np.var, a=Array(), axis=Axis("a"), dtype=Dtype(), ddof=Real(0, 2), keepdims=Flag())
+space(np.std, a=Array(), axis=Axis("a"), dtype=Dtype(), ddof=Real(0, 2), keepdims=Flag(),
+      singular_at_zero=True)
+space(np.cumsum, a=Array(), axis=Axis("a", multi=False), dtype=Dtype())
+space(np.cumprod, a=Array("zeros"), axis=Axis("a", multi=False), dtype=Dtype())

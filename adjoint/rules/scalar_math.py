@@ -9,6 +9,7 @@ import math
 
 from ..runtime import digamma, log_base
 from .registry import jvp_rule, nondifferentiable, vjp_rule
+from .spaces import Number, scalar, space
 
 _LN2 = math.log(2.0)
 _DEG = math.pi / 180.0
@@ -69,7 +70,8 @@ def _(g, ans, x, y):
 
 @vjp_rule(math.fmod, ndiff=2)
 def _(g, ans, x, y):
-    return g, -g * math.trunc(x / y)
+    # float(): math.trunc takes no NumPy float32 (a 0-d array or scalar may come in).
+    return g, -g * math.trunc(float(x / y))
 
 
 @vjp_rule(math.sin)
@@ -226,7 +228,7 @@ def _(dx, dy, ans, x, y):
 
 @jvp_rule(math.fmod)
 def _(dx, dy, ans, x, y):
-    return dx - dy * math.trunc(x / y)
+    return dx - dy * math.trunc(float(x / y))
 
 
 @jvp_rule(math.sin)
@@ -356,3 +358,23 @@ nondifferentiable(
     math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.isclose,
     math.factorial, math.comb, math.perm, math.gcd, math.isqrt,
 )
+
+# The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
+scalar(math.exp, math.expm1, math.sin, math.cos, math.atan, math.sinh, math.cosh, math.tanh,
+       math.asinh, math.degrees, math.radians, math.erf, math.erfc)
+scalar(math.log1p, math.log2, math.log10, math.sqrt, math.gamma, domain="positive")
+scalar(math.tan, math.asin, math.acos, math.atanh, domain="unit")
+scalar(math.acosh, domain="above_one")
+scalar(math.fabs, domain="nonzero")
+scalar(math.lgamma, domain="lgamma")
+space(math.log, x=Number("positive"), base=Number("above_one", optional=True))
+space(math.pow, x=Number("positive"), y=Number())
+space(math.atan2, y=Number("nonzero"), x=Number("nonzero"))
+space(math.copysign, x=Number("nonzero"), y=Number("nonzero"))
+space(math.hypot, x=Number("nonzero"), y=Number("nonzero", optional=True),
+      note="one or two coordinates")
+space(math.fmod, x=Number("mod"), y=Number("nonzero"))
+if hasattr(math, "cbrt"):
+    scalar(math.cbrt, domain="nonzero")
+if hasattr(math, "exp2"):
+    scalar(math.exp2)

@@ -29,6 +29,7 @@ from ..runtime import (
     zeros_like,
 )
 from .registry import jvp_rule, method, nondifferentiable, vjp_rule
+from .spaces import Array, Arrays, Axis, Choice, Custom, Data, Dtype, Int, space
 
 
 @vjp_rule(np.reshape)
@@ -375,7 +376,7 @@ def _(dm, ans, m, k=0):
 @jvp_rule(np.array, np.asarray, np.asanyarray, np.ascontiguousarray, np.copy)
 def _(da, ans, a, dtype=None, order=None, copy=None, subok=False, ndmin=0, ndmax=0,
       device=None, like=None):
-    return np.reshape(np.asarray(da), np.shape(ans))
+    return np.reshape(np.asarray(da, dtype=dtype), np.shape(ans))
 
 
 @jvp_rule(np.copy)
@@ -417,12 +418,12 @@ def _(g, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None):
 
 @jvp_rule(np.full, ndiff=2)
 def _(dshape, dfill_value, ans, shape, fill_value, dtype=None, order="C"):
-    return np.full(np.shape(ans), dfill_value)
+    return np.full_like(ans, dfill_value)
 
 
 @jvp_rule(np.full_like, ndiff=2)
 def _(da, dfill_value, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None):
-    return np.full(np.shape(ans), dfill_value)
+    return np.full_like(ans, dfill_value)
 
 
 # x.astype(float) is the identity on values; casts to an integer type are not meant to be
@@ -437,3 +438,78 @@ nondifferentiable(
     np.unravel_index, np.ravel_multi_index, np.broadcast_shapes, np.result_type,
     np.isscalar, np.iscomplexobj, np.isrealobj, np.issubdtype,
 )
+
+# The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
+_AXES = "an int or a tuple of distinct ints (negative counts from the end)"
+space(np.reshape, joint="reshape", a=Array(),
+      shape=Custom("newshape", "an int or a tuple of ints with as many elements (one may be -1)"),
+      order=Choice(("C", "F")), copy=Choice((None, True, False)))
+space(np.ravel, a=Array(), order=Choice(("C", "F")))
+space(np.transpose, joint="transpose", a=Array(),
+      axes=Custom("permutation", "None, or a permutation of the axes (negative ones count "
+                  "from the end)"))
+space(Attribute("T"), x=Array(number=False))
+space(np.swapaxes, a=Array(ranks=(1, None), number=False), axis1=Axis("a", multi=False, none=False),
+      axis2=Axis("a", multi=False, none=False))
+space(np.moveaxis, joint="moveaxis", a=Array(ranks=(1, None), number=False),
+      source=Custom("axes", _AXES), destination=Custom("axes", _AXES + ", as many"))
+space(np.expand_dims, joint="expand_dims", a=Array(),
+      axis=Custom("new_axes", _AXES + ": positions in the result"))
+space(np.squeeze, joint="squeeze", a=Array(),
+      axis=Custom("unit_axes", "None, or " + _AXES + " naming axes of length 1"))
+space(np.atleast_1d, np.atleast_2d, np.atleast_3d, a=Array(), note="one array")
+space(np.broadcast_to, joint="broadcast_to", array=Array(),
+      shape=Custom("broadcast_shape", "a shape `array` broadcasts to"))
+space(np.concatenate, joint="concatenate", arrays=Arrays((1, None)),
+      axis=Axis("arrays", multi=False), note="arrays of one shape but along `axis`")
+space(np.stack, joint="stack", arrays=Arrays(), axis=Axis("arrays", multi=False, none=False,
+                                                          extra=1))
+space(np.hstack, np.vstack, np.dstack, np.column_stack, joint="stacks", tup=Arrays())
+_SECTIONS = Custom("sections", "a number of equal sections, or a sequence of split indices")
+space(np.split, np.array_split, joint="split", ary=Array(ranks=(1, None), number=False),
+      indices_or_sections=_SECTIONS, axis=Axis("ary", multi=False, none=False))
+space(np.hsplit, np.vsplit, np.dsplit, joint="split", ary=Array(ranks=(1, None), number=False),
+      indices_or_sections=_SECTIONS)
+space(np.tile, joint="tile", A=Array(), reps=Custom("reps", "an int or a tuple of ints ≥ 0"))
+space(np.repeat, joint="repeat", a=Array(),
+      repeats=Custom("repeats", "an int ≥ 0, or one per element along `axis`"),
+      axis=Axis("a", multi=False))
+space(np.flip, m=Array(), axis=Axis("m"))
+space(np.fliplr, m=Array(ranks=(2, None), number=False))
+space(np.flipud, m=Array(ranks=(1, None), number=False))
+space(np.roll, joint="roll", a=Array(),
+      shift=Custom("shift", "an int, or a tuple of ints (one per axis)"),
+      axis=Custom("axes", "None, or " + _AXES))
+space(np.rot90, joint="rot90", m=Array(ranks=(2, None), number=False), k=Int(-4, 4),
+      axes=Custom("rot_axes", "two distinct axes"))
+space(np.pad, joint="pad", array=Array(),
+      pad_width=Custom("pad_width", "an int, a pair, or one pair per axis (≥ 0)"),
+      mode=Choice(("constant", "edge", "reflect", "symmetric", "wrap")),
+      constant_values=Custom("pad_constants", "numbers (not differentiated)"),
+      reflect_type=Choice(("even",)))
+space(np.take, joint="take", a=Array(), indices=Data("indices", "an int or an array of ints"),
+      axis=Axis("a", multi=False), mode=Choice(("raise", "wrap", "clip")))
+space(np.take_along_axis, joint="take_along_axis", arr=Array(ranks=(1, None), number=False),
+      indices=Data("indices", "an array of ints of the rank of `arr`"),
+      axis=Axis("arr", multi=False))
+space(np.triu, np.tril, m=Array(ranks=(2, None), number=False), k=Int(-2, 2))
+_ORDER = Choice(("K", "A", "C", "F"))
+space(np.array, joint="array", a=Array(), dtype=Dtype(), copy=Choice((True, None)), order=_ORDER,
+      ndmin=Int(0, 3), note="`a` may be a (nested) list or tuple of numbers and arrays")
+space(np.asarray, np.asanyarray, joint="array", a=Array(), dtype=Dtype(), order=_ORDER,
+      copy=Choice((None, True, False)),
+      note="`a` may be a (nested) list or tuple of numbers and arrays")
+space(np.ascontiguousarray, joint="array", a=Array(), dtype=Dtype(),
+      note="`a` may be a (nested) list or tuple of numbers and arrays")
+space(np.copy, a=Array(), order=_ORDER)
+space(np.sort, a=Array("distinct", ranks=(1, None), number=False), axis=Axis("a", multi=False),
+      kind=Choice((None, "quicksort", "mergesort", "heapsort", "stable")),
+      stable=Choice((None, True)))
+space(np.diff, a=Array(ranks=(1, None), number=False), n=Int(0, 3),
+      axis=Axis("a", multi=False, none=False))
+space(np.full, joint="full", shape=Custom("shape", "an int or a tuple of ints"),
+      fill_value=Array(), dtype=Dtype(), order=Choice(("C", "F")),
+      note="`fill_value` broadcasts to `shape`")
+space(np.full_like, joint="full_like", a=Array(), fill_value=Array(), dtype=Dtype(),
+      order=_ORDER, shape=Custom("shape", "None, an int or a tuple of ints"),
+      note="`fill_value` broadcasts to the result's shape")

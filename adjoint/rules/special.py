@@ -12,6 +12,7 @@ import numpy as np
 
 from ..runtime import digamma, unbroadcast, unreduce
 from .registry import jvp_rule, vjp_rule
+from .spaces import Array, Axis, Choice, Data, Flag, binary, space, unary
 
 try:
     import scipy.special as sp
@@ -35,10 +36,17 @@ if sp is not None:
 
     @vjp_rule(sp.logsumexp)
     def _(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
-        # The weights of the softmax, times b when a scale was given.
-        w = np.exp(a - unreduce(ans, a, axis, keepdims))
-        w = w if b is None else w * b
-        return unreduce(g, a, axis, keepdims) * w
+        # The weights of the softmax, times b when a scale was given. A result with kept
+        # dimensions broadcasts against a as it is, and so does a number's (to which SciPy
+        # may give the shape (1,): the cotangent is reshaped to a's).
+        if keepdims or np.ndim(a) == 0:
+            w = np.exp(a - ans)
+            ga = g * w
+        else:
+            w = np.exp(a - unreduce(ans, a, axis))
+            ga = unreduce(g, a, axis) * w
+        ga = ga if b is None else ga * b
+        return np.reshape(ga, np.shape(a))
 
     @vjp_rule(sp.softmax)
     def _(g, ans, x, axis=None):
@@ -102,9 +110,9 @@ if sp is not None:
 
     @jvp_rule(sp.logsumexp)
     def _(da, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
-        w = np.exp(a - unreduce(ans, a, axis, keepdims))
+        w = np.exp(a - ans) if keepdims or np.ndim(a) == 0 else np.exp(a - unreduce(ans, a, axis))
         w = w if b is None else w * b
-        return np.sum(da * w, axis=axis, keepdims=keepdims)
+        return np.reshape(np.sum(da * w, axis=axis, keepdims=keepdims), np.shape(ans))
 
     @jvp_rule(sp.softmax)
     def _(dx, ans, x, axis=None):
@@ -157,3 +165,17 @@ if sp is not None:
     @jvp_rule(sp.entr)
     def _(dx, ans, x):
         return -dx * (np.log(x) + 1.0)
+
+if sp is not None:
+    # The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
+    unary(sp.expit, sp.erf, sp.erfc, sp.ndtr, sp.log_ndtr)
+    unary(sp.gammaln, sp.gamma, sp.entr, domain="positive")
+    unary(sp.erfinv, domain="unit")
+    unary(sp.logit, domain="open01")
+    unary(sp.erfcinv, domain="open02")
+    binary(sp.xlogy, sp.xlog1py, right="positive", names=("x", "y"))
+    space(sp.logsumexp, a=Array(), axis=Axis("a"),
+          b=Data("weights", "None, or positive weights broadcasting against `a` (not "
+                 "differentiated)"),
+          keepdims=Flag(), return_sign=Choice((False,)))
+    space(sp.softmax, sp.log_softmax, x=Array(), axis=Axis("x"))

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..runtime import unbroadcast
 from .registry import jvp_rule, vjp_rule
+from .spaces import binary, unary
 
 
 @vjp_rule(np.sin)
@@ -140,3 +141,9 @@ def _(dx, ans, x):
 @jvp_rule(np.arctanh)
 def _(dx, ans, x):
     return dx / (1.0 - x * x)
+
+# The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
+unary(np.sin, np.cos, np.arctan, np.sinh, np.cosh, np.tanh, np.arcsinh)
+unary(np.tan, np.arcsin, np.arccos, np.arctanh, domain="unit")
+unary(np.arccosh, domain="above_one")
+binary(np.arctan2, left="nonzero", right="nonzero")

@@ -17,6 +17,7 @@ import numpy as np
 from .. import runtime as rt
 from ..ir import prims
 from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, hashable, walk
+from ..rules.spaces import argument
 from .builder import Builder
 from .simplify import insert_before
 from .types import _COMPARE, _ELEMENTWISE_FLOAT, _ELEMENTWISE_SAME, MANY, Num, infer
@@ -312,7 +313,8 @@ def _shape_step(v: Value) -> Value | None:
             callee, (prims.SetItem, prims.IndexAdd)):
         nxt = op.operands[0]
     elif callee in (np.full, np.broadcast_to):
-        nxt = _shape_source(op.positional()[0 if callee is np.full else 1])
+        shape = argument(op, "shape")
+        nxt = _shape_source(shape) if shape is not None else None
     elif isinstance(callee, prims.Subscript):
         # x[1:] and x[:-1] have the same shape: as many elements cut off each axis.
         cut = _slice_cut(callee.index)

@@ -385,10 +385,12 @@ def _reduce_type(op: Op, pos: list[Any], kw: dict[str, Value]) -> Any:
     t = pos[0]
     if not isinstance(t, Num):
         return UNKNOWN
-    axis = const_value(kw["axis"]) if "axis" in kw else (None if len(pos) < 2 else NOT_CONST)
-    if len(pos) >= 2:
-        axis = const_value(op.positional()[1])
-    keep = const_value(kw["keepdims"]) if "keepdims" in kw else False
+    # By keyword or by position: np.sum(x, 0, None, None, True) keeps its dimensions too.
+    from ..rules.spaces import argument
+
+    axis_v, keep_v = argument(op, "axis"), argument(op, "keepdims")
+    axis = None if axis_v is None else const_value(axis_v)
+    keep = False if keep_v is None else const_value(keep_v)
     if axis is NOT_CONST or keep is NOT_CONST:
         return Num(t.dtype, None)
     dtype = "f" if op.callee in (np.mean,) or getattr(op.callee, "name", "") == "mean" \

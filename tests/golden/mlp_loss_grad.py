@@ -10,7 +10,7 @@ def extremum_grad(g, ans, x, axis=None, keepdims=False):
         g = np.expand_dims(g, axis)
         ans = np.expand_dims(ans, axis)
     mask = x == ans
-    return g * mask / np.sum(mask, axis=axis, keepdims=True)
+    return g * mask / np.sum(mask, axis=axis, keepdims=True, dtype=np.result_type(g, 0.0))
 
 
 def grad_loss(W1, b1, W2, b2, W3, b3, x, y):

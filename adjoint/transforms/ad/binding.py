@@ -17,6 +17,7 @@ from ...ir.prims import Method
 from ...ir.printer import callee_name
 from ...ir.types import type_of_value
 from ...rules.registry import canonical
+from ...rules.spaces import check_arguments, space_of, unsupported
 from ..calls import bind_call
 
 
@@ -52,6 +53,8 @@ def bind_rule(rule: Any, op: Op) -> BoundRule:
             bound.operand_param[k] = params[1]
     else:
         if len(pos) > len(params):
+            if space_of(callee) is not None:
+                raise unsupported(callee_name(callee), None, space_of(callee), op.loc)
             raise NoRuleError(
                 f"{callee_label(callee)} was called with more arguments than its rule accepts",
                 op.loc, "check the call, or register a rule with the full signature",
@@ -62,12 +65,15 @@ def bind_rule(rule: Any, op: Op) -> BoundRule:
     offset = len(pos)
     for j, (name, v) in enumerate(op.keywords().items()):
         if name not in params:
+            if space_of(callee) is not None:
+                raise unsupported(callee_name(callee), name, space_of(callee), op.loc)
             raise NoRuleError(
                 f"the rule for {callee_label(callee)} has no parameter '{name}'",
                 op.loc, "check the call, or register a rule with the full signature",
             )
         bound.values[name] = v
         bound.operand_param[offset + j] = name
+    check_arguments(callee, bound.values, op.loc)  # the rule's declared argument space
     return bound
 
 
