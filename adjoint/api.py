@@ -35,6 +35,25 @@ Wrt = int | str | Sequence[int | str] | None
 KINDS = ("grad", "value_and_grad", "vjp", "jvp")
 
 
+def _wrapped_positions(f: Callable[..., Any], names: list[str], wrt: Any) -> Any:
+    """``wrt`` with the names of the function a ``*args`` wrapper wraps as positions.
+
+    ``@functools.wraps`` makes ``inspect.signature(f)`` (and ``help(f)``) show the wrapped
+    function's parameters, so those are the names a user passes.
+    """
+    items = list(wrt) if isinstance(wrt, (tuple, list)) else [wrt]
+    if not any(isinstance(w, str) and w not in names for w in items):
+        return wrt
+    try:
+        shown = [p.name for p in inspect.signature(f).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return wrt
+    out = [shown.index(w) if isinstance(w, str) and w not in names and w in shown else w
+           for w in items]
+    return type(wrt)(out) if isinstance(wrt, (tuple, list)) else out[0]
+
+
 def _normalize_wrt(names: list[str], wrt: Wrt, label: str = "the function",
                    loc: Any = None) -> tuple[list[int], bool]:
     """Indices into ``names`` of the parameters ``wrt`` names (by name or index)."""
@@ -202,6 +221,7 @@ class Derivative(Transform):
         self._fsig = inspect.Signature(params[len(self.target.args):])
         self._names = [p.name for p in self._fsig.parameters.values()
                        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        self._wrt_given = _wrapped_positions(f, self._names, self._wrt_given)
         self.wrt_tuple = isinstance(self._wrt_given, (tuple, list))
         count = len(self._wrt_given) if self.wrt_tuple else 1
         self.wrt = list(range(count))  # placeholders: only their number is used here

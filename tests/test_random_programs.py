@@ -662,6 +662,29 @@ KNOWN_BUGS = [
         V, families=["target:decorated"],
     ),
     known_bug(
+        "decorator_passing_star_args",
+        ("grad raises TypeError: missing a required argument: 'c' (the aliasing check bound "
+         "fn(*args) before the kinds said how many arguments args holds)"),
+        """
+        import functools
+
+
+        def scaled(fn):
+            @functools.wraps(fn)
+            def wrapper(*args):
+                return 2.0 * fn(*args)
+
+            return wrapper
+
+
+        @scaled
+        def f(a, b, c):
+            t1 = np.tanh(a)
+            return np.sum(c[1:3]) + np.sum(t1 * b)
+        """,
+        V, V * 2.0, X, families=["target:decorated"],
+    ),
+    known_bug(
         "two_lambdas_on_one_line",
         ("grad [1.0, 0.6, -0.4, 1.6] (the gradient of g), true cos(x) [0.878, 0.955, "
          "0.98, 0.697]"),

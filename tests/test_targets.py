@@ -90,6 +90,27 @@ def test_a_decorated_function_is_the_wrapper_python_runs():
     np.testing.assert_allclose(adjoint.grad(_square_sum)(X), 4.0 * X)
 
 
+def _logged(fn):
+    @functools.wraps(fn)
+    def wrapper(*args):
+        return fn(*args) + 1.0
+
+    return wrapper
+
+
+@_logged
+def _weighted(a, b, c):
+    return np.sum(a * b * np.sin(c))
+
+
+def test_a_star_args_wrapper_takes_the_wrapped_functions_parameter_names():
+    # functools.wraps makes help(f) show (a, b, c): those are the names wrt takes.
+    a, b, c = X, 2.0 * X, 3.0 * X
+    da, dc = check_grads(_weighted, (a, b, c), wrt=("a", "c"))
+    np.testing.assert_allclose(da, b * np.sin(c))
+    np.testing.assert_allclose(adjoint.grad(_weighted, wrt="b")(a, b, c), a * np.sin(c))
+
+
 def test_several_lambdas_on_one_line_are_told_apart():
     a = lambda x: np.sum(x ** 2); b = lambda x: np.sum(x ** 3)  # noqa: E702, E731
     np.testing.assert_allclose(adjoint.grad(a)(X), 2 * X)

@@ -127,12 +127,16 @@ def updated_operands(op: Op) -> list[int]:
         # `a += b` updates an array in place (a number is simply rebound).
         return [0] if op.operands and holds_memory(op.operands[0]) else []
     if is_user_function(callee):
-        changed = mutated_parameters(callee, len(bind_call(callee, op)))
-        if not changed:
-            return []
+        if "spread" in op.attrs:
+            # f(*xs) before the kinds say how many arguments xs holds: any of them may be
+            # updated if f updates a parameter.
+            return list(range(len(op.operands))) if mutated_parameters(callee) else []
         try:
             args = bind_call(callee, op)
         except TypeError:
+            return []
+        changed = mutated_parameters(callee, len(args))
+        if not changed:
             return []
         return [op.operands.index(a) for k, a in enumerate(args)
                 if k in changed and isinstance(a, Value)]
