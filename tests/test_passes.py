@@ -25,7 +25,11 @@ optional:
 * ``[wrt]`` the parameters differentiated (default: all of them).
 * ``[mode]`` which function the pass runs on: ``primal`` (the primal as every mode
   prepares it), ``grad``, ``value_and_grad``, ``vjp`` or ``jvp`` (the derivative).
-  Each file has its default (see ``PASSES``).
+  Each file has its default (see ``PASS_MODES``).
+* ``[run] N`` the N-th run of the pass on that function (default 1): the second
+  simplification of a derivative comes after specialization.
+* ``[xfail] reason`` a known wrong output: ``[out]`` holds the right one, written by
+  hand and never regenerated; the case fails (strict) once the pass gets it right.
 
 The pipeline (``adjoint.compiler.Compiler.derive``) runs as it does for a real
 request, with the named pass watched: the IR is printed and verified right after the
@@ -251,6 +255,15 @@ def test_every_pass_has_its_file_and_enough_cases() -> None:
     counts = {path.stem: len(parse(path)) for path in PASSES.glob("*.test")}
     assert set(counts) == set(PASS_MODES), "one data file per pass, named for it"
     assert all(n >= 8 for n in counts.values()), counts
+
+
+def test_regenerating_an_unchanged_output_changes_nothing(tmp_path) -> None:
+    source = (PASSES / "simplify.test").read_text()
+    path = tmp_path / "simplify.test"
+    path.write_text(source)
+    for case in parse(path):
+        write_out(case, "\n".join(case.out))
+    assert path.read_text() == source
 
 
 def test_kinds_read_as_the_printer_writes_them() -> None:
