@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test fuzz fuzz-rules lint golden clean docs examples comparison bench
+.PHONY: install demo test fuzz fuzz-rules lint golden passes clean docs examples comparison bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,11 @@ fuzz-rules: $(STAMP)
 
 golden: $(STAMP)
 	$(PY) -m pytest tests/test_golden.py --regen-golden
+
+# Rewrite the [out] sections of the pass tests (tests/passes/*.test) from what each pass
+# prints now; review the diff like code.
+passes: $(STAMP)
+	$(PY) -m pytest tests/test_passes.py --regen-passes -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache site

@@ -15,8 +15,18 @@ def pytest_addoption(parser):
     parser.addoption(
         "--regen-golden", action="store_true", help="rewrite the golden files under tests/golden"
     )
+    parser.addoption(
+        "--regen-passes", action="store_true",
+        help="rewrite the [out] sections of the pass tests under tests/passes"
+    )
 
 
 @pytest.fixture
 def regen_golden(request):
     return request.config.getoption("--regen-golden")
+
+
+
+@pytest.fixture
+def regen_passes(request):
+    return request.config.getoption("--regen-passes")

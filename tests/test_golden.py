@@ -100,3 +100,84 @@ def test_golden_command_line_modules(name, regen_golden, monkeypatch):
         path.write_text(result.output)
     assert path.exists(), f"missing golden file {path}: run `make golden`"
     assert result.output == path.read_text(), f"{path.name} changed: review and run `make golden`"
+
+
+# Forward mode and shape-generic code through the API's path (the command line's are above).
+_RNG = np.random.default_rng(0)
+
+JVP_CASES = {
+    "scalar_poly_jvp": (P.scalar_poly, (1.5, 2.0), (0, 1)),
+    "branch_jvp": (C.branch, (1.0, 2.0), (0, 1)),
+    "softmax_xent_jvp": (P.softmax_xent, (_RNG.normal(size=(4, 5)), np.eye(5)[[0, 1, 2, 3]]),
+                         (0,)),
+    "rnn_jvp": (C.rnn, (_RNG.normal(size=(3, 4)), _RNG.normal(size=(4, 4)) * 0.5,
+                        _RNG.normal(size=4), _RNG.normal(size=(5, 3)), _RNG.normal(size=4)),
+                (0, 1, 2)),
+}
+
+GENERIC_CASES = {
+    "softmax_xent_generic": (P.softmax_xent, (_RNG.normal(size=(4, 5)),
+                                              np.eye(5)[[0, 1, 2, 3]]), 0),
+    "first_large_generic": (C.first_large, (np.array([0.5, -1.0, 3.0, 2.0]), 1.0), 0),
+}
+
+
+def render_jvp(fn, args, wrt):
+    types = [type_of_value(a) for a in args]
+    ir = compiler.derive_jvp(lower(fn), list(wrt), types)
+    return compiler.emit([(ir, None)], f"jvp of {fn.__name__}").source
+
+
+def render_generic(fn, wrt):
+    ir = compiler.derive(lower(fn), [wrt], "grad", None)
+    return compiler.emit([(ir, None)], f"grad of {fn.__name__}, for every shape").source
+
+
+def _check_golden(name: str, text: str, regen: bool) -> None:
+    path = GOLDEN / f"{name}.py"
+    if regen:
+        path.write_text(text)
+    assert path.exists(), f"missing golden file {path}: run `make golden`"
+    assert text == path.read_text(), f"{path.name} changed: review and run `make golden`"
+
+
+def _run(source: str, name: str, fn_name: str, *args):
+    namespace: dict = {}
+    exec(compile(source, f"<golden {name}>", "exec"), namespace)
+    return namespace[fn_name](*args)
+
+
+@pytest.mark.parametrize("name", sorted(JVP_CASES))
+def test_golden_forward_mode_modules(name, regen_golden):
+    fn, args, wrt = JVP_CASES[name]
+    _check_golden(name, render_jvp(fn, args, wrt), regen_golden)
+
+
+@pytest.mark.parametrize("name", sorted(JVP_CASES))
+def test_golden_forward_modules_agree_with_reverse_mode(name):
+    import adjoint
+
+    fn, args, wrt = JVP_CASES[name]
+    tangents = [np.cos(np.arange(np.size(args[i])) + i).reshape(np.shape(args[i]))
+                if np.ndim(args[i]) else 0.3 + i for i in wrt]
+    value, tangent = _run(render_jvp(fn, args, wrt), name, f"jvp_{fn.__name__}",
+                          *args, *tangents)
+    grads = adjoint.grad(fn, wrt=wrt)(*args)
+    want = sum(np.sum(g * t) for g, t in zip(grads, tangents))
+    np.testing.assert_allclose(value, fn(*args), rtol=1e-12)
+    np.testing.assert_allclose(tangent, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(GENERIC_CASES))
+def test_golden_shape_generic_modules(name, regen_golden):
+    fn, args, wrt = GENERIC_CASES[name]
+    _check_golden(name, render_generic(fn, wrt), regen_golden)
+
+
+@pytest.mark.parametrize("name", sorted(GENERIC_CASES))
+def test_golden_shape_generic_modules_match_the_live_gradient(name):
+    import adjoint
+
+    fn, args, wrt = GENERIC_CASES[name]
+    got = _run(render_generic(fn, wrt), name, f"grad_{fn.__name__}", *args)
+    np.testing.assert_allclose(got, adjoint.grad(fn, wrt=wrt)(*args), rtol=1e-12)
