@@ -172,12 +172,16 @@ _IN_PLACE_HINTS = {
 
 
 def _only_reports(obj: Any) -> bool:
-    """Does calling ``obj`` only report (print, log, warn), changing no value of ``f``?"""
+    """Is ``obj`` called for an effect that changes no value of ``f``'s (print, log,
+    warn), or that makes the derivative draw what ``f`` draws (seeding)?"""
     import logging
     import warnings
 
     if obj is print or obj is warnings.warn:
         return True
+    if obj is np.random.seed or getattr(obj, "__name__", "") == "seed" and \
+            type(getattr(obj, "__self__", None)).__name__ in ("Random", "RandomState"):
+        return True  # seeding: the draws after it are the ones f makes
     if getattr(obj, "__module__", None) == "logging" and isinstance(obj, types.FunctionType):
         return True
     owner = getattr(obj, "__self__", None)

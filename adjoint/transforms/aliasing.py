@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..errors import UnsupportedSyntaxError
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Value
@@ -97,10 +99,10 @@ def _program_order(fn: Function) -> tuple[list[Op], dict[Op, int], dict[Op, tupl
     paths: dict[Op, tuple] = {}
     loops_of: dict[Op, list[Op]] = {}
     uses: dict[Value, list[Op]] = {}
-    stack: list[tuple[Block, tuple, list[Op]]] = [(fn.body, (), [])]
     ops: list[Op] = []
-    while stack:
-        block, path, loops = stack.pop()
+
+    def visit(block: Block, path: tuple, loops: list[Op]) -> None:
+        # Depth first: a loop's or branch's body is numbered before what follows it.
         for op in block.ops:
             order[op] = len(ops)
             ops.append(op)
@@ -108,11 +110,12 @@ def _program_order(fn: Function) -> tuple[list[Op], dict[Op, int], dict[Op, tupl
             loops_of[op] = loops
             for v in op.operands:
                 uses.setdefault(v, []).append(op)
-            for k, region in reversed(list(enumerate(op.regions))):
+            for k, region in enumerate(op.regions):
                 inner_path = path + ((op, k),) if op.opname == "if" else path
                 inner_loops = loops + [op] if op.opname in ("for", "while") else loops
-                stack.append((region, inner_path, inner_loops))
-    ops.sort(key=order.__getitem__)
+                visit(region, inner_path, inner_loops)
+
+    visit(fn.body, (), [])
     return ops, order, paths, loops_of, uses
 
 
@@ -375,7 +378,7 @@ def detach_results(fn: Function, part: int | None) -> None:
                 owner.callee, (prims.BuildTuple, prims.BuildList, prims.BuildDict)):
             owner.operands = [fix(e, owner) for e in owner.operands]
             return v
-        if not holds_memory(v) or not (pt.of(v) & params):
+        if not holds_memory(v) or not (pt.of(v) & params or _read_only(pt.of(v))):
             return v
         callee = prims.Method("copy") if isinstance(v.type, Num) and v.type.dims else \
             _detached()
@@ -396,6 +399,16 @@ def detach_results(fn: Function, part: int | None) -> None:
     if isinstance(owner, Op) and owner.opname == "call" and isinstance(owner.callee,
                                                                        prims.BuildTuple):
         owner.operands[part] = fix(owner.operands[part], owner)
+
+
+def _read_only(memory: frozenset) -> bool:
+    """May this memory be a read-only view (``np.broadcast_to``'s)? A gradient returned to
+    the caller is an array of its own, which ``g += 1.0`` may update."""
+    from .. import runtime as rt
+
+    owners = [getattr(m, "owner", None) for m in memory]  # (items of containers: tuples)
+    return any(isinstance(o, Op) and o.opname == "call" and
+               o.callee in (np.broadcast_to, rt.unreduce) for o in owners)
 
 
 def _detached() -> Any:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..frontend.lower import UNDEFINED
+from ..frontend.targets import is_user_function
 from ..ir import prims
 from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, walk
 from .types import is_float, type_of_value
@@ -40,6 +41,8 @@ def has_effect(op: Op) -> bool:
     if op.attrs.get("effect"):
         return True
     callee = op.attrs.get("callee")
+    if callee is not None and draws(callee):
+        return True
     return isinstance(callee, prims.Method) and callee.name in _EFFECTS and not \
         op.attrs.get("mutates")
 
@@ -259,6 +262,44 @@ def _fresh_callees() -> set:
     return _FRESH_HELPERS
 
 
+#: Methods of random generators (``rng.normal(...)``): each call is a new draw.
+_DRAW_METHODS = frozenset({
+    "normal", "uniform", "random", "integers", "choice", "shuffle", "permutation",
+    "permuted", "standard_normal", "standard_exponential", "standard_gamma", "exponential",
+    "poisson", "binomial", "beta", "gamma", "lognormal", "laplace", "logistic",
+    "multivariate_normal", "dirichlet", "rand", "randn", "randint", "random_sample",
+    "bytes", "gauss", "randrange", "sample", "triangular", "vonmisesvariate",
+})
+
+
+def _same_result_each_call(callee: Any) -> bool:
+    """Do two calls with equal arguments give equal results (so one may stand for both)?
+
+    Not for random draws, nor for the user's functions and values called at run time,
+    which may draw, read a clock or count their calls.
+    """
+    if draws(callee) or isinstance(callee, (prims.LocalFunction, prims.CallValue,
+                                            prims.Opaque)):
+        return False
+    return isinstance(callee, prims.Primitive) or not is_user_function(callee)
+
+
+def draws(callee: Any) -> bool:
+    """Is ``callee`` a random draw? Each call moves its generator on: two calls are two
+    draws, and a draw nothing reads still changes the ones after it."""
+    import random
+
+    if isinstance(callee, prims.Method):
+        return callee.name in _DRAW_METHODS
+    if isinstance(callee, prims.Primitive):
+        return False
+    owner = getattr(callee, "__self__", None)
+    if isinstance(owner, (np.random.RandomState, np.random.Generator, random.Random)):
+        return True
+    module = getattr(callee, "__module__", None) or ""
+    return module.startswith("numpy.random") or module == "random"
+
+
 def _cse_key(op: Op) -> Any:
     if op.opname == "const":
         value = op.attrs["value"]
@@ -280,7 +321,7 @@ def _cse_key(op: Op) -> Any:
         hash(callee)
     except TypeError:
         return None
-    if callee in _fresh_callees():
+    if callee in _fresh_callees() or not _same_result_each_call(callee):
         return None
     return ("call", callee, tuple(id(v) for v in op.operands), op.attrs.get("kwnames", ()))
 

@@ -311,6 +311,16 @@ def _call_type(op: Op, canonical: Any) -> Any:
             return _join_type(op, pos, kw, fn is np.stack)
         if fn in (np.zeros, np.ones, np.empty, np.full):
             return _alloc_type(op)
+        if fn is np.broadcast_to:
+            return _broadcast_to_type(op)
+        if fn is np.expand_dims and len(pos) == 2 and isinstance(pos[0], Num) and \
+                pos[0].dims is not None:
+            axis = const_value(op.positional()[1])
+            if isinstance(axis, int):
+                dims = list(pos[0].dims)
+                k = axis if axis >= 0 else len(dims) + 1 + axis
+                if 0 <= k <= len(dims):
+                    return Num(pos[0].dtype, tuple(dims[:k] + [1] + dims[k:]))
         if fn in (np.zeros_like, np.ones_like, np.empty_like):
             t = pos[0]
             return Num(t.dtype, t.dims) if isinstance(t, Num) else UNKNOWN
@@ -492,11 +502,34 @@ def _alloc_type(op: Op) -> Any:
         return Num(dtype, (1 if c == 1 else MANY,))
     if isinstance(c, tuple):
         return Num(dtype, tuple(1 if n == 1 else MANY for n in c))
+    dims = _dims_of_shape(shape)
+    if dims is not None:
+        return Num(dtype, dims)
     if isinstance(t, Seq) and t.items is not None:
         return Num(dtype, tuple(None for _ in t.items))
     if isinstance(t, Num) and t.dims == ():
         return Num(dtype, (None,))
     return UNKNOWN
+
+
+def _dims_of_shape(shape: Value) -> tuple | None:
+    """The dimensions a shape value stands for, when it is ``x.shape`` of a known ``x``."""
+    op = shape.owner
+    if isinstance(op, Op) and op.opname == "call" and op.callee == prims.Attribute("shape"):
+        t = op.operands[0].type
+        if isinstance(t, Num) and t.dims is not None:
+            return t.dims
+    return None
+
+
+def _broadcast_to_type(op: Op) -> Any:
+    pos = op.positional()
+    x = pos[0] if pos else op.keywords().get("array")
+    shape = pos[1] if len(pos) > 1 else op.keywords().get("shape")
+    if x is None or shape is None or not isinstance(x.type, Num):
+        return UNKNOWN
+    dims = _dims_of_shape(shape)
+    return Num(x.type.dtype, dims) if dims is not None else UNKNOWN
 
 
 def _helper_type(callee: Any, op: Op, ts: list[Any]) -> Any:
