@@ -103,8 +103,8 @@ def grad_nll(theta, X, y):
         gb = np.linalg.solve(a_t, np.expand_dims(dalpha, -1))
         ga = -gb * np.expand_dims(alpha, -2)
     else:
-        gb_1 = np.linalg.solve(a_t, dalpha)
-        ga = -(gb_1 @ np.swapaxes(alpha, -1, -2))
+        gb = np.linalg.solve(a_t, dalpha)
+        ga = -(gb @ np.swapaxes(alpha, -1, -2))
     # L = np.linalg.cholesky(K)
     eye = np.eye(np.shape(K)[-1], dtype=K.dtype)
     p = np.swapaxes(L, -1, -2) @ dL

@@ -243,7 +243,8 @@ class Namer:
         self.uses = uses or {}
         self.points = Points(fn, inline, unpack)
         self.names: dict[Value, str] = {}
-        self.taken: dict[str, list[tuple[int, int]]] = {}
+        #: Per name, the live ranges of the values holding it (with the value).
+        self.taken: dict[str, list[tuple[int, int, Value]]] = {}
         self.next_suffix: dict[str, int] = {}
         self.reserved = set(reserved)
         member_of: dict[Value, list[Value]] = {}
@@ -253,10 +254,10 @@ class Namer:
         # Parameters keep their names: they are the function's signature.
         for name, p in zip(fn.param_names, fn.params):
             self.names[p] = name
-            self.taken.setdefault(name, []).append(self.interval(p))
+            self.taken.setdefault(name, []).append((*self.interval(p), p))
             for other in member_of.get(p, []):
                 self.names[other] = name
-                self.taken[name].append(self.interval(other))
+                self.taken[name].append((*self.interval(other), other))
         for v in self.points.order:
             if v not in self.names:
                 self._assign(member_of.get(v, [v]))
@@ -265,21 +266,32 @@ class Namer:
         d = self.points.defs.get(v, 0)
         return d, max(self.points.last.get(v, d), d)
 
-    def _free(self, name: str, spans: list[tuple[int, int]]) -> bool:
+    def _free(self, name: str, spans: list[tuple[int, int, Value]]) -> bool:
         if name in self.reserved:
             return False
         taken = self.taken.get(name)
         if not taken:
             return True
         # Values are named in program order: what ended before this one starts is history.
-        start = min(b0 for b0, _ in spans)
+        start = min(b0 for b0, _, _ in spans)
         if len(taken) > 8:
-            taken[:] = [(a0, a1) for a0, a1 in taken if a1 > start]
-        for a0, a1 in taken:
-            for b0, b1 in spans:
-                if a0 < b1 and b0 < a1:
+            taken[:] = [t for t in taken if t[1] > start]
+        for a0, a1, u in taken:
+            for b0, b1, v in spans:
+                if a0 < b1 and b0 < a1 and self._overlap(u, v):
                     return False
         return True
+
+    def _overlap(self, u: Value, v: Value) -> bool:
+        """Are ``u`` and ``v`` both needed at some point (reads in the other branch of an
+        ``if`` do not count: ``da = da + a`` in one branch, ``da = da + b`` in the other)?"""
+        pts = self.points
+        if pts.exclusive(u, v):
+            return False
+        du, dv = pts.defs.get(u, 0), pts.defs.get(v, 0)
+        lu = max(pts.last_use_with(u, pts.paths.get(v, ())), du)
+        lv = max(pts.last_use_with(v, pts.paths.get(u, ())), dv)
+        return du < lv and dv < lu
 
     def base(self, v: Value) -> str:
         """The name ``v`` would like: from its hint, its primal's name, or its expression."""
@@ -353,7 +365,7 @@ class Namer:
             hinted = [v for v in cls if v.origin is not None and v.origin[0] == "d"
                       and v.origin[1].hint]
         base = self.base(hinted[0] if hinted else cls[0])
-        spans = [self.interval(v) for v in cls]
+        spans = [(*self.interval(v), v) for v in cls]
         name = base
         if not self._free(name, spans):
             # Suffixes are tried from where the last search for this base succeeded, so

@@ -839,6 +839,8 @@ class _Reverse:
             for k, operand in enumerate(new.operands):
                 new.operands[k] = ctx.primal(operand)
             ctx.adj_builder.add(new)
+            for r_new, r_old in zip(new.results, owner.results):
+                r_new.origin = ("copy", r_old)  # the primal value again: its name, not dx_...
             return new.results[owner.results.index(v)]
         # Tape it: push where it is computed, pop at the top of the reversed body.
         tape = self.tapes_builder.call(prims.BUILD_LIST)

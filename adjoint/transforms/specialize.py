@@ -15,6 +15,7 @@ import operator
 import numpy as np
 
 from .. import runtime as rt
+from ..frontend.lower import PLACEHOLDER, UNDEFINED
 from ..ir import prims
 from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, hashable, walk
 from ..rules.spaces import argument
@@ -286,12 +287,25 @@ def shape_rep(v: Value) -> Value:
     return v
 
 
+def _placeholder(v: Value) -> bool:
+    return const_value(v) in (PLACEHOLDER, UNDEFINED) if const_value(v) is not NOT_CONST \
+        else False
+
+
 def _shape_step(v: Value) -> Value | None:
     """One link of :func:`shape_rep`: a value with the same shape as ``v``, or None."""
     if v.origin is not None and v.origin[0] in ("d", "copy") and v.origin[1] is not v:
         # An adjoint has the shape of its primal; a popped value, of what was pushed.
         return v.origin[1]
     op = v.owner
+    if isinstance(op, Op) and op.opname == "if" and v in op.results:
+        # Both branches yield values of one shape: so is the result.
+        # (A value saved from one branch is a placeholder in the other, where it is
+        # never read.)
+        k = op.results.index(v)
+        reps = {shape_rep(y) for region in op.regions
+                if not _placeholder(y := region.ops[-1].operands[k])}
+        return reps.pop() if len(reps) == 1 else None
     if not isinstance(op, Op) or op.opname != "call":
         return None
     callee = op.callee

@@ -25,7 +25,7 @@ def grad_fill_diagonal(d):
     for i in reversed(range(n)):
         cond = cond_tape.pop()
         # if d[i] > 0:
-        dt_item = d[i]
+        d_i = d[i]
         if cond:
             # S[i, i] += d[i]
             dd_i = dS[i, i]
@@ -35,6 +35,6 @@ def grad_fill_diagonal(d):
             # S[i, i] = d[i] ** 2
             dS_pow = dS[i, i]
             dS[i, i] = 0.0
-            dd_i = dS_pow * 2 * dt_item
+            dd_i = dS_pow * 2 * d_i
         dd[i] += dd_i
     return dd
