@@ -23,14 +23,12 @@ def grad_loss(Wx, Wh, b, Wo, xs, ys, h0):
     if np.ndim(h0) != 2 or 1 in np.shape(h0): raise ValueError('h0 must have shape (n, n), n > 1')
     err_tape = []
     h_tape = []
-    h_tape_1 = []
     n_xs = xs.shape[0]
     h = h0
     total = 0.0
     for t in range(n_xs):
-        h_tape_1.append(h)
-        h = np.tanh(xs[t] @ Wx + h @ Wh + b)
         h_tape.append(h)
+        h = np.tanh(xs[t] @ Wx + h @ Wh + b)
         err = h @ Wo - ys[t]
         err_tape.append(err)
         total = total + np.sum(err * err)
@@ -44,8 +42,7 @@ def grad_loss(Wx, Wh, b, Wo, xs, ys, h0):
     dWo = np.zeros_like(Wo)
     for t in reversed(range(n_xs)):
         err = err_tape.pop()
-        h = h_tape.pop()
-        h_1 = h_tape_1.pop()
+        h_1 = h_tape.pop()
         # total = total + np.sum(err * err)
         derr = dtotal * err
         derr = derr + derr
@@ -57,4 +54,5 @@ def grad_loss(Wx, Wh, b, Wo, xs, ys, h0):
         dh = dh_add @ Wh.T
         dWh = dWh + h_1.T @ dh_add
         dWx = dWx + xs[t].T @ dh_add
+        h = h_1
     return dWx, dWh, db, dWo

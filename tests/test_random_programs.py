@@ -873,6 +873,39 @@ KNOWN_BUGS = [
         """,
         np.array([[0.7]]), np.array([[-0.7]]), families=[],
     ),
+    known_bug(
+        "branch_adjoint_shared_by_two_names",
+        ("grad -0.853, true -0.083: the else branch t2 = a + t1 joins dt1 = da, and the "
+         "reversed a[i] = ... then zeroed da[i] in place, clobbering dt1 too"),
+        """
+        def f(a, b):
+            t1 = np.sin(b)
+            a = t1.copy()
+            for i in range(1):
+                a[i] = (np.sin(a[i])) * a
+            if np.sum(a) > 0.479:
+                t2 = np.sin(a)
+            else:
+                t2 = a + t1
+            return np.sum(t2)
+        """,
+        0.411, np.array([[-0.691]]), families=["setitem:higher_rank_value"],
+    ),
+    known_bug(
+        "loop_adjoint_shared_by_two_names",
+        "sibling of branch_adjoint_shared_by_two_names: the shared adjoint is loop-carried",
+        """
+        def f(a):
+            t = np.sin(a)
+            y = t.copy()
+            for i in range(3):
+                z = y + t
+                y = z * 1.5
+                y[0] = y[0] * y[1]
+            return np.sum(y)
+        """,
+        np.array([0.3, -0.5, 0.2]), families=[],
+    ),
 ]
 
 

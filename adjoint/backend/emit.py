@@ -30,6 +30,7 @@ from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, hashab
 from ..rules.memory import returns_new
 from ..transforms.simplify import has_effect
 from .naming import Namer, Points, build_classes, congruence, identifier
+from .schedule import sink_definitions
 from .wrap import wrap
 
 _BINOPS = {
@@ -89,6 +90,7 @@ class Emitter:
         self.constants: dict[str, Any] = {}  # module-level names for non-literal constants
         self.inline: dict[Value, Op] = {}
         self.uses: dict[Value, list[Op]] = {}
+        sink_definitions(fn)
         self._decide_inlining()
         self.unpack = self._decide_unpacking()
         pairs = congruence(fn)
@@ -544,7 +546,9 @@ class Emitter:
         return False
 
     def _copy_if_array(self, s: Value, t: Value) -> gast.expr:
-        if self.names[t] not in self.mutated or _is_const_value(s):
+        """``t = s`` makes two variables hold one array: copy when either is updated in place."""
+        if _is_const_value(s) or (self.names[t] not in self.mutated and
+                                  self.names.get(s) not in self.mutated):
             return self.expr(s)
         return _call(_attr(self.expr(s), "copy"), [])
 

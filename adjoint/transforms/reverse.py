@@ -47,6 +47,13 @@ from .types import Num, Seq
 _CHEAP_PRIMS = (prims.Attribute, prims.Subscript, prims.GetItem, prims.BuildTuple)
 _INT_ARITH = {operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod,
               operator.neg, len}
+_SCALAR_ARITH = {operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
+                 operator.pow, operator.lt, operator.le, operator.gt, operator.ge}
+
+
+def _is_number(v: Value) -> bool:
+    """A scalar (a Python number or a 0-d value): recomputing it is as cheap as reading it."""
+    return isinstance(v.type, Num) and v.type.dims == ()
 
 
 def vjp_function(
@@ -75,6 +82,8 @@ class _Ctx:
         self.cache: dict[Value, Value] = {}
         self.adj_builder: Builder | None = None  # set while emitting into the adjoint region
         self.taped: list[tuple[Value, Value, Value]] = []  # (primal, tape, popped)
+        #: Values an iteration yields, carried back by the reversed loop (slot, argument).
+        self.shifted: list[tuple[int, Value]] = []
         self.branch_index = 0
 
     def inside(self, v: Value) -> bool:
@@ -94,6 +103,14 @@ class _Ctx:
         through the values the branch or loop yields."""
         return all(self.inside(r) for r in op.results)
 
+    def in_loop(self) -> bool:
+        ctx: _Ctx | None = self
+        while ctx is not None:
+            if ctx.kind == "loop":
+                return True
+            ctx = ctx.parent
+        return False
+
     def primal(self, v: Value) -> Value:
         """A value equal to primal ``v`` that the adjoint code at this point may read."""
         if self.block is None or not self.inside(v):
@@ -107,7 +124,12 @@ class _Ctx:
             out = self.adj_builder.const(owner.attrs["value"])
             self.cache[v] = out
             return out
-        if self.kind == "branch":
+        if self.kind == "branch" and isinstance(owner, Op) and self.in_loop() and \
+                self.rev.recomputable(self, owner):
+            # (In a loop a value from a branch would be saved on a tape; outside one it is
+            # simply the if's result.)
+            out = self.rev.recompute(self, owner, v)
+        elif self.kind == "branch":
             out = self.rev.residual(self, v)
         else:
             out = self.rev.loop_value(self, v)
@@ -781,9 +803,17 @@ class _Reverse:
             self.adj.pop(carried_args[k], None)
             yields.append(g or self.zeros(sub, carried_args[k]))
         yields += [self._settle(sub, f) or self.adj[f] for f in free]
+        shift_inits = []
+        for k, arg in sub.shifted:
+            # The previous iteration yielded what this one started from.
+            yields.append(sub.primal(body.args[1 + k]))
+            block.args.append(arg)
+            arg.owner = block
+            shift_inits.append(ctx.primal(op.results[k]))
         sub.adj_builder.add(Op("yield", yields))
         self.finish_tapes(sub, body)
-        new = b.op("for", it_operands + d_init + f_init, len(active) + len(free), [block],
+        new = b.op("for", it_operands + d_init + f_init + shift_inits,
+                   len(active) + len(free) + len(shift_inits), [block],
                    kind="range", niter=len(it_operands), reverse=reverse)
         block.parent = new
         for r, f in zip(new.results[len(active):], free):
@@ -835,13 +865,19 @@ class _Reverse:
         if ctx.index is not None and v is body.args[0] and ctx.owner.attrs.get("kind") == "range":
             return ctx.index
         if isinstance(owner, Op) and self.recomputable(ctx, owner):
-            new = clone_op(owner, {})
-            for k, operand in enumerate(new.operands):
-                new.operands[k] = ctx.primal(operand)
-            ctx.adj_builder.add(new)
-            for r_new, r_old in zip(new.results, owner.results):
-                r_new.origin = ("copy", r_old)  # the primal value again: its name, not dx_...
-            return new.results[owner.results.index(v)]
+            return self.recompute(ctx, owner, v)
+        loop = ctx.owner
+        if loop is not None and loop.opname == "for" and isinstance(owner, Op) and \
+                v in body.ops[-1].operands:
+            # What iteration t yields is what iteration t + 1 starts from: the reversed
+            # loop carries it back from the final value instead of saving it a second time
+            # (an RNN's h is saved once, not before and after each step).
+            k = body.ops[-1].operands.index(v)
+            arg = Value(v.hint)
+            arg.type = v.type
+            arg.origin = ("copy", v)
+            ctx.shifted.append((k, arg))
+            return arg
         # Tape it: push where it is computed, pop at the top of the reversed body.
         tape = self.tapes_builder.call(prims.BUILD_LIST)
         tape.origin = ("tape", v)
@@ -852,6 +888,17 @@ class _Reverse:
         ctx.taped.append((v, tape, popped))
         return popped
 
+    def recompute(self, ctx: _Ctx, owner: Op, v: Value) -> Value:
+        """``v`` computed again in the adjoint code (cheaper than saving it)."""
+        assert ctx.adj_builder is not None
+        new = clone_op(owner, {})
+        for k, operand in enumerate(new.operands):
+            new.operands[k] = ctx.primal(operand)
+        ctx.adj_builder.add(new)
+        for r_new, r_old in zip(new.results, owner.results):
+            r_new.origin = ("copy", r_old)  # the primal value again: its name, not dx_...
+        return new.results[owner.results.index(v)]
+
     def recomputable(self, ctx: _Ctx, op: Op) -> bool:
         if op.opname == "const":
             return True
@@ -860,14 +907,17 @@ class _Reverse:
         callee = op.callee
         if isinstance(callee, _CHEAP_PRIMS) or (
             callee in _INT_ARITH and all(self.intlike(ctx, v) for v in op.operands)
+        ) or (
+            # Arithmetic on numbers: a multiplication again costs less than a tape.
+            callee in _SCALAR_ARITH and all(_is_number(u) for u in [*op.operands, *op.results])
         ):
             return all(self.available(ctx, v) for v in op.operands)
         return False
 
     def intlike(self, ctx: _Ctx, v: Value) -> bool:
         owner = v.owner
-        if ctx.block is not None and v is ctx.block.args[0] and ctx.owner is not None and \
-                ctx.owner.attrs.get("kind") == "range":
+        if ctx.block is not None and ctx.block.args and v is ctx.block.args[0] and \
+                ctx.owner is not None and ctx.owner.attrs.get("kind") == "range":
             return True
         if isinstance(owner, Op) and owner.opname == "const":
             return isinstance(owner.attrs["value"], int)
@@ -888,8 +938,8 @@ class _Reverse:
             return True
         if v in ctx.cache:
             return True
-        if ctx.block is not None and v is ctx.block.args[0] and ctx.owner is not None and \
-                ctx.owner.attrs.get("kind") == "range":
+        if ctx.block is not None and ctx.block.args and v is ctx.block.args[0] and \
+                ctx.owner is not None and ctx.owner.attrs.get("kind") == "range":
             return True
         owner = v.owner
         return isinstance(owner, Op) and self.recomputable(ctx, owner)

@@ -5,14 +5,11 @@ import numpy as np
 
 
 def grad_fill_diagonal(d):
-    cond_tape = []
     n = d.shape[0]
     S = np.zeros((n, n))
     for i in range(n):
         d_i = d[i]
-        cond = d_i > 0
-        cond_tape.append(cond)
-        if cond:
+        if d_i > 0:
             S[i, i] = S[i, i] + d_i
         else:
             S[i, i] = d_i ** 2
@@ -23,10 +20,9 @@ def grad_fill_diagonal(d):
     # for i in range(n):
     dd = np.zeros_like(d)
     for i in reversed(range(n)):
-        cond = cond_tape.pop()
         # if d[i] > 0:
         d_i = d[i]
-        if cond:
+        if d_i > 0:
             # S[i, i] += d[i]
             dd_i = dS[i, i]
             dS[i, i] = 0.0

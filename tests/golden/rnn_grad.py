@@ -6,13 +6,11 @@ import numpy as np
 
 def grad_rnn(Wx, Wh, b, xs, h0):
     h_tape = []
-    h_tape_1 = []
     T = xs.shape[0]
     h = h0
     for t in range(T):
-        h_tape_1.append(h)
-        h = np.tanh(xs[t] @ Wx + h @ Wh + b)
         h_tape.append(h)
+        h = np.tanh(xs[t] @ Wx + h @ Wh + b)
     # return np.sum(h ** 2)
     dh = 2.0 * h
     # for t in range(T):
@@ -20,12 +18,12 @@ def grad_rnn(Wx, Wh, b, xs, h0):
     dWh = np.zeros_like(Wh)
     db = np.zeros_like(b)
     for t in reversed(range(T)):
-        h = h_tape.pop()
-        h_1 = h_tape_1.pop()
+        h_1 = h_tape.pop()
         # h = np.tanh(xs[t] @ Wx + h @ Wh + b)
         dh_add = dh * (1.0 - h * h)
         db = db + dh_add
-        dh = Wh @ dh_add
         dWh = dWh + np.outer(h_1, dh_add)
         dWx = dWx + np.outer(xs[t], dh_add)
+        dh = Wh @ dh_add
+        h = h_1
     return dWx, dWh, db
