@@ -202,11 +202,39 @@ class Derivative(Transform):
                 self.primal.name
             self._guards_hold = guards.checker(guards.close(guards.function_guards(
                 self.primal_fn)))
+            # A call passing every parameter by position needs no binding (the common case).
+            self._positional = not self.target.kwargs and all(
+                p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                for p in self._fsig.parameters.values())
         self.wrt, self.wrt_tuple = _normalize_wrt(self._names, wrt, label, loc)
         self.name = f"{kind}_{base}"
         functools.update_wrapper(self, f, updated=())  # type: ignore[arg-type]
         self.__name__ = self.__qualname__ = self.name
         self.__wrapped__ = None  # the generated function, once there is one
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs or self.inner is not None or self._by_count is not None or \
+                self.kind == "jvp" or not self._positional or \
+                len(args) != len(self._names) + (self.kind == "vjp"):
+            return super().__call__(*args, **kwargs)
+        # The common call, every argument by position: the steps of Transform.__call__
+        # without the binding and the checks that cannot apply.
+        values = list(args)
+        for i in self.wrt:
+            values[i] = _as_float(values[i])
+        self._refresh()
+        if self.primal.meta.get("updated_parameters", True):
+            _check_no_shared_updates(self.primal, self.target.args, values)
+        kinds = tuple([type_of_value(v) for v in values])
+        fn = self._compiled.get(kinds)
+        if fn is None:
+            fn = self._compiled[kinds] = self._compile(list(kinds))
+        self._last = self.__wrapped__ = fn
+        try:
+            return fn(*self.target.args, *values)
+        except Exception as exc:
+            _point_at_user(exc, fn)
+            raise
 
     # -- functions with *args or **kwargs -------------------------------------------------
     def _init_variadic(self, f: Callable[..., Any]) -> None:
@@ -290,6 +318,8 @@ class Derivative(Transform):
             return self.inner.__adjoint_arrange__(args, kwargs)
         if self._by_count is not None:
             return self._flatten(args, kwargs)
+        if not kwargs and self._positional and len(args) == len(self._names):
+            return list(args)
         try:
             bound = self._fsig.bind(*args, **{**self.target.kwargs, **kwargs})
         except TypeError as exc:

@@ -21,6 +21,7 @@ from typing import Any
 from . import rules  # noqa: F401  (registers the built-in rules)
 from .backend import GeneratedModule, build_module, default_header, load_module
 from .frontend import guards, lower_for
+from .gcpause import paused_gc
 from .ir import Function, verify
 from .transforms.aliasing import check_aliasing, detach_results
 from .transforms.calls import ModuleFunctions, localize_calls
@@ -124,14 +125,15 @@ class Compiler:
     def build(self, roots: list[tuple[Request, str | None]], what: str,
               regenerate: str | None = None) -> tuple[GeneratedModule, list[Function]]:
         """One module holding the ``roots`` and everything they call."""
-        module = ModuleFunctions({r.name for r, _ in roots if r.name})
-        irs = []
-        for request, _ in roots:
-            irs.append(self.derive(request, module))
-            self.complete(module)
-        for ir in irs:
-            ir.meta["module"] = module
-        gm = emit([(ir, doc) for ir, (_, doc) in zip(irs, roots)], what, regenerate)
+        with paused_gc():
+            module = ModuleFunctions({r.name for r, _ in roots if r.name})
+            irs = []
+            for request, _ in roots:
+                irs.append(self.derive(request, module))
+                self.complete(module)
+            for ir in irs:
+                ir.meta["module"] = module
+            gm = emit([(ir, doc) for ir, (_, doc) in zip(irs, roots)], what, regenerate)
         return gm, irs
 
     # -- loading functions ----------------------------------------------------------------

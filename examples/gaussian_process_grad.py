@@ -115,7 +115,7 @@ def grad_nll(theta, X, y):
     # K = sf2 * np.exp(-0.5 * d2 / ell ** 2) + sn2 * np.eye(n)
     dK_mul = unbroadcast(dK, K_mul)
     dsf2 = np.sum(dK_mul * K_exp)
-    dell = np.sum(-(dK_mul * sf2 * K_exp) * K_div / K_pow) * 2 * ell
+    dell = np.sum(dK_mul * sf2 * K_exp * K_div / K_pow) * -2 * ell
     # sn2 = np.exp(2.0 * theta[2])
     dtheta = np.zeros_like(theta)
     dtheta[2] += unbroadcast(unbroadcast(dK, K_mul_1) * K_eye, sn2) * sn2 * 2.0

@@ -38,7 +38,7 @@ def grad_miss(v0, target, gravity, drag):
         speed = speed_tape.pop()
         v = v_tape.pop()
         # v = v + DT * (gravity - drag * speed * v)
-        dv_mul = -(dv * 0.01)
+        dv_mul = dv * -0.01
         # speed = np.sqrt(np.sum(v * v))
         dspeed_mul = np.sum(dv_mul * v) * drag / (2.0 * speed) * v
         dv = dv + dv_mul * v_mul + dout_sub * 0.01 + dspeed_mul

@@ -29,6 +29,17 @@ def reverses_a_list_in_place(x):
     return xs[0]
 
 
+def assigns_to_a_slice_of_a_list(x):
+    ys = [x, 2.0 * x, 3.0 * x]
+    ys[0:2] = [x * x, x]
+    return ys[0] + ys[1]
+
+
+def runs_exec_for_its_effect(x):
+    exec("y = 2")
+    return x
+
+
 def writes_through_out(x):
     y = np.zeros_like(x)
     np.multiply(x, 2.0, out=y)

@@ -21,6 +21,8 @@ LOCATION = re.compile(r"bad_programs\.py:\d+:\d+: ")
         (B.reverses_a_list_in_place, adjoint.UnsupportedSyntaxError,
          "'xs.reverse()' changes xs in place"),
         (B.writes_through_out, adjoint.UnsupportedSyntaxError, "out= writes into an existing"),
+        (B.runs_exec_for_its_effect, adjoint.UnsupportedSyntaxError,
+         "exec() reads or runs code adjoint cannot see"),
         (B.calls_a_helper_for_its_effect, adjoint.UnsupportedSyntaxError,
          "the result of this expression is not used"),
         (B.reads_an_undefined_name, adjoint.NameResolutionError, "'undefined_thing'"),
@@ -46,6 +48,14 @@ def test_complex_values_on_the_differentiated_path_are_refused_with_their_line()
     message = str(info.value)
     assert LOCATION.search(message) and "is complex" in message and "hint: " in message
     assert "z = x + 1j * x" in message
+
+
+def test_assigning_to_a_slice_of_a_list_is_refused_with_a_rewrite():
+    with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
+        adjoint.grad(B.assigns_to_a_slice_of_a_list)(0.5)
+    message = str(info.value)
+    assert LOCATION.search(message) and "assigning to a slice of a list" in message
+    assert "ys[0:2] = [x * x, x]" in message and "hint: build a new list" in message
 
 
 def test_caret_points_at_the_construct():

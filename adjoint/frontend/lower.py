@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import runtime as rt
 from ..errors import NameResolutionError, SourceLoc, UnsupportedSyntaxError
+from ..gcpause import paused_gc
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Stmt, Value, hashable
 from ..markers import grad_hook
@@ -110,7 +111,8 @@ def lower(fn: Callable[..., Any] | ParsedFunction, nvarargs: int | None = None) 
     A function with ``*args`` is lowered for ``nvarargs`` positional arguments beyond its
     own parameters (each becomes a parameter of the IR).
     """
-    return _Lowerer(parsed_function(fn), nvarargs).run()
+    with paused_gc():
+        return _Lowerer(parsed_function(fn), nvarargs).run()
 
 
 def lower_for(fn: Callable[..., Any] | ParsedFunction, nargs: int | None) -> Function:
@@ -449,6 +451,8 @@ class _Lowerer:
             if not isinstance(func, gast.Name) or (func.id not in self.env and
                                                    func.id not in self.local_functions):
                 callee = self.expr(func)
+                if isinstance(callee, Static) and any(callee.obj is d for d in _DYNAMIC):
+                    self.value(call)  # exec(...), setattr(...): refused with its own reason
                 if isinstance(callee, Static) and _only_reports(callee.obj):
                     # print(...), logging, warnings: run in the derivative as in f.
                     owner = getattr(callee.obj, "__self__", None)

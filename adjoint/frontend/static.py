@@ -302,6 +302,7 @@ def _too_deep(path: str, text: str, lines: list[str]) -> UnsupportedSyntaxError:
     )
 
 
+@functools.lru_cache(maxsize=1)
 def _library_folders() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
     return tuple(os.path.realpath(paths[k]) + os.sep

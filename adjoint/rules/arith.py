@@ -23,7 +23,8 @@ def _(g, ans, x, y):
 
 @vjp_rule(operator.sub, np.subtract, ndiff=2)
 def _(g, ans, x, y):
-    return unbroadcast(g, x), unbroadcast(-g, y)
+    # Negate after summing down to y's shape: fewer elements when y was broadcast.
+    return unbroadcast(g, x), -unbroadcast(g, y)
 
 
 @vjp_rule(operator.mul, np.multiply, ndiff=2)
@@ -33,7 +34,7 @@ def _(g, ans, x, y):
 
 @vjp_rule(operator.truediv, np.divide, np.true_divide, ndiff=2)
 def _(g, ans, x, y):
-    return unbroadcast(g / y, x), unbroadcast(-g * ans / y, y)
+    return unbroadcast(g / y, x), -unbroadcast(g * ans / y, y)
 
 
 @vjp_rule(operator.pow, np.power, np.float_power, builtins.pow, ndiff=2)
@@ -47,13 +48,13 @@ def _(g, ans, x, y):
 @vjp_rule(operator.mod, np.remainder, ndiff=2)
 def _(g, ans, x, y):
     # x % y == x - floor(x / y) * y, and the floor is locally constant.
-    return unbroadcast(g, x), unbroadcast(-g * (x // y), y)
+    return unbroadcast(g, x), -unbroadcast(g * (x // y), y)
 
 
 @vjp_rule(np.fmod, ndiff=2)
 def _(g, ans, x1, x2):
     # fmod rounds the quotient toward zero where % floors it.
-    return unbroadcast(g, x1), unbroadcast(-g * np.trunc(x1 / x2), x2)
+    return unbroadcast(g, x1), -unbroadcast(g * np.trunc(x1 / x2), x2)
 
 
 @vjp_rule(operator.neg, np.negative)

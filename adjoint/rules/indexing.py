@@ -30,6 +30,14 @@ def setitem_vjp(rev: Any, ctx: Any, op: Any, g: Any, active: list[int]) -> None:
             "an index computed from the differentiated inputs has no derivative",
             op.loc, "compute integer indices from non-differentiated values",
         )
+    if getattr(op.operands[0].type, "kind", None) == "list" and any(
+            item[0] == "slice" for item in index.items):
+        from ..errors import UnsupportedSyntaxError
+
+        raise UnsupportedSyntaxError(
+            "assigning to a slice of a list (which may change its length) is not supported",
+            op.loc, "build a new list instead: ys = ys[:i] + [a, b] + ys[j:]",
+        )
     if 1 in active:
         v = op.operands[1]
         piece = b.call(prims.Subscript(index), g, *dyn)

@@ -31,8 +31,12 @@ def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
 
 @vjp_rule(np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin)
 def _(g, ans, a, axis=None, out=None, keepdims=False):
-    # NaNs never equal the result, so nanmax/nanmin give them no cotangent.
-    return extremum_grad(g, ans, a, axis, keepdims)
+    # Ties share g equally; NaNs never equal the result, so nanmax/nanmin give them none.
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+        ans = np.expand_dims(ans, axis)
+    mask = a == ans
+    return g / np.sum(mask, axis=axis, keepdims=True, dtype=ans.dtype) * mask
 
 
 @vjp_rule(np.ptp)

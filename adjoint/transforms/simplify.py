@@ -105,16 +105,20 @@ def _fold(fn: Function) -> bool:
                 users = table.get(v)
                 if users and op in users:
                     users.remove(op)
-            op.operands = list(repl.operands)
+            operands = []
+            for v in repl.operands:
+                if isinstance(v, tuple):  # a new constant, made just before ``op``
+                    const = _const_op(v[0], op)
+                    inserts.setdefault(op.parent, {}).setdefault(op, []).append(const)
+                    v = const.result
+                operands.append(v)
+            op.operands = operands
             for v in op.operands:
                 table.setdefault(v, []).append(op)
             changed = True
             continue
         if isinstance(repl, tuple):  # a constant value to materialize before ``op``
-            const = Op("const", [], 1, {"value": repl[0]})
-            const.result.type = type_of_value(repl[0])
-            const.stmt = op.stmt
-            const.parent = op.parent
+            const = _const_op(repl[0], op)
             inserts.setdefault(op.parent, {}).setdefault(op, []).append(const)
             repl = const.result
         _replace_uses(fn, op.result, repl, table)
@@ -122,6 +126,14 @@ def _fold(fn: Function) -> bool:
     for block, before in inserts.items():
         insert_before(block, before)
     return changed
+
+
+def _const_op(value: Any, at: Op) -> Op:
+    const = Op("const", [], 1, {"value": value})
+    const.result.type = type_of_value(value)
+    const.stmt = at.stmt
+    const.parent = at.parent
+    return const
 
 
 def _constant_branches(fn: Function) -> bool:
@@ -178,6 +190,8 @@ def _rewrite(op: Op) -> Value | tuple | None:
         return None
     if op.attrs.get("kwnames"):
         return None
+    if isinstance(callee, prims.BoolOp):
+        return _fold_boolop(callee, args)
     if callee is len:
         src = args[0].owner
         if isinstance(src, Op) and src.opname == "call" and isinstance(
@@ -209,6 +223,23 @@ def _rewrite(op: Op) -> Value | tuple | None:
         src = args[0].owner
         if isinstance(src, Op) and src.opname == "call" and src.callee is operator.neg:
             return src.operands[0]
+        # -(c * x)  ->  (-c) * x: one operation, the same number (negation is exact).
+        if _call_of(src, operator.mul) and is_float(args[0]):
+            a, b = src.operands
+            if _is_number(a):
+                return _Rebuild(operator.mul, ((-const_value(a),), b))
+            if _is_number(b):
+                return _Rebuild(operator.mul, (a, (-const_value(b),)))
+    if callee is operator.mul and is_float(op.result):
+        # (-x) * c  ->  x * (-c)
+        x, y = args
+        if _is_number(y) and _call_of(x.owner, operator.neg):
+            return _Rebuild(operator.mul, (x.owner.operands[0], (-const_value(y),)))
+        if _is_number(x) and _call_of(y.owner, operator.neg):
+            return _Rebuild(operator.mul, ((-const_value(x),), y.owner.operands[0]))
+    if callee is operator.add and _call_of(args[0].owner, operator.neg) and \
+            not _call_of(args[1].owner, operator.neg):
+        return _Rebuild(operator.sub, (args[1], args[0].owner.operands[0]))  # -a + b -> b - a
     if callee is operator.mul:
         x, y = args
         # x * 1 is x for every number and array; x * 1.0 only when x is already float.
@@ -236,6 +267,33 @@ def _rewrite(op: Op) -> Value | tuple | None:
         if callee is operator.add and _is_const(x, 0) and is_float(y):
             return y
     return None
+
+
+def _fold_boolop(callee: prims.BoolOp, args: list[Value]) -> Value | tuple | _Rebuild | None:
+    """``True and x`` is ``x``; ``False and x`` is ``False`` (likewise for ``or``)."""
+    rest = list(args)
+    while len(rest) > 1:
+        c = const_value(rest[0])
+        if c is NOT_CONST or c is UNDEFINED or not isinstance(c, (bool, int, float, str)) \
+                or c is None:
+            break
+        if bool(c) != (callee.op == "and"):
+            return (c,)  # decides the result
+        rest.pop(0)
+    if len(rest) == len(args):
+        return None
+    return rest[0] if len(rest) == 1 else _Rebuild(callee, tuple(rest))
+
+
+def _call_of(op: Any, callee: Any) -> bool:
+    return isinstance(op, Op) and op.opname == "call" and op.callee is callee and \
+        not op.attrs.get("kwnames")
+
+
+def _is_number(v: Value) -> bool:
+    """A literal int or float (not a bool, not an array)."""
+    c = const_value(v)
+    return type(c) in (int, float)
 
 
 def _is_int_one(v: Value) -> bool:
@@ -272,6 +330,25 @@ _DRAW_METHODS = frozenset({
 })
 
 
+def _per_callee(predicate: Any) -> Any:
+    """Remember ``predicate(callee)``: simplification asks it of every call, every round."""
+    cache: dict[Any, bool] = {}
+
+    def remembered(callee: Any) -> bool:
+        try:
+            return cache[callee]
+        except KeyError:
+            answer = cache[callee] = predicate(callee)
+            return answer
+        except TypeError:  # an unhashable callee
+            return predicate(callee)
+
+    remembered.__doc__ = predicate.__doc__
+    remembered.__wrapped__ = predicate  # type: ignore[attr-defined]
+    return remembered
+
+
+@_per_callee
 def _same_result_each_call(callee: Any) -> bool:
     """Do two calls with equal arguments give equal results (so one may stand for both)?
 
@@ -284,6 +361,7 @@ def _same_result_each_call(callee: Any) -> bool:
     return isinstance(callee, prims.Primitive) or not is_user_function(callee)
 
 
+@_per_callee
 def draws(callee: Any) -> bool:
     """Is ``callee`` a random draw? Each call moves its generator on: two calls are two
     draws, and a draw nothing reads still changes the ones after it."""
@@ -312,18 +390,22 @@ def _cse_key(op: Op) -> Any:
         return ("const", type(value), value, op.attrs.get("name"))
     if op.opname != "call" or has_effect(op) or op.attrs.get("mutates"):
         return None
-    callee = op.callee
-    if isinstance(callee, prims.BuildList) or getattr(callee, "inplace", False) or \
-            callee in _FRESH:
-        # Two list displays are two lists, and fresh arrays may be updated in place.
-        return None
     try:
-        hash(callee)
-    except TypeError:
+        if not _reusable(op.callee):
+            return None
+    except TypeError:  # an unhashable callee
         return None
-    if callee in _fresh_callees() or not _same_result_each_call(callee):
-        return None
-    return ("call", callee, tuple(id(v) for v in op.operands), op.attrs.get("kwnames", ()))
+    return ("call", op.callee, tuple(map(id, op.operands)), op.attrs.get("kwnames", ()))
+
+
+@_per_callee
+def _reusable(callee: Any) -> bool:
+    """May one call of ``callee`` stand for another with the same arguments?"""
+    if isinstance(callee, prims.BuildList) or getattr(callee, "inplace", False) or \
+            callee in _FRESH or callee in _fresh_callees():
+        # Two list displays are two lists, and fresh arrays may be updated in place.
+        return False
+    return _same_result_each_call(callee)
 
 
 def _cse(fn: Function) -> bool:
@@ -334,19 +416,21 @@ def _cse(fn: Function) -> bool:
     while work:
         block, seen = work.pop()
         seen = dict(seen)
-        for op in list(block.ops):
+        kept = []
+        for op in block.ops:
             key = _cse_key(op)
             if key is not None:
                 prev = seen.get(key)
                 if prev is not None:
                     _replace_uses(fn, op.result, prev, table)
-                    block.ops.remove(op)
                     op.parent = None
                     changed = True
                     continue
                 seen[key] = op.result
+            kept.append(op)
             for region in op.regions:
                 work.append((region, dict(seen)))  # what is defined so far, not later
+        block.ops = kept
     return changed
 
 
@@ -379,14 +463,21 @@ def _dce(fn: Function) -> bool:
     while True:
         table = _uses(fn)
         removed = False
+        # Ops are visited users first, and removing one updates the table, so one sweep
+        # frees whole chains. Only pruning a loop or branch leaves uses in the table
+        # that are gone (those of the ops inside it): then another sweep is needed.
+        again = False
         dead_in: dict[Block, set[Op]] = {}
         for op in reversed(list(walk(fn.body))):
             if op.opname in ("yield", "return", "condition") or has_effect(op):
                 continue
             if op.opname in ("if", "for", "while"):
-                removed |= _prune_control(op, table)
+                pruned = _prune_control(op, table)
+                removed |= pruned
+                again |= pruned
                 if any(table.get(r) for r in op.results) or _has_effects(op):
                     continue
+                again = True
             elif any(table.get(r) for r in op.results):
                 continue
             if op.parent is not None:
@@ -400,7 +491,7 @@ def _dce(fn: Function) -> bool:
         for block, dead in dead_in.items():
             block.ops = [o for o in block.ops if o not in dead]
         changed |= removed
-        if not removed:
+        if not again:
             return changed
 
 

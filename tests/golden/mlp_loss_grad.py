@@ -4,15 +4,6 @@
 import numpy as np
 
 
-def extremum_grad(g, ans, x, axis=None, keepdims=False):
-    """Cotangent of ``max``/``min``: ``g`` shared equally among the elements that attain it."""
-    if axis is not None and not keepdims:
-        g = np.expand_dims(g, axis)
-        ans = np.expand_dims(ans, axis)
-    mask = x == ans
-    return g * mask / np.sum(mask, axis=axis, keepdims=True, dtype=np.result_type(g, 0.0))
-
-
 def grad_loss(W1, b1, W2, b2, W3, b3, x, y):
     h1 = np.tanh(x @ W1 + b1)
     h2 = np.tanh(h1 @ W2 + b2)
@@ -23,10 +14,12 @@ def grad_loss(W1, b1, W2, b2, W3, b3, x, y):
     # return -np.mean(np.sum(y * logp, axis=1))
     dlogp = -1.0 / y.shape[0] * y
     # logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
-    dz = (dlogp + (-dlogp).sum(axis=1, keepdims=True) / np.sum(logp_exp, axis=1, keepdims=True)
-          * logp_exp)
+    dz = (dlogp
+          + -dlogp.sum(axis=1, keepdims=True) / np.sum(logp_exp, axis=1, keepdims=True) * logp_exp)
     # m = np.max(logits, axis=1, keepdims=True)
-    dlogits = dz + extremum_grad((-dz).sum(axis=1, keepdims=True), m, logits, 1, True)
+    mask = logits == m
+    dlogits = (dz + -dz.sum(axis=1, keepdims=True)
+               / np.sum(mask, axis=1, keepdims=True, dtype=m.dtype) * mask)
     # logits = h2 @ W3 + b3
     db3 = dlogits.sum(axis=0)
     dW3 = h2.T @ dlogits

@@ -42,15 +42,6 @@ def reduced_size(x, axis=None):
     return n
 
 
-def extremum_grad(g, ans, x, axis=None, keepdims=False):
-    """Cotangent of ``max``/``min``: ``g`` shared equally among the elements that attain it."""
-    if axis is not None and not keepdims:
-        g = np.expand_dims(g, axis)
-        ans = np.expand_dims(ans, axis)
-    mask = x == ans
-    return g * mask / np.sum(mask, axis=axis, keepdims=True, dtype=np.result_type(g, 0.0))
-
-
 def like_container(x, items):
     """A container of the kind ``x`` is (list, tuple, named tuple) holding ``items``."""
     if isinstance(x, list):
@@ -93,9 +84,10 @@ def grad_softmax_xent(logits, y):
                         logp)
     # logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
     dz = (unbroadcast(dlogp, z)
-          + unreduce(unbroadcast(-dlogp, logp_log) / logp_sum, logp_exp, 1, True) * logp_exp)
+          + unreduce(-unbroadcast(dlogp, logp_log) / logp_sum, logp_exp, 1, True) * logp_exp)
     # m = np.max(logits, axis=1, keepdims=True)
+    mask = logits == m
     dlogits = tree_add(unbroadcast(dz, logits),
-                       extremum_grad(unbroadcast(-dz, m), m, logits, 1, True))
+                       -unbroadcast(dz, m) / np.sum(mask, axis=1, keepdims=True, dtype=m.dtype) * mask)
     dlogits_1 = detached(dlogits)
     return dlogits_1

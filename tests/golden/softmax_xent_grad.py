@@ -4,15 +4,6 @@
 import numpy as np
 
 
-def extremum_grad(g, ans, x, axis=None, keepdims=False):
-    """Cotangent of ``max``/``min``: ``g`` shared equally among the elements that attain it."""
-    if axis is not None and not keepdims:
-        g = np.expand_dims(g, axis)
-        ans = np.expand_dims(ans, axis)
-    mask = x == ans
-    return g * mask / np.sum(mask, axis=axis, keepdims=True, dtype=np.result_type(g, 0.0))
-
-
 def grad_softmax_xent(logits, y):
     m = np.max(logits, axis=1, keepdims=True)
     z = logits - m
@@ -20,8 +11,10 @@ def grad_softmax_xent(logits, y):
     # return -np.mean(np.sum(y * logp, axis=1))
     dlogp = -1.0 / y.shape[0] * y
     # logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
-    dz = (dlogp + (-dlogp).sum(axis=1, keepdims=True) / np.sum(logp_exp, axis=1, keepdims=True)
-          * logp_exp)
+    dz = (dlogp
+          + -dlogp.sum(axis=1, keepdims=True) / np.sum(logp_exp, axis=1, keepdims=True) * logp_exp)
     # m = np.max(logits, axis=1, keepdims=True)
-    dlogits = dz + extremum_grad((-dz).sum(axis=1, keepdims=True), m, logits, 1, True)
+    mask = logits == m
+    dlogits = (dz + -dz.sum(axis=1, keepdims=True)
+               / np.sum(mask, axis=1, keepdims=True, dtype=m.dtype) * mask)
     return dlogits
