@@ -18,10 +18,9 @@ def grad_loss(w, b, X, y, lam):
     z_matmul = X @ w
     z = z_matmul + b
     # return np.mean(np.logaddexp(0.0, z) - y * z) + 0.5 * lam * np.sum(w * w)
-    dw = 0.5 * lam * w
     dout_div = 1.0 / z_matmul.size
     dz = np.full(z_matmul.shape, -dout_div) * y + dout_div * np.exp(z - np.logaddexp(0.0, z))
     # z = X @ w + b
     db = np.sum(dz)
-    dw = dw + dw + dz @ X
+    dw = 0.5 * lam * w * 2.0 + dz @ X
     return dw, db

@@ -16,9 +16,8 @@ def grad_loss(w, X, y, lam):
     if np.ndim(lam) != 0: raise ValueError('lam must be a number')
     z = X @ w
     # return np.mean(np.exp(z) - y * z) + 0.5 * lam * np.sum(w * w)
-    dw = 0.5 * lam * w
     dout_div = 1.0 / z.size
     dz = np.full(z.shape, -dout_div) * y + dout_div * np.exp(z)
     # z = X @ w
-    dw = dw + dw + dz @ X
+    dw = 0.5 * lam * w * 2.0 + dz @ X
     return dw

@@ -33,12 +33,10 @@ def jvp_grad_loss(w, X, y, lam, dw):
     if np.ndim(lam) != 0:
         raise ValueError('lam must be a number')
     z = X @ w
-    dw_mul = 0.5 * lam
-    dw_1 = dw_mul * w
-    ddw_1 = dw_mul * dw
     dout_div = 1.0 / z.size
     dz_exp = np.exp(z)
     dz = np.full(z.shape, -dout_div) * y + dout_div * dz_exp
-    dw_2 = dw_1 + dw_1 + dz @ X
-    ddw_2 = ddw_1 + ddw_1 + dout_div * (X @ dw * dz_exp) @ X
-    return dw_2, ddw_2
+    dw_mul = 0.5 * lam
+    dw_1 = dw_mul * w * 2.0 + dz @ X
+    ddw_1 = dw_mul * dw * 2.0 + dout_div * (X @ dw * dz_exp) @ X
+    return dw_1, ddw_1

@@ -44,8 +44,7 @@ def grad_loss(Wx, Wh, b, Wo, xs, ys, h0):
         err = err_tape.pop()
         h_1 = h_tape.pop()
         # total = total + np.sum(err * err)
-        derr = dtotal * err
-        derr = derr + derr
+        derr = dtotal * err * 2.0
         # err = h @ Wo - ys[t]
         dWo = dWo + h.T @ derr
         # h = np.tanh(xs[t] @ Wx + h @ Wh + b)

@@ -32,3 +32,12 @@ def test_short_lines_and_comments():
     long_comment = "    # " + "a" * 120
     (out,) = wrap(long_comment)
     assert len(out) <= 100 and out.endswith(" ...")
+
+
+def test_a_call_of_one_list_breaks_between_the_lists_items():
+    line = ("    return np.array([theta[0] * prey - theta[1] * prey * predator, "
+            "theta[2] * prey * predator - theta[3] * predator])")
+    assert wrap(line) == [
+        "    return np.array([theta[0] * prey - theta[1] * prey * predator,",
+        "                     theta[2] * prey * predator - theta[3] * predator])",
+    ]

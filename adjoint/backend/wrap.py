@@ -53,13 +53,31 @@ def wrap(line: str, width: int = WIDTH) -> list[str]:
         cuts = next(c for c in levels if c)
         lines = _fill(body, cuts, pad + head + "(", width, close=")")
     else:
-        commas = [end for depth, kind, _, end in tokens if depth == 1 and kind == ","]
-        first_open = next((start for depth, kind, start, _ in tokens if kind == "open"
-                           and depth == 0), None)
-        if not commas or first_open is None:
+        # Break between the items of the outermost bracket that has several
+        # (np.array([a, b]) breaks inside the list, aligned after its "[").
+        found = _outer_items(tokens)
+        if found is None:
             return [line]
-        lines = _fill(body, commas, pad + head, width, hang=len(pad + head) + first_open + 1)
+        opened, commas = found
+        lines = _fill(body, commas, pad + head, width, hang=len(pad + head) + opened + 1)
     return lines if lines is not None else [line]
+
+
+def _outer_items(tokens: list[tuple[int, str, int, int]]) -> tuple[int, list[int]] | None:
+    """Where the outermost bracket holding a comma opens, and where its commas end."""
+    depths = [depth for depth, kind, _, _ in tokens if kind == "," and depth >= 1]
+    if not depths:
+        return None
+    target = min(depths)
+    opened, commas = None, []
+    for depth, kind, start, end in tokens:
+        if kind == "open" and depth == target - 1:
+            if commas:
+                break  # the first bracket with items at this depth is the one to break
+            opened = start
+        elif kind == "," and depth == target and opened is not None:
+            commas.append(end)
+    return (opened, commas) if opened is not None and commas else None
 
 
 def _fill(body: str, cuts: list[int], opening: str, width: int, close: str = "",

@@ -189,12 +189,19 @@ def _(g, ans, m, k=0):
     return np.tril(g, k)
 
 
-@vjp_rule(np.array, np.asarray, np.asanyarray, np.ascontiguousarray)
+@vjp_rule(np.array, np.asarray, np.asanyarray)
 def _(g, ans, a, dtype=None, order=None, copy=None, subok=False, ndmin=0, ndmax=0,
       device=None, like=None):
     # ``a`` may be a nested list of numbers: the cotangent is then the array, and the
-    # list's elements take their parts of it.
+    # list's elements take their parts of it. Only ndmin changes the shape.
+    if ndmin == 0:
+        return g
     return np.reshape(g, np.shape(a))
+
+
+@vjp_rule(np.ascontiguousarray)
+def _(g, ans, a, dtype=None, like=None):
+    return np.reshape(g, np.shape(a))  # a number becomes an array of one element
 
 
 @vjp_rule(np.copy)

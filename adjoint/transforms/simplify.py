@@ -237,6 +237,8 @@ def _rewrite(op: Op) -> Value | tuple | None:
             return _Rebuild(operator.mul, (x.owner.operands[0], (-const_value(y),)))
         if _is_number(x) and _call_of(y.owner, operator.neg):
             return _Rebuild(operator.mul, ((-const_value(x),), y.owner.operands[0]))
+    if callee is operator.add and args[0] is args[1] and is_float(args[0]):
+        return _Rebuild(operator.mul, (args[0], (2.0,)))  # x + x -> x * 2.0 (both exact)
     if callee is operator.add and _call_of(args[0].owner, operator.neg) and \
             not _call_of(args[1].owner, operator.neg):
         return _Rebuild(operator.sub, (args[1], args[0].owner.operands[0]))  # -a + b -> b - a

@@ -259,6 +259,8 @@ def _call_type(op: Op, canonical: Any) -> Any:
             t = ts[0]
             if isinstance(t, Seq) and t.items is not None and callee.i < len(t.items):
                 return t.items[callee.i]
+            if isinstance(t, Num) and t.dims:  # a, b = array: its rows
+                return Num(t.dtype, t.dims[1:])
             return UNKNOWN
         if isinstance(callee, prims.Attribute):
             return _attr_type(callee.name, ts[0])
@@ -309,6 +311,8 @@ def _call_type(op: Op, canonical: Any) -> Any:
                 return Num(t.dtype, t.dims[::-1])
         if fn in (np.concatenate, np.stack):
             return _join_type(op, pos, kw, fn is np.stack)
+        if fn in (np.array, np.asarray) and len(pos) == 1 and not kw:
+            return _array_type(pos[0])
         if fn in (np.zeros, np.ones, np.empty, np.full):
             return _alloc_type(op)
         if fn is np.broadcast_to:
@@ -456,6 +460,19 @@ def _reshape_type(op: Op, pos: list[Any], kw: dict[str, Value]) -> Any:
     if not isinstance(shape, tuple) or not all(isinstance(n, int) for n in shape):
         return Num(t.dtype, None)
     return Num(t.dtype, tuple(1 if n == 1 else MANY if n > 1 else None for n in shape))
+
+
+def _array_type(t: Any) -> Any:
+    """``np.array(x)``: an array of ``x``'s shape; a list of equal shapes gains an axis."""
+    if isinstance(t, Num):
+        return Num(t.dtype, t.dims) if t.dims is not None else UNKNOWN
+    if not isinstance(t, Seq) or t.kind not in ("tuple", "list") or not t.items:
+        return UNKNOWN
+    items = [_array_type(i) for i in t.items]
+    if not all(isinstance(i, Num) and i.dims is not None for i in items) or \
+            len({i.dims for i in items}) != 1 or _dtype(*items) == "?":
+        return UNKNOWN
+    return Num(_dtype(*items), (1 if len(items) == 1 else MANY,) + items[0].dims)
 
 
 def _join_type(op: Op, pos: list[Any], kw: dict[str, Value], stack: bool) -> Any:

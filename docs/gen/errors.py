@@ -57,6 +57,12 @@ CASES = [
             mantissa, exponent = np.frexp(x)
             return mantissa * x
         """, "adjoint.grad(f)(1.5)"),
+    Case("UnsupportedArgumentError", "An argument the rule is not written for", """
+        import numpy as np
+
+        def f(x):
+            return np.mean(x, where=x > 0)
+        """, "adjoint.grad(f)(np.ones(3))"),
     Case("NonDifferentiableError", "A derivative through an index", """
         import numpy as np
 
@@ -74,6 +80,13 @@ CASES = [
             return x * y
         """, "adjoint.grad(f, wrt='z')"),
 ]
+
+
+#: Errors no correct program can be shown to raise: described, without a case.
+WITHOUT_CASE = {
+    "InternalError": "Please report it, with the program and the call: the message names "
+                     "the line adjoint was differentiating.",
+}
 
 
 def _all_subclasses(cls: type) -> list[type]:
@@ -107,7 +120,8 @@ def page() -> str:
 
     classes = [adjoint.AdjointError] + _all_subclasses(adjoint.AdjointError)
     covered = {c.error for c in CASES}
-    missing = [c.__name__ for c in classes[1:] if c.__name__ not in covered]
+    missing = [c.__name__ for c in classes[1:]
+               if c.__name__ not in covered and c.__name__ not in WITHOUT_CASE]
     if missing:
         raise AssertionError(f"the error catalog has no case for {', '.join(missing)}")
     out = [
@@ -129,6 +143,9 @@ def page() -> str:
             out += [f"## `{cls.__name__}`", "", inspect.getdoc(cls) or "", ""]
             if cls is adjoint.AdjointError:
                 out += ["Catch this one to handle all of the errors below.", ""]
+                continue
+            if cls.__name__ in WITHOUT_CASE:
+                out += [WITHOUT_CASE[cls.__name__], ""]
                 continue
             for case in (c for c in CASES if c.error == cls.__name__):
                 exc = run(case, Path(tmp))

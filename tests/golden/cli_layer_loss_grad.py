@@ -15,10 +15,8 @@ def grad_layer_loss(W, b, x, y, lam):
     if np.ndim(y) != 2 or 1 in np.shape(y): raise ValueError('y must have shape (n, n), n > 1')
     if np.ndim(lam) != 0: raise ValueError('lam must be a number')
     h = np.tanh(x @ W + b)
-    # return np.mean((h - y) ** 2) + lam * np.sum(W * W)
-    dW = lam * W
     # h = np.tanh(x @ W + b)
     dh_add = 1.0 / y.size * 2 * (h - y) * (1.0 - h * h)
     db = dh_add.sum(axis=0)
-    dW = dW + dW + x.T @ dh_add
+    dW = lam * W * 2.0 + x.T @ dh_add
     return dW, db

@@ -8,7 +8,7 @@ import numpy as np
 def grad_scalar_poly(x, y):
     z = x * y + math.sin(x)
     # return z * z
-    dz = z + z
+    dz = z * 2.0
     # z = x * y + math.sin(x)
     dy = dz * x
     dx = dz * math.cos(x) + dz * y
