@@ -909,3 +909,11 @@ DEPENDS = {
     "matrix_power_grad": ("matrix_power_jvp",),
     "untake": ("take_index",),
 }
+
+
+# -- more helpers, kept in their own module (adjoint/runtime_extra.py) ---------------------------
+from .runtime_extra import *  # noqa: E402, F403
+from .runtime_extra import DEPENDS_EXTRA, HELPERS_EXTRA  # noqa: E402
+
+HELPERS = HELPERS + HELPERS_EXTRA
+DEPENDS.update(DEPENDS_EXTRA)
