@@ -382,7 +382,8 @@ space(np.select, joint="select",
       choicelist=Arrays(), default=Array(),
       note="as many choices as conditions, all broadcasting together")
 space(np.nan_to_num, x=Array("nan"), copy=Choice((True,)), nan=Real(0.0, 2.0),
-      posinf=Real(1.0, 5.0), neginf=Real(-5.0, -1.0))
+      posinf=Real(1.0, 5.0, optional=True), neginf=Real(-5.0, -1.0, optional=True),
+      note="NaNs and infinities get no derivative (they are replaced by constants)")
 space(np.real, val=Array())
 space(np.conjugate, x=Array())
 space(np.real_if_close, a=Array(), tol=Real(1.0, 1000.0))

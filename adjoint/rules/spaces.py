@@ -222,12 +222,14 @@ class Real(Form):
     lo: float = 0.0
     hi: float = 2.0
     text: str = "a number"
+    #: None is fine too (``posinf=None``: NumPy's own choice).
+    optional: bool = False
 
     def describe(self) -> str:
-        return self.text
+        return self.text + (", or None" if self.optional else "")
 
     def accepts(self, value: Any) -> bool:
-        return _is_number(value)
+        return _is_number(value) or (self.optional and value is None)
 
 
 @dataclass(frozen=True)
