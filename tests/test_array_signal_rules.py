@@ -185,7 +185,7 @@ def test_hessian(fn, args, wrt):
 def test_nan_to_num_passes_finite_values_only():
     x = np.array([1.5, np.nan, np.inf, -np.inf, -0.5])
     w = np.arange(1.0, 6.0)
-    g = adjoint.grad(lambda x: np.sum(np.nan_to_num(x, posinf=9.0) * w))(x)
+    g = adjoint.grad(lambda x: np.sum(np.nan_to_num(x, posinf=9.0, neginf=-9.0) * w))(x)
     np.testing.assert_array_equal(g, [1.0, 0.0, 0.0, 0.0, 5.0])
 
 

@@ -1,7 +1,7 @@
 """The package is a one-way house: layers import only downward, and nothing imports in a circle.
 
-Bottom to top: errors, runtime, markers, version → ir → frontend → rules → transforms →
-backend → driver (compiler, cache) → api, cli, display. Every import counts, including
+Bottom to top: errors, runtime (and runtime_extra), markers, version → ir → frontend → rules →
+transforms → backend → driver (compiler, cache) → api, cli, display. Every import counts, including
 those inside functions: an import placed in a function to dodge a circle is still one.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent / "adjoint"
 
 LAYERS = [
-    {"errors", "runtime", "markers", "version"},
+    {"errors", "runtime", "runtime_extra", "markers", "version"},
     {"ir"},
     {"frontend"},
     {"rules"},
