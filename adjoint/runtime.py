@@ -909,3 +909,11 @@ DEPENDS = {
     "matrix_power_grad": ("matrix_power_jvp",),
     "untake": ("take_index",),
 }
+
+
+# -- the helpers of kron, select, partition, gradient, convolutions, banded systems, eig --
+from .array_helpers import *  # noqa: E402, F403
+from .array_helpers import ARRAY_DEPENDS, ARRAY_HELPERS  # noqa: E402
+
+HELPERS = HELPERS + ARRAY_HELPERS
+DEPENDS.update(ARRAY_DEPENDS)

@@ -141,8 +141,10 @@ class Call:
         names = [n for n, _, _ in self.params()]
         cot = _cotangent_names(result)
         lines = ["import math", "import operator", "", "import numpy as np"]
-        if self.name.startswith("scipy."):
+        if self.name.startswith("scipy.special."):
             lines.append("import scipy.special as sp")
+        elif self.name.startswith("scipy."):
+            lines.append(f"import {self.name.rsplit('.', 1)[0]}")
         expr = self.expression()
         lines += ["", "", f"def call({', '.join(names)}):", f"    return {expr}", "", "",
                   f"def scalar({', '.join(names + [n for n, _ in cot])}):", f"    out = {expr}"]
@@ -595,7 +597,7 @@ def signature_kinds(key: Any, space: Space) -> dict[str, tuple[str, int, Any]]:
         p = by_name.get(name)
         if p is None:
             if name in inputs or k == 0 or not params or name == "subscripts" or \
-                    key in (np.ldexp,):
+                    key in (np.ldexp, np.gradient):
                 out[name] = ("positional", k, inspect.Parameter.empty)
             else:
                 out[name] = ("keyword", -1, inspect.Parameter.empty)

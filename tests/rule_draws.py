@@ -188,6 +188,11 @@ def matrix(ctx: Ctx, batch: tuple[int, ...], n: int, kind: str, m: int | None = 
         w = np.arange(1, n + 1) * 1.5 + r.uniform(0, 0.3, size=batch + (n,))
         a = (q * w[..., None, :]) @ np.swapaxes(q, -1, -2)
         a = (a + np.swapaxes(a, -1, -2)) / 2
+    elif kind == "real_eigen":
+        # Real eigenvalues, well apart, of a matrix that is not symmetric.
+        p = r.normal(size=batch + (n, n)) * 0.3 + np.eye(n)
+        w = np.arange(1, n + 1) * 1.5 + r.uniform(0, 0.3, size=batch + (n,))
+        a = (p * w[..., None, :]) @ np.linalg.inv(p)
     elif kind == "invertible":
         a = r.normal(size=shape) * 0.3 + 2.0 * np.eye(n)
     else:

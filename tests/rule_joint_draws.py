@@ -283,7 +283,7 @@ def j_stack(ctx: Ctx) -> None:
 
 
 def j_stacks(ctx: Ctx) -> None:
-    name = ctx.key.__name__
+    name = {"row_stack": "vstack"}.get(ctx.key.__name__, ctx.key.__name__)
     n = ctx.integer(1, 3)
     if name == "hstack":
         if ctx.boolean("1-D"):
@@ -578,3 +578,7 @@ JOINT = {
     "full_like": j_full_like, "items": j_items,
 }
 
+
+from tests.rule_joint_draws_arrays import JOINT_EXTRA  # noqa: E402  (its drawers use _sequence)
+
+JOINT.update(JOINT_EXTRA)

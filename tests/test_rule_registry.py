@@ -20,6 +20,7 @@ import builtins
 import math
 import operator
 import pathlib
+import warnings
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -373,6 +374,69 @@ spec(np.copy, cases=lambda r: [case(R(r, 2, 3)), case(R(r))])
 spec(np.sort, cases=lambda r: [case(R(r, 5)), case(R(r, 3, 4), axis=0), case(R(r, 3, 4), None)])
 spec(np.diff, cases=lambda r: [case(R(r, 5)), case(R(r, 3, 4), 2, 0), case(R(r, 2, 5), 0)])
 
+# Joining, layout, selection and real parts.
+spec(np.append, cases=lambda r: [
+    case(R(r, 3), R(r, 2)), case(R(r, 2, 3), R(r)), case(R(r, 2, 3), R(r, 1, 3), axis=0),
+    case(R(r, 2, 3), R(r, 2, 2), -1)])
+if hasattr(np, "row_stack"):
+    def _row_stack(tup):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # an alias of np.vstack
+            return np.row_stack(tup)
+
+    spec(np.row_stack, primal=_row_stack,
+         cases=lambda r: [case([R(r, 3), R(r, 2, 3)]), case([R(r, 2), R(r, 2)])])
+spec(np.rollaxis, cases=lambda r: [
+    case(R(r, 2, 3, 4), 2), case(R(r, 2, 3, 4), 0, 3), case(R(r, 2, 3, 4), -1, 1),
+    case(R(r, 2, 3), 1, -2)])
+spec(np.partition, cases=lambda r: [
+    case(R(r, 6), 2), case(R(r, 3, 5), (1, 3), axis=1), case(R(r, 3, 4), 1, None),
+    case(R(r, 2, 3, 4), -1, 1)])
+spec(np.kron, cases=lambda r: [
+    case(R(r, 2), R(r, 3)), case(R(r, 2, 2), R(r, 3, 1)), case(R(r, 2), R(r, 2, 3)),
+    case(R(r), R(r, 3)), case(R(r, 2, 1, 2), R(r, 2, 2))])
+spec(np.select, diff=(1, 2), cases=lambda r: [
+    case([R(r, 4) > 0, R(r, 4) > 0], [R(r, 4), R(r, 4)], R(r, 4)),
+    case([R(r, 2, 3) > 0], [R(r, 3)], R(r)),
+    case([R(r, 2, 3) > 0.5, R(r, 2, 3) > -0.5], [R(r, 2, 3), R(r, 2, 1)]),
+    case([np.array([True, False, True])], [R(r)], R(r, 3))])
+
+
+def _non_finite(r, *shape):
+    x = r.normal(size=shape)
+    x.reshape(-1)[1:3] = np.nan  # (finite differences cannot step from infinities)
+    return x
+
+
+spec(np.nan_to_num, cases=lambda r: [
+    case(_non_finite(r, 5)), case(_non_finite(r, 2, 3), nan=1.5, posinf=2.0, neginf=-3.0),
+    case(R(r)), case(R(r, 3))])
+unary(np.real, np.conjugate, np.real_if_close)
+spec(Attribute("real"), cases=lambda r: [case(R(r, 3)), case(R(r, 2, 3))])
+
+# Convolutions, finite differences and the FFT shifts.
+spec(np.convolve, cases=lambda r: [
+    case(R(r, 5), R(r, 3)), case(R(r, 2), R(r, 4)), case(R(r, 5), R(r, 3), "same"),
+    case(R(r, 2), R(r, 5), "same"), case(R(r, 5), R(r, 3), "valid"),
+    case(R(r, 3), R(r, 4), mode="valid"), case(R(r, 1), R(r, 1))])
+spec(np.gradient, cases=lambda r: [
+    case(R(r, 5)), case(R(r, 5), 0.5), case(R(r, 6), edge_order=2),
+    case(R(r, 5), np.cumsum(P(r, 5))), case(R(r, 5), np.cumsum(P(r, 5)), edge_order=2),
+    case(R(r, 3, 4)), case(R(r, 3, 4), 0.3, 2.0), case(R(r, 3, 4), axis=-1),
+    case(R(r, 3, 4, 3), np.cumsum(P(r, 3)), 0.7, axis=(2, 0), edge_order=2)])
+spec(np.fft.fftshift, np.fft.ifftshift, cases=lambda r: [
+    case(R(r, 5)), case(R(r, 4, 5)), case(R(r, 4, 5), axes=1), case(R(r, 3, 4, 5), (0, -1))])
+
+
+def RE(r, n, *batch):
+    """Matrices with real, well separated eigenvalues (not symmetric)."""
+    p = r.normal(size=batch + (n, n)) * 0.3 + np.eye(n)
+    w = np.arange(1, n + 1) * 1.5 + r.uniform(0, 0.3, size=batch + (n,))
+    return (p * w[..., None, :]) @ np.linalg.inv(p)
+
+
+spec(np.linalg.eig, cases=lambda r: [case(RE(r, 3)), case(RE(r, 3, 2)), case(RE(r, 2))])
+
 # scipy.special.
 if sp is not None:
     unary(sp.expit, sp.erf, sp.erfc, sp.ndtr, sp.log_ndtr)
@@ -386,6 +450,30 @@ if sp is not None:
         case(R(r, 3, 4), 1, P(r, 3, 4)), case(R(r, 2, 3, 4), (0, 2))])
     spec(sp.softmax, sp.log_softmax, cases=lambda r: [
         case(R(r, 5)), case(R(r, 3, 4), axis=1), case(R(r, 3, 4), 0), case(R(r, 2, 3, 4), (0, 2))])
+
+
+# SciPy's linear solvers and convolution.
+if sp is not None:
+    import scipy.linalg as sl
+    import scipy.signal as ss
+
+    spec(ss.convolve, cases=lambda r: [
+        case(R(r, 5), R(r, 3)), case(R(r, 3, 4), R(r, 2, 2)), case(R(r, 3, 4), R(r, 2, 3), "same"),
+        case(R(r, 2, 2), R(r, 3, 4), "same"), case(R(r, 4, 5), R(r, 2, 3), "valid", "direct"),
+        case(R(r, 6), R(r, 3), "full", "fft")])
+    spec(sl.solve_sylvester, cases=lambda r: [
+        case(WELL(r, 3), WELL(r, 2), R(r, 3, 2)), case(WELL(r, 2), WELL(r, 2), R(r, 2, 2)),
+        case(WELL(r, 1), WELL(r, 3), R(r, 1, 3))])
+
+    def BAND(r, low, up, n):
+        ab = r.normal(size=(low + up + 1, n)) * 0.3
+        ab[up] += 3.0
+        return ab
+
+    spec(sl.solve_banded, diff=(1, 2), cases=lambda r: [
+        case((1, 1), BAND(r, 1, 1, 5), R(r, 5)), case((2, 0), BAND(r, 2, 0, 4), R(r, 4, 2)),
+        case((0, 2), BAND(r, 0, 2, 4), R(r, 4)), case((1, 2), BAND(r, 1, 2, 5), R(r, 5, 3)),
+        case((0, 0), BAND(r, 0, 0, 3), R(r, 3))])
 
 
 # Runtime helpers: the rules that make generated code differentiable again.
@@ -507,6 +595,47 @@ spec(rt.untake_along_axis, cases=lambda r: [
     case(R(r, 3), R(r, 5), np.array([4, 0, 0]), None),
     case(R(r, 3, 3), R(r, 3, 1), np.array([[0, 0, 0]]), 1)])
 spec(rt.undiff, cases=lambda r: [case(R(r, 4), R(r, 5)), case(R(r, 1, 4), R(r, 3, 4), 2, 0)])
+
+
+spec(rt.tree_add_at, diff=(0, 2), cases=lambda r: [
+    case((R(r, 2), R(r)), 0, R(r, 2)), case([R(r, 3), R(r), R(r, 2)], 2, R(r, 2)),
+    case({"a": R(r, 2), "b": R(r)}, "b", R(r)), case(R(r, 4), np.array([0, 2, 2]), R(r, 3)),
+    case((R(r), R(r), R(r, 2)), slice(1, 3), (R(r), R(r, 2)))])
+spec(rt.kron_split, cases=lambda r: [
+    case(R(r, 6), (2,), (3,)), case(R(r, 4, 3), (2, 3), (2, 1)), case(R(r, 3), (), (3,)),
+    case(R(r, 2, 6), (2,), (2, 3))])
+spec(rt.kron_join, cases=lambda r: [
+    case(R(r, 2, 3), (2,), (3,)), case(R(r, 2, 3, 2, 1), (2, 3), (2, 1)),
+    case(R(r, 1, 2, 2, 3), (2,), (2, 3))])
+_CONDS = [np.array([[True, False, True], [False, False, True]]), np.array([True, True, False])]
+spec(rt.select_grads, diff=(0,), cases=lambda r: [
+    case(R(r, 2, 3), _CONDS, [R(r, 2, 3), R(r, 3)]), case(R(r, 2, 3), _CONDS[:1], [R(r)])])
+spec(rt.select_default_grad, diff=(0,), cases=lambda r: [
+    case(R(r, 2, 3), _CONDS, R(r, 3)), case(R(r, 2, 3), _CONDS, R(r, 2, 3))])
+spec(rt.select_spread, cases=lambda r: [
+    case([R(r, 2, 3), R(r, 3)], _CONDS, (2, 3)), case([R(r)], _CONDS[:1], (2, 3))])
+spec(rt.select_default_spread, cases=lambda r: [
+    case(R(r, 3), _CONDS, (2, 3)), case(R(r, 2, 3), _CONDS, (2, 3))])
+
+
+def _plans(r):
+    return [(R(r, 5), rt.gradient_plan((5,), (None,), None, 1)),
+            (R(r, 6), rt.gradient_plan((6,), (np.cumsum(P(r, 6)),), None, 2)),
+            (R(r, 3, 4), rt.gradient_plan((3, 4), (0.5, 2.0), None, 1)),
+            (R(r, 3, 4), rt.gradient_plan((3, 4), (), (1,), 2))]
+
+
+spec(rt.stencil, rt.stencil_adjoint, cases=lambda r: [
+    case(x, w, ax) for x, plan in _plans(r) for ax, w in plan])
+spec(rt.gradient_apply, cases=lambda r: [case(x, plan) for x, plan in _plans(r)])
+spec(rt.gradient_grad, cases=lambda r: [
+    case(tuple(R(r, *np.shape(x)) for _ in plan) if len(plan) > 1 else R(r, *np.shape(x)), plan)
+    for x, plan in _plans(r)])
+spec(rt.from_band, cases=lambda r: [case(R(r, 3, 5), 1, 1), case(R(r, 3, 4), 0, 2),
+                                    case(R(r, 1, 3), 0, 0)])
+spec(rt.to_band, cases=lambda r: [case(R(r, 5, 5), 1, 1), case(R(r, 4, 4), 2, 0),
+                                  case(R(r, 3, 3), 0, 0)])
+spec(rt.real_eigenvalues, cases=lambda r: [case(R(r, 3)), case(R(r, 2, 3))])
 
 
 # -- the checks ---------------------------------------------------------------------------

@@ -299,6 +299,18 @@ class Emitter:
             if name and getattr(mod, name, None) is fn:
                 return _attr(_attr(_name("np"), sub), name)
         module = getattr(fn, "__module__", None)
+        if module and module.startswith("scipy.") and name:
+            # scipy.linalg._basic.solve_banded: referenced as scipy.linalg.solve_banded.
+            import importlib
+
+            parts = module.split(".")
+            for k in range(2, len(parts)):
+                try:
+                    public = importlib.import_module(".".join(parts[:k]))
+                except ImportError:
+                    break
+                if getattr(public, name, None) is fn:
+                    return _attr(self.module_ref(public.__name__), name)
         if module == "builtins" and name:
             return _name(name)
         if module == "math" and name:

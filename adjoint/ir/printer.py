@@ -43,8 +43,15 @@ def callee_name(obj: Any) -> str:
         module = "operator" if module == "_operator" else ""
     if module.startswith("numpy"):
         module = "numpy" + ("" if module in ("numpy", "numpy._core.fromnumeric") else "")
-        if getattr(obj, "__module__", "").startswith("numpy.linalg"):
-            module = "numpy.linalg"
+        for sub in ("linalg", "fft"):
+            if getattr(obj, "__module__", "").startswith(f"numpy.{sub}"):
+                module = f"numpy.{sub}"
+    if module.startswith("scipy."):
+        # scipy.linalg._basic.solve_banded is scipy.linalg.solve_banded to its users.
+        parts = module.split(".")
+        public = [p for p in parts[:next((i for i, p in enumerate(parts) if p.startswith("_")),
+                                         len(parts))]]
+        module = ".".join(public)
     return f"{module}.{name}" if module else name
 
 

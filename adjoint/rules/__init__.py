@@ -9,16 +9,22 @@ import warnings
 
 from . import (  # noqa: F401  (registration)
     arith,
+    array_helpers,
     containers,
+    decompositions,
     elementwise,
+    fourier,
     helpers,
     indexing,
+    kron,
     linalg,
     ranges,
     reductions,
     sampling,
     scalar_math,
     shape,
+    signal,
+    solvers,
     special,
     trig,
 )

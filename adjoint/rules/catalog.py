@@ -28,11 +28,11 @@ import numpy as np
 from .. import runtime
 from ..ir.prims import Attribute, Primitive
 from ..ir.printer import callee_name
-from .registry import JVP, METHODS, NO_DERIVATIVE, NONDIFF, VJP, is_builtin
+from .registry import COMPLEX_VALUED, JVP, METHODS, NO_DERIVATIVE, NONDIFF, VJP, is_builtin
 from .spaces import SPACES, Space
 
 #: The heading of the SciPy section of the Markdown, which exists only with SciPy installed.
-SCIPY_HEADING = "## scipy.special"
+SCIPY_HEADING = "## SciPy"
 _COMMAND = "python -m adjoint.rules.catalog --markdown > docs/rules.md"
 
 
@@ -49,11 +49,13 @@ def environment() -> str:
 
 def _namespaces() -> list[tuple[str, Any]]:
     spaces: list[tuple[str, Any]] = [
-        ("numpy", np), ("numpy.linalg", np.linalg), ("numpy.random", np.random),
+        ("numpy", np), ("numpy.linalg", np.linalg), ("numpy.fft", np.fft),
+        ("numpy.random", np.random),
     ]
-    special = sys.modules.get("scipy.special")
-    if special is not None:
-        spaces.append(("scipy.special", special))
+    for name in ("scipy.special", "scipy.linalg", "scipy.signal"):
+        module = sys.modules.get(name)
+        if module is not None:
+            spaces.append((name, module))
     spaces += [("math", math), ("operator", operator), ("builtins", builtins),
                ("adjoint.runtime", runtime)]
     return spaces
@@ -91,7 +93,7 @@ def catalog(include_user: bool = True) -> list[dict[str, Any]]:
         [(('vjp', 'jvp'), 'trig')]
     """
     entries: dict[str, dict[str, Any]] = {}
-    for key in list(VJP) + list(JVP) + list(NONDIFF) + list(NO_DERIVATIVE):
+    for key in list(VJP) + list(JVP) + list(NONDIFF) + list(NO_DERIVATIVE) + list(COMPLEX_VALUED):
         if not include_user and not is_builtin(key):
             continue
         name = public_name(key)
@@ -105,6 +107,8 @@ def catalog(include_user: bool = True) -> list[dict[str, Any]]:
             "nondifferentiable": key in NONDIFF or key in NO_DERIVATIVE,
             "family": _family(key) if modes else "",
         }
+        if key in COMPLEX_VALUED:
+            entries[name]["complex"] = True
         if key in SPACES:
             entries[name]["arguments"] = [(n, f.describe()) for n, f in SPACES[key].args.items()]
     for method_name, fn in METHODS.items():
@@ -133,9 +137,10 @@ def markdown() -> str:
     """The built-in rules as Markdown: the text of ``docs/rules.md``."""
     entries = catalog(include_user=False)
     helpers = [e for e in entries if e["name"].startswith("adjoint.runtime.")]
-    scipy_rows = [e for e in entries if e["name"].startswith("scipy.special.")]
+    scipy_rows = [e for e in entries if e["name"].startswith("scipy.")]
     methods = [e for e in entries if "method_of" in e]
-    skip = {id(e) for e in helpers + scipy_rows + methods}
+    complex_rows = [e for e in entries if e.get("complex")]
+    skip = {id(e) for e in helpers + scipy_rows + methods + complex_rows}
     rest = [e for e in entries if id(e) not in skip]
     diff = [e for e in rest if e["modes"]]
     const = [e for e in rest if e["nondifferentiable"] and not e["modes"]]
@@ -179,6 +184,18 @@ def markdown() -> str:
         "",
     ]
     out += [", ".join(f"`{e['name']}`" for e in const)]
+    out += [
+        "",
+        f"## Complex results ({len(complex_rows)})",
+        "",
+        "These return complex arrays, or read their input as one (a spectrum), and adjoint",
+        "differentiates real values only: passing one a value that depends on the inputs",
+        "being differentiated is an error",
+        "(`adjoint.NonDifferentiableError`) whose hint says how to write the computation",
+        "with real arithmetic.",
+        "",
+    ]
+    out += [", ".join(f"`{e['name']}`" for e in complex_rows)]
     out += [
         "",
         f"## Runtime helpers ({len(helpers)})",

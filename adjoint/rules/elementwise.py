@@ -11,9 +11,17 @@ import math
 
 import numpy as np
 
-from ..runtime import clip_bound, unbroadcast
+from ..ir.prims import Attribute
+from ..runtime import (
+    clip_bound,
+    select_default_grad,
+    select_default_spread,
+    select_grads,
+    select_spread,
+    unbroadcast,
+)
 from .registry import jvp_rule, method, nondifferentiable, vjp_rule
-from .spaces import Array, Data, binary, space, unary
+from .spaces import Array, Arrays, Choice, Data, Real, binary, space, unary
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -277,6 +285,72 @@ def _(dcondition, dx, dy, ans, condition, x, y):
     return np.where(condition, dx, dy)
 
 
+@vjp_rule(np.select, ndiff=3)
+def _(g, ans, condlist, choicelist, default=0):
+    return None, select_grads(g, condlist, choicelist), select_default_grad(g, condlist, default)
+
+
+@jvp_rule(np.select, ndiff=3)
+def _(dcondlist, dchoicelist, ddefault, ans, condlist, choicelist, default=0):
+    return select_spread(dchoicelist, condlist, np.shape(ans)) + select_default_spread(
+        ddefault, condlist, np.shape(ans))
+
+
+@vjp_rule(np.nan_to_num)
+def _(g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    # NaNs and infinities are replaced by constants; finite values pass through.
+    return np.where(np.isfinite(x), g, 0.0)
+
+
+@jvp_rule(np.nan_to_num)
+def _(dx, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    return np.where(np.isfinite(x), dx, 0.0)
+
+
+# On real numbers (adjoint refuses complex ones), the real part and the conjugate are the
+# number itself, the imaginary part is 0 and the angle 0 or pi: constants.
+@vjp_rule(np.real)
+def _(g, ans, val):
+    return g
+
+
+@vjp_rule(np.conjugate)
+def _(g, ans, x):
+    return g
+
+
+@vjp_rule(np.real_if_close)
+def _(g, ans, a, tol=100):
+    return g
+
+
+@vjp_rule(Attribute("real"))
+def _(g, ans, x):
+    return g
+
+
+@jvp_rule(np.real)
+def _(dval, ans, val):
+    return dval
+
+
+@jvp_rule(np.conjugate)
+def _(dx, ans, x):
+    return dx
+
+
+@jvp_rule(np.real_if_close)
+def _(da, ans, a, tol=100):
+    return da
+
+
+@jvp_rule(Attribute("real"))
+def _(dx, ans, x):
+    return dx
+
+
+method("conj", np.conjugate)
+method("conjugate", np.conjugate)
 method("clip", np.clip)
 # Piecewise-constant functions, predicates and integer-valued results.
 nondifferentiable(
@@ -284,6 +358,7 @@ nondifferentiable(
     np.heaviside, np.signbit, np.spacing,
     np.isnan, np.isinf, np.isfinite, np.isneginf, np.isposinf, np.isreal, np.iscomplex,
     np.isclose, np.allclose, np.array_equal, np.array_equiv, np.all, np.any,
+    np.imag, np.angle, Attribute("imag"),
 )
 
 # The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
@@ -302,3 +377,14 @@ space(np.clip, joint="clip", a=Array(), a_min=Array(like="a", optional=True),
 space(np.where, joint="where", condition=Data("condition", "booleans broadcasting against `x`"
                                               " and `y` (not differentiated)"),
       x=Array(), y=Array(like="x"))
+space(np.select, joint="select",
+      condlist=Data("condlist", "a list of boolean arrays (not differentiated)"),
+      choicelist=Arrays(), default=Array(),
+      note="as many choices as conditions, all broadcasting together")
+space(np.nan_to_num, x=Array("nan"), copy=Choice((True,)), nan=Real(0.0, 2.0),
+      posinf=Real(1.0, 5.0, optional=True), neginf=Real(-5.0, -1.0, optional=True),
+      note="NaNs and infinities get no derivative (they are replaced by constants)")
+space(np.real, val=Array())
+space(np.conjugate, x=Array())
+space(np.real_if_close, a=Array(), tol=Real(1.0, 1000.0))
+space(Attribute("real"), x=Array(number=False))

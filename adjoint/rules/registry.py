@@ -72,6 +72,9 @@ NONDIFF: set[Any] = set()
 #: Callables whose result depends on their arguments without a derivative adjoint can
 #: give (random draws): passing them a differentiated value is refused, with the reason.
 NO_DERIVATIVE: dict[Any, str] = {}
+#: Callables whose result is complex: adjoint differentiates real values only, so passing
+#: them a differentiated value is refused, with what to write instead as the hint.
+COMPLEX_VALUED: dict[Any, str] = {}
 #: Method name -> function it stands for, with the array prepended (x.sum() is np.sum(x)).
 METHODS: dict[str, Callable[..., Any]] = {}
 #: Primitive classes whose VJP is built directly in IR (indexing with static templates).
@@ -166,6 +169,20 @@ def no_derivative(*fns: Any, reason: str) -> None:
         NO_DERIVATIVE[key_of(fn)] = reason
 
 
+def complex_valued(*fns: Any, hint: str) -> None:
+    """Declare that ``fns`` return complex values (a differentiated argument is refused)."""
+    for fn in fns:
+        COMPLEX_VALUED[key_of(fn)] = hint
+
+
+def complex_refusal(callee: Any) -> str | None:
+    """What to write instead of ``callee``, a complex-valued function, or None."""
+    try:
+        return COMPLEX_VALUED.get(key_of(canonical(callee)))
+    except TypeError:
+        return None
+
+
 def refusal(callee: Any) -> str | None:
     """Why a differentiated value may not reach ``callee``, or None."""
     try:
@@ -221,7 +238,7 @@ KEEP_CALLS.append(has_rule)
 
 def record_builtins() -> None:
     """Mark everything registered so far as built in (called once the families are loaded)."""
-    BUILTIN.update(VJP, JVP, NONDIFF, NO_DERIVATIVE)
+    BUILTIN.update(VJP, JVP, NONDIFF, NO_DERIVATIVE, COMPLEX_VALUED)
 
 
 def is_builtin(key: Any) -> bool:

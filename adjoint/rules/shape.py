@@ -13,6 +13,7 @@ from ..ir.prims import Attribute
 from ..runtime import (
     inverse_axes,
     pad_zero,
+    partition_index,
     sort_grad,
     sort_take,
     split_stacked,
@@ -94,7 +95,7 @@ def _(g, ans, tup, dtype=None, casting="same_kind"):
     return split_stacked(g, tup, "h")
 
 
-@vjp_rule(np.vstack)
+@vjp_rule(np.vstack, *([np.row_stack] if hasattr(np, "row_stack") else []))
 def _(g, ans, tup, dtype=None, casting="same_kind"):
     return split_stacked(g, tup, "v")
 
@@ -220,6 +221,33 @@ def _(g, ans, a, n=1, axis=-1):
     return undiff(g, a, n, axis)
 
 
+@vjp_rule(np.append, ndiff=2)
+def _(g, ans, arr, values, axis=None):
+    # Without an axis, both are flattened first.
+    if axis is None:
+        parts = np.split(np.ravel(g), [np.size(arr)])
+    else:
+        parts = np.split(g, [np.shape(arr)[axis]], axis)
+    return np.reshape(parts[0], np.shape(arr)), np.reshape(parts[1], np.shape(values))
+
+
+@vjp_rule(np.rollaxis)
+def _(g, ans, a, axis, start=0):
+    # rollaxis is moveaxis with the destination counted before the axis is taken out.
+    n = np.ndim(a)
+    source = axis + n if axis < 0 else axis
+    dest = start + n if start < 0 else start
+    if source < dest:
+        dest = dest - 1
+    return np.moveaxis(g, dest, source)
+
+
+@vjp_rule(np.partition)
+def _(g, ans, a, kth, axis=-1, kind="introselect", order=None):
+    # A permutation of a, as sort is; which one, only the values say.
+    return untake_along_axis(g, a, partition_index(ans, a, axis), axis)
+
+
 @jvp_rule(np.reshape)
 def _(da, ans, a, shape=None, order="C", newshape=None, copy=None):
     return np.reshape(da, np.shape(ans), order="F" if order == "F" else "C")
@@ -280,7 +308,7 @@ def _(dtup, ans, tup, dtype=None, casting="same_kind"):
     return np.hstack(dtup)
 
 
-@jvp_rule(np.vstack)
+@jvp_rule(np.vstack, *([np.row_stack] if hasattr(np, "row_stack") else []))
 def _(dtup, ans, tup, dtype=None, casting="same_kind"):
     return np.vstack(dtup)
 
@@ -401,6 +429,22 @@ def _(da, ans, a, n=1, axis=-1):
     return np.diff(da, n, axis)
 
 
+@jvp_rule(np.append)
+def _(darr, dvalues, ans, arr, values, axis=None):
+    return np.append(np.broadcast_to(darr, np.shape(arr)),
+                     np.broadcast_to(dvalues, np.shape(values)), axis)
+
+
+@jvp_rule(np.rollaxis)
+def _(da, ans, a, axis, start=0):
+    return np.rollaxis(da, axis, start)
+
+
+@jvp_rule(np.partition)
+def _(da, ans, a, kth, axis=-1, kind="introselect", order=None):
+    return np.take_along_axis(da, partition_index(ans, a, axis), axis)
+
+
 method("reshape", np.reshape)
 method("transpose", np.transpose)
 method("ravel", np.ravel)
@@ -471,7 +515,8 @@ space(np.concatenate, joint="concatenate", arrays=Arrays((1, None)),
       axis=Axis("arrays", multi=False), note="arrays of one shape but along `axis`")
 space(np.stack, joint="stack", arrays=Arrays(), axis=Axis("arrays", multi=False, none=False,
                                                           extra=1))
-space(np.hstack, np.vstack, np.dstack, np.column_stack, joint="stacks", tup=Arrays())
+space(np.hstack, np.vstack, np.dstack, np.column_stack,
+      *([np.row_stack] if hasattr(np, "row_stack") else []), joint="stacks", tup=Arrays())
 _SECTIONS = Custom("sections", "a number of equal sections, or a sequence of split indices")
 space(np.split, np.array_split, joint="split", ary=Array(ranks=(1, None), number=False),
       indices_or_sections=_SECTIONS, axis=Axis("ary", multi=False, none=False))
@@ -520,3 +565,10 @@ space(np.full, joint="full", shape=Custom("shape", "an int or a tuple of ints"),
 space(np.full_like, joint="full_like", a=Array(), fill_value=Array(), dtype=Dtype(),
       order=_ORDER, shape=Custom("shape", "None, an int or a tuple of ints"),
       note="`fill_value` broadcasts to the result's shape")
+space(np.append, joint="append", arr=Array(), values=Array(), axis=Axis("arr", multi=False),
+      note="with an `axis`, `arr` and `values` of one rank and of one shape but along it")
+space(np.rollaxis, a=Array(ranks=(1, None), number=False),
+      axis=Axis("a", multi=False, none=False), start=Axis("a", multi=False, none=False, extra=1))
+space(np.partition, joint="partition", a=Array("distinct", ranks=(1, None), number=False),
+      kth=Data("kth", "an int or a sequence of ints, positions along `axis`"),
+      axis=Axis("a", multi=False), kind=Choice(("introselect",)))

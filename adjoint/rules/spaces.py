@@ -91,13 +91,13 @@ class Array(Form):
     like: str | None = None
     optional: bool = False
     square: bool = False
-    matrix: str = ""  # "", "any", "invertible", "spd", "symmetric": a stack of matrices
+    matrix: str = ""  # "", "any", "invertible", "spd", "symmetric", "real_eigen": matrices
 
     def describe(self) -> str:
         lo, hi = self.ranks
         if self.matrix:
             kind = {"any": "", "invertible": "invertible ", "spd": "symmetric positive definite ",
-                    "symmetric": "symmetric "}[self.matrix]
+                    "symmetric": "symmetric ", "real_eigen": "diagonalizable "}[self.matrix]
             text = f"a {kind}{'square ' if self.square and self.matrix == 'any' else ''}matrix"
             if hi is None or hi > 2:
                 text += " or a stack of them"
@@ -222,12 +222,14 @@ class Real(Form):
     lo: float = 0.0
     hi: float = 2.0
     text: str = "a number"
+    #: None is fine too (``posinf=None``: NumPy's own choice).
+    optional: bool = False
 
     def describe(self) -> str:
-        return self.text
+        return self.text + (", or None" if self.optional else "")
 
     def accepts(self, value: Any) -> bool:
-        return _is_number(value)
+        return _is_number(value) or (self.optional and value is None)
 
 
 @dataclass(frozen=True)

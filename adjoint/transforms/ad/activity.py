@@ -17,7 +17,7 @@ from ...ir import prims
 from ...ir.core import Function, Op, Value, walk
 from ...ir.printer import callee_name
 from ...ir.types import Fn, Num, Other, Seq
-from ...rules.registry import is_nondifferentiable, refusal
+from ...rules.registry import complex_refusal, is_nondifferentiable, refusal
 
 
 def loop_slots(op: Op) -> list[list[Value]]:
@@ -138,6 +138,12 @@ def check_varied_uses(fn: Function, varied: set[Value]) -> None:
                 f"a value that depends on the inputs being differentiated is stored in an "
                 f"attribute ('.{op.callee.name}'), where differentiation cannot follow it",
                 op.loc, "keep the value in a local name, or store adjoint.stop_gradient(value)")
+        elif op.opname == "call" and any(v in varied for v in op.operands) and \
+                complex_refusal(op.callee) is not None:
+            raise NonDifferentiableError(
+                f"'{callee_name(op.callee)}' returns complex values, and here it receives a "
+                "value that depends on the inputs being differentiated; adjoint's rules are "
+                "written for real numbers", op.loc, complex_refusal(op.callee))
         elif op.opname == "call" and any(v in varied for v in op.operands):
             reason = refusal(op.callee)
             if reason is not None:
