@@ -27,6 +27,7 @@ from .. import runtime as rt
 from ..frontend.lower import PLACEHOLDER, UNDEFINED
 from ..ir import prims
 from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, hashable
+from ..ir.printer import distribution_method
 from ..rules.memory import returns_new
 from ..transforms.simplify import has_effect
 from .naming import Namer, Points, build_classes, congruence, identifier
@@ -296,6 +297,9 @@ class Emitter:
             mod = getattr(np, sub)
             if name and getattr(mod, name, None) is fn:
                 return _attr(_attr(_name("np"), sub), name)
+        dist = distribution_method(fn)
+        if dist is not None:  # scipy.stats.norm.logpdf
+            return _attr(_attr(self.module_ref("scipy.stats"), dist[0]), dist[1])
         module = getattr(fn, "__module__", None)
         if module == "builtins" and name:
             return _name(name)

@@ -24,10 +24,32 @@ from .core import Block, Function, Op, Value
 from .prims import Primitive
 
 
+def distribution_method(obj: Any) -> tuple[str, str] | None:
+    """``("norm", "logpdf")`` for ``scipy.stats.norm.logpdf``: a method of one of the
+    distribution objects ``scipy.stats`` exports (else None)."""
+    import sys
+
+    owner = getattr(obj, "__self__", None)
+    method = getattr(obj, "__name__", None)
+    if owner is None or not method or \
+            not type(owner).__module__.startswith("scipy.stats."):
+        return None
+    stats = sys.modules.get("scipy.stats")
+    name = getattr(owner, "name", None)
+    if stats is None:
+        return None
+    if not (isinstance(name, str) and getattr(stats, name, None) is owner):
+        name = next((k for k, v in vars(stats).items() if v is owner), None)
+    return (name, method) if name else None
+
+
 def callee_name(obj: Any) -> str:
     """A stable dotted name for a callee: ``numpy.tanh``, ``operator.mul``, ``attr.T``."""
     if isinstance(obj, Primitive):
         return obj.label
+    dist = distribution_method(obj)
+    if dist is not None:
+        return f"scipy.stats.{dist[0]}.{dist[1]}"
     if isinstance(obj, np.ufunc):
         if getattr(np, obj.__name__, None) is obj:
             return f"numpy.{obj.__name__}"

@@ -20,6 +20,7 @@ from . import (  # noqa: F401  (registration)
     scalar_math,
     shape,
     special,
+    stats,
     trig,
 )
 from .catalog import catalog
