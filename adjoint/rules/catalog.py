@@ -33,6 +33,8 @@ from .spaces import SPACES, Space
 
 #: The heading of the SciPy section of the Markdown, which exists only with SciPy installed.
 SCIPY_HEADING = "## scipy.special"
+#: The heading of the ``scipy.stats`` section, after the ``scipy.special`` one.
+STATS_HEADING = "## scipy.stats"
 _COMMAND = "python -m adjoint.rules.catalog --markdown > docs/rules.md"
 
 
@@ -134,8 +136,9 @@ def markdown() -> str:
     entries = catalog(include_user=False)
     helpers = [e for e in entries if e["name"].startswith("adjoint.runtime.")]
     scipy_rows = [e for e in entries if e["name"].startswith("scipy.special.")]
+    stats_rows = [e for e in entries if e["name"].startswith("scipy.stats.")]
     methods = [e for e in entries if "method_of" in e]
-    skip = {id(e) for e in helpers + scipy_rows + methods}
+    skip = {id(e) for e in helpers + scipy_rows + stats_rows + methods}
     rest = [e for e in entries if id(e) not in skip]
     diff = [e for e in rest if e["modes"]]
     const = [e for e in rest if e["nondifferentiable"] and not e["modes"]]
@@ -196,6 +199,18 @@ def markdown() -> str:
         "",
     ]
     out += _table(scipy_rows) if scipy_rows else ["SciPy is not installed."]
+    out += [
+        "",
+        f"{STATS_HEADING} ({len(stats_rows)})",
+        "",
+        "Methods of the distribution objects (`norm.logpdf(x, loc=mu, scale=s)`), registered",
+        "when SciPy can be imported; frozen distributions (`norm(mu, s).logpdf(x)`) are not",
+        "covered. The distribution functions (`cdf`, `logcdf`, `sf`, `logsf`) have no",
+        "derivative in shape parameters (`df`, `a`, `b`): differentiating through one is an",
+        "error.",
+        "",
+    ]
+    out += _table(stats_rows) if stats_rows else ["SciPy is not installed."]
     out += ["", *_arguments()]
     return "\n".join(out) + "\n"
 

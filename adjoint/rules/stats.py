@@ -32,6 +32,7 @@ import numpy as np
 
 from ..runtime import digamma, unbroadcast
 from .registry import jvp_rule, vjp_rule
+from .spaces import Array, Data, Flag, space
 
 try:
     import scipy.stats as st
@@ -395,3 +396,45 @@ if st is not None:
     _poisson_family(st.poisson)
     _dirichlet_family(st.dirichlet)
     _mvn_family(st.multivariate_normal)
+
+if st is not None:
+    # The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
+    # Arguments are drawn together (tests/rule_stats_draws.py): x inside the support.
+    _SUPPORT = {
+        "norm": "", "logistic": "", "cauchy": "", "laplace": "not where x == loc",
+        "expon": "defined for x > loc", "uniform": "defined for loc < x < loc + scale",
+        "t": "", "chi2": "defined for x > loc", "gamma": "defined for x > loc",
+        "beta": "defined for loc < x < loc + scale",
+    }
+    _SHAPE_DATA = Data("shape", "a positive number or array (not differentiated: the "
+                                "distribution function has no closed-form derivative in it)")
+    for _dist, _shapes in (("norm", ()), ("logistic", ()), ("cauchy", ()), ("laplace", ()),
+                           ("expon", ()), ("uniform", ()), ("t", ("df",)), ("chi2", ("df",)),
+                           ("gamma", ("a",)), ("beta", ("a", "b"))):
+        _d = getattr(st, _dist)
+        _note = f"{_SUPPORT[_dist]}; " if _SUPPORT[_dist] else ""
+        _note += "arguments broadcast against each other"
+        _params = {name: Array("positive", like="x") for name in _shapes}
+        space(_d.pdf, _d.logpdf, joint="location_scale", note=_note, x=Array(), **_params,
+              loc=Array(like="x"), scale=Array("positive", like="x"))
+        space(_d.cdf, _d.logcdf, _d.sf, _d.logsf, joint="location_scale", note=_note,
+              x=Array(), **{name: _SHAPE_DATA for name in _shapes},
+              loc=Array(like="x"), scale=Array("positive", like="x"))
+    _COUNTS = Data("counts", "whole numbers of events, an array or a number (not "
+                             "differentiated)")
+    _SHIFT = Data("shift", "a whole number (not differentiated)")
+    space(st.poisson.pmf, st.poisson.logpmf, st.poisson.cdf, st.poisson.logcdf, st.poisson.sf,
+          st.poisson.logsf, joint="poisson", k=_COUNTS, mu=Array("positive", like="k"),
+          loc=_SHIFT, note="arguments broadcast against each other")
+    space(st.dirichlet.pdf, st.dirichlet.logpdf, joint="dirichlet",
+          x=Array("open01", ranks=(1, 2), number=False),
+          alpha=Array("positive", ranks=(1, 1), number=False),
+          note="x holds the components along its first axis, all K or the first K - 1, in "
+               "the open simplex; with all K, the derivative in x is that of the density's "
+               "formula (the right one along the simplex)")
+    space(st.multivariate_normal.pdf, st.multivariate_normal.logpdf, joint="mvn",
+          x=Array(ranks=(1, None), number=False),
+          mean=Array(ranks=(0, 1), optional=True),
+          cov=Array(ranks=(0, 2), matrix="spd", square=True), allow_singular=Flag(),
+          note="points along the last axis of x; cov is a positive definite matrix, a vector "
+               "of variances or one variance (the cotangent of a matrix is symmetric)")
