@@ -578,3 +578,8 @@ JOINT = {
     "full_like": j_full_like, "items": j_items,
 }
 
+
+# scipy.stats: arguments inside each distribution's support.
+from tests.rule_stats_draws import STATS_JOINT  # noqa: E402
+
+JOINT.update(STATS_JOINT)
