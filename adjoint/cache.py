@@ -49,6 +49,7 @@ from .backend.trust import (
     trusted_folder,
     warn_once,
 )
+from .ir.printer import stats_name as scipy_stats_name
 from .version import __version__
 
 FORMAT = 1
@@ -120,7 +121,7 @@ def fingerprint(value: Any, seen: set[int] | None = None) -> str:
         # Another derivative: it stands for its primal function and what was asked of it.
         return (f"{type(value).__name__}:{value.kind}:{value.wrt}:{value.wrt_tuple}:"
                 f"{fingerprint(primal_fn, seen)}")
-    stats_name = _stats_distribution(value)
+    stats_name = scipy_stats_name(value)
     if stats_name is not None:  # scipy.stats.norm, the object its methods belong to
         return f"scipy.stats:{stats_name}"
     module = getattr(value, "__module__", None)
@@ -135,17 +136,6 @@ def fingerprint(value: Any, seen: set[int] | None = None) -> str:
         return f"callable:{module}.{qualname}{bound}"
     raise Unkeyable(value)
 
-
-def _stats_distribution(value: Any) -> str | None:
-    """The name ``scipy.stats`` exports ``value`` under, when it is one of its distributions."""
-    stats = sys.modules.get("scipy.stats")
-    if stats is None or not type(value).__module__.startswith("scipy.stats."):
-        return None
-    name = getattr(value, "name", None)
-    if isinstance(name, str) and getattr(stats, name, None) is value:
-        return name
-    return next((k for k, v in vars(stats).items() if v is value and not k.startswith("_")),
-                None)
 
 
 def _user_function(fn: types.FunctionType, seen: set[int]) -> str:

@@ -24,22 +24,27 @@ from .core import Block, Function, Op, Value
 from .prims import Primitive
 
 
+def stats_name(obj: Any) -> str | None:
+    """The name ``scipy.stats`` exports ``obj`` under, when it is one of its distribution
+    objects (``norm``, ``multivariate_normal``), else None."""
+    import sys
+
+    stats = sys.modules.get("scipy.stats")
+    if stats is None or not type(obj).__module__.startswith("scipy.stats."):
+        return None
+    name = getattr(obj, "name", None)
+    if isinstance(name, str) and getattr(stats, name, None) is obj:
+        return name
+    return next((k for k, v in vars(stats).items() if v is obj and not k.startswith("_")),
+                None)
+
+
 def distribution_method(obj: Any) -> tuple[str, str] | None:
     """``("norm", "logpdf")`` for ``scipy.stats.norm.logpdf``: a method of one of the
     distribution objects ``scipy.stats`` exports (else None)."""
-    import sys
-
     owner = getattr(obj, "__self__", None)
     method = getattr(obj, "__name__", None)
-    if owner is None or not method or \
-            not type(owner).__module__.startswith("scipy.stats."):
-        return None
-    stats = sys.modules.get("scipy.stats")
-    name = getattr(owner, "name", None)
-    if stats is None:
-        return None
-    if not (isinstance(name, str) and getattr(stats, name, None) is owner):
-        name = next((k for k, v in vars(stats).items() if v is owner), None)
+    name = stats_name(owner) if owner is not None and method else None
     return (name, method) if name else None
 
 
