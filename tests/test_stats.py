@@ -22,7 +22,16 @@ from adjoint.testing import check_modes
 sp = pytest.importorskip("scipy.special")
 st = pytest.importorskip("scipy.stats")
 from scipy.special import logsumexp, softmax  # noqa: E402
-from scipy.stats import dirichlet, gamma, multivariate_normal, norm, poisson, t  # noqa: E402
+from scipy.stats import (  # noqa: E402
+    beta,
+    chi2,
+    dirichlet,
+    gamma,
+    multivariate_normal,
+    norm,
+    poisson,
+    t,
+)
 
 rng = np.random.default_rng(12)
 
@@ -69,8 +78,18 @@ def poisson_regression(beta, X, counts):
     return np.sum(poisson.logpmf(counts, rate)) + np.sum(poisson.logcdf(counts, rate))
 
 
+def shape_log_likelihood(log_df, log_a, log_b, x, u):
+    """Shape parameters fitted by maximum likelihood (first derivatives: they go through
+    digamma)."""
+    df, a, b = np.exp(log_df), np.exp(log_a), np.exp(log_b)
+    return np.sum(t.logpdf(x, df, loc=0.5)) + np.sum(chi2.logpdf(x * x, df)) \
+        + np.sum(gamma.pdf(x * x, a, scale=2.0)) + np.sum(beta.logpdf(u, a, b))
+
+
 X = rng.normal(size=(6, 2))
 MODELS = [
+    (shape_log_likelihood, (0.5, 0.2, -0.1, rng.normal(size=5), rng.uniform(0.1, 0.9, size=4)),
+     (0, 1, 2)),
     (mixture_loglik, (rng.normal(size=3), np.array([-1.0, 0.0, 1.5]), rng.normal(size=3) * 0.3,
                       rng.normal(size=8)), (0, 1, 2)),
     (regression_log_posterior, (rng.normal(size=2), 0.2, X, X @ [0.5, -1.0] +
