@@ -22,8 +22,14 @@ The distribution functions have no closed-form derivative in their shape paramet
 (the incomplete gamma and beta functions' derivatives in their parameters): those
 rules return ``None`` for them, so differentiating through one is an error, not a
 wrong number. The derivative code calls the distribution's own ``logpdf`` (or
-``logpmf``), whose rules make it differentiable again; derivatives in shape
-parameters use adjoint's ``digamma``.
+``logpmf``), whose rules make it differentiable again. Derivatives in shape
+parameters (``df``, ``a``, ``b``, Dirichlet's ``alpha``) use adjoint's ``digamma``,
+which has no rule of its own: they are first derivatives only.
+
+Each rule body is written once per signature, inside a function that registers it
+for one method: the constants it closes over (``family``, ``density``, ``logged``,
+``negated``, the distribution) are folded away where the rule is inlined, so the
+generated code holds only the branch that applies.
 """
 
 import math
