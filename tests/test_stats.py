@@ -86,8 +86,20 @@ def shape_log_likelihood(log_df, log_a, log_b, x, u):
         + np.sum(gamma.pdf(x * x, a, scale=2.0)) + np.sum(beta.logpdf(u, a, b))
 
 
+def frozen_distributions(mu, log_s, m, x):
+    """Frozen distributions: norm(mu, s).logpdf(x) is norm.logpdf(x, mu, s)."""
+    noise = norm(mu, scale=np.exp(log_s))
+    heavy = t(3.0, loc=mu)
+    point = multivariate_normal(m, np.diag(np.exp(m)) + 1.0)
+    return np.sum(noise.logpdf(x)) + np.sum(noise.logsf(x)) + np.sum(heavy.logcdf(x)) \
+        + np.sum(point.logpdf(x[:4].reshape(2, 2))) + dirichlet(np.exp(m) + 1.0).logpdf(
+            np.array([0.3, 0.7])) + poisson(np.exp(mu)).logpmf(2)
+
+
 X = rng.normal(size=(6, 2))
 MODELS = [
+    (frozen_distributions, (0.3, -0.2, rng.normal(size=2) * 0.3, rng.normal(size=5)),
+     (0, 1, 2)),
     (shape_log_likelihood, (0.5, 0.2, -0.1, rng.normal(size=5), rng.uniform(0.1, 0.9, size=4)),
      (0, 1, 2)),
     (mixture_loglik, (rng.normal(size=3), np.array([-1.0, 0.0, 1.5]), rng.normal(size=3) * 0.3,
@@ -121,7 +133,8 @@ def test_gradients_and_tangents_match_finite_differences(fn, args, wrt):
     np.testing.assert_allclose(tangent, fd, rtol=1e-6, atol=1e-7 * max(1.0, abs(fn(*args))))
 
 
-HESSIANS = [(mixture_loglik, 1), (mixture_loglik, 2), (regression_log_posterior, 0),
+HESSIANS = [(frozen_distributions, 0), (frozen_distributions, 1),
+            (mixture_loglik, 1), (mixture_loglik, 2), (regression_log_posterior, 0),
             (regression_log_posterior, 1), (robust_regression, 0), (robust_regression, 1),
             (dirichlet_log_density, 0), (mvn_log_density, 0), (mvn_log_density, 1),
             (poisson_regression, 0)]
@@ -177,6 +190,34 @@ def test_shape_parameters_of_distribution_functions_are_refused(fn, args, wrt, n
     assert "test_stats.py" in message
 
 
+def frozen_moments(mu):
+    d = norm(mu, 2.0)
+    return d.mean() + np.sum(d.logpdf(np.array([0.5, 1.0])))
+
+
+def test_a_frozen_distribution_is_its_methods_with_the_parameters_it_froze():
+    def frozen(x, mu, s):
+        return np.sum(gamma(2.0, scale=s).logpdf(x) + norm(loc=mu).cdf(x))
+
+    def unfrozen(x, mu, s):
+        return np.sum(gamma.logpdf(x, 2.0, scale=s) + norm.cdf(x, loc=mu))
+
+    args = (np.array([0.5, 1.5, 2.0]), 0.3, 1.2)
+    a = check_modes(frozen, args, wrt=(0, 1, 2))
+    b = adjoint.grad(unfrozen, wrt=(0, 1, 2))(*args)
+    for u, v in zip(a, b):
+        np.testing.assert_allclose(u, v, rtol=1e-12)
+    text = adjoint.source(adjoint.grad(frozen, wrt=(0, 1, 2)))
+    assert "scipy.stats.gamma.logpdf(x, 2.0, scale=s)" in text
+
+
+def test_other_methods_of_a_frozen_distribution_have_no_derivative():
+    with pytest.raises(adjoint.NoRuleError) as info:
+        adjoint.grad(frozen_moments)(0.3)
+    assert "no derivative rule for 'scipy.stats.norm'" in str(info.value)
+    assert "d = norm(mu, 2.0)" in str(info.value)
+
+
 def test_the_same_derivative_by_position_and_by_keyword():
     def by_position(x, mu, s):
         return np.sum(norm.logcdf(x, mu, s)) + np.sum(gamma.logpdf(s, 2.0, 0.0, 1.5))
@@ -212,7 +253,7 @@ import scipy.stats as stats
 
 def log_posterior(w, log_tau, X, y):
     tau = np.exp(log_tau)
-    prior = np.sum(norm.logpdf(w, 0.0, 2.0)) + gamma.logpdf(tau, 2.0, scale=1.5)
+    prior = np.sum(norm(0.0, 2.0).logpdf(w)) + gamma.logpdf(tau, 2.0, scale=1.5)
     lik = np.sum(stats.norm.logpdf(y, loc=X @ w, scale=1.0 / np.sqrt(tau)))
     return prior + lik + stats.t.logcdf(log_tau, 3.0)
 '''

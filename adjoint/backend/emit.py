@@ -27,7 +27,7 @@ from .. import runtime as rt
 from ..frontend.lower import PLACEHOLDER, UNDEFINED
 from ..ir import prims
 from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, hashable
-from ..ir.printer import distribution_method
+from ..ir.printer import distribution_method, stats_name
 from ..rules.memory import returns_new
 from ..transforms.simplify import has_effect
 from .naming import Namer, Points, build_classes, congruence, identifier
@@ -300,6 +300,8 @@ class Emitter:
         dist = distribution_method(fn)
         if dist is not None:  # scipy.stats.norm.logpdf
             return _attr(_attr(self.module_ref("scipy.stats"), dist[0]), dist[1])
+        if stats_name(fn) is not None:  # scipy.stats.norm, called to freeze it
+            return _attr(self.module_ref("scipy.stats"), stats_name(fn))
         module = getattr(fn, "__module__", None)
         if module == "builtins" and name:
             return _name(name)

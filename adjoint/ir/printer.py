@@ -55,6 +55,9 @@ def callee_name(obj: Any) -> str:
     dist = distribution_method(obj)
     if dist is not None:
         return f"scipy.stats.{dist[0]}.{dist[1]}"
+    frozen_by = stats_name(obj)
+    if frozen_by is not None:  # norm(mu, s): a frozen distribution is made
+        return f"scipy.stats.{frozen_by}"
     if isinstance(obj, np.ufunc):
         if getattr(np, obj.__name__, None) is obj:
             return f"numpy.{obj.__name__}"

@@ -3,8 +3,9 @@
 Registered only when SciPy can be imported. The rules are for the methods of the
 distribution objects users call directly (``norm.logpdf(x, loc=mu, scale=s)``,
 ``t.cdf(x, df)``, ``poisson.logpmf(k, mu)``, ``dirichlet.logpdf(x, alpha)``,
-``multivariate_normal.logpdf(x, mean, cov)``); frozen distributions (``norm(mu, s)``)
-are not covered.
+``multivariate_normal.logpdf(x, mean, cov)``). A frozen distribution's methods
+(``norm(mu, s).logpdf(x)``) are lowered to these, with the parameters it froze
+(``adjoint/frontend/lower.py``).
 
 The continuous distributions are location-scale families: with ``z = (x - loc) / scale``
 and ``f0`` the standard density (of shape parameters ``θ``),
