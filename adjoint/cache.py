@@ -49,6 +49,7 @@ from .backend.trust import (
     trusted_folder,
     warn_once,
 )
+from .ir.printer import stats_name as scipy_stats_name
 from .version import __version__
 
 FORMAT = 1
@@ -120,12 +121,21 @@ def fingerprint(value: Any, seen: set[int] | None = None) -> str:
         # Another derivative: it stands for its primal function and what was asked of it.
         return (f"{type(value).__name__}:{value.kind}:{value.wrt}:{value.wrt_tuple}:"
                 f"{fingerprint(primal_fn, seen)}")
+    stats_name = scipy_stats_name(value)
+    if stats_name is not None:  # scipy.stats.norm, the object its methods belong to
+        return f"scipy.stats:{stats_name}"
     module = getattr(value, "__module__", None)
     qualname = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
     if callable(value) and isinstance(module, str) and isinstance(qualname, str) \
             and _is_library(value):
-        return f"callable:{module}.{qualname}"  # a library's: fixed by its name
+        # A library's: fixed by its name, and a bound method by its object too
+        # (norm.logpdf and t.logpdf are both rv_continuous.logpdf).
+        owner = getattr(value, "__self__", None)
+        bound = "" if owner is None or isinstance(owner, (types.ModuleType, type)) else \
+            f"@{fingerprint(owner, seen)}"
+        return f"callable:{module}.{qualname}{bound}"
     raise Unkeyable(value)
+
 
 
 def _user_function(fn: types.FunctionType, seen: set[int]) -> str:

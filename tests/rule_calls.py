@@ -42,7 +42,7 @@ from click.testing import CliRunner
 import adjoint
 from adjoint.cli import main as cli_main
 from adjoint.ir.prims import Attribute
-from adjoint.rules import METHODS
+from adjoint.rules import METHODS, VJP
 from adjoint.rules.catalog import public_name
 from adjoint.rules.spaces import Array, Space
 
@@ -143,6 +143,8 @@ class Call:
         lines = ["import math", "import operator", "", "import numpy as np"]
         if self.name.startswith("scipy.special."):
             lines.append("import scipy.special as sp")
+        elif self.name.startswith("scipy.stats."):
+            lines.append("import scipy.stats")
         elif self.name.startswith("scipy."):
             lines.append(f"import {self.name.rsplit('.', 1)[0]}")
         expr = self.expression()
@@ -585,10 +587,7 @@ def signature_kinds(key: Any, space: Space) -> dict[str, tuple[str, int, Any]]:
     ``"positional"`` (only), ``"both"`` or ``"keyword"`` (only). Parameters NumPy's
     signature does not name (operands of ufuncs and operators) are positional.
     """
-    try:
-        params = list(inspect.signature(key).parameters.values())
-    except (TypeError, ValueError):
-        params = []
+    params = _parameters(key)
     by_name = {p.name: p for p in params}
     out: dict[str, tuple[str, int, Any]] = {}
     order = [p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
@@ -608,12 +607,21 @@ def signature_kinds(key: Any, space: Space) -> dict[str, tuple[str, int, Any]]:
     return out
 
 
-def full_order(key: Any) -> list[tuple[str, Any]]:
-    """Every positional parameter of ``key`` with its default, in order (gaps are filled)."""
+def _parameters(key: Any) -> list[inspect.Parameter]:
+    """The parameters of ``key``; for a method taking ``*args, **kwds`` (SciPy's
+    distributions: ``norm.logpdf(x, *args, **kwds)``), those of its rule, which names them."""
     try:
         params = list(inspect.signature(key).parameters.values())
     except (TypeError, ValueError):
         return []
+    if any(p.kind == p.VAR_POSITIONAL for p in params) and key in VJP:
+        params = list(inspect.signature(VJP[key].fn).parameters.values())[2:]
+    return params
+
+
+def full_order(key: Any) -> list[tuple[str, Any]]:
+    """Every positional parameter of ``key`` with its default, in order (gaps are filled)."""
+    params = _parameters(key)
     return [(p.name, p.default) for p in params
             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 

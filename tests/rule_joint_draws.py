@@ -582,3 +582,8 @@ JOINT = {
 from tests.rule_joint_draws_arrays import JOINT_EXTRA  # noqa: E402  (its drawers use _sequence)
 
 JOINT.update(JOINT_EXTRA)
+
+# scipy.stats: arguments inside each distribution's support.
+from tests.rule_stats_draws import STATS_JOINT  # noqa: E402
+
+JOINT.update(STATS_JOINT)

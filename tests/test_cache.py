@@ -204,3 +204,29 @@ def test_derivatives_are_keyed_by_the_function_they_differentiate(tmp_path):
     one, two = module_from(tmp_path, SOURCE), module_from(tmp_path, SOURCE.replace("3.0", "4.0"))
     assert cache.fingerprint(adjoint.grad(one.f)) != cache.fingerprint(adjoint.grad(two.f))
     assert cache.fingerprint(adjoint.grad(one.f)) == cache.fingerprint(adjoint.grad(one.f))
+
+
+# -- scipy.stats: distributions share their methods' code --------------------------------------
+STATS_SOURCE = """
+    import numpy as np
+    from scipy.stats import norm as dist
+
+    logpdf = dist.logpdf
+
+    def f(x):
+        return np.sum(logpdf(x))
+"""
+
+
+def test_methods_of_scipy_distributions_are_keyed_by_their_distribution(tmp_path, cache_folder,
+                                                                        derive_calls):
+    st = pytest.importorskip("scipy.stats")
+    assert cache.fingerprint(st.norm) == "scipy.stats:norm"
+    assert cache.fingerprint(st.norm.logpdf) != cache.fingerprint(st.cauchy.logpdf)
+    x = np.array([0.5, -1.0])
+    normal = module_from(tmp_path, STATS_SOURCE)
+    np.testing.assert_allclose(adjoint.grad(normal.f)(x), -x)
+    cauchy = module_from(tmp_path, STATS_SOURCE.replace("import norm", "import cauchy"))
+    np.testing.assert_allclose(adjoint.grad(cauchy.f)(x), -2 * x / (1 + x * x))
+    np.testing.assert_allclose(adjoint.grad(normal.f)(x), -x)
+    assert derive_calls == ["f", "f"]  # the last from the cache

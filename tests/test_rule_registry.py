@@ -47,8 +47,9 @@ from adjoint.testing import check_grads
 
 try:
     import scipy.special as sp
+    import scipy.stats as st
 except ImportError:  # pragma: no cover - SciPy is optional
-    sp = None
+    sp = st = None
 
 EPS = 1e-6  # finite-difference step, relative to the input's magnitude
 RTOL = 1e-5  # finite differences against rules
@@ -475,6 +476,97 @@ if sp is not None:
         case((0, 2), BAND(r, 0, 2, 4), R(r, 4)), case((1, 2), BAND(r, 1, 2, 5), R(r, 5, 3)),
         case((0, 0), BAND(r, 0, 0, 3), R(r, 3))])
 
+
+
+# scipy.stats: x inside each distribution's support (z = (x - loc) / scale), arguments
+# broadcasting against each other, by position and by keyword.
+if st is not None:
+    _STATS_SHAPES = {"norm": (), "logistic": (), "cauchy": (), "laplace": (), "expon": (),
+                     "uniform": (), "t": ("df",), "chi2": ("df",), "gamma": ("a",),
+                     "beta": ("a", "b")}
+
+    def _standard(r, dist, *shape):
+        """Standardized points z inside the support of ``dist`` (and away from its edges)."""
+        if dist.b < np.inf:
+            return r.uniform(0.15, 0.85, size=shape)
+        if dist.a > -np.inf:
+            return r.uniform(0.3, 3.0, size=shape)
+        return NZ(r, *shape) if dist is st.laplace else r.normal(size=shape) * 2.0
+
+    def _location_scale_cases(dist, shapes):
+        n = len(shapes)
+
+        def cases(r):
+            out = []
+            # (x, each shape parameter, loc, scale) shapes; x's is the broadcast shape.
+            layouts = [((), (), (), ()), ((3,), (), (), ()), ((2, 3), (3,), (2, 1), (3,)),
+                       ((2, 3), (2, 1), (3,), (2, 1))]
+            for xs, ps, ls, ss in layouts:
+                loc, scale = R(r, *ls), P(r, *ss)
+                x = _shaped(np.asarray(loc + scale * _standard(r, dist, *xs)))
+                out.append(case(x, *[P(r, *ps) for _ in range(n)], loc, scale))
+            loc, scale = R(r), P(r)
+            x = _shaped(loc + scale * _standard(r, dist, 4))
+            out.append(case(x, *[P(r) for _ in range(n)], loc=loc, scale=scale))
+            return out
+
+        return cases
+
+    for _name, _shapes in _STATS_SHAPES.items():
+        _d = getattr(st, _name)
+        spec(_d.pdf, _d.logpdf, cases=_location_scale_cases(_d, _shapes))
+        # The distribution functions have no derivative in their shape parameters.
+        _plain = (0,) + tuple(range(len(_shapes) + 1, len(_shapes) + 3))
+        spec(_d.cdf, _d.logcdf, _d.sf, _d.logsf, diff=_plain,
+             cases=_location_scale_cases(_d, _shapes))
+
+    def _poisson_cases(r):
+        return [case(3, P(r)), case(np.array([0, 2, 5]), P(r, 3) * 2.0),
+                case(np.array([[1], [4]]), P(r, 3)), case(np.array([2, 3]), P(r), 1),
+                case(np.array([1, 2, 6]), P(r, 3), loc=0)]
+
+    spec(st.poisson.pmf, st.poisson.logpmf, st.poisson.cdf, st.poisson.logcdf, st.poisson.sf,
+         st.poisson.logsf, diff=(1,), cases=_poisson_cases)
+
+    def _dirichlet_formula(x, alpha):
+        """SciPy's Dirichlet log-density without its check that x lies on the simplex: its
+        derivative in all K components is what the rule gives (see dirichlet_on_simplex)."""
+        if np.shape(x)[0] < np.shape(alpha)[0]:
+            return st.dirichlet.logpdf(x, alpha)
+        a = np.reshape(alpha, np.shape(alpha) + (1,) * (np.ndim(x) - 1))
+        out = sp.gammaln(np.sum(alpha)) - np.sum(sp.gammaln(alpha)) + np.sum(
+            (a - 1.0) * np.log(x), axis=0)
+        return out[()] if np.ndim(out) == 0 else out.squeeze()[()]
+
+    def _dirichlet_cases(r):
+        alpha = P(r, 3) * 1.5
+        cols = r.dirichlet(np.full(3, 4.0), size=4).T
+        return [case(cols[:, 0], alpha), case(cols, alpha), case(cols[:2], alpha),
+                case(cols[:2, 0], alpha), case(cols[:, :1], alpha)]
+
+    spec(st.dirichlet.logpdf, cases=_dirichlet_cases, primal=_dirichlet_formula)
+    spec(st.dirichlet.pdf, cases=_dirichlet_cases,
+         primal=lambda x, alpha: np.exp(_dirichlet_formula(x, alpha)))
+
+    def _mvn(method):
+        def primal(x, mean=None, cov=1, allow_singular=False):
+            # SciPy reads one triangle of cov: its symmetric part is what the cotangent is of.
+            cov = (cov + np.swapaxes(cov, -1, -2)) / 2 if np.ndim(cov) == 2 else cov
+            return method(x, mean, cov, allow_singular)
+
+        return primal
+
+    def _mvn_cases(r):
+        return [case(R(r, 3), R(r, 3), SPD(r, 3)), case(R(r, 4, 3), R(r, 3), SPD(r, 3)),
+                case(R(r, 2, 2, 3), R(r, 3), SPD(r, 3)), case(R(r, 1, 2), R(r, 2), SPD(r, 2)),
+                case(R(r, 3), R(r, 3), P(r, 3)), case(R(r, 2, 3), R(r, 3), P(r)),
+                case(R(r, 4), R(r, 1), SPD(r, 1)),
+                case(R(r, 4, 2), R(r, 2), SPD(r, 2), allow_singular=True),
+                case(R(r, 2, 3), None, SPD(r, 3))]
+
+    spec(st.multivariate_normal.logpdf, cases=_mvn_cases,
+         primal=_mvn(st.multivariate_normal.logpdf))
+    spec(st.multivariate_normal.pdf, cases=_mvn_cases, primal=_mvn(st.multivariate_normal.pdf))
 
 # Runtime helpers: the rules that make generated code differentiable again.
 spec(rt.unbroadcast, cases=lambda r: [case(R(r, 2, 3), R(r, 3)), case(R(r, 2, 3), R(r, 2, 1)),

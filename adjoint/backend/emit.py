@@ -27,6 +27,7 @@ from .. import runtime as rt
 from ..frontend.lower import PLACEHOLDER, UNDEFINED
 from ..ir import prims
 from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, hashable
+from ..ir.printer import distribution_method, stats_name
 from ..rules.memory import returns_new
 from ..transforms.simplify import has_effect
 from .naming import Namer, Points, build_classes, congruence, identifier
@@ -298,6 +299,11 @@ class Emitter:
             mod = getattr(np, sub)
             if name and getattr(mod, name, None) is fn:
                 return _attr(_attr(_name("np"), sub), name)
+        dist = distribution_method(fn)
+        if dist is not None:  # scipy.stats.norm.logpdf
+            return _attr(_attr(self.module_ref("scipy.stats"), dist[0]), dist[1])
+        if stats_name(fn) is not None:  # scipy.stats.norm, called to freeze it
+            return _attr(self.module_ref("scipy.stats"), stats_name(fn))
         module = getattr(fn, "__module__", None)
         if module and module.startswith("scipy.") and name:
             # scipy.linalg._basic.solve_banded: referenced as scipy.linalg.solve_banded.

@@ -13,6 +13,7 @@ regions; the names a body assigns become the values the region yields.
 from __future__ import annotations
 
 import copy
+import inspect
 import operator
 import types
 from collections.abc import Callable
@@ -1027,6 +1028,13 @@ class _Lowerer:
     def call_with(self, callee: Any, prefix: list[Value], node: gast.Call) -> Value:
         """Emit ``callee(*prefix, <the call's arguments>)``, spread or not."""
         args, kwargs, spread = self.call_arguments(node)
+        frozen = _frozen_method(callee, prefix)
+        if frozen is not None and not spread:
+            # norm(mu, s).logpdf(x) is norm.logpdf(x, mu, s): the method of the distribution,
+            # whose rules apply, with the frozen parameters after the method's own.
+            method, fargs, fkwargs = frozen
+            if not set(fkwargs) & set(kwargs):
+                return self.call(method, [*args, *fargs], node, {**fkwargs, **kwargs})
         if not spread:
             return self.call(callee, [*prefix, *args], node, kwargs)
         op = self.emit("call", [*prefix, args[0], kwargs["**"]], node=node, callee=callee,
@@ -1537,5 +1545,38 @@ _EXPR_HINTS = {
     "Set": "use a tuple or list",
     "Slice": "slices are only allowed inside subscripts",
 }
+
+
+def _frozen_method(callee: Any, prefix: list[Value]) -> tuple[Any, list[Value], dict] | None:
+    """For ``frozen.method(...)`` with ``frozen = dist(*args, **kwargs)`` made from one of
+    ``scipy.stats``' distributions: ``(dist.method, args, kwargs)``, else None."""
+    from ..ir.printer import stats_name
+
+    if not isinstance(callee, prims.Method) or len(prefix) != 1:
+        return None
+    op = prefix[0].owner
+    if not isinstance(op, Op) or op.opname != "call" or op.attrs.get("spread") is not None:
+        return None
+    dist = op.attrs.get("callee")
+    if dist is None or isinstance(dist, prims.Primitive) or stats_name(dist) is None:
+        return None
+    method = getattr(dist, callee.name, None)
+    if callee.name not in _POINT_METHODS or method is None:
+        return None
+    args, kwargs = list(op.positional()), dict(op.keywords())
+    if {"seed", "random_state"} & set(kwargs):
+        return None
+    try:
+        params = list(inspect.signature(method).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if not any(p.kind == p.VAR_POSITIONAL for p in params) and len(args) >= len(params):
+        return None  # a positional argument the method does not take (a seed)
+    return method, args, kwargs
+
+
+#: Methods of a frozen distribution that take the point first, then what froze it.
+_POINT_METHODS = ("pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "pmf", "logpmf", "ppf",
+                  "isf")
 
 __all__ = ["UNDEFINED", "SourceLoc", "Static", "lower"]

@@ -24,10 +24,40 @@ from .core import Block, Function, Op, Value
 from .prims import Primitive
 
 
+def stats_name(obj: Any) -> str | None:
+    """The name ``scipy.stats`` exports ``obj`` under, when it is one of its distribution
+    objects (``norm``, ``multivariate_normal``), else None."""
+    import sys
+
+    stats = sys.modules.get("scipy.stats")
+    if stats is None or not type(obj).__module__.startswith("scipy.stats."):
+        return None
+    name = getattr(obj, "name", None)
+    if isinstance(name, str) and getattr(stats, name, None) is obj:
+        return name
+    return next((k for k, v in vars(stats).items() if v is obj and not k.startswith("_")),
+                None)
+
+
+def distribution_method(obj: Any) -> tuple[str, str] | None:
+    """``("norm", "logpdf")`` for ``scipy.stats.norm.logpdf``: a method of one of the
+    distribution objects ``scipy.stats`` exports (else None)."""
+    owner = getattr(obj, "__self__", None)
+    method = getattr(obj, "__name__", None)
+    name = stats_name(owner) if owner is not None and method else None
+    return (name, method) if name else None
+
+
 def callee_name(obj: Any) -> str:
     """A stable dotted name for a callee: ``numpy.tanh``, ``operator.mul``, ``attr.T``."""
     if isinstance(obj, Primitive):
         return obj.label
+    dist = distribution_method(obj)
+    if dist is not None:
+        return f"scipy.stats.{dist[0]}.{dist[1]}"
+    frozen_by = stats_name(obj)
+    if frozen_by is not None:  # norm(mu, s): a frozen distribution is made
+        return f"scipy.stats.{frozen_by}"
     if isinstance(obj, np.ufunc):
         if getattr(np, obj.__name__, None) is obj:
             return f"numpy.{obj.__name__}"

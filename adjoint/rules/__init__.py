@@ -26,6 +26,7 @@ from . import (  # noqa: F401  (registration)
     signal,
     solvers,
     special,
+    stats,
     trig,
 )
 from .catalog import catalog

@@ -33,6 +33,8 @@ from .spaces import SPACES, Space
 
 #: The heading of the SciPy section of the Markdown, which exists only with SciPy installed.
 SCIPY_HEADING = "## SciPy"
+#: The heading of the ``scipy.stats`` section, after the SciPy one.
+STATS_HEADING = "## scipy.stats"
 _COMMAND = "python -m adjoint.rules.catalog --markdown > docs/rules.md"
 
 
@@ -137,10 +139,11 @@ def markdown() -> str:
     """The built-in rules as Markdown: the text of ``docs/rules.md``."""
     entries = catalog(include_user=False)
     helpers = [e for e in entries if e["name"].startswith("adjoint.runtime.")]
-    scipy_rows = [e for e in entries if e["name"].startswith("scipy.")]
+    stats_rows = [e for e in entries if e["name"].startswith("scipy.stats.")]
+    scipy_rows = [e for e in entries if e["name"].startswith("scipy.") and e not in stats_rows]
     methods = [e for e in entries if "method_of" in e]
     complex_rows = [e for e in entries if e.get("complex")]
-    skip = {id(e) for e in helpers + scipy_rows + methods + complex_rows}
+    skip = {id(e) for e in helpers + scipy_rows + stats_rows + methods + complex_rows}
     rest = [e for e in entries if id(e) not in skip]
     diff = [e for e in rest if e["modes"]]
     const = [e for e in rest if e["nondifferentiable"] and not e["modes"]]
@@ -213,6 +216,19 @@ def markdown() -> str:
         "",
     ]
     out += _table(scipy_rows) if scipy_rows else ["SciPy is not installed."]
+    out += [
+        "",
+        f"{STATS_HEADING} ({len(stats_rows)})",
+        "",
+        "Methods of the distribution objects (`norm.logpdf(x, loc=mu, scale=s)`), registered",
+        "when SciPy can be imported. A frozen distribution's (`norm(mu, s).logpdf(x)`) are",
+        "these, with the parameters it froze; its other methods (`mean()`, `rvs()`...) have",
+        "no rules. The distribution functions (`cdf`, `logcdf`, `sf`, `logsf`) have no",
+        "derivative in shape parameters (`df`, `a`, `b`): differentiating through one is an",
+        "error.",
+        "",
+    ]
+    out += _table(stats_rows) if stats_rows else ["SciPy is not installed."]
     out += ["", *_arguments()]
     return "\n".join(out) + "\n"
 
