@@ -1067,6 +1067,10 @@ class _Lowerer:
         head = self.expr(node.value)
         if isinstance(head, Static) and (head.obj is np.r_ or head.obj is np.c_):
             return self.index_trick(head.obj, node)
+        if isinstance(head, Static) and head.obj is np.s_:
+            # An index as a value (np.s_[:-1], as generated code writes one).
+            index, dyn = self.index(node)
+            return self.call(prims.IndexValue(index), dyn, node)
         base = self.materialize(head, node.value)
         index, dyn = self.index(node)
         return self.call(prims.Subscript(index), [base, *dyn], node)

@@ -57,7 +57,7 @@ _NEW |= _names(np.linalg, """
     inv pinv solve det slogdet norm eig eigh eigvals eigvalsh svd qr cholesky lstsq
     matrix_power matrix_rank tensorsolve multi_dot cond
 """)
-_NEW |= {rt.zeros_like, rt.index_add, rt.scalar_seed}
+_NEW |= {rt.zeros_like, rt.index_add, rt.scalar_seed, rt.sort_grad, rt.sort_take}
 _NEW |= {v for v in vars(math).values() if callable(v)}
 
 #: Methods that allocate their result (``x.copy()``, reductions).

@@ -313,6 +313,15 @@ def _call_type(op: Op, canonical: Any) -> Any:
             return _join_type(op, pos, kw, fn is np.stack)
         if fn in (np.array, np.asarray) and len(pos) == 1 and not kw:
             return _array_type(pos[0])
+        if fn is np.sort and len(pos) == 1 and set(kw) <= {"axis"} and \
+                isinstance(pos[0], Num) and pos[0].dims is not None:
+            axis = const_value(kw["axis"]) if "axis" in kw else -1
+            if axis is None:  # sorts the flattened array
+                dims = pos[0].dims
+                if all(d == 1 for d in dims):
+                    return Num(pos[0].dtype, (1,))
+                return Num(pos[0].dtype, (MANY,)) if MANY in dims else UNKNOWN
+            return Num(pos[0].dtype, pos[0].dims) if isinstance(axis, int) else UNKNOWN
         if fn in (np.zeros, np.ones, np.empty, np.full):
             return _alloc_type(op)
         if fn is np.broadcast_to:
