@@ -259,7 +259,8 @@ STILL_FAILING: frozenset[str] = frozenset([
     "list_items_rewritten_in_a_loop_then_the_array_read",
     "list_items_of_floats_rewritten_in_a_loop", "dict_key_accumulated_with_get",
     "dict_key_carried_from_a_float", "dict_key_carried_through_a_loop_from_the_command_line",
-    "forward_name_renamed_in_a_loop_read_after_it",
+    "forward_name_renamed_in_a_loop_read_after_it", "branch_sum_then_update_before_it",
+    "forward_branch_sum_then_a_copy_updated",
 ])
 
 
@@ -983,6 +984,42 @@ KNOWN_BUGS = [
             return np.sum(u)
         """,
         H, families=["join:loop_body"],
+    ),
+    known_bug(
+        "branch_sum_then_update_before_it",
+        ("grad for b [2, 0], true [2, 1]: the reversed if gives db = dy, then the reversed"
+         " y[1] = 0.5 zeroes dy[1] in place, db with it"),
+        """
+        def f(a, b):
+            y = a.copy()
+            y[1] = 0.5
+            if np.sum(a) > -5.0:
+                t = y + b
+            else:
+                t = y * 2.0
+            u = t.copy()
+            u[1] = 0.0
+            return np.sum(u) + np.sum(t)
+        """,
+        np.array([0.5, -0.3]), np.array([0.2, 0.4]), families=["join:if_then"],
+    ),
+    known_bug(
+        "forward_branch_sum_then_a_copy_updated",
+        ("jvp wrt b alone 0.0, true 1.0 (grad is right): the branch gives dt = dy, and "
+         "u = y.copy(); u[0:1] = c then zeroes dy in place, dt with it"),
+        """
+        def f(b, c):
+            y = c.copy()
+            y[0, 1] += b
+            if np.sum(c) > -5.0:
+                t = y + c
+            else:
+                t = c * 0.5
+            u = y.copy()
+            u[0:1] = c
+            return np.sum(t) + np.sum(u)
+        """,
+        0.362, np.array([[0.839, -0.363]]), families=["join:if_then"],
     ),
 ]
 
