@@ -16,9 +16,10 @@ function differentiated, module-level constants, some of them rebound after the
 first call, random draws seeded inside the function, dict and list items set in
 branches and loops, views taken before a loop that updates their base, print, logging
 and warnings statements, complex values (which adjoint may refuse), and joins where
-two names share one adjoint after an in-place update. Each family is switched on by a ``GENERATE_*`` flag; a program records
-the families it used and, for each line, the family that wrote it, so a refusal can
-be told apart from a failure (see ``tests/program_checks.py``).
+two names share one adjoint after an in-place update. Each family is switched on by a
+``GENERATE_*`` flag; a program records the families it used and, for each line, the
+family that wrote it, so a refusal can be told apart from a failure (see
+``tests/program_checks.py``).
 """
 
 from __future__ import annotations
