@@ -12,7 +12,9 @@ source of what it differentiates), imported, and its target checked:
   imported and called, against the API's gradient (or against finite differences
   when the API had none);
 * ``rebind``: for programs whose module globals or attributes change after the first
-  call, the same derivative objects called again must follow the new values.
+  call, the same derivative objects called again must follow the new values;
+* ``effects``: for programs that print, log or warn, the gradient and the ``jvp`` must
+  print, log and warn exactly what the function does, once per call.
 
 Every call gets its own copies of the arguments: generated functions may update them.
 An ``adjoint.AdjointError`` is a right answer only where refusing is (at a line written
@@ -22,10 +24,14 @@ by a family in ``MAY_REFUSE``); a wrong number, a crash or any other refusal is 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
+import io
+import logging
 import re
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +41,7 @@ from click.testing import CliRunner
 import adjoint
 from adjoint.cli import main as cli_main
 from adjoint.testing import check_grads
-from tests.random_programs import CLI_MAY_REFUSE, Program
+from tests.random_programs import CLI_MAY_REFUSE, EFFECTS, LOGGER, Program, quiet
 
 EPS = 1e-6  # step of the central differences, relative to the entry's size
 RTOL, ATOL = 1e-5, 1e-8  # check_grads' tolerances: finite differences against derivatives
@@ -330,6 +336,50 @@ def check_rebind(program: Program, module, f, args, tangents) -> None:
             _set(module, k, v)
 
 
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(f"{record.levelname}: {record.getMessage()}")
+
+
+def effects_of(thunk) -> tuple[str, list[str], list[str]]:
+    """What ``thunk()`` printed, logged (at any level) and warned."""
+    logger = logging.getLogger(LOGGER)
+    saved = (logger.level, logger.propagate, logger.disabled)
+    records = _Records()
+    logger.setLevel(logging.DEBUG)
+    logger.propagate, logger.disabled = False, False
+    logger.addHandler(records)
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            thunk()
+    finally:
+        logger.removeHandler(records)
+        logger.setLevel(saved[0])
+        logger.propagate, logger.disabled = saved[1], saved[2]
+    return (out.getvalue(), records.messages,
+            [f"{w.category.__name__}: {w.message}" for w in caught])
+
+
+def check_effects(f, args, tangents) -> None:
+    """The derivatives print, log and warn what ``f`` does, once per call."""
+    wrt = tuple(range(len(args)))
+    dg, dj = adjoint.grad(f, wrt=wrt), adjoint.jvp(f, wrt=wrt)
+    with quiet():  # compiled first: what compiling warns is not the program's doing
+        dg(*fresh(tuple(args)))
+        dj(*fresh(tuple(args)), *fresh(tuple(tangents)))
+    expected = effects_of(lambda: call(f, args))
+    got = effects_of(lambda: dg(*fresh(tuple(args))))
+    assert got == expected, f"the gradient's effects {got}, the function's {expected}"
+    got = effects_of(lambda: dj(*fresh(tuple(args)), *fresh(tuple(tangents))))
+    assert got == expected, f"jvp's effects {got}, the function's {expected}"
+
+
 @dataclass
 class Outcome:
     findings: list[Finding]
@@ -345,6 +395,13 @@ class Outcome:
 
 def check_program_everywhere(program: Program, directory: Path, cli: bool = True) -> Outcome:
     """All checks of ``program``; what failed, and the refusals that were right answers."""
+    if program.families & EFFECTS:
+        with quiet():
+            return _check_everywhere(program, directory, cli)
+    return _check_everywhere(program, directory, cli)
+
+
+def _check_everywhere(program: Program, directory: Path, cli: bool) -> Outcome:
     module, f, path = load(program, directory)
     args = tuple(fresh(program.args))
     judge = _Judge(program, path)
@@ -361,6 +418,8 @@ def check_program_everywhere(program: Program, directory: Path, cli: bool = True
                                                fd_gradient(f, args), True))
     if program.rebind:
         judge.run("rebind", lambda: check_rebind(program, module, f, args, tangents))
+    if program.families & EFFECTS and grads is not None:
+        judge.run("effects", lambda: check_effects(f, args, tangents))
     return Outcome(judge.findings, judge.refusals)
 
 

@@ -12,15 +12,23 @@ Besides straight-line code, branches and loops, a program may use the constructs
 one or two *families* (``FAMILIES``): views followed by in-place updates, helpers
 that update their arguments, fancy-index assignment with repeated indices, lists of
 tuples or dicts as parameters, bound methods, decorated functions and lambdas as the
-function differentiated, and module-level constants, some of them rebound after the
-first call. Each family is switched on by a ``GENERATE_*`` flag; a program records
-the families it used and, for each line, the family that wrote it, so a refusal can
-be told apart from a failure (see ``tests/program_checks.py``).
+function differentiated, module-level constants, some of them rebound after the
+first call, random draws seeded inside the function, dict and list items set in
+branches and loops, views taken before a loop that updates their base, print, logging
+and warnings statements, complex values (which adjoint may refuse), and joins where
+two names share one adjoint after an in-place update. Each family is switched on by a
+``GENERATE_*`` flag; a program records the families it used and, for each line, the
+family that wrote it, so a refusal can be told apart from a failure (see
+``tests/program_checks.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import re
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,6 +68,22 @@ GENERATE_CONTAINER_PARAMS = True
 GENERATE_TARGET_FORMS = True
 # Module-level floats and arrays read by the function, some rebound after the first call.
 GENERATE_GLOBALS = True
+# rng = np.random.default_rng(7) or np.random.seed(7) in the function, then draws used in
+# the computation (also in loops and branches): the derivative must see the same draws.
+GENERATE_RANDOM_DRAWS = True
+# d = {}; if ...: d["k"] = e1 else: d["k"] = e2; for i in range(n): d["s"] = d.get("s",
+# 0.0) + ...; ys[i] = ... in a loop; ys.append(...): items assigned, then read back.
+GENERATE_CONTAINER_UPDATES = True
+# v = y[0] / y[:, 1] / np.diagonal(y), then for i in range(k): y[i] = ..., then a use of
+# v, which sees the updates. Refusing is a right answer here.
+GENERATE_VIEW_LOOPS = True
+# print(...), log.info(...), warnings.warn(...): run in the derivative as in the function.
+GENERATE_EFFECTS = True
+# x * 1j, np.exp(1j * x), complex(s, 0.5): adjoint refuses complex values (a right answer).
+GENERATE_COMPLEX = True
+# y[i] = ... then an if or loop where y passes on unchanged or through a sum (t = y,
+# t = y + o), so that two names share one adjoint, in either branch and in loops.
+GENERATE_JOINS = True
 
 BOUND = 20.0  # every intermediate value stays within [-BOUND, BOUND]
 MARGIN = 0.05  # gap between the two largest entries of a max; distance of a branch test
@@ -97,6 +121,12 @@ CONTAINER_KINDS = [
     "dicts_index",
 ]
 TARGET_KINDS = ["method", "decorated", "lambda", "lambda_pair"]
+RANDOM_KINDS = ["generator", "seed"]
+UPDATE_KINDS = ["dict_branch", "dict_loop", "list_branch", "list_loop"]
+VIEW_LOOP_KINDS = ["loop_row", "loop_slice", "loop_column", "loop_diagonal"]
+EFFECT_KINDS = ["print", "logging", "warnings"]
+COMPLEX_KINDS = ["multiply", "exp", "builtin"]
+JOIN_KINDS = ["if_then", "if_else", "if_only", "loop_init", "loop_body", "loop_branch"]
 
 #: Constructs of the base kinds that a statement may happen to use, named so that a
 #: run can leave them out (they are never chosen for a program, only noticed).
@@ -119,20 +149,34 @@ FAMILIES: dict[str, bool] = {
     "global:float": GENERATE_GLOBALS,
     "global:array": GENERATE_GLOBALS,
     "global:rebind": GENERATE_GLOBALS,
+    **{f"random:{k}": GENERATE_RANDOM_DRAWS for k in RANDOM_KINDS},
+    **{"{}:{}".format(*k.split("_")): GENERATE_CONTAINER_UPDATES for k in UPDATE_KINDS},
+    **{f"view:{k}": GENERATE_VIEW_LOOPS for k in VIEW_LOOP_KINDS},
+    **{f"effect:{k}": GENERATE_EFFECTS for k in EFFECT_KINDS},
+    **{f"complex:{k}": GENERATE_COMPLEX for k in COMPLEX_KINDS},
+    **{f"join:{k}": GENERATE_JOINS for k in JOIN_KINDS},
 }
 
 #: Families where a clear ``adjoint.AdjointError`` at one of the family's own lines is a
 #: right answer: an in-place update seen through another name (a view, or a helper's
-#: parameter) is outside what adjoint promises to follow.
+#: parameter) is outside what adjoint promises to follow, and so are complex values.
 MAY_REFUSE = frozenset(
-    [f"view:{k}" for k in VIEW_KINDS] + ["helper:copy", "helper:param"]
+    [f"view:{k}" for k in VIEW_KINDS + VIEW_LOOP_KINDS] + ["helper:copy", "helper:param"]
+    + [f"complex:{k}" for k in COMPLEX_KINDS]
 )
+
+#: Families whose statements print, log or warn: the checks compare what the function
+#: and its derivatives do (``tests/program_checks.py``).
+EFFECTS = frozenset(f"effect:{k}" for k in EFFECT_KINDS)
+#: The logger the ``effect:logging`` statements write to (``log`` in the module).
+LOGGER = "random_program"
 
 #: Families the command line may decline cleanly (exit status 1 or 2, no traceback):
 #: it reads files without running them, so it cannot know what a decorator does or
-#: build an array constant, and its targets are ``def`` functions.
+#: build an array constant or a logger, and its targets are ``def`` functions.
 CLI_MAY_REFUSE = frozenset(
-    ["global:array", "target:decorated", "target:lambda", "target:lambda_pair"]
+    ["global:array", "target:decorated", "target:lambda", "target:lambda_pair",
+     "effect:logging"]
 )
 
 
@@ -249,6 +293,26 @@ def _namespace(env: dict) -> dict:
             setattr(me, k[5:], v)
     names["self"] = me
     return names
+
+
+def _module_names() -> dict:
+    """What a generated module defines besides its functions: imports and ``log``."""
+    return {"np": np, "logging": logging, "warnings": warnings,
+            "log": logging.getLogger(LOGGER)}
+
+
+@contextlib.contextmanager
+def quiet():
+    """Nothing printed, logged or warned while a generated program runs."""
+    logger = logging.getLogger(LOGGER)
+    disabled = logger.disabled
+    logger.disabled = True
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.disabled = disabled
 
 
 class _NoCandidate(Exception):
@@ -499,8 +563,9 @@ class _Generator:
         self.notice_rank(lines[:1], value, slot)
         return lines, y
 
-    def branch(self):
-        c = self.operand()
+    def condition(self, names=None) -> str | None:
+        """A test on data (``np.sum(t3) > 0.41``) at least ``MARGIN`` from its threshold."""
+        c = self.choice(names) if names else self.operand()
         cv = self.env[c]
         cond = c if np.ndim(cv) == 0 else self.choice([f"np.sum({c})", f"np.mean({c})"])
         values = [float(eval(cond, {"np": np}, _namespace(env))) for env in self.envs]
@@ -512,6 +577,12 @@ class _Generator:
         threshold = round(values[0] - offset if below else values[0] + offset, 3)
         if any(abs(v - threshold) < MARGIN for v in values):
             return None
+        return f"{cond} {op} {threshold}"
+
+    def branch(self):
+        test = self.condition()
+        if test is None:
+            return None
         shape = _shape(self.env[self.operand()])
         t = self.new_target()
         e1, e2 = self.elementwise(shape), self.elementwise(shape)
@@ -520,7 +591,7 @@ class _Generator:
         if e1.isidentifier() or e2.isidentifier():
             self.noticed.add("if:bare_name")
         return [
-            f"if {cond} {op} {threshold}:",
+            f"if {test}:",
             f"    {t} = {e1}",
             "else:",
             f"    {t} = {e2}",
@@ -776,6 +847,253 @@ class _Generator:
         expr = self.choice(["{x} * {k}", "{x} + {k}", "np.sin({x}) * {k}", "{k} - {x}"])
         return [f"{t} = {expr.format(x=x, k=k)}"], t
 
+    def random_draw(self, kind: str):
+        """Draws from a generator seeded inside the function, used in the computation.
+
+        ``rng = np.random.default_rng(7)`` (``generator``) or ``np.random.seed(7)``
+        (``seed``) is written before the first draw, sometimes again later; a draw may
+        sit in a loop (a new one each time round) or in one branch of an ``if``.
+        """
+        x = self.operand()
+        shape = _shape(self.env[x])
+        lines = []
+        if kind == "generator":
+            seeded = any(ln.startswith("rng = np.random.default_rng(") for ln in self.lines)
+            if not seeded or self.flip(0.2):
+                lines.append(f"rng = np.random.default_rng({self.integer(0, 99)})")
+            size = "" if shape == () else self.choice([f"size={x}.shape", f"size={shape!r}"])
+            draw = self.choice([
+                f"rng.normal({size})",
+                f"rng.uniform(-1.0, 1.0{', ' + size if size else ''})",
+                f"rng.standard_normal({shape!r})" if shape else "rng.standard_normal()",
+            ])
+        else:
+            seeded = any(ln.startswith("np.random.seed(") for ln in self.lines)
+            if not seeded or self.flip(0.2):
+                lines.append(f"np.random.seed({self.integer(0, 99)})")
+            dims = ", ".join(map(str, shape))
+            size = "" if shape == () else f"size={shape!r}"
+            draw = self.choice([
+                f"np.random.randn({dims})",
+                f"np.random.rand({dims})",
+                f"np.random.normal(0.0, 0.5{', ' + size if size else ''})",
+                f"np.random.uniform(-1.0, 1.0{', ' + size if size else ''})",
+            ])
+        t = self.fresh("t")
+        form = self.choice(["named", "inline", "loop", "branch"])
+        if form == "named":
+            noise = self.fresh("noise")
+            lines.append(f"{noise} = {draw}")
+            use = self.choice(["{x} + 0.1 * {n}", "{x} * {n}", "np.sin({x} + {n})",
+                               "np.tanh({x}) * {n} + {x}"])
+            lines.append(f"{t} = {use.format(x=x, n=noise)}")
+        elif form == "inline":
+            lines.append(f"{t} = {self.wrap(self.unary(x))} * {draw}")
+        elif form == "loop":
+            lines += [f"{t} = {x}", f"for i in range({self.integer(1, 3)}):",
+                      f"    {t} = {self.wrap(self.unary(t))} * 0.5 + {x} * {draw}"]
+            self.noticed.add("loop:runs")
+        else:
+            test = self.condition()
+            if test is None:
+                return None
+            lines += [f"if {test}:", f"    {t} = {x} + 0.5 * {draw}", "else:",
+                      f"    {t} = {self.wrap(self.unary(x))} * 1.5"]
+            if self.flip():  # a draw after the branch: from a stream the branch moved on
+                lines.append(f"{t} = {t} * {draw}")
+        return lines, t
+
+    def container_update(self, kind: str):
+        """Items of a dict or list assigned in branches or loops, read back after."""
+        structure, where = kind.split("_")
+        x = self.operand()
+        shape = _shape(self.env[x])
+        others = self.names(lambda s: _broadcasts_into(s, shape))
+        o = self.choice(others)
+        t = self.fresh("t")
+        d = self.fresh("d" if structure == "dict" else "ys")
+        if where == "branch":
+            test = self.condition()
+            e1, e2 = self.elementwise(shape), self.elementwise(shape)
+            if test is None or e1 is None or e2 is None:
+                return None
+            if structure == "dict":
+                start = self.choice(["{}", f'{{"a": {x}}}', f'{{"k": {o}, "a": {x}}}'])
+                lines = [f"{d} = {start}", f"if {test}:", f'    {d}["k"] = {e1}']
+                if start.startswith('{"k"') and self.flip():
+                    lines.append(f'    {d}["a"] = {d}["k"] * 0.5')  # one branch only
+                else:
+                    lines += ["else:", f'    {d}["k"] = {e2}']
+                read = f'{d}["k"] * 2.0' + (f' + {d}["a"]' if "a" in start else "")
+            else:
+                lines = [f"{d} = [{x}, {o}]", f"if {test}:", f"    {d}[0] = {e1}",
+                         "else:", f"    {d}[{self.choice(['1', '-1', '0'])}] = {e2}"]
+                read = self.choice([f"{d}[0] * {d}[1]", f"{d}[0] + np.sin({d}[-1])"])
+            return lines + [f"{t} = {read}"], t
+        trips = self.integer(1, 3)
+        self.noticed.add("loop:runs")
+        step = self.choice([f"{self.wrap(self.unary(o))} * 0.5", f"{x} * {o}",
+                            f"0.5 * {x} + 0.1 * i"])
+        if structure == "dict":
+            form = self.choice(["get", "carried", "key_name", "int_keys"])
+            if form == "get":
+                lines = [f"{d} = {{}}", f"for i in range({trips}):",
+                         f'    {d}["s"] = {d}.get("s", 0.0) + {step}']
+                read = f'{d}["s"]'
+            elif form == "carried":
+                lines = [f'{d} = {{"s": {x}, "c": {o}}}', f"for i in range({trips}):",
+                         f'    {d}["s"] = np.tanh({d}["s"]) * 0.5 + {d}["c"]']
+                read = f'{d}["s"] * {d}["c"]'
+            elif form == "key_name":
+                lines = [f"{d} = {{}}", f"for i in range({2 * trips}):",
+                         '    key = ("p", "q")[i % 2]',
+                         f"    {d}[key] = {d}.get(key, 0.0) + {step}"]
+                read = f'{d}["p"] * {d}["q"]'
+            else:
+                lines = [f"{d} = {{}}", f"for i in range({trips}):",
+                         f"    {d}[i] = {step}"]
+                read = f"{d}[0] + {d}[{trips - 1}]"
+        else:
+            form = self.choice(["items", "chain", "append"])
+            if form == "items":
+                lines = [f"{d} = [{', '.join([x] * trips)}]", f"for i in range({trips}):",
+                         f"    {d}[i] = {d}[i] * 0.5 + {step}"]
+                read = f"{d}[{self.integer(-trips, trips - 1)}] + {d}[0]"
+            elif form == "chain":
+                lines = [f"{d} = [{', '.join([x] * (trips + 1))}]",
+                         f"for i in range(1, {trips + 1}):",
+                         f"    {d}[i] = np.sin({d}[i - 1]) * 0.5 + {step}"]
+                read = f"{d}[-1] * {d}[0]"
+            else:
+                lines = [f"{d} = []", f"for i in range({trips}):",
+                         f"    {d}.append({step})"]
+                read = f"{d}[-1] + {d}[0]"
+        return lines + [f"{t} = {read}"], t
+
+    def view_loop(self, kind: str):
+        """A view of an array, a loop updating the array in place, then a use of the view."""
+        x = self.operand(lambda s: len(s) == 2 if kind in ("column", "diagonal")
+                         else len(s) >= 1)
+        shape = _shape(self.env[x])
+        y = self.fresh("y")
+        v = self.fresh("v")
+        lines = [f"{y} = {x}.copy()"]
+        if kind == "row":
+            lines.append(f"{v} = {y}[{self.integer(-shape[0], shape[0] - 1)}]")
+        elif kind == "slice":
+            lines.append(f"{v} = {y}[{self.index_expr(shape, slicing=True)}]")
+        elif kind == "column":
+            lines.append(f"{v} = {y}[:, {self.integer(-shape[1], shape[1] - 1)}]")
+        else:
+            lines.append(f"{v} = {self.choice(['np.diagonal({y})', '{y}.diagonal()'])}"
+                         .format(y=y))
+        trips = self.integer(1, shape[0])
+        idx = "i" if len(shape) == 1 or self.flip() else f"i, {self.integer(0, shape[1] - 1)}"
+        update = self.choice([f"{y}[{idx}] * 0.5 + 0.1 * i", f"np.sin({y}[{idx}]) * 1.5",
+                              f"{y}[{idx}] + {y}[{idx}] ** 2 * 0.25"])
+        lines += [f"for i in range({trips}):", f"    {y}[{idx}] = {update}"]
+        t = self.fresh("t")
+        use = self.choice(["np.sin({u})", "{u} * 2.0", "{u} ** 2", "np.tanh({u}) + {u}"])
+        lines.append(f"{t} = {use.format(u=v)}")
+        return lines, t
+
+    def effect(self, kind: str):
+        """A statement run only for what it prints, logs or warns, maybe in a loop or branch."""
+        x = self.operand()
+        if kind == "print":
+            stmt = self.choice([f'print("{x} =", np.sum({x}))',
+                                f'print("{x} =", np.sum({x}), "shape", np.shape({x}))'])
+        elif kind == "logging":
+            stmt = self.choice([f'log.info("{x} = %.6f", np.sum({x}))',
+                                f'log.debug("{x} has shape %s", np.shape({x}))'])
+        else:
+            stmt = self.choice([f'warnings.warn("{x} = " + str(np.sum({x})))',
+                                f'warnings.warn("{x} computed")'])
+        where = self.choice(["plain", "plain", "loop", "branch"])
+        if where == "plain":
+            lines = [stmt]
+        elif where == "loop":
+            lines = [f"for i in range({self.integer(1, 2)}):", f"    {stmt}"]
+        else:
+            test = self.condition()
+            if test is None:
+                return None
+            lines = [f"if {test}:", f"    {stmt}"]
+        return lines, x
+
+    def complex_value(self, kind: str):
+        """A complex intermediate (``x * 1j``, ``np.exp(1j * x)``, ``complex(s, 0.5)``)."""
+        if kind == "builtin":
+            x = self.operand(lambda s: s == ())
+        else:
+            x = self.operand()
+        z = self.fresh("z")
+        make = {
+            "multiply": self.choice(["{x} * 1j", "1j * {x} + 0.5", "{x} + 2j"]),
+            "exp": self.choice(["np.exp(1j * {x})", "np.exp({x} * 1j) * 0.5"]),
+            "builtin": self.choice(["complex({x}, 0.5)", "complex(0.5, {x})"]),
+        }[kind].format(x=x)
+        t = self.fresh("t")
+        back = self.choice(["np.real({z} * {z})", "np.imag({z}) * 2.0", "np.abs({z})",
+                            "({z} * np.conj({z})).real"] + (["{z}.real + {z}.imag"]
+                                                          if kind != "builtin" else []))
+        return [f"{z} = {make}", f"{t} = {back.format(z=z)}"], t
+
+    def join(self, kind: str):
+        """An array updated in place, then an ``if`` or loop joining it with another name.
+
+        In one branch (or in the loop) the value passes on unchanged (``t = y``) or
+        through a sum (``t = y + o``), whose adjoint is the incoming one for both terms:
+        the reversed update of ``y`` then zeroes part of an adjoint another name holds.
+        """
+        x = self.operand(lambda s: len(s) >= 1)
+        shape = _shape(self.env[x])
+        y = self.fresh("y")
+        idx = self.index_expr(shape, slicing=self.flip(0.3))
+        slot = np.empty(shape)[eval(f"np.s_[{idx}]")].shape
+        value = self.value_into(slot, avoid=())
+        value = re.sub(rf"(?<![\w.]){re.escape(x)}(?![\w])", y, value) if self.flip(0.4) \
+            else value
+        lines = [f"{y} = {x}.copy()", f"{y}[{idx}] {self.choice(['=', '+='])} {value}"]
+        same = [n for n in self.names(lambda s: s == shape) if n != x]
+        o = self.choice(same) if same and self.flip(0.7) else x
+        if self.flip(0.3):  # a second array updated in place, the other term of the join
+            o2 = self.fresh("y")
+            lines += [f"{o2} = {o}.copy()", f"{o2}[{self.index_expr(shape, slicing=False)}] "
+                      f"= {self.constant()}"]
+            o = o2
+        t = self.fresh("t")
+        unchanged = self.choice([y, f"{y} + {o}", f"{o} + {y}", f"{y} - {o}"])
+        if kind.startswith("if"):
+            test = self.condition()
+            if test is None:
+                return None
+            other = self.choice([f"np.sin({y}) * {o}", f"{y} * 2.0", o, f"{o} * 0.5"])
+            first, second = (unchanged, other) if kind == "if_then" else (other, unchanged)
+            if kind == "if_only":  # the value before the if joins the branch's
+                first, second = (first, second) if self.flip() else (second, first)
+                lines += [f"{t} = {first}", f"if {test}:", f"    {t} = {second}"]
+            else:
+                lines += [f"if {test}:", f"    {t} = {first}", "else:", f"    {t} = {second}"]
+        else:
+            trips = self.integer(1, 3)
+            self.noticed.add("loop:runs")
+            if kind == "loop_init":
+                lines += [f"{t} = {unchanged}", f"for i in range({trips}):",
+                          f"    {t} = {self.wrap(self.unary(t))} * 0.5 + {y}"]
+            elif kind == "loop_body":
+                u = self.fresh("u")
+                lines += [f"{t} = {y} * 0.5", f"for i in range({trips}):",
+                          f"    {u} = {t}", f"    {t} = {self.wrap(self.unary(u))} * 0.5 + {o}"]
+            else:
+                j = self.integer(0, trips - 1)
+                lines += [f"{t} = {o} * 0.5", f"for i in range({trips}):",
+                          f"    if i == {j}:", f"        {t} = {unchanged}",
+                          "    else:", f"        {t} = {t} * 0.5 + {y}"]
+        if self.flip(0.3):
+            lines.append(f"{t} = {t} + {y}")
+        return lines, t
+
     # -- running -------------------------------------------------------------------------
     def run(self, lines, helpers=()) -> list[dict] | None:
         """Run the program so far plus ``lines``; the operand values, per scenario."""
@@ -783,7 +1101,7 @@ class _Generator:
         code = "\n".join(self.lines + list(lines))
         helper_code = "\n\n".join("\n".join(h) for h, _ in self.helpers + list(helpers))
         for consts in self.scenarios:
-            glob = {"np": np}
+            glob = _module_names()
             me = _Self()
             for k, v in consts.items():
                 if k.startswith("self."):
@@ -793,14 +1111,14 @@ class _Generator:
             local = {k: _fresh(v) for k, v in self.start.items()}
             local["self"] = me
             try:
-                with np.errstate(all="raise"):
+                with np.errstate(all="raise"), quiet():
                     exec(helper_code, glob)
                     exec(code, glob, local)
             except (ValueError, IndexError, TypeError, FloatingPointError, ZeroDivisionError):
                 return None
             env = {}
             for k, v in local.items():
-                if isinstance(v, np.ndarray) and v.dtype.kind not in "fiub":
+                if isinstance(v, np.ndarray) and v.dtype.kind not in "fiubc":
                     return None
                 if not _is_operand(v):
                     continue
@@ -817,7 +1135,7 @@ class _Generator:
 
     def run_values(self, lines) -> dict | None:
         """The values after ``lines`` in the first scenario, without bounds (a probe)."""
-        glob = {"np": np}
+        glob = _module_names()
         local = {k: _fresh(v) for k, v in self.start.items()}
         me = _Self()
         for k, v in self.scenarios[0].items():
@@ -827,7 +1145,7 @@ class _Generator:
                 glob[k] = _fresh(v)
         local["self"] = me
         try:
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"), quiet():
                 exec("\n\n".join("\n".join(h) for h, _ in self.helpers), glob)
                 exec("\n".join(self.lines + list(lines)), glob, local)
         except Exception:
@@ -858,8 +1176,20 @@ class _Generator:
         kinds = []
         for fam in sorted(self.families):
             group, _, kind = fam.partition(":")
-            if group == "view":
+            if group == "view" and kind.startswith("loop_"):
+                kinds.append((lambda k=kind[5:]: self.view_loop(k), fam))
+            elif group == "view":
                 kinds.append((lambda k=kind: self.view_update(k), fam))
+            elif group == "random":
+                kinds.append((lambda k=kind: self.random_draw(k), fam))
+            elif group in ("dict", "list"):
+                kinds.append((lambda k=f"{group}_{kind}": self.container_update(k), fam))
+            elif group == "effect":
+                kinds.append((lambda k=kind: self.effect(k), fam))
+            elif group == "complex":
+                kinds.append((lambda k=kind: self.complex_value(k), fam))
+            elif group == "join":
+                kinds.append((lambda k=kind: self.join(k), fam))
             elif group == "helper":
                 kinds.append((lambda k=kind: self.helper_call(k), fam))
             elif group == "fancy":
@@ -945,13 +1275,16 @@ def _program_with(draw, chosen: frozenset, exclude: frozenset = frozenset()) -> 
 
     names = ["a", "b", "c"][:count]
     needs_2d = any(f in chosen for f in (
-        "view:diagonal", "view:diagonal_method", "view:fliplr", "view:rot90", "view:rows"))
+        "view:diagonal", "view:diagonal_method", "view:fliplr", "view:rot90", "view:rows",
+        "view:loop_column", "view:loop_diagonal"))
     if needs_2d and not any(len(s) == 2 for s in shapes):
         shapes[0] = (m + 1, n)
-    needs_array = any(f.startswith(("view:", "helper:", "fancy:", "container:"))
+    needs_array = any(f.startswith(("view:", "helper:", "fancy:", "container:", "join:"))
                       for f in chosen)
     if needs_array and not any(len(s) >= 1 for s in shapes):
         shapes[0] = (n,)
+    if "complex:builtin" in chosen and () not in shapes:
+        shapes[-1] = ()
     inputs = {k: uniform(s) for k, s in zip(names, shapes)}
 
     # -- a list of layers as a parameter ------------------------------------------------
@@ -1022,7 +1355,13 @@ def _assemble(draw, gen: _Generator, target: str, inputs, containers, scenarios,
     rows: list[tuple[str, str | None]] = [("import numpy as np", None)]
     if target == "decorated":
         rows.append(("import functools", None))
+    if "effect:logging" in gen.used:
+        rows.append(("import logging", None))
+    if "effect:warnings" in gen.used:
+        rows.append(("import warnings", None))
     rows.append(("", None))
+    if "effect:logging" in gen.used:
+        rows += [("", None), (f"log = logging.getLogger({LOGGER!r})", None)]
     module_consts = [k for k in consts if not k.startswith("self.")]
     if module_consts:
         rows.append(("", None))
