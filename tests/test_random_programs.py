@@ -37,8 +37,7 @@ from tests.random_programs import FAMILIES, MAY_REFUSE, Program, programs
 #: a failing test at the end of this file, marked ``xfail(strict=True)``: when the
 #: compiler is fixed it passes, fails as strict, and the family comes off this list.
 KNOWN_FAILING: frozenset[str] = frozenset([
-    "dict:branch", "dict:loop", "list:branch", "list:loop", "join:if_then", "join:if_else",
-    "join:loop_body",
+    "dict:branch", "dict:loop", "list:branch", "list:loop",
 ])
 
 FAST_EXAMPLES = 250
@@ -260,7 +259,7 @@ STILL_FAILING: frozenset[str] = frozenset([
     "list_items_rewritten_in_a_loop_then_the_array_read",
     "list_items_of_floats_rewritten_in_a_loop", "dict_key_accumulated_with_get",
     "dict_key_carried_from_a_float", "dict_key_carried_through_a_loop_from_the_command_line",
-    "forward_name_renamed_in_a_loop_read_after_it", "forward_branch_sum_then_a_copy_updated",
+    "forward_name_renamed_in_a_loop_read_after_it",
 ])
 
 
