@@ -36,9 +36,7 @@ from tests.random_programs import FAMILIES, MAY_REFUSE, Program, programs
 #: due). ``make test`` leaves them out; ``make fuzz`` runs them and reports. Each has
 #: a failing test at the end of this file, marked ``xfail(strict=True)``: when the
 #: compiler is fixed it passes, fails as strict, and the family comes off this list.
-KNOWN_FAILING: frozenset[str] = frozenset([
-    "dict:branch", "dict:loop", "list:branch", "list:loop",
-])
+KNOWN_FAILING: frozenset[str] = frozenset()
 
 FAST_EXAMPLES = 250
 FUZZ_EXAMPLES = int(os.environ.get("ADJOINT_FUZZ_EXAMPLES", "0"))
@@ -254,13 +252,7 @@ def test_augmented_update_of_a_slice_passes_on_its_gradient(tmp_path):
 # thousand), and make fuzz reports them under "base".
 #: Smallest programs adjoint still gets wrong (the others below were once wrong and are
 #: now regression tests).
-STILL_FAILING: frozenset[str] = frozenset([
-    "list_item_replaced_beside_an_array", "dict_item_set_beside_an_array",
-    "list_items_rewritten_in_a_loop_then_the_array_read",
-    "list_items_of_floats_rewritten_in_a_loop", "dict_key_accumulated_with_get",
-    "dict_key_carried_from_a_float", "dict_key_carried_through_a_loop_from_the_command_line",
-    "forward_name_renamed_in_a_loop_read_after_it",
-])
+STILL_FAILING: frozenset[str] = frozenset()
 
 
 def known_bug(name: str, reason: str, body: str, *args, **kwargs):

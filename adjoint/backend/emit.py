@@ -28,6 +28,7 @@ from ..frontend.lower import PLACEHOLDER, UNDEFINED
 from ..ir import prims
 from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, hashable
 from ..ir.printer import distribution_method, stats_name
+from ..ir.types import Num
 from ..rules.memory import returns_new
 from ..transforms.simplify import has_effect
 from .naming import Namer, Points, build_classes, congruence, identifier
@@ -464,7 +465,7 @@ class Emitter:
             # The tape must keep what the view shows now, not after its array is updated.
             tape, v = op.operands
             return [gast.Expr(value=_call(_attr(self.expr(tape), "append"),
-                                          [_call(_attr(self.expr(v), "copy"), [])]))]
+                                          [self._copied(v)]))]
         if isinstance(callee, prims.SetAttr):
             target = gast.Attribute(value=self.expr(op.operands[0]), attr=callee.name,
                                     ctx=gast.Store())
@@ -564,11 +565,26 @@ class Emitter:
         return False
 
     def _copy_if_array(self, s: Value, t: Value) -> gast.expr:
-        """``t = s`` makes two variables hold one array: copy when either is updated in place."""
-        if _is_const_value(s) or (self.names[t] not in self.mutated and
-                                  self.names.get(s) not in self.mutated):
+        """``t = s`` makes two variables hold one array: copy when either is updated in place
+        (the source's variable only matters where it holds an array: a name may hold a
+        number at one point and an array at another)."""
+        source_array = isinstance(s.type, Num) and bool(s.type.dims)
+        if _is_const_value(s) or (self.names[t] not in self.mutated and not (
+                source_array and self.names.get(s) in self.mutated)):
             return self.expr(s)
-        return _call(_attr(self.expr(s), "copy"), [])
+        return self._copied(s)
+
+    def _copied(self, v: Value) -> gast.expr:
+        """``v.copy()`` for an array; a number needs no copy; what may be either (a name
+        holding 0.0, then an array) is copied only where it is an array."""
+        t = v.type
+        if isinstance(t, Num) and t.dims:
+            return _call(_attr(self.expr(v), "copy"), [])
+        if isinstance(t, Num) and t.dims == () and t.py:
+            return self.expr(v)
+        from .. import runtime as rt
+
+        return _call(self.func_ref(rt.detached), [self.expr(v)])
 
     def _names_read(self, v: Value) -> list[Value]:
         out, stack = [], [v]

@@ -461,12 +461,19 @@ def build_classes(points: Points, pairs: list[tuple[Value, Value]]) -> list[list
         if ra is rb:
             continue
         ma, mb = members.get(ra, [ra]), members.get(rb, [rb])
-        if any(interferes(points, x, y) for x in ma for y in mb):
+        if any(interferes(points, x, y) or _entered_together(x, y) for x in ma for y in mb):
             continue
         parent[rb] = ra
         members[ra] = ma + mb
         members.pop(rb, None)
     return [m for m in members.values() if len(m) > 1]
+
+
+def _entered_together(x: Value, y: Value) -> bool:
+    """Two arguments of one block are set together where it is entered (a loop's carried
+    values): one variable cannot hold both, even where one is not read in the block."""
+    return x is not y and isinstance(x.owner, Block) and x.owner is y.owner and \
+        x.owner.parent is not None
 
 
 def _updates_in_place(op: Op) -> bool:

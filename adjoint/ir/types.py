@@ -144,9 +144,15 @@ def join(a: Any, b: Any) -> Any:
             return Num(dtype, dims, a.py and b.py)
         return Num(dtype, None)
     if isinstance(a, Seq) and isinstance(b, Seq) and a.kind == b.kind:
-        if a.items is not None and b.items is not None and len(a.items) == len(b.items):
+        if a.items is None or b.items is None or len(a.items) != len(b.items):
+            return Seq(a.kind, None)
+        if a.kind != "dict":
             return Seq(a.kind, tuple(join(x, y) for x, y in zip(a.items, b.items)))
-        return Seq(a.kind, None)
+        # Dicts: the same keys (in any order) join item by item, in a's order.
+        if a.keys is None or b.keys is None or set(a.keys) != set(b.keys):
+            return Seq("dict", None)
+        other = dict(zip(b.keys, b.items))
+        return Seq("dict", tuple(join(x, other[k]) for k, x in zip(a.keys, a.items)), a.keys)
     if isinstance(a, Other) and a.name == "undefined":
         return b
     if isinstance(b, Other) and b.name == "undefined":

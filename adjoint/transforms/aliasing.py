@@ -258,7 +258,9 @@ def check_aliasing(fn: Function) -> None:
         for k in updated_operands(op):
             target = op.operands[k]
             in_place = isinstance(op.callee, (prims.SetItem, prims.IndexAdd))
-            if in_place and _is_view(target):
+            # ys[0] = v replaces an item of a list or dict: no array it holds is written.
+            item_of_container = in_place and _is_container(target)
+            if in_place and not item_of_container and _is_view(target):
                 raise UnsupportedSyntaxError(
                     "assignment into a view changes the array it views, which adjoint cannot "
                     "follow",
@@ -276,7 +278,11 @@ def check_aliasing(fn: Function) -> None:
                             op.loc, "pass a copy of one of them (x.copy())")
             new_version = op.results[0] if op.results and k == 0 and (
                 in_place or op.attrs.get("mutates") or op.attrs.get("augmented")) else None
-            others = {id(v): v for r in pt.of(target) for v in members.get(r, ())}
+            memory = pt.of(target)
+            if item_of_container:
+                memory = frozenset(r for r in memory
+                                   if isinstance(r, Value) and _is_container(r)) or memory
+            others = {id(v): v for r in memory for v in members.get(r, ())}
             for v in others.values() or [target]:
                 if v is new_version or not _older(v, op, order, loops_of):
                     continue
@@ -304,6 +310,16 @@ def _seen_elsewhere(op: Op, v: Value, target: Value, by_callee: bool) -> Unsuppo
         f"make '{name}' a copy (for example {name} = S[i].copy()), or update a "
         "copy of the array",
     )
+
+
+def _is_container(v: Value) -> bool:
+    """Is ``v`` a list or dict (whose items an assignment replaces, writing no array)?"""
+    t = v.type
+    if isinstance(t, Seq):
+        return t.kind in ("list", "dict")
+    op = v.owner
+    return isinstance(op, Op) and op.opname == "call" and isinstance(
+        op.callee, (prims.BuildList, prims.BuildDict))
 
 
 def _is_view(v: Value) -> bool:

@@ -330,7 +330,8 @@ class _Reverse:
         b = ctx.adj_builder
         assert b is not None
         t = v.type
-        if isinstance(t, Seq) and t.items is not None:
+        if isinstance(t, Seq) and t.items is not None and (t.kind != "dict" or
+                                                           t.keys is not None):
             keys = list(t.keys) if t.kind == "dict" else list(range(len(t.items)))
             kind = t.kind
         else:

@@ -51,11 +51,14 @@ def like_container(x, items):
 
 
 def tree_add(a, b):
-    """Sum of two cotangents of the same structure (tuples, lists and dicts elementwise)."""
+    """Sum of two cotangents of the same structure (tuples, lists and dicts elementwise; a
+    key one dict lacks, because a loop added it later, has a zero cotangent there)."""
     if isinstance(a, (tuple, list)):
         return like_container(a, [tree_add(x, y) for x, y in zip(a, b)])
     if isinstance(a, dict):
-        return {k: tree_add(a[k], b[k]) for k in a}
+        out = {k: tree_add(a[k], b[k]) if k in b else a[k] for k in a}
+        out.update((k, v) for k, v in b.items() if k not in a)
+        return out
     return a + b
 
 
