@@ -328,15 +328,19 @@ def run_primal(fn: Any, values: list[Any]) -> Any:
     return out
 
 
-def check_call(call: Call, cli: bool = True) -> None:
-    """Every check on one drawn call (raises AssertionError naming the call on failure)."""
+def check_call(call: Call, cli: bool = True, second: str = "") -> None:
+    """Every check on one drawn call (raises AssertionError naming the call on failure).
+
+    ``second`` adds second derivatives: ``"some"`` forward over reverse and reverse over
+    forward, ``"all"`` reverse over reverse and forward over forward too.
+    """
     try:
-        _check(call, cli)
+        _check(call, cli, second)
     except AssertionError as exc:
         raise AssertionError(f"{call.name}: {call.describe()}\n{exc}") from None
 
 
-def _check(call: Call, cli: bool) -> None:
+def _check(call: Call, cli: bool, second: str = "") -> None:
     probe, _ = load(call.source(0.0))
     want = run_primal(probe.call, call.values())
     if call.space.singular_at_zero and any(np.any(np.asarray(v) == 0) for v in leaves(want)):
@@ -371,6 +375,8 @@ def _check(call: Call, cli: bool) -> None:
             tangent64, u64, v64
         module, path = twin_module, twin_path
     _check_numerically(call, module.call, values, wrt, want, grads, tangent, u, v)
+    if second:
+        _check_second_order(module.call, values, wrt, want, u, v, second == "all")
     if cli:
         _check_cli(call, path, values, wrt, want, grads, tangent, u, v)
 
@@ -618,3 +624,63 @@ def full_order(key: Any) -> list[tuple[str, Any]]:
 
 def env_examples(default: int) -> int:
     return int(os.environ.get("ADJOINT_RULE_EXAMPLES", default))
+
+
+HESS_RTOL = 1e-5  # second derivatives against central differences of the first (float64)
+
+
+def _check_second_order(f: Any, values: list[Any], wrt: tuple[int, ...], want: Any, u: Any,
+                        v: list[Any], every_mode: bool) -> None:
+    """The derivative code differentiated again, against central differences of the first
+    derivative along ``v``: ``H v`` for the Hessian ``H`` of ``<u, f>``.
+
+    Forward over reverse (how ``adjoint.hessian`` works) and reverse over forward run the
+    JVP rules on reverse-mode code and the VJP rules on forward-mode code; with
+    ``every_mode``, reverse over reverse and forward over forward (``<v, H v>``) too.
+    """
+    inputs = [values[i] for i in wrt]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        vjp_fn = adjoint.vjp(f, wrt=wrt)
+        jvp_fn = adjoint.jvp(f, wrt=wrt)
+        base = vjp_fn(*values, u)
+        got = {"forward over reverse": adjoint.jvp(vjp_fn, wrt=wrt)(*values, u, *v)[1],
+               "reverse over forward": adjoint.vjp(jvp_fn, wrt=wrt)(
+                   *values, *v, (zeros_of(want), u))}
+        if every_mode:
+            got["reverse over reverse"] = adjoint.vjp(vjp_fn, wrt=wrt)(*values, u, tuple(v))
+            vhv = adjoint.jvp(jvp_fn, wrt=wrt)(*values, *v, *v)[1][1]
+
+    x0 = flat(inputs)
+    h = EPS * max(1.0, float(np.nanmax(np.abs(x0), initial=0.0)))
+
+    def grad_at(t: float) -> np.ndarray:
+        moved = list(values)
+        for i, x in zip(wrt, unflat(x0 + t * flat(v), inputs)):
+            moved[i] = x
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"):
+                return flat(vjp_fn(*moved, u))
+
+    fd = (grad_at(h) - grad_at(-h)) / (2 * h)
+    scale = max(1.0, float(np.max(np.abs(flat(base)), initial=0.0)))
+    atol = ATOL * scale * max(1, x0.size) ** 0.5
+    for label, result in got.items():
+        close(flat(result), fd, HESS_RTOL, atol, f"{label} against differences of the gradient")
+    if every_mode:
+        # <u, d2f[v, v]> == <v, H v>
+        close(np.array(float(np.dot(flat(u), flat(vhv)))), np.array(float(np.dot(fd, flat(v)))),
+              HESS_RTOL, atol * max(1.0, float(np.linalg.norm(flat(v)))),
+              "forward over forward (<v, H v>) against differences of the gradient")
+
+
+def zeros_of(x: Any) -> Any:
+    """Zeros with the structure, shapes and dtypes of ``x``."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(zeros_of(e) for e in x) if type(x) in (tuple, list) else \
+            tuple(zeros_of(e) for e in x)
+    if isinstance(x, (np.ndarray, np.generic)):
+        return np.zeros_like(x)
+    return 0.0

@@ -165,7 +165,8 @@ def draw_array(ctx: Ctx, name: str, form: Array) -> Any:
     if form.matrix:
         n = ctx.draw(NONEMPTY)
         batch = ctx.shape(0, hi - 2, NONEMPTY)
-        return matrix(ctx, batch, n, form.matrix)
+        m = ctx.draw(NONEMPTY) if form.matrix == "svd" else None
+        return matrix(ctx, batch, n, form.matrix, m)
     if partner is not None:
         into = ctx.space.args[form.like].domain == "mod" if isinstance(
             ctx.space.args[form.like], Array) else False
@@ -188,6 +189,13 @@ def matrix(ctx: Ctx, batch: tuple[int, ...], n: int, kind: str, m: int | None = 
         w = np.arange(1, n + 1) * 1.5 + r.uniform(0, 0.3, size=batch + (n,))
         a = (q * w[..., None, :]) @ np.swapaxes(q, -1, -2)
         a = (a + np.swapaxes(a, -1, -2)) / 2
+    elif kind == "svd":
+        # Singular values well apart from each other and from zero.
+        k = min(n, m)
+        left = np.linalg.qr(r.normal(size=batch + (n, n)))[0][..., :k]
+        right = np.linalg.qr(r.normal(size=batch + (m, m)))[0][..., :k]
+        s = np.arange(k, 0, -1) * 1.0 + 0.5 + r.uniform(0, 0.3, size=batch + (k,))
+        a = (left * s[..., None, :]) @ np.swapaxes(right, -1, -2)
     elif kind == "invertible":
         a = r.normal(size=shape) * 0.3 + 2.0 * np.eye(n)
     else:

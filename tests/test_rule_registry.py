@@ -287,6 +287,19 @@ spec(np.linalg.cholesky, symmetric=True, cases=lambda r: [
     case(SPD(r, 3)), case(SPD(r, 3, 2)), case(SPD(r, 3), upper=True)])
 spec(np.linalg.eigh, np.linalg.eigvalsh, symmetric=True, cases=lambda r: [
     case(SYM(r, 3)), case(SYM(r, 3, 2)), case(SYM(r, 3), "U")])
+def SVDM(r, m, n, *batch):
+    """Matrices with distinct, non-zero singular values."""
+    k = min(m, n)
+    left = np.linalg.qr(r.normal(size=batch + (m, m)))[0][..., :k]
+    right = np.linalg.qr(r.normal(size=batch + (n, n)))[0][..., :k]
+    s = np.arange(k, 0, -1) + 0.5 + r.uniform(0, 0.3, size=batch + (k,))
+    return (left * s[..., None, :]) @ np.swapaxes(right, -1, -2)
+
+
+spec(np.linalg.svd, cases=lambda r: [
+    case(SVDM(r, 3, 3)), case(SVDM(r, 4, 2), full_matrices=False), case(SVDM(r, 2, 4), False),
+    case(SVDM(r, 3, 2, 2), False), case(SVDM(r, 4, 3), compute_uv=False),
+    case(SVDM(r, 2, 3, 2), True, False)])
 spec(np.linalg.matrix_power, cases=lambda r: [
     case(WELL(r, 3) * 0.5, 3), case(WELL(r, 3), 0), case(WELL(r, 3) * 0.5, 1),
     case(WELL(r, 3), -2), case(WELL(r, 3, 2) * 0.5, 2)])
@@ -404,11 +417,11 @@ def _extremum_cases(r):
 
 
 spec(rt.extremum_grad, diff=(0,), cases=_extremum_cases)
-spec(rt.matmul_lhs, rt.matmul_rhs, diff=(0,), cases=lambda r: [
+spec(rt.matmul_lhs, rt.matmul_rhs, cases=lambda r: [
     case(R(r, 2, 4), R(r, 2, 3), R(r, 3, 4)), case(R(r), R(r, 3), R(r, 3)),
     case(R(r, 4), R(r, 3), R(r, 3, 4)), case(R(r, 2), R(r, 2, 3), R(r, 3)),
     case(R(r, 5, 2, 4), R(r, 2, 3), R(r, 5, 3, 4))])
-spec(rt.dot_lhs, rt.dot_rhs, diff=(0,), cases=lambda r: [
+spec(rt.dot_lhs, rt.dot_rhs, cases=lambda r: [
     case(R(r, 2, 4), R(r, 2, 3), R(r, 3, 4)), case(R(r, 3), R(r), R(r, 3)),
     case(R(r, 2, 2, 4), R(r, 2, 3), R(r, 2, 3, 4))])
 spec(rt.split_like, cases=lambda r: [case(R(r, 5, 2), [R(r, 2, 2), R(r, 3, 2)], 0),
@@ -431,20 +444,6 @@ spec(rt.sort_grad, rt.sort_take, cases=lambda r: [
     case(R(r, 12), R(r, 3, 4), None)])
 
 
-def _norm_helper_cases(r):
-    out = []
-    for (x, *rest) in [c[0] for c in _norm_cases(r)]:
-        ans = np.linalg.norm(x, *rest)
-        out.append(case(R(r, *np.shape(ans)) if np.ndim(ans) else R(r), ans, x, *rest))
-    return out
-
-
-def _norm_jvp_cases(r):
-    return [case(R(r, *np.shape(c[0][2])), *c[0][1:]) for c in _norm_helper_cases(r)]
-
-
-spec(rt.norm_grad, cases=_norm_helper_cases)
-spec(rt.norm_jvp, cases=_norm_jvp_cases)
 spec(rt.inner_lhs, rt.inner_rhs, cases=lambda r: [
     case(R(r, 2, 4), R(r, 2, 3), R(r, 4, 3)), case(R(r, 3), R(r), R(r, 3)),
     case(R(r), R(r, 3), R(r, 3))])
@@ -468,17 +467,14 @@ def _einsum_cases(first):
     return cases
 
 
-spec(rt.einsum_put, cases=_einsum_cases("x"))
-spec(rt.einsum_grad, cases=_einsum_cases("g"))
+spec(rt.einsum_put, diff=(0, 2), cases=_einsum_cases("x"))
+spec(rt.einsum_grad, diff=(0, 2), cases=_einsum_cases("g"))
 spec(rt.diagonal_grad, cases=lambda r: [case(R(r, 3), R(r, 3, 4)), case(R(r, 2), R(r, 3, 4), -1),
                                         case(R(r, 3, 3), R(r, 3, 3, 4), 0, 0, 2)])
 spec(rt.trace_grad, cases=lambda r: [case(R(r), R(r, 3, 4)), case(R(r), R(r, 3, 4), 1),
                                      case(R(r, 2), R(r, 2, 3, 3), 0, 1, 2)])
 spec(rt.diag_grad, cases=lambda r: [case(R(r, 3, 3), R(r, 3)), case(R(r, 3), R(r, 3, 4)),
                                     case(R(r, 4, 4), R(r, 3), -1)])
-spec(rt.matrix_power_jvp, rt.matrix_power_grad, cases=lambda r: [
-    case(R(r, 3, 3), WELL(r, 3) * 0.5, 3), case(R(r, 3, 3), WELL(r, 3), -2),
-    case(R(r, 3, 3), WELL(r, 3), 0), case(R(r, 2, 3, 3), WELL(r, 3, 2) * 0.5, 2)])
 spec(rt.unsplit, cases=lambda r: [case((R(r, 2), R(r, 2), R(r, 2)), R(r, 6), 3),
                                   case([R(r, 4, 1), R(r, 4, 2), R(r, 4, 2)], R(r, 4, 5), [1, 3], 1),
                                   case((R(r, 3), R(r, 2), R(r, 2)), R(r, 7), 3)])
@@ -507,6 +503,46 @@ spec(rt.untake_along_axis, cases=lambda r: [
     case(R(r, 3), R(r, 5), np.array([4, 0, 0]), None),
     case(R(r, 3, 3), R(r, 3, 1), np.array([[0, 0, 0]]), 1)])
 spec(rt.undiff, cases=lambda r: [case(R(r, 4), R(r, 5)), case(R(r, 1, 4), R(r, 3, 4), 2, 0)])
+spec(rt.detached, cases=lambda r: [case(R(r, 3)), case(R(r)), case((R(r, 2), R(r)))])
+spec(rt.group_last, cases=lambda r: [case(R(r, 2, 3, 4), (0, 2)), case(R(r, 2, 3)),
+                                     case(R(r, 2, 3), -1)])
+spec(rt.ungroup, cases=lambda r: [case(R(r, 3, 8), R(r, 2, 3, 4), (0, 2)),
+                                  case(R(r, 6), R(r, 2, 3)), case(R(r, 2, 3), R(r, 2, 3), -1)])
+spec(rt.replace_item, diff=(0, 2), cases=lambda r: [case((R(r, 2), R(r), R(r, 3)), 1, R(r)),
+                                                    case((R(r, 2), None), 0, R(r, 2))])
+_ZEROS_234 = np.array([[0.0, 1.5, 2.0, -0.5], [3.0, 0.0, 0.0, 1.2], [0.7, -1.1, 0.4, 0.9]])
+spec(rt.prod_hvp, cases=lambda r: [
+    case(R(r, 3, 4), P(r, 3, 4), 1), case(R(r, 3, 4), _ZEROS_234),
+    case(R(r, 3, 4), _ZEROS_234, (0, 1)), case(R(r, 3, 1), _ZEROS_234, -1)])
+spec(rt.sequence_grad, cases=lambda r: [case((R(r, 2), R(r)), (R(r, 2), R(r))),
+                                        case([R(r, 3), R(r, 3)], R(r, 2, 3))])
+spec(rt.sequence_items, cases=lambda r: [case((R(r, 2), R(r)), (R(r, 2), R(r))),
+                                         case(R(r, 2, 3), [R(r, 3), R(r, 3)])])
+spec(rt.sum_grad, cases=lambda r: [case(R(r, 2, 3), [R(r, 3), R(r, 2, 3), R(r)]),
+                                   case(R(r, 3), R(r, 4, 3))])
+spec(rt.sum_items, cases=lambda r: [
+    case([R(r, 3), R(r, 2, 3), R(r)], R(r, 2, 3), [R(r, 3), R(r, 2, 3), R(r)]),
+    case(R(r, 4, 3), R(r, 3), R(r, 4, 3))])
+
+
+def _pick_cases(r):
+    items = [R(r), R(r) + 3.0, R(r) - 3.0]
+    return [case(R(r), max(items), items), case(R(r), min(items), items)]
+
+
+spec(rt.pick_grad, diff=(0,), cases=_pick_cases)
+spec(rt.pick_tangent, diff=(0,), cases=lambda r: [
+    case([R(r), R(r), R(r)], *c[0][1:]) for c in _pick_cases(r)])
+spec(rt.tree_add_at, diff=(0, 2), cases=lambda r: [
+    case((R(r, 2), R(r)), 1, R(r)), case([R(r, 2), R(r), R(r)], slice(1, 3), [R(r), R(r)]),
+    case(R(r, 5), np.array([0, 2, 2]), R(r, 3))])
+spec(rt.index_add, diff=(0, 2), cases=lambda r: [
+    case(R(r, 5), np.array([0, 2, 2]), R(r, 3)), case(R(r, 3, 4), (slice(None), 1), R(r)),
+    case(R(r, 3, 4), 2, R(r, 4))])
+spec(rt.digamma, cases=lambda r: [case(P(r)), case(P(r, 3)),
+                                   case(np.array([-1.5, 0.3, 2.5, 12.0]))])
+spec(rt.polygamma, diff=(1,), cases=lambda r: [case(1, P(r, 3)), case(2, P(r)), case(0, P(r, 2)),
+                                               case(3, np.array([-1.5, 0.3, 12.0]))])
 
 
 # -- the checks ---------------------------------------------------------------------------
@@ -515,8 +551,8 @@ def _leaves(x: Any) -> list:
         return [leaf for e in x for leaf in _leaves(e)]
     if isinstance(x, dict):
         return [leaf for k in x for leaf in _leaves(x[k])]
-    if isinstance(x, str):
-        return []  # a dict key in d.items(): no derivative
+    if isinstance(x, str) or x is None:
+        return []  # a dict key in d.items(), an unused slot: no derivative
     return [x]
 
 
@@ -538,7 +574,7 @@ def _unflat_at(vec: np.ndarray, like: Any, k: int) -> tuple[Any, int]:
         for key in like:
             out[key], k = _unflat_at(vec, like[key], k)
         return out, k
-    if isinstance(like, str):
+    if isinstance(like, str) or like is None:
         return like, k
     if isinstance(like, (tuple, list)):
         items = []
@@ -558,7 +594,7 @@ def _random_like(x: Any, r: np.random.Generator) -> Any:
         return tuple(_random_like(e, r) for e in x)
     if isinstance(x, dict):
         return {k: _random_like(v, r) for k, v in x.items()}
-    if isinstance(x, str):
+    if isinstance(x, str) or x is None:
         return x
     if isinstance(x, np.ndarray):
         return r.normal(size=x.shape)
