@@ -601,7 +601,7 @@ def signature_kinds(key: Any, space: Space) -> dict[str, tuple[str, int, Any]]:
         p = by_name.get(name)
         if p is None:
             if name in inputs or k == 0 or not params or name == "subscripts" or \
-                    key in (np.ldexp,):
+                    isinstance(key, np.ufunc):
                 out[name] = ("positional", k, inspect.Parameter.empty)
             else:
                 out[name] = ("keyword", -1, inspect.Parameter.empty)

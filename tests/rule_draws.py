@@ -265,6 +265,21 @@ def draw_data(ctx: Ctx, name: str, form: Data) -> None:
         if ctx.boolean("weights"):
             ctx.put(name, ctx.numbers(broadcast_partner(ctx, shape, 0, len(shape), into=True),
                                       "positive"), "data")
+    elif form.kind in ("positive", "real_order"):
+        # Shape parameters and orders of special functions: a number, or an array that
+        # broadcasts against what is drawn so far.
+        drawn = [np.shape(v) for v in ctx.values.values() if isinstance(v, np.ndarray)]
+        shape = np.broadcast_shapes(*drawn) if drawn else ()
+        shape = broadcast_partner(ctx, shape, 0, 2)
+        if form.kind == "positive":
+            value = ctx.numbers(shape, "positive") * 2.0
+        else:
+            value = ctx.r.choice([0.0, 1.0, 2.0, 0.5, 1.5, -0.5], size=shape)
+        ctx.put(name, float(value) if not shape and ctx.boolean("float") else value, "data")
+    elif form.kind == "order":
+        ctx.put(name, ctx.integer(0, 3, name), "data")
+    elif form.kind == "dimension":
+        ctx.put(name, ctx.integer(1, 3, name), "data")
     else:
         raise AssertionError(f"{name}: no drawer for data of kind {form.kind!r}")
 

@@ -397,6 +397,23 @@ if sp is not None:
     spec(sp.logsumexp, cases=lambda r: [
         case(R(r, 3, 4)), case(R(r, 3, 4), axis=1), case(R(r, 3, 4), 0, keepdims=True),
         case(R(r, 3, 4), 1, P(r, 3, 4)), case(R(r, 2, 3, 4), (0, 2))])
+    unary(sp.digamma, sp.rgamma, sp.y0, sp.y1, dom=P)
+    unary(sp.j0, sp.j1, sp.i0, sp.i1)
+    binary(sp.beta, sp.betaln, left=P, right=P)
+    # Orders, dimensions and shape parameters are not differentiated (diff= the others).
+    spec(sp.polygamma, diff=(1,), cases=lambda r: [
+        case(0, P(r, 3)), case(1, P(r)), case(3, P(r, 2, 3))])
+    spec(sp.multigammaln, diff=(0,), cases=lambda r: [
+        case(G1(r), 1), case(G1(r, 3), 3), case(G1(r, 2, 2), 2)])
+    spec(sp.betainc, diff=(2,), cases=lambda r: [
+        case(P(r), P(r), U(r) * 0.5 + 0.5), case(P(r, 3), 2.5, U(r, 3) * 0.5 + 0.5),
+        case(0.7, P(r, 2, 1), U(r, 3) * 0.5 + 0.5)])
+    spec(sp.gammainc, sp.gammaincc, diff=(1,), cases=lambda r: [
+        case(P(r), P(r)), case(P(r, 3), P(r, 3) * 2.0), case(2.5, P(r, 2, 3))])
+    spec(sp.jv, sp.iv, sp.ive, diff=(1,), cases=lambda r: [
+        case(0.5, P(r)), case(2.0, P(r, 3)), case(np.array([-0.5, 1.5, 3.0]), P(r, 2, 3))])
+    spec(sp.yn, diff=(1,), cases=lambda r: [
+        case(0, P(r)), case(2, P(r, 3)), case(np.array([1, 3, -1]), P(r, 2, 3))])
     spec(sp.softmax, sp.log_softmax, cases=lambda r: [
         case(R(r, 5)), case(R(r, 3, 4), axis=1), case(R(r, 3, 4), 0), case(R(r, 2, 3, 4), (0, 2))])
 
