@@ -265,6 +265,53 @@ def test_rules_lists_the_catalog():
     assert "constant" in adjoint_cli("rules", "numpy.shape").output
 
 
+def test_rules_the_catalog_and_docs_rules_md_agree_on_counts():
+    """``adjoint rules --all`` lists what ``catalog()`` holds, and docs/rules.md counts
+    each of its sections as the catalog does (and lists that many rows)."""
+    import re
+
+    from adjoint.rules import catalog
+    from adjoint.rules.catalog import ENVIRONMENT_PREFIX, environment
+
+    result = adjoint_cli("rules", "--all")
+    assert result.exit_code == 0
+    listed = [line.split()[0] for line in result.output.splitlines()]
+    assert listed == [e["name"] for e in catalog()]
+    assert len(adjoint_cli("rules").output.splitlines()) == sum(
+        not e["name"].startswith("adjoint.") for e in catalog())
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text()
+    if f"{ENVIRONMENT_PREFIX}{environment()}." not in text.splitlines():
+        pytest.skip("docs/rules.md lists the rules for another Python or NumPy")
+    built_in = catalog(include_user=False)
+    helpers = [e for e in built_in if e["name"].startswith("adjoint.runtime.")]
+    scipy_rows = [e for e in built_in if e["name"].startswith("scipy.special.")]
+    methods = [e for e in built_in if "method_of" in e]
+    grouped = {e["name"] for e in helpers + scipy_rows + methods}
+    rest = [e for e in built_in if e["name"] not in grouped]
+    want = {
+        "NumPy, math and operators": sum(1 for e in rest if e["modes"]),
+        "Array methods": len(methods),
+        "Constants": sum(1 for e in rest if not e["modes"]),
+        "Runtime helpers": len(helpers),
+        "scipy.special": len(scipy_rows),
+    }
+    sections = re.split(r"^## ", text, flags=re.M)[1:]
+    got, rows = {}, {}
+    for section in sections:
+        head, _, body = section.partition("\n")
+        m = re.match(r"(.+?) \((\d+)", head)
+        if m is None:
+            continue
+        got[m.group(1)] = int(m.group(2))
+        names = re.findall(r"^\| `([^`]+)` \|", body, flags=re.M)
+        rows[m.group(1)] = len(names) or len(re.findall(r"`([^`]+)`", body.strip()))
+    assert got == want
+    assert rows == want
+    assert sum(want.values()) == len(built_in)
+    assert {e["name"] for e in built_in} <= set(listed)
+
+
 def test_rules_lists_the_arguments_each_rule_supports():
     result = adjoint_cli("rules", "numpy.var", "--arguments")
     assert result.exit_code == 0
