@@ -234,7 +234,7 @@ def load(source: str) -> tuple[Any, Path]:
 def leaves(x: Any) -> list[Any]:
     if isinstance(x, (tuple, list)):
         return [leaf for e in x for leaf in leaves(e)]
-    return [x]
+    return [] if x is None else [x]  # None: an unused slot (einsum's operands), no value
 
 
 def flat(x: Any) -> np.ndarray:
@@ -248,6 +248,8 @@ def unflat(vec: np.ndarray, like: Any) -> Any:
 
 
 def _unflat_at(vec: np.ndarray, like: Any, k: int) -> tuple[Any, int]:
+    if like is None:
+        return None, k
     if isinstance(like, (tuple, list)):
         items = []
         for e in like:
@@ -266,6 +268,8 @@ def random_like(x: Any, r: np.random.Generator) -> Any:
     if isinstance(x, (tuple, list)):
         return [random_like(e, r) for e in x] if isinstance(x, list) else \
             tuple(random_like(e, r) for e in x)
+    if x is None:
+        return None
     if isinstance(x, np.ndarray):
         return r.normal(size=x.shape).astype(x.dtype if x.dtype.kind == "f" else np.float64)
     if isinstance(x, np.generic):
@@ -376,7 +380,7 @@ def _check(call: Call, cli: bool, second: str = "") -> None:
         module, path = twin_module, twin_path
     _check_numerically(call, module.call, values, wrt, want, grads, tangent, u, v)
     if second:
-        _check_second_order(module.call, values, wrt, want, u, v, second == "all")
+        check_second_order(module.call, values, wrt, want, u, v, second == "all")
     if cli:
         _check_cli(call, path, values, wrt, want, grads, tangent, u, v)
 
@@ -629,8 +633,8 @@ def env_examples(default: int) -> int:
 HESS_RTOL = 1e-5  # second derivatives against central differences of the first (float64)
 
 
-def _check_second_order(f: Any, values: list[Any], wrt: tuple[int, ...], want: Any, u: Any,
-                        v: list[Any], every_mode: bool) -> None:
+def check_second_order(f: Any, values: list[Any], wrt: tuple[int, ...], want: Any, u: Any,
+                       v: list[Any], every_mode: bool = True) -> None:
     """The derivative code differentiated again, against central differences of the first
     derivative along ``v``: ``H v`` for the Hessian ``H`` of ``<u, f>``.
 

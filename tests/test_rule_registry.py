@@ -43,6 +43,7 @@ from adjoint.rules.catalog import (
 )
 from adjoint.rules.registry import is_builtin
 from adjoint.testing import check_grads
+from tests.rule_calls import check_second_order, load, random_like
 
 try:
     import scipy.special as sp
@@ -773,6 +774,64 @@ def test_every_sampler_belongs_to_a_registered_rule():
 def test_the_registry_is_large():
     both = [e for e in catalog() if e["modes"] == ("vjp", "jvp") and "method_of" not in e]
     assert len(both) >= 150
+
+
+# -- second order: the derivative code of each helper differentiated again ------------------
+def _literal(x: Any) -> str | None:
+    """Source for a constant argument (None when it must be passed as a value)."""
+    if x is None or isinstance(x, (bool, int, str)):
+        return repr(x)
+    if isinstance(x, slice):
+        return f"slice({x.start!r}, {x.stop!r}, {x.step!r})"
+    if isinstance(x, tuple):
+        items = [_literal(e) for e in x]
+        return None if None in items else "(" + "".join(f"{i}, " for i in items) + ")"
+    return None
+
+
+def _helper_call(key: Any, s: Spec, args: tuple, kwargs: dict) -> tuple[Any, list, tuple]:
+    """A module calling the runtime helper ``key``: differentiated arguments (and arrays)
+    are parameters, constants are literals, so the compiler sees what generated code shows
+    it. Returns the module's function, its argument values and the differentiated ones."""
+    wanted = s.diff if s.diff is not None else tuple(range(VJP[key].ndiff))
+    params, values, wrt, passed = [], [], [], []
+    for i, a in enumerate(args):
+        text = None if i in wanted and a is not None else _literal(a)
+        if text is None:
+            if i in wanted and a is not None:
+                wrt.append(len(params))
+            text = f"p{len(params)}"
+            params.append(text)
+            values.append(a)
+        passed.append(text)
+    for name, a in kwargs.items():
+        text = _literal(a)
+        assert text is not None, f"{name}: pass arrays positionally"
+        passed.append(f"{name}={text}")
+    source = (f"from adjoint import runtime as rt\n\n\ndef call({', '.join(params)}):\n"
+              f"    return rt.{key.__name__}({', '.join(passed)})\n")
+    module, _ = load(source)
+    return module.call, values, tuple(wrt)
+
+
+HELPERS_WITH_RULES = [(n, k) for n, k in REGISTRY if n.startswith("adjoint.runtime.")]
+
+
+@pytest.mark.parametrize("key", [k for _, k in HELPERS_WITH_RULES],
+                         ids=[n for n, _ in HELPERS_WITH_RULES])
+def test_helper_rules_differentiate_again(key):
+    """Generated code calls the helpers; so does the derivative of generated code, which
+    runs the helpers' VJP and JVP rules: the VJP of each helper's VJP (and the JVP of it, and
+    both of its JVP) against central differences of its gradient, on its first sample."""
+    name = public_name(key)
+    s = SPECS[key]
+    r = np.random.default_rng(zlib.crc32(name.encode()))
+    args, kwargs = s.cases(r)[0]
+    f, values, wrt = _helper_call(key, s, args, kwargs)
+    want = f(*values)
+    u = random_like(want, r)
+    v = [random_like(values[i], r) for i in wrt]
+    check_second_order(f, values, wrt, want, u, v)
 
 
 # -- the catalog --------------------------------------------------------------------------

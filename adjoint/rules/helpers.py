@@ -174,30 +174,42 @@ def _(h, ans, g, a, b, axes=2):
 
 @vjp_rule(rt.einsum_put, ndiff=3)
 def _(h, ans, x, subscripts, operands, i):
-    # Multilinear: the cotangent of another operand is einsum_grad with x in slot i.
+    # Multilinear: the cotangent of another operand is einsum_grad with x in slot i. An
+    # unused slot i (None, after the operands) is no operand: nothing depends on it.
+    unused = operands[i] is None
     ops = rt.replace_item(operands, i, x)
     others = (
-        rt.einsum_grad(h, subscripts, ops, 0), rt.einsum_grad(h, subscripts, ops, 1),
-        rt.einsum_grad(h, subscripts, ops, 2), rt.einsum_grad(h, subscripts, ops, 3),
-        rt.einsum_grad(h, subscripts, ops, 4), rt.einsum_grad(h, subscripts, ops, 5),
-        rt.einsum_grad(h, subscripts, ops, 6), rt.einsum_grad(h, subscripts, ops, 7),
+        None if unused else rt.einsum_grad(h, subscripts, ops, 0),
+        None if unused else rt.einsum_grad(h, subscripts, ops, 1),
+        None if unused else rt.einsum_grad(h, subscripts, ops, 2),
+        None if unused else rt.einsum_grad(h, subscripts, ops, 3),
+        None if unused else rt.einsum_grad(h, subscripts, ops, 4),
+        None if unused else rt.einsum_grad(h, subscripts, ops, 5),
+        None if unused else rt.einsum_grad(h, subscripts, ops, 6),
+        None if unused else rt.einsum_grad(h, subscripts, ops, 7),
     )
-    return rt.einsum_grad(h, subscripts, operands, i), None, rt.replace_item(
-        others, i, rt.zeros_like(x))
+    return rt.einsum_grad(h, subscripts, operands, i), None, (
+        rt.zeros_like(operands) if unused else rt.replace_item(others, i, rt.zeros_like(x)))
 
 
 @vjp_rule(rt.einsum_grad, ndiff=3)
 def _(h, ans, g, subscripts, operands, i):
-    # <h, einsum_grad(g, ..., i)> is <g, einsum with h in slot i>: differentiate that.
+    # <h, einsum_grad(g, ..., i)> is <g, einsum with h in slot i>: differentiate that. An
+    # unused slot i has no cotangent (None): nothing depends on it.
+    unused = operands[i] is None
     ops = rt.replace_item(operands, i, h)
     others = (
-        rt.einsum_grad(g, subscripts, ops, 0), rt.einsum_grad(g, subscripts, ops, 1),
-        rt.einsum_grad(g, subscripts, ops, 2), rt.einsum_grad(g, subscripts, ops, 3),
-        rt.einsum_grad(g, subscripts, ops, 4), rt.einsum_grad(g, subscripts, ops, 5),
-        rt.einsum_grad(g, subscripts, ops, 6), rt.einsum_grad(g, subscripts, ops, 7),
+        None if unused else rt.einsum_grad(g, subscripts, ops, 0),
+        None if unused else rt.einsum_grad(g, subscripts, ops, 1),
+        None if unused else rt.einsum_grad(g, subscripts, ops, 2),
+        None if unused else rt.einsum_grad(g, subscripts, ops, 3),
+        None if unused else rt.einsum_grad(g, subscripts, ops, 4),
+        None if unused else rt.einsum_grad(g, subscripts, ops, 5),
+        None if unused else rt.einsum_grad(g, subscripts, ops, 6),
+        None if unused else rt.einsum_grad(g, subscripts, ops, 7),
     )
-    return rt.einsum_put(h, subscripts, operands, i), None, rt.replace_item(
-        others, i, rt.zeros_like(h))
+    return rt.einsum_put(h, subscripts, operands, i), None, (
+        rt.zeros_like(operands) if unused else rt.replace_item(others, i, rt.zeros_like(h)))
 
 
 @vjp_rule(rt.diagonal_grad, ndiff=2)
@@ -502,7 +514,8 @@ def _(dx, dsubscripts, doperands, ans, x, subscripts, operands, i):
 
 @jvp_rule(rt.einsum_grad, ndiff=3)
 def _(dg, dsubscripts, doperands, ans, g, subscripts, operands, i):
-    return (
+    # An unused slot (None, after the operands) has no cotangent, and so no tangent of one.
+    return None if operands[i] is None else (
         rt.einsum_grad(dg, subscripts, operands, i)
         + (rt.einsum_grad(g, subscripts, rt.replace_item(operands, 0, doperands[0]), i)
            if i != 0 and operands[0] is not None else 0.0)
