@@ -8,6 +8,12 @@ and checks for each sampled input:
 * the JVP against the same finite differences;
 * the dot-product identity ``<u, jvp(v)> == <vjp(u), v>`` for random ``u``, ``v``.
 
+``test_helper_rules_differentiate_again`` checks the runtime helpers' rules to second
+order: a call of each helper is compiled, and the VJP of its VJP (with forward over
+reverse, reverse over forward and forward over forward) is compared with central
+differences of its gradient. The public rules get the same check, on calls drawn from
+their argument spaces, in ``tests/test_rule_spaces.py``.
+
 Inputs come from ``SPECS``, which says for each callable how to sample valid inputs
 (positive numbers for ``log``, matrices with distinct eigenvalues for ``eigh``...):
 scalars, arrays and broadcasting shapes. A callable with rules but no entry there
