@@ -34,7 +34,10 @@ def like_container(x, items):
 
 def zeros_like(x):
     """A zero cotangent shaped like ``x``: ``0.0`` for scalars, zeros of the same structure
-    for tuples, lists and dicts, an array of zeros otherwise."""
+    for tuples, lists and dicts, an array of zeros otherwise (``None``, which holds no
+    number, for ``None``)."""
+    if x is None:
+        return None
     if isinstance(x, (tuple, list)):
         return like_container(x, [zeros_like(e) for e in x])
     if isinstance(x, dict):
@@ -45,7 +48,14 @@ def zeros_like(x):
 
 
 def tree_add(a, b):
-    """Sum of two cotangents of the same structure (tuples, lists and dicts elementwise)."""
+    """Sum of two cotangents of the same structure (tuples, lists and dicts elementwise).
+
+    ``None`` is the cotangent of an unused slot (an einsum's operands past the last one),
+    which adds nothing."""
+    if a is None:
+        return b
+    if b is None:
+        return a
     if isinstance(a, (tuple, list)):
         return like_container(a, [tree_add(x, y) for x, y in zip(a, b)])
     if isinstance(a, dict):

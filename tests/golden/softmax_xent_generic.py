@@ -60,7 +60,14 @@ def like_container(x, items):
 
 
 def tree_add(a, b):
-    """Sum of two cotangents of the same structure (tuples, lists and dicts elementwise)."""
+    """Sum of two cotangents of the same structure (tuples, lists and dicts elementwise).
+
+    ``None`` is the cotangent of an unused slot (an einsum's operands past the last one),
+    which adds nothing."""
+    if a is None:
+        return b
+    if b is None:
+        return a
     if isinstance(a, (tuple, list)):
         return like_container(a, [tree_add(x, y) for x, y in zip(a, b)])
     if isinstance(a, dict):
