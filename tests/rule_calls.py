@@ -234,7 +234,10 @@ def load(source: str) -> tuple[Any, Path]:
 def leaves(x: Any) -> list[Any]:
     if isinstance(x, (tuple, list)):
         return [leaf for e in x for leaf in leaves(e)]
-    return [] if x is None else [x]  # None: an unused slot (einsum's operands), no value
+    if isinstance(x, dict):
+        return [leaf for k in x for leaf in leaves(x[k])]
+    # None (an unused slot: einsum's operands) and a dict's key in items() hold no number.
+    return [] if x is None or isinstance(x, str) else [x]
 
 
 def flat(x: Any) -> np.ndarray:
@@ -248,8 +251,13 @@ def unflat(vec: np.ndarray, like: Any) -> Any:
 
 
 def _unflat_at(vec: np.ndarray, like: Any, k: int) -> tuple[Any, int]:
-    if like is None:
-        return None, k
+    if like is None or isinstance(like, str):
+        return like, k
+    if isinstance(like, dict):
+        out = {}
+        for key in like:
+            out[key], k = _unflat_at(vec, like[key], k)
+        return out, k
     if isinstance(like, (tuple, list)):
         items = []
         for e in like:
@@ -268,8 +276,10 @@ def random_like(x: Any, r: np.random.Generator) -> Any:
     if isinstance(x, (tuple, list)):
         return [random_like(e, r) for e in x] if isinstance(x, list) else \
             tuple(random_like(e, r) for e in x)
-    if x is None:
-        return None
+    if x is None or isinstance(x, str):
+        return x
+    if isinstance(x, dict):
+        return {k: random_like(v, r) for k, v in x.items()}
     if isinstance(x, np.ndarray):
         return r.normal(size=x.shape).astype(x.dtype if x.dtype.kind == "f" else np.float64)
     if isinstance(x, np.generic):
@@ -672,16 +682,34 @@ def check_second_order(f: Any, values: list[Any], wrt: tuple[int, ...], want: An
     scale = max(1.0, float(np.max(np.abs(flat(base)), initial=0.0)))
     atol = ATOL * scale * max(1, x0.size) ** 0.5
     for label, result in got.items():
-        close(flat(result), fd, HESS_RTOL, atol, f"{label} against differences of the gradient")
+        close(flat(keys_of(result, base)), fd, HESS_RTOL, atol,
+              f"{label} against differences of the gradient")
     if every_mode:
         # <u, d2f[v, v]> == <v, H v>
-        close(np.array(float(np.dot(flat(u), flat(vhv)))), np.array(float(np.dot(fd, flat(v)))),
+        close(np.array(float(np.dot(flat(u), flat(keys_of(vhv, want))))),
+              np.array(float(np.dot(fd, flat(v)))),
               HESS_RTOL, atol * max(1.0, float(np.linalg.norm(flat(v)))),
               "forward over forward (<v, H v>) against differences of the gradient")
 
 
+def keys_of(x: Any, like: Any) -> Any:
+    """``x`` with the strings of ``like`` where ``like`` has them: a dict's keys in the
+    pairs of ``d.items()`` carry no derivative, and a derivative holds a zero there."""
+    if isinstance(like, str):
+        return like
+    if isinstance(like, dict) and isinstance(x, dict):
+        return {k: keys_of(x[k], like[k]) for k in like}
+    if isinstance(like, (tuple, list)) and isinstance(x, (tuple, list)):
+        return [keys_of(a, b) for a, b in zip(x, like)]
+    return x
+
+
 def zeros_of(x: Any) -> Any:
-    """Zeros with the structure, shapes and dtypes of ``x``."""
+    """Zeros with the structure, shapes and dtypes of ``x`` (None for None: no value)."""
+    if x is None or isinstance(x, str):
+        return x
+    if isinstance(x, dict):
+        return {k: zeros_of(v) for k, v in x.items()}
     if isinstance(x, (tuple, list)):
         return type(x)(zeros_of(e) for e in x) if type(x) in (tuple, list) else \
             tuple(zeros_of(e) for e in x)

@@ -113,9 +113,18 @@ def h_solve_inv(x):
     return np.sum((A @ y) * y) + np.sum(M @ b) ** 2 + y @ (M @ y) + np.sum(y @ M)
 
 
+def h_dict_reads(x):
+    d = {"a": x[:2], "b": np.sin(x[2:]), "c": x[0] * x[3]}
+    items = list(d.items())
+    values = list(d.values())
+    return np.sum(d.get("a") ** 3) + d.get("c", 0.0) ** 2 + np.sum(np.exp(items[1][1] * 0.5)) \
+        + np.sum(values[0] * x[1]) * values[2]
+
+
 @pytest.mark.parametrize("f, n", [(h_norms, 6), (h_cumprod, 6), (h_einsum, 12),
-                                  (h_solve_inv, 12)],
-                         ids=["norm", "cumprod", "einsum", "matmul after solve and inv"])
+                                  (h_solve_inv, 12), (h_dict_reads, 5)],
+                         ids=["norm", "cumprod", "einsum", "matmul after solve and inv",
+                              "dict get, items and values"])
 def test_hessian_through_a_rule_matches_differences_of_the_gradient(f, n):
     x = np.random.default_rng(11).uniform(0.5, 1.5, size=n)
     grad = adjoint.grad(f)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import builtins
 import math
 import operator
+import os
 import pathlib
 import zlib
 from collections.abc import Callable
@@ -563,6 +564,11 @@ spec(rt.tree_add_at, diff=(0, 2), cases=lambda r: [
 spec(rt.index_add, diff=(0, 2), cases=lambda r: [
     case(R(r, 5), np.array([0, 2, 2]), R(r, 3)), case(R(r, 3, 4), (slice(None), 1), R(r)),
     case(R(r, 3, 4), 2, R(r, 4))])
+spec(rt.dict_get_grad, cases=lambda r: [case(R(r, 2), {"a": R(r, 2), "b": R(r)}, "a"),
+                                        case(R(r), {"a": R(r, 2)}, "z")])
+spec(rt.dict_items_grad, cases=lambda r: [case([("a", R(r, 2)), ("b", R(r))],
+                                               {"a": R(r, 2), "b": R(r)})])
+spec(rt.dict_values_grad, cases=lambda r: [case([R(r, 2), R(r)], {"a": R(r, 2), "b": R(r)})])
 spec(rt.digamma, cases=lambda r: [case(P(r)), case(P(r, 3)),
                                    case(np.array([-1.5, 0.3, 2.5, 12.0]))])
 spec(rt.polygamma, diff=(1,), cases=lambda r: [case(1, P(r, 3)), case(2, P(r)), case(0, P(r, 2)),
@@ -795,49 +801,68 @@ def _literal(x: Any) -> str | None:
     return None
 
 
-def _helper_call(key: Any, s: Spec, args: tuple, kwargs: dict) -> tuple[Any, list, tuple]:
-    """A module calling the runtime helper ``key``: differentiated arguments (and arrays)
-    are parameters, constants are literals, so the compiler sees what generated code shows
-    it. Returns the module's function, its argument values and the differentiated ones."""
+def _rule_call(key: Any, s: Spec, args: tuple, kwargs: dict) -> tuple[Any, list, tuple]:
+    """A module calling ``key`` by its public name: differentiated arguments (and arrays)
+    are parameters, constants are literals, as user or generated code would write them.
+    Returns the module's function, its argument values and the differentiated ones."""
     wanted = s.diff if s.diff is not None else tuple(range(VJP[key].ndiff))
     params, values, wrt, passed = [], [], [], []
+
+    def param(a: Any) -> str:
+        params.append(f"p{len(params)}")
+        values.append(a)
+        return params[-1]
+
     for i, a in enumerate(args):
-        text = None if i in wanted and a is not None else _literal(a)
-        if text is None:
-            if i in wanted and a is not None:
-                wrt.append(len(params))
-            text = f"p{len(params)}"
-            params.append(text)
-            values.append(a)
-        passed.append(text)
+        if i in wanted and a is not None:
+            wrt.append(len(params))
+            passed.append(param(a))
+        else:
+            text = _literal(a)
+            passed.append(param(a) if text is None else text)
     for name, a in kwargs.items():
         text = _literal(a)
-        assert text is not None, f"{name}: pass arrays positionally"
-        passed.append(f"{name}={text}")
-    source = (f"from adjoint import runtime as rt\n\n\ndef call({', '.join(params)}):\n"
-              f"    return rt.{key.__name__}({', '.join(passed)})\n")
+        passed.append(f"{name}={param(a) if text is None else text}")
+    name = public_name(key)
+    source = ("import builtins\nimport math\nimport operator\n\nimport numpy\n\n"
+              "import adjoint.runtime\n")
+    if name.startswith("scipy."):
+        source += "import scipy.special\n"
+    source += (f"\n\ndef call({', '.join(params)}):\n"
+               f"    return {name}({', '.join(passed)})\n")
     module, _ = load(source)
     return module.call, values, tuple(wrt)
 
 
-HELPERS_WITH_RULES = [(n, k) for n, k in REGISTRY if n.startswith("adjoint.runtime.")]
+#: The first sample of each rule in ``make test``; every one with ADJOINT_RULE_SECOND=all
+#: (``make fuzz-rules``).
+SECOND_CASES = os.environ.get("ADJOINT_RULE_SECOND", "first")
+#: Every rule but those of attributes (``x.T``: its space's drawn calls check it).
+SECOND = [(n, k) for n, k in REGISTRY if not isinstance(k, Attribute)]
 
 
-@pytest.mark.parametrize("key", [k for _, k in HELPERS_WITH_RULES],
-                         ids=[n for n, _ in HELPERS_WITH_RULES])
-def test_helper_rules_differentiate_again(key):
-    """Generated code calls the helpers; so does the derivative of generated code, which
-    runs the helpers' VJP and JVP rules: the VJP of each helper's VJP (and the JVP of it, and
-    both of its JVP) against central differences of its gradient, on its first sample."""
+@pytest.mark.parametrize("key", [k for _, k in SECOND], ids=[n for n, _ in SECOND])
+def test_rule_differentiates_again(key):
+    """Derivative code calls the rules' callables (the runtime helpers among them), so
+    differentiating it again runs their rules: for every sample of every rule, the VJP of
+    its VJP (and the JVP of it, and both of its JVP) against central differences of its
+    gradient (``make fuzz-rules`` runs every sample)."""
     name = public_name(key)
     s = SPECS[key]
     r = np.random.default_rng(zlib.crc32(name.encode()))
-    args, kwargs = s.cases(r)[0]
-    f, values, wrt = _helper_call(key, s, args, kwargs)
-    want = f(*values)
-    u = random_like(want, r)
-    v = [random_like(values[i], r) for i in wrt]
-    check_second_order(f, values, wrt, want, u, v)
+    cases = s.cases(r)
+    for args, kwargs in cases if SECOND_CASES == "all" else cases[:1]:
+        f, values, wrt = _rule_call(key, s, args, kwargs)
+        want = f(*values)
+        u = random_like(want, r)
+        v = [random_like(values[i], r) for i in wrt]
+        if s.symmetric:
+            v = [(x + np.swapaxes(x, -1, -2)) / 2 if np.ndim(x) >= 2 else x for x in v]
+        try:
+            check_second_order(f, values, wrt, want, u, v)
+        except AssertionError as exc:
+            shapes = [np.shape(a) if not isinstance(a, (str, list, tuple)) else a for a in args]
+            raise AssertionError(f"{name}{tuple(shapes)} {kwargs}: {exc}") from None
 
 
 # -- the catalog --------------------------------------------------------------------------

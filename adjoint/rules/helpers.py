@@ -325,6 +325,21 @@ def _(h, ans, x, index, v):
     return h, None, rt.unbroadcast(h[index], v)
 
 
+@vjp_rule(rt.dict_get_grad, ndiff=2)
+def _(h, ans, g, d, key):
+    return (h[key] if key in d else rt.zeros_like(g)), rt.zeros_like(d)
+
+
+@vjp_rule(rt.dict_items_grad, ndiff=2)
+def _(h, ans, g, d):
+    return list(h.items()), rt.zeros_like(d)
+
+
+@vjp_rule(rt.dict_values_grad, ndiff=2)
+def _(h, ans, g, d):
+    return list(h.values()), rt.zeros_like(d)
+
+
 @vjp_rule(rt.digamma)
 def _(g, ans, x):
     return g * rt.polygamma(1, x)
@@ -639,6 +654,21 @@ def _(dd, dindex, dg, ans, d, index, g):
 @jvp_rule(rt.index_add, ndiff=3)
 def _(dx, dindex, dv, ans, x, index, v):
     return rt.index_add(dx, index, dv)
+
+
+@jvp_rule(rt.dict_get_grad, ndiff=2)
+def _(dg, dd, ans, g, d, key):
+    return rt.dict_get_grad(dg, d, key)
+
+
+@jvp_rule(rt.dict_items_grad)
+def _(dg, dd, ans, g, d):
+    return rt.dict_items_grad(dg, d)
+
+
+@jvp_rule(rt.dict_values_grad)
+def _(dg, dd, ans, g, d):
+    return rt.dict_values_grad(dg, d)
 
 
 @jvp_rule(rt.digamma)
