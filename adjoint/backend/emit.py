@@ -544,7 +544,10 @@ class Emitter:
         return False
 
     def _copy_if_array(self, s: Value, t: Value) -> gast.expr:
-        if self.names[t] not in self.mutated or _is_const_value(s):
+        # A Python number cannot be updated in place (and has no .copy()): a variable
+        # updated in place later holds an array by then, made by another assignment.
+        if self.names[t] not in self.mutated or _is_const_value(s) or \
+                getattr(s.type, "py", False):
             return self.expr(s)
         return _call(_attr(self.expr(s), "copy"), [])
 
