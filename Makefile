@@ -63,11 +63,15 @@ bench: $(STAMP)
 		$(PY) bench/performance.py --write docs/performance.md
 
 # A larger search of every rule's argument space than `make test` runs (tests/test_rule_spaces.py):
-# FUZZ_EXAMPLES calls per callable, from a fresh random seed each run (SEED=n repeats one).
+# FUZZ_EXAMPLES calls per callable, from a fresh random seed each run (SEED=n repeats one), each
+# checked to second order in every order of modes; and every sample of tests/test_rule_registry.py
+# to second order.
 FUZZ_EXAMPLES ?= 100
 fuzz-rules: $(STAMP)
-	ADJOINT_RULE_EXAMPLES=$(FUZZ_EXAMPLES) ADJOINT_RULE_RANDOM=1 $(PY) -m pytest \
+	ADJOINT_RULE_EXAMPLES=$(FUZZ_EXAMPLES) ADJOINT_RULE_RANDOM=1 ADJOINT_RULE_SECOND=all $(PY) -m pytest \
 		tests/test_rule_spaces.py -k test_rule_space -p no:cacheprovider $(if $(SEED),--hypothesis-seed=$(SEED))
+	ADJOINT_RULE_SECOND=all $(PY) -m pytest tests/test_rule_registry.py -k test_rule_differentiates_again \
+		-p no:cacheprovider
 
 golden: $(STAMP)
 	$(PY) -m pytest tests/test_golden.py --regen-golden

@@ -126,7 +126,10 @@ def like_container(x, items):
 
 def zeros_like(x):
     """A zero cotangent shaped like ``x``: ``0.0`` for scalars, zeros of the same structure
-    for tuples, lists and dicts, an array of zeros otherwise."""
+    for tuples, lists and dicts, an array of zeros otherwise (``None``, which holds no
+    number, for ``None``)."""
+    if x is None:
+        return None
     if isinstance(x, (tuple, list)):
         return like_container(x, [zeros_like(e) for e in x])
     if isinstance(x, dict):
@@ -165,6 +168,24 @@ def sum_grad(g, iterable):
     if isinstance(iterable, (tuple, list)):
         return like_container(iterable, [unbroadcast(g, item) for item in iterable])
     return np.zeros(np.shape(iterable)) + g
+
+
+def sequence_items(h, g):
+    """The items of ``h`` (a tuple or list, or an array's rows) in the kind of container
+    ``g`` is: the cotangent of ``g`` in ``sequence_grad(g, x)``, whose transpose this is."""
+    items = list(h)
+    return like_container(g, items) if isinstance(g, (tuple, list)) else items
+
+
+def sum_items(h, g, iterable):
+    """The cotangent of ``g`` in ``sum_grad(g, iterable)`` (its transpose): the items of
+    ``h`` broadcast to ``g``'s shape and added up, or an array's rows summed."""
+    if isinstance(iterable, (tuple, list)):
+        total = zeros_like(g)
+        for item in h:
+            total = total + np.broadcast_to(item, np.shape(g))
+        return total
+    return unbroadcast(h, g)
 
 
 def max_of(iterable):
@@ -244,7 +265,14 @@ def scalar_seed(out):
 
 def tree_add(a, b):
     """Sum of two cotangents of the same structure (tuples, lists and dicts elementwise; a
-    key one dict lacks, because a loop added it later, has a zero cotangent there)."""
+    key one dict lacks, because a loop added it later, has a zero cotangent there).
+
+    ``None`` is the cotangent of an unused slot (an einsum's operands past the last one),
+    which adds nothing."""
+    if a is None:
+        return b
+    if b is None:
+        return a
     if isinstance(a, (tuple, list)):
         return like_container(a, [tree_add(x, y) for x, y in zip(a, b)])
     if isinstance(a, dict):
@@ -280,9 +308,41 @@ def clip_bound(bound, alias, default):
     return alias if alias is not None else default
 
 
-def log_base(base):
-    """The natural logarithm of ``base``, or 1.0 when there is none (natural logarithms)."""
-    return 1.0 if base is None else float(np.log(base))
+def reduced_axes(x, axis=None):
+    """The axes a reduction of ``x`` over ``axis`` combines, as a tuple of non-negative
+    ints (all of them for ``None``)."""
+    nd = np.ndim(x)
+    if axis is None:
+        return tuple(range(nd))
+    return tuple(int(a) % nd for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+
+
+def group_last(x, axis=None):
+    """``x`` with the axes a reduction over ``axis`` combines moved to the end and merged
+    into one: each group the reduction combines becomes a row (a number is a row of one)."""
+    axes = reduced_axes(x, axis)
+    nd = np.ndim(x)
+    moved = np.moveaxis(x, axes, tuple(range(nd - len(axes), nd)))
+    count = 1
+    for a in axes:
+        count = count * np.shape(x)[a]
+    return np.reshape(moved, np.shape(moved)[: nd - len(axes)] + (count,))
+
+
+def ungroup(y, like, axis=None):
+    """The inverse of :func:`group_last`: rows of ``y`` back in the layout of ``like``."""
+    axes = reduced_axes(like, axis)
+    nd = np.ndim(like)
+    shape = np.shape(like)
+    moved = tuple(shape[i] for i in range(nd) if i not in axes) + tuple(shape[i] for i in axes)
+    return np.moveaxis(np.reshape(y, moved), tuple(range(nd - len(axes), nd)), axes)
+
+
+def replace_item(items, i, x):
+    """The tuple of ``items`` with item ``i`` replaced by ``x``."""
+    out = list(items)
+    out[i] = x
+    return tuple(out)
 
 
 def prod_grad(g, a, axis=None, keepdims=False):
@@ -315,6 +375,19 @@ def prod_grad(g, a, axis=None, keepdims=False):
     right = np.flip(np.cumprod(np.concatenate([ones, rev[..., :-1]], axis=-1), axis=-1), -1)
     others = np.moveaxis(np.reshape(left * right, moved.shape), last, axes)
     return g * others
+
+
+def prod_hvp(w, a, axis=None):
+    """``H w`` for the Hessian ``H`` of ``np.prod(a, axis)``, group by group: at each element
+    ``m``, the sum over the others ``k`` of ``w[k]`` times the product of the elements that
+    are neither ``k`` nor ``m``. Exact where ``a`` has zeros; memory quadratic in the length
+    of a group (each element's products are taken with that element set to 1)."""
+    x = group_last(np.asarray(a, dtype=np.result_type(a, w, 0.0)), axis)
+    v = group_last(np.broadcast_to(w, np.shape(a)), axis)
+    eye = np.eye(np.shape(x)[-1], dtype=bool)
+    a2 = np.where(eye, 1.0, np.expand_dims(x, -2))
+    w2 = np.where(eye, 0.0, np.expand_dims(v, -2))
+    return ungroup(np.sum(w2 * prod_grad(1.0, a2, -1, True), axis=-1), a, axis)
 
 
 def cumprod_jvp(da, a, axis=None):
@@ -362,6 +435,20 @@ def cumprod_grad(g, a, axis=None):
     return np.reshape(np.moveaxis(out, -1, axis), shape)
 
 
+def svd_size(a, full_matrices=True):
+    """How many singular vectors the derivative of ``np.linalg.svd(a, full_matrices)``
+    uses: all of a square matrix's, ``min(m, n)`` of an ``m x n`` one's with
+    ``full_matrices=False``. Full factors of a non-square matrix have extra vectors that
+    are not unique, whose derivative does not exist: refused."""
+    m, n = np.shape(a)[-2], np.shape(a)[-1]
+    if full_matrices and m != n:
+        raise ValueError(
+            f"the derivative of numpy.linalg.svd(a, full_matrices=True) needs a square "
+            f"matrix, not {m}x{n}: the extra singular vectors are not unique; pass "
+            "full_matrices=False")
+    return min(m, n)
+
+
 def sort_grad(g, a, axis=-1):
     """Cotangent of ``np.sort(a, axis)``: each element of ``g`` goes back where it came from."""
     if axis is None:
@@ -378,59 +465,6 @@ def sort_take(x, a, axis=-1):
     if axis is None:
         return np.ravel(x)[np.argsort(np.ravel(a), kind="stable")]
     return np.take_along_axis(x, np.argsort(a, axis=axis, kind="stable"), axis=axis)
-
-
-def norm_grad(g, ans, x, ord=None, axis=None, keepdims=False):
-    """Cotangent of ``np.linalg.norm(x, ord, axis, keepdims)``.
-
-    Covers vector norms (any ``ord``) along one axis or of a 1-D ``x``, the Frobenius norm
-    over any axes, and the matrix norms ``1, -1, inf, -inf, 2, -2, 'nuc'`` over two axes.
-    Where the norm is not differentiable (at zero, or at ties of a max) the result follows
-    NumPy's arithmetic: ties share the cotangent equally.
-    """
-    x = np.asarray(x, dtype=np.result_type(x, 0.0))
-    nd = x.ndim
-    if axis is None:
-        axes = tuple(range(nd))
-    else:
-        axes = tuple(a % nd for a in (axis if isinstance(axis, tuple) else (axis,)))
-        if not keepdims:
-            g = np.expand_dims(g, axes)
-            ans = np.expand_dims(ans, axes)
-    if ord is None or ord == "fro" or (ord == 2 and len(axes) == 1):
-        return g * x / (ans + (ans == 0.0))  # at zero, the subgradient 0 (not 0 / 0)
-    if ord == "nuc" or (len(axes) == 2 and ord in (2, -2)):
-        xm = np.moveaxis(x, axes, (-2, -1))
-        u, s, vh = np.linalg.svd(xm, full_matrices=False)
-        if ord == "nuc":
-            dm = u @ vh
-        else:
-            pick = slice(0, 1) if ord == 2 else slice(-1, None)
-            dm = u[..., :, pick] @ vh[..., pick, :]
-        return g * np.moveaxis(dm, (-2, -1), axes)
-    sign = np.sign(x)
-    if len(axes) == 2:
-        rows, cols = axes
-        if ord in (1, -1):
-            sums = np.sum(np.abs(x), axis=rows, keepdims=True)
-            over = cols
-        else:
-            sums = np.sum(np.abs(x), axis=cols, keepdims=True)
-            over = rows
-        mask = sums == ans
-        return g * sign * mask / np.sum(mask, axis=over, keepdims=True, dtype=x.dtype)
-    if ord == np.inf or ord == -np.inf:
-        mask = np.abs(x) == ans
-        return g * sign * mask / np.sum(mask, axis=axes, keepdims=True, dtype=x.dtype)
-    if ord == 0:
-        return g * np.zeros_like(x)
-    return g * sign * np.abs(x) ** (ord - 1) / ans ** (ord - 1)
-
-
-def norm_jvp(dx, ans, x, ord=None, axis=None, keepdims=False):
-    """Tangent of ``np.linalg.norm(x, ord, axis, keepdims)`` along ``dx``."""
-    w = norm_grad(np.ones_like(ans), ans, x, ord, axis, keepdims)
-    return np.sum(dx * w, axis=axis, keepdims=keepdims)
 
 
 def inner_lhs(g, a, b):
@@ -512,8 +546,11 @@ def einsum_spec(subscripts, shapes):
 
 
 def einsum_put(x, subscripts, operands, i):
-    """``np.einsum(subscripts, *operands)`` with operand ``i`` replaced by ``x``."""
+    """``np.einsum(subscripts, *operands)`` with operand ``i`` replaced by ``x`` (nothing,
+    ``0.0``, for a slot past the operands: an unused one)."""
     ops = [op for op in operands if op is not None]
+    if i >= len(ops):
+        return 0.0
     ops[i] = x
     return np.einsum(subscripts, *ops)
 
@@ -556,20 +593,6 @@ def einsum_grad(g, subscripts, operands, i):
     return r
 
 
-def einsum_jvp(subscripts, operands, tangents):
-    """Tangent of ``np.einsum(subscripts, *operands)``: one term per operand (it is multilinear).
-
-    A tangent that is ``None``, or a scalar zero standing for a whole operand, adds nothing.
-    """
-    ops = [op for op in operands if op is not None]
-    total = 0.0
-    for i, t in enumerate(tangents[: len(ops)]):
-        if t is None or (np.ndim(t) == 0 and np.ndim(ops[i]) != 0 and t == 0):
-            continue
-        total = total + einsum_put(t, subscripts, ops, i)
-    return total
-
-
 def diagonal_grad(g, a, offset=0, axis1=0, axis2=1):
     """Cotangent of ``np.diagonal(a, offset, axis1, axis2)``: ``g`` written on that diagonal."""
     out = np.zeros(np.shape(a), np.result_type(g, 0.0))
@@ -595,30 +618,6 @@ def diag_grad(g, v, k=0):
     i = np.arange(np.shape(g)[0])
     out[i + max(-k, 0), i + max(k, 0)] = g
     return out
-
-
-def matrix_power_jvp(da, a, n):
-    """Tangent of ``np.linalg.matrix_power(a, n)``: the sum of ``a^k da a^(n-1-k)``."""
-    if n < 0:
-        b = np.linalg.inv(a)
-        return matrix_power_jvp(-(b @ da @ b), b, -n)
-    powers = [np.broadcast_to(np.eye(np.shape(a)[-1], dtype=np.result_type(a, 0.0)),
-                              np.shape(a))]
-    for _ in range(n - 1):
-        powers.append(powers[-1] @ a)
-    out = np.zeros(np.broadcast_shapes(np.shape(a), np.shape(da)), np.result_type(a, da, 0.0))
-    for k in range(n):
-        out = out + powers[k] @ da @ powers[n - 1 - k]
-    return out
-
-
-def matrix_power_grad(g, a, n):
-    """Cotangent of ``np.linalg.matrix_power(a, n)``: the transpose of :func:`matrix_power_jvp`."""
-    at = np.swapaxes(a, -1, -2)
-    if n < 0:
-        bt = np.linalg.inv(at)
-        return -(bt @ matrix_power_grad(g, np.swapaxes(bt, -1, -2), -n) @ bt)
-    return matrix_power_jvp(g, at, n)
 
 
 def unsplit(g, ary, indices_or_sections, axis=0):
@@ -811,6 +810,37 @@ def digamma(x):
     return float(out) if scalar else out
 
 
+def polygamma(n, x):
+    """The ``n``-th derivative of :func:`digamma` (``n`` an int >= 0), in plain NumPy.
+
+    For ``n >= 1``: the recurrence ``psi_n(x) = psi_n(x + 1) + (-1)^(n+1) n! / x^(n+1)`` up
+    to ``x >= 10 + n`` (which needs no reflection below zero), then the asymptotic series
+    (accurate to about 1e-14). Python scalars in give a Python float out.
+    """
+    if n == 0:
+        return digamma(x)
+    scalar = np.ndim(x) == 0 and not isinstance(x, np.ndarray)
+    x = np.asarray(x, dtype=np.result_type(x, 0.0))
+    fact = 1.0
+    for k in range(2, n + 1):
+        fact = fact * k
+    y = x
+    acc = np.zeros(np.shape(y), x.dtype)
+    while np.any(y < 10.0 + n):
+        small = y < 10.0 + n
+        acc = acc + np.where(small, fact / y ** (n + 1), 0.0)
+        y = np.where(small, y + 1.0, y)
+    # (n - 1)! / y^n + n! / (2 y^(n+1)) + sum_k B_2k (2k + n - 1)! / ((2k)! y^(2k + n))
+    series = fact / n / y ** n + fact / (2.0 * y ** (n + 1))
+    coef = fact / n  # (2k + n - 1)! / (2k)!, starting from k = 0
+    bernoulli = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)
+    for k, b in enumerate(bernoulli, 1):
+        coef = coef * (2 * k + n - 2) * (2 * k + n - 1) / ((2 * k - 1) * (2 * k))
+        series = series + b * coef / y ** (2 * k + n)
+    out = (acc + series) * (1.0 if n % 2 == 1 else -1.0)
+    return float(out) if scalar else out
+
+
 def linspace_fraction(num, endpoint, ndim, axis, dtype=float):
     """Where each sample of ``np.linspace(start, stop, num, endpoint, axis=axis)`` sits
     between ``start`` (0) and ``stop`` (1), shaped to broadcast against its result (and
@@ -840,6 +870,8 @@ HELPERS = (
     "detached",
     "sequence_grad",
     "sum_grad",
+    "sequence_items",
+    "sum_items",
     "max_of",
     "min_of",
     "pick_grad",
@@ -851,14 +883,17 @@ HELPERS = (
     "index_add",
     "inverse_axes",
     "clip_bound",
-    "log_base",
+    "reduced_axes",
+    "group_last",
+    "ungroup",
+    "replace_item",
     "prod_grad",
+    "prod_hvp",
     "cumprod_jvp",
     "cumprod_grad",
+    "svd_size",
     "sort_grad",
     "sort_take",
-    "norm_grad",
-    "norm_jvp",
     "inner_lhs",
     "inner_rhs",
     "tensordot_axes",
@@ -867,12 +902,9 @@ HELPERS = (
     "einsum_spec",
     "einsum_put",
     "einsum_grad",
-    "einsum_jvp",
     "diagonal_grad",
     "trace_grad",
     "diag_grad",
-    "matrix_power_jvp",
-    "matrix_power_grad",
     "unsplit",
     "unconcatenate",
     "split_stacked",
@@ -885,12 +917,16 @@ HELPERS = (
     "untake_along_axis",
     "undiff",
     "digamma",
+    "polygamma",
     "linspace_fraction",
 )
 # Helpers a helper calls, so that emitting one emits what it needs.
 DEPENDS = {
     "dict_get_grad": ("zeros_like", "tree_add"),
     "sum_grad": ("like_container", "unbroadcast"),
+    "sequence_items": ("like_container",),
+    "sum_items": ("zeros_like", "unbroadcast"),
+    "polygamma": ("digamma",),
     "pick_grad": ("like_container", "zeros_like"),
     "sequence_grad": ("like_container",),
     "detached": ("like_container",),
@@ -901,16 +937,16 @@ DEPENDS = {
     "matmul_rhs": ("unbroadcast",),
     "dot_lhs": ("unbroadcast", "matmul_lhs"),
     "dot_rhs": ("unbroadcast", "matmul_rhs"),
-    "norm_jvp": ("norm_grad",),
     "inner_lhs": ("unbroadcast",),
     "inner_rhs": ("unbroadcast",),
     "tensordot_lhs": ("tensordot_axes",),
     "tensordot_rhs": ("tensordot_axes",),
     "einsum_grad": ("einsum_spec",),
-    "einsum_jvp": ("einsum_put",),
     "trace_grad": ("diagonal_grad",),
-    "matrix_power_grad": ("matrix_power_jvp",),
     "untake": ("take_index",),
+    "group_last": ("reduced_axes",),
+    "ungroup": ("reduced_axes",),
+    "prod_hvp": ("group_last", "ungroup", "prod_grad"),
 }
 
 

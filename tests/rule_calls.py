@@ -238,7 +238,10 @@ def load(source: str) -> tuple[Any, Path]:
 def leaves(x: Any) -> list[Any]:
     if isinstance(x, (tuple, list)):
         return [leaf for e in x for leaf in leaves(e)]
-    return [x]
+    if isinstance(x, dict):
+        return [leaf for k in x for leaf in leaves(x[k])]
+    # None (an unused slot: einsum's operands) and a dict's key in items() hold no number.
+    return [] if x is None or isinstance(x, str) else [x]
 
 
 def flat(x: Any) -> np.ndarray:
@@ -252,6 +255,13 @@ def unflat(vec: np.ndarray, like: Any) -> Any:
 
 
 def _unflat_at(vec: np.ndarray, like: Any, k: int) -> tuple[Any, int]:
+    if like is None or isinstance(like, str):
+        return like, k
+    if isinstance(like, dict):
+        out = {}
+        for key in like:
+            out[key], k = _unflat_at(vec, like[key], k)
+        return out, k
     if isinstance(like, (tuple, list)):
         items = []
         for e in like:
@@ -270,6 +280,10 @@ def random_like(x: Any, r: np.random.Generator) -> Any:
     if isinstance(x, (tuple, list)):
         return [random_like(e, r) for e in x] if isinstance(x, list) else \
             tuple(random_like(e, r) for e in x)
+    if x is None or isinstance(x, str):
+        return x
+    if isinstance(x, dict):
+        return {k: random_like(v, r) for k, v in x.items()}
     if isinstance(x, np.ndarray):
         return r.normal(size=x.shape).astype(x.dtype if x.dtype.kind == "f" else np.float64)
     if isinstance(x, np.generic):
@@ -332,15 +346,19 @@ def run_primal(fn: Any, values: list[Any]) -> Any:
     return out
 
 
-def check_call(call: Call, cli: bool = True) -> None:
-    """Every check on one drawn call (raises AssertionError naming the call on failure)."""
+def check_call(call: Call, cli: bool = True, second: str = "") -> None:
+    """Every check on one drawn call (raises AssertionError naming the call on failure).
+
+    ``second`` adds second derivatives: ``"some"`` forward over reverse and reverse over
+    forward, ``"all"`` reverse over reverse and forward over forward too.
+    """
     try:
-        _check(call, cli)
+        _check(call, cli, second)
     except AssertionError as exc:
         raise AssertionError(f"{call.name}: {call.describe()}\n{exc}") from None
 
 
-def _check(call: Call, cli: bool) -> None:
+def _check(call: Call, cli: bool, second: str = "") -> None:
     probe, _ = load(call.source(0.0))
     want = run_primal(probe.call, call.values())
     if call.space.singular_at_zero and any(np.any(np.asarray(v) == 0) for v in leaves(want)):
@@ -375,6 +393,8 @@ def _check(call: Call, cli: bool) -> None:
             tangent64, u64, v64
         module, path = twin_module, twin_path
     _check_numerically(call, module.call, values, wrt, want, grads, tangent, u, v)
+    if second:
+        check_second_order(module.call, values, wrt, want, u, v, second == "all")
     if cli:
         _check_cli(call, path, values, wrt, want, grads, tangent, u, v)
 
@@ -596,7 +616,7 @@ def signature_kinds(key: Any, space: Space) -> dict[str, tuple[str, int, Any]]:
         p = by_name.get(name)
         if p is None:
             if name in inputs or k == 0 or not params or name == "subscripts" or \
-                    key in (np.ldexp, np.gradient):
+                    key in (np.ldexp, np.gradient) or isinstance(key, np.ufunc):
                 out[name] = ("positional", k, inspect.Parameter.empty)
             else:
                 out[name] = ("keyword", -1, inspect.Parameter.empty)
@@ -628,3 +648,91 @@ def full_order(key: Any) -> list[tuple[str, Any]]:
 
 def env_examples(default: int) -> int:
     return int(os.environ.get("ADJOINT_RULE_EXAMPLES", default))
+
+
+HESS_RTOL = 1e-5  # second derivatives against central differences of the first (float64)
+
+
+def check_second_order(f: Any, values: list[Any], wrt: tuple[int, ...], want: Any, u: Any,
+                       v: list[Any], every_mode: bool = True,
+                       project: Any = None) -> None:
+    """The derivative code differentiated again, against central differences of the first
+    derivative along ``v``: ``H v`` for the Hessian ``H`` of ``<u, f>``.
+
+    Forward over reverse (how ``adjoint.hessian`` works) and reverse over forward run the
+    JVP rules on reverse-mode code and the VJP rules on forward-mode code; with
+    ``every_mode``, reverse over reverse and forward over forward (``<v, H v>``) too.
+    ``project(k, x)`` maps the cotangent ``x`` of argument ``k`` to the subspace where
+    the function is defined (a symmetric matrix's cotangent is its symmetric part).
+    """
+    inputs = [values[i] for i in wrt]
+
+    def projected(grads: Any) -> Any:
+        if project is None:
+            return grads
+        return tuple(project(k, g) for k, g in zip(wrt, grads))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        vjp_fn = adjoint.vjp(f, wrt=wrt)
+        jvp_fn = adjoint.jvp(f, wrt=wrt)
+        base = vjp_fn(*values, u)
+        got = {"forward over reverse": adjoint.jvp(vjp_fn, wrt=wrt)(*values, u, *v)[1],
+               "reverse over forward": adjoint.vjp(jvp_fn, wrt=wrt)(
+                   *values, *v, (zeros_of(want), u))}
+        if every_mode:
+            got["reverse over reverse"] = adjoint.vjp(vjp_fn, wrt=wrt)(*values, u, tuple(v))
+            vhv = adjoint.jvp(jvp_fn, wrt=wrt)(*values, *v, *v)[1][1]
+
+    x0 = flat(inputs)
+    h = EPS * max(1.0, float(np.nanmax(np.abs(x0), initial=0.0)))
+
+    def grad_at(t: float) -> np.ndarray:
+        moved = list(values)
+        for i, x in zip(wrt, unflat(x0 + t * flat(v), inputs)):
+            moved[i] = x
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"):
+                return flat(projected(vjp_fn(*moved, u)))
+
+    fd = (grad_at(h) - grad_at(-h)) / (2 * h)
+    got = {label: projected(result) for label, result in got.items()}
+    scale = max(1.0, float(np.max(np.abs(flat(base)), initial=0.0)))
+    atol = ATOL * scale * max(1, x0.size) ** 0.5
+    for label, result in got.items():
+        close(flat(keys_of(result, base)), fd, HESS_RTOL, atol,
+              f"{label} against differences of the gradient")
+    if every_mode:
+        # <u, d2f[v, v]> == <v, H v>
+        close(np.array(float(np.dot(flat(u), flat(keys_of(vhv, want))))),
+              np.array(float(np.dot(fd, flat(v)))),
+              HESS_RTOL, atol * max(1.0, float(np.linalg.norm(flat(v)))),
+              "forward over forward (<v, H v>) against differences of the gradient")
+
+
+def keys_of(x: Any, like: Any) -> Any:
+    """``x`` with the strings of ``like`` where ``like`` has them: a dict's keys in the
+    pairs of ``d.items()`` carry no derivative, and a derivative holds a zero there."""
+    if isinstance(like, str):
+        return like
+    if isinstance(like, dict) and isinstance(x, dict):
+        return {k: keys_of(x[k], like[k]) for k in like}
+    if isinstance(like, (tuple, list)) and isinstance(x, (tuple, list)):
+        return [keys_of(a, b) for a, b in zip(x, like)]
+    return x
+
+
+def zeros_of(x: Any) -> Any:
+    """Zeros with the structure, shapes and dtypes of ``x`` (None for None: no value)."""
+    if x is None or isinstance(x, str):
+        return x
+    if isinstance(x, dict):
+        return {k: zeros_of(v) for k, v in x.items()}
+    if isinstance(x, (tuple, list)):
+        return type(x)(zeros_of(e) for e in x) if type(x) in (tuple, list) else \
+            tuple(zeros_of(e) for e in x)
+    if isinstance(x, (np.ndarray, np.generic)):
+        return np.zeros_like(x)
+    return 0.0

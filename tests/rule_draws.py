@@ -165,7 +165,8 @@ def draw_array(ctx: Ctx, name: str, form: Array) -> Any:
     if form.matrix:
         n = ctx.draw(NONEMPTY)
         batch = ctx.shape(0, hi - 2, NONEMPTY)
-        return matrix(ctx, batch, n, form.matrix)
+        m = ctx.draw(NONEMPTY) if form.matrix == "svd" else None
+        return matrix(ctx, batch, n, form.matrix, m)
     if partner is not None:
         into = ctx.space.args[form.like].domain == "mod" if isinstance(
             ctx.space.args[form.like], Array) else False
@@ -193,6 +194,13 @@ def matrix(ctx: Ctx, batch: tuple[int, ...], n: int, kind: str, m: int | None = 
         p = r.normal(size=batch + (n, n)) * 0.3 + np.eye(n)
         w = np.arange(1, n + 1) * 1.5 + r.uniform(0, 0.3, size=batch + (n,))
         a = (p * w[..., None, :]) @ np.linalg.inv(p)
+    elif kind == "svd":
+        # Singular values well apart from each other and from zero.
+        k = min(n, m)
+        left = np.linalg.qr(r.normal(size=batch + (n, n)))[0][..., :k]
+        right = np.linalg.qr(r.normal(size=batch + (m, m)))[0][..., :k]
+        s = np.arange(k, 0, -1) * 1.0 + 0.5 + r.uniform(0, 0.3, size=batch + (k,))
+        a = (left * s[..., None, :]) @ np.swapaxes(right, -1, -2)
     elif kind == "invertible":
         a = r.normal(size=shape) * 0.3 + 2.0 * np.eye(n)
     else:
@@ -262,6 +270,21 @@ def draw_data(ctx: Ctx, name: str, form: Data) -> None:
         if ctx.boolean("weights"):
             ctx.put(name, ctx.numbers(broadcast_partner(ctx, shape, 0, len(shape), into=True),
                                       "positive"), "data")
+    elif form.kind in ("positive", "real_order"):
+        # Shape parameters and orders of special functions: a number, or an array that
+        # broadcasts against what is drawn so far.
+        drawn = [np.shape(v) for v in ctx.values.values() if isinstance(v, np.ndarray)]
+        shape = np.broadcast_shapes(*drawn) if drawn else ()
+        shape = broadcast_partner(ctx, shape, 0, 2)
+        if form.kind == "positive":
+            value = ctx.numbers(shape, "positive") * 2.0
+        else:
+            value = ctx.r.choice([0.0, 1.0, 2.0, 0.5, 1.5, -0.5], size=shape)
+        ctx.put(name, float(value) if not shape and ctx.boolean("float") else value, "data")
+    elif form.kind == "order":
+        ctx.put(name, ctx.integer(0, 3, name), "data")
+    elif form.kind == "dimension":
+        ctx.put(name, ctx.integer(1, 3, name), "data")
     else:
         raise AssertionError(f"{name}: no drawer for data of kind {form.kind!r}")
 

@@ -201,6 +201,19 @@ def j_norm(ctx: Ctx) -> None:
     ctx.values = {n: ctx.values[n] for n in ("x", "ord", "axis", "keepdims") if n in ctx.values}
 
 
+def j_svd(ctx: Ctx) -> None:
+    """Full factors (the default) of a square matrix only: a non-square one's are refused."""
+    full = ctx.one_of([None, True, False], "full_matrices")
+    uv = ctx.one_of([None, True, False], "compute_uv")
+    n = ctx.draw(NONEMPTY)
+    m = n if full is not False and uv is not False else ctx.draw(NONEMPTY)
+    ctx.put("a", matrix(ctx, ctx.shape(0, 1, NONEMPTY), n, "svd", m))
+    if full is not None:
+        ctx.put("full_matrices", full)
+    if uv is not None:
+        ctx.put("compute_uv", uv)
+
+
 def j_clip(ctx: Ctx) -> None:
     a = draw_array(ctx, "a", Array())
     ctx.put("a", a)
@@ -575,7 +588,7 @@ JOINT = {
     "expand_dims": j_expand_dims, "squeeze": j_squeeze, "tile": j_tile, "repeat": j_repeat,
     "roll": j_roll, "rot90": j_rot90, "pad": j_pad, "take": j_take,
     "take_along_axis": j_take_along_axis, "array": j_array, "full": j_full,
-    "full_like": j_full_like, "items": j_items,
+    "full_like": j_full_like, "items": j_items, "svd": j_svd,
 }
 
 

@@ -89,12 +89,7 @@ def test_gmm_forward_matches_reverse(f):
     assert_forward_matches_reverse(f, A.gmm_data(d=3, k=4, n=10), (0, 1, 2))
 
 
-EINSUM = pytest.mark.xfail(
-    strict=True, raises=adjoint.errors.NonDifferentiableError,
-    reason="the rule of runtime.einsum_grad does not differentiate its operands yet")
-
-
-@pytest.mark.parametrize("wrt", [0, pytest.param(1, marks=EINSUM), pytest.param(2, marks=EINSUM)])
+@pytest.mark.parametrize("wrt", [0, 1, 2])
 def test_gmm_hessian_vector_product(wrt):
     args = A.gmm_data(d=3, k=4, n=10)
     v = np.random.default_rng(1).normal(size=np.shape(args[wrt]))

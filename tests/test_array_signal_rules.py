@@ -156,15 +156,7 @@ def test_forward_mode(fn, args, wrt):
         _close(tangent, fd)
 
 
-# np.vstack's second derivative is not made yet: the rule of the helper its gradient calls
-# (split_stacked) does not differentiate with respect to the stacked arrays' shapes.
-HESSIAN_CASES = [pytest.param(*c, marks=pytest.mark.xfail(
-    raises=adjoint.NonDifferentiableError, strict=True,
-    reason="split_stacked, in the gradient of np.vstack, has no forward rule in 'xs'"))
-    if c[0] is row_stacked else c for c in CASES]
-
-
-@pytest.mark.parametrize("fn, args, wrt", HESSIAN_CASES, ids=IDS)
+@pytest.mark.parametrize("fn, args, wrt", CASES, ids=IDS)
 def test_hessian(fn, args, wrt):
     i = wrt if isinstance(wrt, int) else wrt[0]
     hess = adjoint.hessian(fn, wrt=i)(*args)

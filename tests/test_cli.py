@@ -265,6 +265,43 @@ def test_rules_lists_the_catalog():
     assert "constant" in adjoint_cli("rules", "numpy.shape").output
 
 
+def test_rules_the_catalog_and_docs_rules_md_agree_on_counts():
+    """``adjoint rules --all`` lists what ``catalog()`` holds, and docs/rules.md counts
+    each of its sections as the catalog does (and lists that many rows)."""
+    import re
+
+    from adjoint.rules import catalog
+    from adjoint.rules.catalog import ENVIRONMENT_PREFIX, environment, sections
+
+    result = adjoint_cli("rules", "--all")
+    assert result.exit_code == 0
+    listed = [line.split()[0] for line in result.output.splitlines()]
+    assert listed == [e["name"] for e in catalog()]
+    assert len(adjoint_cli("rules").output.splitlines()) == sum(
+        not e["name"].startswith("adjoint.") for e in catalog())
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text()
+    if f"{ENVIRONMENT_PREFIX}{environment()}." not in text.splitlines():
+        pytest.skip("docs/rules.md lists the rules for another Python or NumPy")
+    built_in = catalog(include_user=False)
+    want = {name: len(entries) for name, entries in sections(built_in).items()}
+    got, rows = {}, {}
+    for section in re.split(r"^## ", text, flags=re.M)[1:]:
+        head, _, body = section.partition("\n")
+        m = re.match(r"(.+?) \((\d+)", head)
+        if m is None:
+            continue
+        got[m.group(1)] = int(m.group(2))
+        names = re.findall(r"^\| `([^`]+)` \|", body, flags=re.M)
+        # A table's rows, or the names on the section's last line (a list of them).
+        last = body.strip().splitlines()[-1]
+        rows[m.group(1)] = len(names) or len(re.findall(r"`([^`]+)`", last))
+    assert got == want
+    assert rows == want
+    assert sum(want.values()) == len(built_in)
+    assert {e["name"] for e in built_in} <= set(listed)
+
+
 def test_rules_lists_the_arguments_each_rule_supports():
     result = adjoint_cli("rules", "numpy.var", "--arguments")
     assert result.exit_code == 0

@@ -499,3 +499,22 @@ def test_forward_jacobian_of_a_gradient_is_the_hessian():
     H[0, 1] = H[1, 0] = 1.0
     hess = jacobian(adjoint.grad(cubic), mode="forward")
     np.testing.assert_allclose(hess(x), H, rtol=1e-12)
+
+
+def number_then_array_under_one_name(b, c):
+    a = b
+    for _ in range(2):
+        a = a * a * 0.5 + b
+    a = c * a
+    a[0:1] = 2.0 * a[0:1]
+    return np.sum(np.sin(a))
+
+
+def test_a_name_holding_a_number_in_a_loop_then_an_array_updated_in_place():
+    # The loop's number is not copied to protect the later array (a float has no .copy()).
+    c = np.array([1.0, 2.0])
+    _, tangent = jvp(number_then_array_under_one_name, wrt=0)(0.3, c, 1.0)
+    h = 1e-6
+    fd = (number_then_array_under_one_name(0.3 + h, c.copy())
+          - number_then_array_under_one_name(0.3 - h, c.copy())) / (2 * h)
+    assert tangent == pytest.approx(fd, rel=1e-6)

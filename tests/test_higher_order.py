@@ -84,3 +84,50 @@ def test_hessian_of_a_loop_program_matches_differences_of_the_gradient():
     grad = adjoint.grad(C.skip_negative)
     np.testing.assert_allclose(adjoint.hessian(C.skip_negative)(x),
                                fd_jacobian(grad, x), rtol=1e-6, atol=1e-8)
+
+
+# -- Hessians through rules whose derivative code calls other rules' callables ------------------
+def h_norms(x):
+    A = x.reshape(2, 3)
+    return np.linalg.norm(x) ** 3 + np.linalg.norm(x, 3) + np.sum(np.linalg.norm(A, axis=1)) \
+        + np.linalg.norm(A, "nuc") + np.linalg.norm(A, 2)
+
+
+def h_cumprod(x):
+    return np.sum(np.cumprod(x) * x) + np.sum(np.cumprod(x.reshape(2, 3), axis=1) ** 2) \
+        + np.prod(x) * np.sum(x)
+
+
+def h_einsum(x):
+    A = x[:6].reshape(2, 3)
+    B = x[6:].reshape(3, 2)
+    C = np.einsum("ij,jk->ik", A, B)
+    return np.einsum("ik,ik->", C, C) + np.einsum("ij,jk,ki->", A, B, np.tanh(A @ B))
+
+
+def h_solve_inv(x):
+    A = x[:9].reshape(3, 3) + 3.0 * np.eye(3)
+    b = x[9:]
+    y = np.linalg.solve(A, b)
+    M = np.linalg.inv(A)
+    return np.sum((A @ y) * y) + np.sum(M @ b) ** 2 + y @ (M @ y) + np.sum(y @ M)
+
+
+def h_dict_reads(x):
+    d = {"a": x[:2], "b": np.sin(x[2:]), "c": x[0] * x[3]}
+    items = list(d.items())
+    values = list(d.values())
+    return np.sum(d.get("a") ** 3) + d.get("c", 0.0) ** 2 + np.sum(np.exp(items[1][1] * 0.5)) \
+        + np.sum(values[0] * x[1]) * values[2]
+
+
+@pytest.mark.parametrize("f, n", [(h_norms, 6), (h_cumprod, 6), (h_einsum, 12),
+                                  (h_solve_inv, 12), (h_dict_reads, 5)],
+                         ids=["norm", "cumprod", "einsum", "matmul after solve and inv",
+                              "dict get, items and values"])
+def test_hessian_through_a_rule_matches_differences_of_the_gradient(f, n):
+    x = np.random.default_rng(11).uniform(0.5, 1.5, size=n)
+    grad = adjoint.grad(f)
+    H = adjoint.hessian(f)(x)
+    np.testing.assert_allclose(H, fd_jacobian(grad, x), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(H, H.T, rtol=1e-9, atol=1e-9)

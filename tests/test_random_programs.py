@@ -957,6 +957,22 @@ KNOWN_BUGS = [
         0.5, 0.2, families=["list:loop"],
     ),
     known_bug(
+        "dict_item_replaced_in_a_branch",
+        ("grad for a has shape (), expected (1, 1): the reversed d['k'] = ... zeroed the "
+         "old item's cotangent as the number 0.0, which became the gradient of a"),
+        """
+        def f(a, b):
+            t4 = np.sin(b)
+            d6 = {"k": a, "a": t4}
+            if np.sum(t4) > -0.9:
+                d6["k"] = np.sin(t4)
+                d6["a"] = d6["k"] * 0.5
+            t5 = d6["k"] * 2.0 + d6["a"]
+            return np.sum(t5)
+        """,
+        np.array([[0.411]]), np.array([[-0.691]]), families=["dict:branch"],
+    ),
+    known_bug(
         "dict_key_accumulated_with_get",
         ("grad raises AttributeError: 'float' object has no attribute 'copy' (the tape "
          "saves d.get('s', 0.0).copy(), a float on the first pass)"),

@@ -8,6 +8,12 @@ and checks for each sampled input:
 * the JVP against the same finite differences;
 * the dot-product identity ``<u, jvp(v)> == <vjp(u), v>`` for random ``u``, ``v``.
 
+``test_helper_rules_differentiate_again`` checks the runtime helpers' rules to second
+order: a call of each helper is compiled, and the VJP of its VJP (with forward over
+reverse, reverse over forward and forward over forward) is compared with central
+differences of its gradient. The public rules get the same check, on calls drawn from
+their argument spaces, in ``tests/test_rule_spaces.py``.
+
 Inputs come from ``SPECS``, which says for each callable how to sample valid inputs
 (positive numbers for ``log``, matrices with distinct eigenvalues for ``eigh``...):
 scalars, arrays and broadcasting shapes. A callable with rules but no entry there
@@ -19,6 +25,7 @@ from __future__ import annotations
 import builtins
 import math
 import operator
+import os
 import pathlib
 import warnings
 import zlib
@@ -44,6 +51,7 @@ from adjoint.rules.catalog import (
 )
 from adjoint.rules.registry import is_builtin
 from adjoint.testing import check_grads
+from tests.rule_calls import check_second_order, load, random_like
 
 try:
     import scipy.special as sp
@@ -123,6 +131,10 @@ class Spec:
     diff: tuple[int, ...] | None = None
     #: Perturb only symmetrically: for functions that read one triangle of a symmetric matrix.
     symmetric: bool = False
+    #: For the second-order check, which differentiates the callable itself (not ``primal``):
+    #: ``direction(k, values, v)`` keeps the direction ``v`` of argument ``k`` inside the
+    #: callable's domain (on a simplex, symmetric).
+    direction: Callable[[int, list, Any], Any] | None = None
 
 
 SPECS: dict[Any, Spec] = {}
@@ -289,6 +301,19 @@ spec(np.linalg.cholesky, symmetric=True, cases=lambda r: [
     case(SPD(r, 3)), case(SPD(r, 3, 2)), case(SPD(r, 3), upper=True)])
 spec(np.linalg.eigh, np.linalg.eigvalsh, symmetric=True, cases=lambda r: [
     case(SYM(r, 3)), case(SYM(r, 3, 2)), case(SYM(r, 3), "U")])
+def SVDM(r, m, n, *batch):
+    """Matrices with distinct, non-zero singular values."""
+    k = min(m, n)
+    left = np.linalg.qr(r.normal(size=batch + (m, m)))[0][..., :k]
+    right = np.linalg.qr(r.normal(size=batch + (n, n)))[0][..., :k]
+    s = np.arange(k, 0, -1) + 0.5 + r.uniform(0, 0.3, size=batch + (k,))
+    return (left * s[..., None, :]) @ np.swapaxes(right, -1, -2)
+
+
+spec(np.linalg.svd, cases=lambda r: [
+    case(SVDM(r, 3, 3)), case(SVDM(r, 4, 2), full_matrices=False), case(SVDM(r, 2, 4), False),
+    case(SVDM(r, 3, 2, 2), False), case(SVDM(r, 4, 3), compute_uv=False),
+    case(SVDM(r, 2, 3, 2), True, False)])
 spec(np.linalg.matrix_power, cases=lambda r: [
     case(WELL(r, 3) * 0.5, 3), case(WELL(r, 3), 0), case(WELL(r, 3) * 0.5, 1),
     case(WELL(r, 3), -2), case(WELL(r, 3, 2) * 0.5, 2)])
@@ -449,6 +474,23 @@ if sp is not None:
     spec(sp.logsumexp, cases=lambda r: [
         case(R(r, 3, 4)), case(R(r, 3, 4), axis=1), case(R(r, 3, 4), 0, keepdims=True),
         case(R(r, 3, 4), 1, P(r, 3, 4)), case(R(r, 2, 3, 4), (0, 2))])
+    unary(sp.digamma, sp.rgamma, sp.y0, sp.y1, dom=P)
+    unary(sp.j0, sp.j1, sp.i0, sp.i1)
+    binary(sp.beta, sp.betaln, left=P, right=P)
+    # Orders, dimensions and shape parameters are not differentiated (diff= the others).
+    spec(sp.polygamma, diff=(1,), cases=lambda r: [
+        case(0, P(r, 3)), case(1, P(r)), case(3, P(r, 2, 3))])
+    spec(sp.multigammaln, diff=(0,), cases=lambda r: [
+        case(G1(r), 1), case(G1(r, 3), 3), case(G1(r, 2, 2), 2)])
+    spec(sp.betainc, diff=(2,), cases=lambda r: [
+        case(P(r), P(r), U(r) * 0.5 + 0.5), case(P(r, 3), 2.5, U(r, 3) * 0.5 + 0.5),
+        case(0.7, P(r, 2, 1), U(r, 3) * 0.5 + 0.5)])
+    spec(sp.gammainc, sp.gammaincc, diff=(1,), cases=lambda r: [
+        case(P(r), P(r)), case(P(r, 3), P(r, 3) * 2.0), case(2.5, P(r, 2, 3))])
+    spec(sp.jv, sp.iv, sp.ive, diff=(1,), cases=lambda r: [
+        case(0.5, P(r)), case(2.0, P(r, 3)), case(np.array([-0.5, 1.5, 3.0]), P(r, 2, 3))])
+    spec(sp.yn, diff=(1,), cases=lambda r: [
+        case(0, P(r)), case(2, P(r, 3)), case(np.array([1, 3, -1]), P(r, 2, 3))])
     spec(sp.softmax, sp.log_softmax, cases=lambda r: [
         case(R(r, 5)), case(R(r, 3, 4), axis=1), case(R(r, 3, 4), 0), case(R(r, 2, 3, 4), (0, 2))])
 
@@ -544,9 +586,17 @@ if st is not None:
         return [case(cols[:, 0], alpha), case(cols, alpha), case(cols[:2], alpha),
                 case(cols[:2, 0], alpha), case(cols[:, :1], alpha)]
 
-    spec(st.dirichlet.logpdf, cases=_dirichlet_cases, primal=_dirichlet_formula)
+    def _on_the_simplex(k, values, v):
+        """All K components of x move along the simplex (their sum stays 1)."""
+        x, alpha = values[0], values[1]
+        if k == 0 and np.shape(x)[0] == np.shape(alpha)[0]:
+            return v - np.mean(v, axis=0)
+        return v
+
+    spec(st.dirichlet.logpdf, cases=_dirichlet_cases, primal=_dirichlet_formula,
+         direction=_on_the_simplex)
     spec(st.dirichlet.pdf, cases=_dirichlet_cases,
-         primal=lambda x, alpha: np.exp(_dirichlet_formula(x, alpha)))
+         primal=lambda x, alpha: np.exp(_dirichlet_formula(x, alpha)), direction=_on_the_simplex)
 
     def _mvn(method):
         def primal(x, mean=None, cov=1, allow_singular=False):
@@ -564,9 +614,15 @@ if st is not None:
                 case(R(r, 4, 2), R(r, 2), SPD(r, 2), allow_singular=True),
                 case(R(r, 2, 3), None, SPD(r, 3))]
 
+    def _symmetric_cov(k, values, v):
+        # cov is the last argument passed as a value (mean may be a literal None).
+        last = k == len(values) - 1
+        return (v + np.swapaxes(v, -1, -2)) / 2 if last and np.ndim(v) == 2 else v
+
     spec(st.multivariate_normal.logpdf, cases=_mvn_cases,
-         primal=_mvn(st.multivariate_normal.logpdf))
-    spec(st.multivariate_normal.pdf, cases=_mvn_cases, primal=_mvn(st.multivariate_normal.pdf))
+         primal=_mvn(st.multivariate_normal.logpdf), direction=_symmetric_cov)
+    spec(st.multivariate_normal.pdf, cases=_mvn_cases, primal=_mvn(st.multivariate_normal.pdf),
+         direction=_symmetric_cov)
 
 # Runtime helpers: the rules that make generated code differentiable again.
 spec(rt.unbroadcast, cases=lambda r: [case(R(r, 2, 3), R(r, 3)), case(R(r, 2, 3), R(r, 2, 1)),
@@ -584,11 +640,11 @@ def _extremum_cases(r):
 
 
 spec(rt.extremum_grad, diff=(0,), cases=_extremum_cases)
-spec(rt.matmul_lhs, rt.matmul_rhs, diff=(0,), cases=lambda r: [
+spec(rt.matmul_lhs, rt.matmul_rhs, cases=lambda r: [
     case(R(r, 2, 4), R(r, 2, 3), R(r, 3, 4)), case(R(r), R(r, 3), R(r, 3)),
     case(R(r, 4), R(r, 3), R(r, 3, 4)), case(R(r, 2), R(r, 2, 3), R(r, 3)),
     case(R(r, 5, 2, 4), R(r, 2, 3), R(r, 5, 3, 4))])
-spec(rt.dot_lhs, rt.dot_rhs, diff=(0,), cases=lambda r: [
+spec(rt.dot_lhs, rt.dot_rhs, cases=lambda r: [
     case(R(r, 2, 4), R(r, 2, 3), R(r, 3, 4)), case(R(r, 3), R(r), R(r, 3)),
     case(R(r, 2, 2, 4), R(r, 2, 3), R(r, 2, 3, 4))])
 spec(rt.split_like, cases=lambda r: [case(R(r, 5, 2), [R(r, 2, 2), R(r, 3, 2)], 0),
@@ -611,20 +667,6 @@ spec(rt.sort_grad, rt.sort_take, cases=lambda r: [
     case(R(r, 12), R(r, 3, 4), None)])
 
 
-def _norm_helper_cases(r):
-    out = []
-    for (x, *rest) in [c[0] for c in _norm_cases(r)]:
-        ans = np.linalg.norm(x, *rest)
-        out.append(case(R(r, *np.shape(ans)) if np.ndim(ans) else R(r), ans, x, *rest))
-    return out
-
-
-def _norm_jvp_cases(r):
-    return [case(R(r, *np.shape(c[0][2])), *c[0][1:]) for c in _norm_helper_cases(r)]
-
-
-spec(rt.norm_grad, cases=_norm_helper_cases)
-spec(rt.norm_jvp, cases=_norm_jvp_cases)
 spec(rt.inner_lhs, rt.inner_rhs, cases=lambda r: [
     case(R(r, 2, 4), R(r, 2, 3), R(r, 4, 3)), case(R(r, 3), R(r), R(r, 3)),
     case(R(r), R(r, 3), R(r, 3))])
@@ -648,17 +690,14 @@ def _einsum_cases(first):
     return cases
 
 
-spec(rt.einsum_put, cases=_einsum_cases("x"))
-spec(rt.einsum_grad, cases=_einsum_cases("g"))
+spec(rt.einsum_put, diff=(0, 2), cases=_einsum_cases("x"))
+spec(rt.einsum_grad, diff=(0, 2), cases=_einsum_cases("g"))
 spec(rt.diagonal_grad, cases=lambda r: [case(R(r, 3), R(r, 3, 4)), case(R(r, 2), R(r, 3, 4), -1),
                                         case(R(r, 3, 3), R(r, 3, 3, 4), 0, 0, 2)])
 spec(rt.trace_grad, cases=lambda r: [case(R(r), R(r, 3, 4)), case(R(r), R(r, 3, 4), 1),
                                      case(R(r, 2), R(r, 2, 3, 3), 0, 1, 2)])
 spec(rt.diag_grad, cases=lambda r: [case(R(r, 3, 3), R(r, 3)), case(R(r, 3), R(r, 3, 4)),
                                     case(R(r, 4, 4), R(r, 3), -1)])
-spec(rt.matrix_power_jvp, rt.matrix_power_grad, cases=lambda r: [
-    case(R(r, 3, 3), WELL(r, 3) * 0.5, 3), case(R(r, 3, 3), WELL(r, 3), -2),
-    case(R(r, 3, 3), WELL(r, 3), 0), case(R(r, 2, 3, 3), WELL(r, 3, 2) * 0.5, 2)])
 spec(rt.unsplit, cases=lambda r: [case((R(r, 2), R(r, 2), R(r, 2)), R(r, 6), 3),
                                   case([R(r, 4, 1), R(r, 4, 2), R(r, 4, 2)], R(r, 4, 5), [1, 3], 1),
                                   case((R(r, 3), R(r, 2), R(r, 2)), R(r, 7), 3)])
@@ -687,6 +726,51 @@ spec(rt.untake_along_axis, cases=lambda r: [
     case(R(r, 3), R(r, 5), np.array([4, 0, 0]), None),
     case(R(r, 3, 3), R(r, 3, 1), np.array([[0, 0, 0]]), 1)])
 spec(rt.undiff, cases=lambda r: [case(R(r, 4), R(r, 5)), case(R(r, 1, 4), R(r, 3, 4), 2, 0)])
+spec(rt.detached, cases=lambda r: [case(R(r, 3)), case(R(r)), case((R(r, 2), R(r)))])
+spec(rt.group_last, cases=lambda r: [case(R(r, 2, 3, 4), (0, 2)), case(R(r, 2, 3)),
+                                     case(R(r, 2, 3), -1)])
+spec(rt.ungroup, cases=lambda r: [case(R(r, 3, 8), R(r, 2, 3, 4), (0, 2)),
+                                  case(R(r, 6), R(r, 2, 3)), case(R(r, 2, 3), R(r, 2, 3), -1)])
+spec(rt.replace_item, diff=(0, 2), cases=lambda r: [case((R(r, 2), R(r), R(r, 3)), 1, R(r)),
+                                                    case((R(r, 2), None), 0, R(r, 2))])
+_ZEROS_234 = np.array([[0.0, 1.5, 2.0, -0.5], [3.0, 0.0, 0.0, 1.2], [0.7, -1.1, 0.4, 0.9]])
+spec(rt.prod_hvp, cases=lambda r: [
+    case(R(r, 3, 4), P(r, 3, 4), 1), case(R(r, 3, 4), _ZEROS_234),
+    case(R(r, 3, 4), _ZEROS_234, (0, 1)), case(R(r, 3, 1), _ZEROS_234, -1)])
+spec(rt.sequence_grad, cases=lambda r: [case((R(r, 2), R(r)), (R(r, 2), R(r))),
+                                        case([R(r, 3), R(r, 3)], R(r, 2, 3))])
+spec(rt.sequence_items, cases=lambda r: [case((R(r, 2), R(r)), (R(r, 2), R(r))),
+                                         case(R(r, 2, 3), [R(r, 3), R(r, 3)])])
+spec(rt.sum_grad, cases=lambda r: [case(R(r, 2, 3), [R(r, 3), R(r, 2, 3), R(r)]),
+                                   case(R(r, 3), R(r, 4, 3))])
+spec(rt.sum_items, cases=lambda r: [
+    case([R(r, 3), R(r, 2, 3), R(r)], R(r, 2, 3), [R(r, 3), R(r, 2, 3), R(r)]),
+    case(R(r, 4, 3), R(r, 3), R(r, 4, 3))])
+
+
+def _pick_cases(r):
+    items = [R(r), R(r) + 3.0, R(r) - 3.0]
+    return [case(R(r), max(items), items), case(R(r), min(items), items)]
+
+
+spec(rt.pick_grad, diff=(0,), cases=_pick_cases)
+spec(rt.pick_tangent, diff=(0,), cases=lambda r: [
+    case([R(r), R(r), R(r)], *c[0][1:]) for c in _pick_cases(r)])
+spec(rt.tree_add_at, diff=(0, 2), cases=lambda r: [
+    case((R(r, 2), R(r)), 1, R(r)), case([R(r, 2), R(r), R(r)], slice(1, 3), [R(r), R(r)]),
+    case(R(r, 5), np.array([0, 2, 2]), R(r, 3))])
+spec(rt.index_add, diff=(0, 2), cases=lambda r: [
+    case(R(r, 5), np.array([0, 2, 2]), R(r, 3)), case(R(r, 3, 4), (slice(None), 1), R(r)),
+    case(R(r, 3, 4), 2, R(r, 4))])
+spec(rt.dict_get_grad, cases=lambda r: [case(R(r, 2), {"a": R(r, 2), "b": R(r)}, "a"),
+                                        case(R(r), {"a": R(r, 2)}, "z")])
+spec(rt.dict_items_grad, cases=lambda r: [case([("a", R(r, 2)), ("b", R(r))],
+                                               {"a": R(r, 2), "b": R(r)})])
+spec(rt.dict_values_grad, cases=lambda r: [case([R(r, 2), R(r)], {"a": R(r, 2), "b": R(r)})])
+spec(rt.digamma, cases=lambda r: [case(P(r)), case(P(r, 3)),
+                                   case(np.array([-1.5, 0.3, 2.5, 12.0]))])
+spec(rt.polygamma, diff=(1,), cases=lambda r: [case(1, P(r, 3)), case(2, P(r)), case(0, P(r, 2)),
+                                               case(3, np.array([-1.5, 0.3, 12.0]))])
 
 
 spec(rt.tree_add_at, diff=(0, 2), cases=lambda r: [
@@ -736,8 +820,8 @@ def _leaves(x: Any) -> list:
         return [leaf for e in x for leaf in _leaves(e)]
     if isinstance(x, dict):
         return [leaf for k in x for leaf in _leaves(x[k])]
-    if isinstance(x, str):
-        return []  # a dict key in d.items(): no derivative
+    if isinstance(x, str) or x is None:
+        return []  # a dict key in d.items(), an unused slot: no derivative
     return [x]
 
 
@@ -759,7 +843,7 @@ def _unflat_at(vec: np.ndarray, like: Any, k: int) -> tuple[Any, int]:
         for key in like:
             out[key], k = _unflat_at(vec, like[key], k)
         return out, k
-    if isinstance(like, str):
+    if isinstance(like, str) or like is None:
         return like, k
     if isinstance(like, (tuple, list)):
         items = []
@@ -779,7 +863,7 @@ def _random_like(x: Any, r: np.random.Generator) -> Any:
         return tuple(_random_like(e, r) for e in x)
     if isinstance(x, dict):
         return {k: _random_like(v, r) for k, v in x.items()}
-    if isinstance(x, str):
+    if isinstance(x, str) or x is None:
         return x
     if isinstance(x, np.ndarray):
         return r.normal(size=x.shape)
@@ -941,6 +1025,87 @@ def test_every_sampler_belongs_to_a_registered_rule():
 def test_the_registry_is_large():
     both = [e for e in catalog() if e["modes"] == ("vjp", "jvp") and "method_of" not in e]
     assert len(both) >= 150
+
+
+# -- second order: the derivative code of each helper differentiated again ------------------
+def _literal(x: Any) -> str | None:
+    """Source for a constant argument (None when it must be passed as a value)."""
+    if x is None or isinstance(x, (bool, int, str)):
+        return repr(x)
+    if isinstance(x, slice):
+        return f"slice({x.start!r}, {x.stop!r}, {x.step!r})"
+    if isinstance(x, tuple):
+        items = [_literal(e) for e in x]
+        return None if None in items else "(" + "".join(f"{i}, " for i in items) + ")"
+    return None
+
+
+def _rule_call(key: Any, s: Spec, args: tuple, kwargs: dict) -> tuple[Any, list, tuple]:
+    """A module calling ``key`` by its public name: differentiated arguments (and arrays)
+    are parameters, constants are literals, as user or generated code would write them.
+    Returns the module's function, its argument values and the differentiated ones."""
+    wanted = s.diff if s.diff is not None else tuple(range(VJP[key].ndiff))
+    params, values, wrt, passed = [], [], [], []
+
+    def param(a: Any) -> str:
+        params.append(f"p{len(params)}")
+        values.append(a)
+        return params[-1]
+
+    for i, a in enumerate(args):
+        if i in wanted and a is not None:
+            wrt.append(len(params))
+            passed.append(param(a))
+        else:
+            text = _literal(a)
+            passed.append(param(a) if text is None else text)
+    for name, a in kwargs.items():
+        text = _literal(a)
+        passed.append(f"{name}={param(a) if text is None else text}")
+    name = public_name(key)
+    source = ("import builtins\nimport math\nimport operator\n\nimport numpy\n\n"
+              "import adjoint.runtime\n")
+    if name.startswith("scipy."):
+        source += "import scipy.special\n"
+    source += (f"\n\ndef call({', '.join(params)}):\n"
+               f"    return {name}({', '.join(passed)})\n")
+    module, _ = load(source)
+    return module.call, values, tuple(wrt)
+
+
+#: The first sample of each rule in ``make test``; every one with ADJOINT_RULE_SECOND=all
+#: (``make fuzz-rules``).
+SECOND_CASES = os.environ.get("ADJOINT_RULE_SECOND", "first")
+#: Every rule but those of attributes (``x.T``: its space's drawn calls check it).
+SECOND = [(n, k) for n, k in REGISTRY if not isinstance(k, Attribute)]
+
+
+@pytest.mark.parametrize("key", [k for _, k in SECOND], ids=[n for n, _ in SECOND])
+def test_rule_differentiates_again(key):
+    """Derivative code calls the rules' callables (the runtime helpers among them), so
+    differentiating it again runs their rules: for every sample of every rule, the VJP of
+    its VJP (and the JVP of it, and both of its JVP) against central differences of its
+    gradient (``make fuzz-rules`` runs every sample)."""
+    name = public_name(key)
+    s = SPECS[key]
+    r = np.random.default_rng(zlib.crc32(name.encode()))
+    cases = s.cases(r)
+    for args, kwargs in cases if SECOND_CASES == "all" else cases[:1]:
+        f, values, wrt = _rule_call(key, s, args, kwargs)
+        want = f(*values)
+        u = random_like(want, r)
+        v = [random_like(values[i], r) for i in wrt]
+        if s.symmetric:
+            v = [(x + np.swapaxes(x, -1, -2)) / 2 if np.ndim(x) >= 2 else x for x in v]
+        if s.direction is not None:
+            v = [s.direction(k, values, x) for k, x in zip(wrt, v)]
+        try:
+            project = None if s.direction is None else (
+                lambda k, g: s.direction(k, values, g))
+            check_second_order(f, values, wrt, want, u, v, project=project)
+        except AssertionError as exc:
+            shapes = [np.shape(a) if not isinstance(a, (str, list, tuple)) else a for a in args]
+            raise AssertionError(f"{name}{tuple(shapes)} {kwargs}: {exc}") from None
 
 
 # -- the catalog --------------------------------------------------------------------------

@@ -15,6 +15,9 @@ at run time. Each call is written as source (see ``rule_calls.py``) and checked:
 * the VJP against central differences (every input coordinate), the JVP against them
   (along a random direction), and ``<u, jvp(v)> == <vjp(u), v>``, in float64 (a float32
   call is compared with its float64 twin);
+* second derivatives (the first call drawn for each callable): the derivative code
+  differentiated again, in all four orders of modes, against central differences of the
+  gradient (every rule's VJP and JVP are written with callables that have rules);
 * the modules the command line writes (``adjoint grad``, both modes, with ``--shapes``
   or shape-generic) agree with the API.
 
@@ -90,16 +93,26 @@ def test_spaces_name_the_rules_parameters(key):
     assert named == sorted(named, key=sig.index), "parameters out of the signature's order"
 
 
+#: Second derivatives, in every order of modes (reverse over reverse, forward over reverse,
+#: reverse over forward, forward over forward): on the first call drawn for each callable
+#: (``make test``), or on every call (ADJOINT_RULE_SECOND=all, ``make fuzz-rules``).
+SECOND = os.environ.get("ADJOINT_RULE_SECOND", "first")
+_SECOND_DONE: set[str] = set()
+
+
 @pytest.mark.parametrize("key", [k for _, k in DRAWN], ids=[n for n, _ in DRAWN])
 @settings(max_examples=EXAMPLES, derandomize=DERANDOMIZE, database=None, deadline=None,
           suppress_health_check=list(HealthCheck), phases=PHASES, print_blob=True)
 @given(data=st.data())
 def test_rule_space(key, data):
+    """First derivatives, and second derivatives: every rule's derivative code has rules."""
     call = data.draw(calls(key, SPACES[key]))
+    second = "all" if SECOND == "all" or call.name not in _SECOND_DONE else ""
     try:
-        check_call(call)
+        check_call(call, second=second)
     except Rejected:
         reject()
+    _SECOND_DONE.add(call.name)
 
 
 # -- the layer norm, and its siblings ----------------------------------------------------------
@@ -290,3 +303,4 @@ def test_spaces_are_what_docs_rules_md_lists():
     assert "`numpy.var`" in text.split("## Supported arguments")[1]
     s: Space = SPACES[np.var]
     assert isinstance(s.args["a"], Array)
+

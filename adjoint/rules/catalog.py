@@ -135,9 +135,8 @@ def _table(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def markdown() -> str:
-    """The built-in rules as Markdown: the text of ``docs/rules.md``."""
-    entries = catalog(include_user=False)
+def sections(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The catalog's entries by the section of ``docs/rules.md`` that lists them."""
     helpers = [e for e in entries if e["name"].startswith("adjoint.runtime.")]
     stats_rows = [e for e in entries if e["name"].startswith("scipy.stats.")]
     scipy_rows = [e for e in entries if e["name"].startswith("scipy.") and e not in stats_rows]
@@ -145,8 +144,24 @@ def markdown() -> str:
     complex_rows = [e for e in entries if e.get("complex")]
     skip = {id(e) for e in helpers + scipy_rows + stats_rows + methods + complex_rows}
     rest = [e for e in entries if id(e) not in skip]
-    diff = [e for e in rest if e["modes"]]
-    const = [e for e in rest if e["nondifferentiable"] and not e["modes"]]
+    return {
+        "NumPy, math and operators": [e for e in rest if e["modes"]],
+        "Array methods": methods,
+        "Constants": [e for e in rest if e["nondifferentiable"] and not e["modes"]],
+        "Complex results": complex_rows,
+        "Runtime helpers": helpers,
+        SCIPY_HEADING[3:]: scipy_rows,
+        STATS_HEADING[3:]: stats_rows,
+    }
+
+
+def markdown() -> str:
+    """The built-in rules as Markdown: the text of ``docs/rules.md``."""
+    parts = sections(catalog(include_user=False))
+    diff, methods = parts["NumPy, math and operators"], parts["Array methods"]
+    const, complex_rows = parts["Constants"], parts["Complex results"]
+    helpers, scipy_rows = parts["Runtime helpers"], parts[SCIPY_HEADING[3:]]
+    stats_rows = parts[STATS_HEADING[3:]]
     both = sum(1 for e in diff if e["modes"] == ("vjp", "jvp"))
     out = [
         "# Derivative rules",

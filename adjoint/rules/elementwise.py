@@ -95,9 +95,15 @@ def _(g, ans, x):
 
 @vjp_rule(np.sinc)
 def _(g, ans, x):
-    # sinc(x) = sin(pi x) / (pi x); its slope is 0 at x = 0, the removable singularity.
-    nonzero = np.where(x == 0, 1.0, x)
-    return g * np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / nonzero)
+    # sinc(x) = sin(pi x) / (pi x), whose slope is (cos(pi x) - sinc(x)) / x. Near the
+    # removable singularity at 0 that difference cancels: there, the Taylor series of the
+    # slope, which also gives the right derivatives of the slope itself at 0.
+    small = np.abs(x) < 0.1
+    p = (np.pi * x) ** 2
+    series = (np.pi * np.pi) * x * (-1.0 / 3.0 + p * (1.0 / 30.0 + p * (-1.0 / 840.0 + p * (
+        1.0 / 45360.0 + p * (-1.0 / 3991680.0 + p * (1.0 / 518918400.0 + p * (
+            -1.0 / 93405312000.0)))))))
+    return g * np.where(small, series, (np.cos(np.pi * x) - ans) / np.where(small, 1.0, x))
 
 
 @vjp_rule(np.deg2rad, np.radians)
@@ -232,8 +238,12 @@ def _(dx, ans, x):
 
 @jvp_rule(np.sinc)
 def _(dx, ans, x):
-    nonzero = np.where(x == 0, 1.0, x)
-    return dx * np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / nonzero)
+    small = np.abs(x) < 0.1
+    p = (np.pi * x) ** 2
+    series = (np.pi * np.pi) * x * (-1.0 / 3.0 + p * (1.0 / 30.0 + p * (-1.0 / 840.0 + p * (
+        1.0 / 45360.0 + p * (-1.0 / 3991680.0 + p * (1.0 / 518918400.0 + p * (
+            -1.0 / 93405312000.0)))))))
+    return dx * np.where(small, series, (np.cos(np.pi * x) - ans) / np.where(small, 1.0, x))
 
 
 @jvp_rule(np.deg2rad, np.radians)

@@ -38,12 +38,12 @@ def setitem_vjp(rev: Any, ctx: Any, op: Any, g: Any, active: list[int]) -> None:
             "assigning to a slice of a list (which may change its length) is not supported",
             op.loc, "build a new list instead: ys = ys[:i] + [a, b] + ys[j:]",
         )
+    container = op.operands[0].type
+    in_a_sequence = getattr(container, "kind", None) in ("dict", "list", "tuple")
     if 1 in active:
         v = op.operands[1]
         piece = b.call(prims.Subscript(index), g, *dyn)
         t = v.type
-        container = op.operands[0].type
-        in_a_sequence = getattr(container, "kind", None) in ("dict", "list", "tuple")
         if may_repeat(index, op.operands[2:]) and not in_a_sequence:
             piece = _last_writes(b, index, dyn, g, piece)
         elif not (getattr(t, "dims", None) == ()):
@@ -61,6 +61,13 @@ def setitem_vjp(rev: Any, ctx: Any, op: Any, g: Any, active: list[int]) -> None:
             items = [b.call(prims.Subscript(prims.Index((("const", k),), False)), g)
                      for k in before.keys]
             rest = b.call(prims.BuildDict(tuple(before.keys)), *items)
+        elif getattr(before, "kind", None) == "list" or (
+                getattr(before, "kind", None) == "dict" and before.keys is not None and
+                key in before.keys):
+            # The item replaced gets a zero cotangent of its own shape (it may be an array
+            # where the new item is a number, or the other way round).
+            old = b.call(prims.Subscript(index), ctx.primal(op.operands[0]), *dyn)
+            rest = b.call(prims.SetItem(index), g, b.call(rt.zeros_like, old), *dyn)
         else:
             rest = b.call(prims.SetItem(index), g, b.const(0.0), *dyn)
         rev.accumulate(ctx, op.operands[0], rest)

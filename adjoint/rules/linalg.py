@@ -15,17 +15,16 @@ from ..runtime import (
     dot_lhs,
     dot_rhs,
     einsum_grad,
-    einsum_jvp,
+    einsum_put,
     inner_lhs,
     inner_rhs,
-    matrix_power_grad,
-    matrix_power_jvp,
-    norm_grad,
-    norm_jvp,
+    reduced_axes,
+    svd_size,
     tensordot_lhs,
     tensordot_rhs,
     trace_grad,
     unbroadcast,
+    unreduce,
 )
 from .registry import jvp_rule, method, nondifferentiable, vjp_rule
 from .spaces import Array, Axis, Choice, Custom, Dtype, Flag, Int, space
@@ -176,14 +175,87 @@ def _(g, ans, a, UPLO="L"):
     return (v * np.expand_dims(g, -2)) @ np.swapaxes(v, -1, -2)
 
 
+@vjp_rule(np.linalg.svd)
+def _(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
+    if not compute_uv:
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        return (u * np.expand_dims(g, -2)) @ vh
+    # Thin factors (a square matrix's full ones are thin too; svd_size refuses the others).
+    k = svd_size(a, full_matrices)
+    u = ans[0][..., :k]
+    s = ans[1]
+    vh = ans[2][..., :k, :]
+    g_u = g[0][..., :k]
+    g_vh = g[2][..., :k, :]
+    u_t = np.swapaxes(u, -1, -2)
+    v = np.swapaxes(vh, -1, -2)
+    eye = np.eye(k, dtype=a.dtype)
+    s2 = s * s
+    f = 1.0 / (np.expand_dims(s2, -2) - np.expand_dims(s2, -1) + eye) - eye
+    j = f * (u_t @ g_u)
+    m = f * (vh @ np.swapaxes(g_vh, -1, -2))
+    s_mat = np.expand_dims(s, -2) * eye
+    inner = (j + np.swapaxes(j, -1, -2)) @ s_mat + np.expand_dims(g[1], -2) * eye \
+        + s_mat @ (m + np.swapaxes(m, -1, -2))
+    s_inv = 1.0 / s
+    ga = u @ inner @ vh
+    # The parts of g_u and g_vh outside the spans of u and v (a non-square matrix's).
+    ga = ga + (g_u - u @ (u_t @ g_u)) * np.expand_dims(s_inv, -2) @ vh
+    ga = ga + u @ (np.expand_dims(s_inv, -1) * (g_vh - (g_vh @ v) @ vh))
+    return ga
+
+
 @vjp_rule(np.linalg.matrix_power)
 def _(g, ans, a, n):
-    return matrix_power_grad(g, a, n)
+    # The sum over k of (b^k)^T g (b^(n-1-k))^T, b = a (or inv(a) for n < 0), by recurrence.
+    b = a if n >= 0 else np.linalg.inv(a)
+    b_t = np.swapaxes(b, -1, -2)
+    gb = 0.0 * b
+    if n != 0:
+        power = b_t
+        gb = g
+        for _ in range(abs(n) - 1):
+            gb = gb @ b_t + power @ g
+            power = power @ b_t
+    if n < 0:
+        gb = -(b_t @ gb @ b_t)
+    return gb
 
 
 @vjp_rule(np.linalg.norm)
 def _(g, ans, x, ord=None, axis=None, keepdims=False):
-    return norm_grad(g, ans, x, ord, axis, keepdims)
+    # g (and ans) spread over x's shape, times the norm's derivative (see the JVP rule).
+    axes = reduced_axes(x, axis)
+    ge = unreduce(g, x, axis, keepdims)
+    ae = unreduce(ans, x, axis, keepdims)
+    if ord is None or ord == "fro" or (ord == 2 and len(axes) == 1):
+        gx = ge * x / (ae + (ae == 0.0))  # at zero, the subgradient 0 (not 0 / 0)
+    elif ord == "nuc" or ord == 2 or ord == -2:
+        u, s, vh = np.linalg.svd(np.moveaxis(x, axes, (-2, -1)), full_matrices=False)
+        if ord == "nuc":
+            dm = u @ vh
+        elif ord == 2:
+            dm = u[..., :, :1] @ vh[..., :1, :]
+        else:
+            dm = u[..., :, -1:] @ vh[..., -1:, :]
+        gx = ge * np.moveaxis(dm, (-2, -1), axes)
+    elif len(axes) == 2:
+        # Matrix 1, -1, inf, -inf norms: the largest (smallest) column or row sum of |x|;
+        # ties share the cotangent equally.
+        summed = axes[0] if ord == 1 or ord == -1 else axes[1]
+        over = axes[1] if ord == 1 or ord == -1 else axes[0]
+        mask = np.sum(np.abs(x), axis=summed, keepdims=True) == ae
+        gx = ge * np.sign(x) * (mask / np.sum(mask, axis=over, keepdims=True)).astype(
+            np.result_type(ge, 0.0))
+    elif ord == np.inf or ord == -np.inf:
+        mask = np.abs(x) == ae
+        gx = ge * np.sign(x) * (mask / np.sum(mask, axis=axes, keepdims=True)).astype(
+            np.result_type(ge, 0.0))
+    elif ord == 0:
+        gx = 0.0 * ge * x
+    else:
+        gx = ge * np.sign(x) * np.abs(x) ** (ord - 1) / ae ** (ord - 1)
+    return gx
 
 
 @jvp_rule(np.dot)
@@ -214,8 +286,12 @@ def _(da, db, ans, a, b, axes=2):
 @jvp_rule(np.einsum, ndiff=9)
 def _(dsubscripts, dx0, dx1, dx2, dx3, dx4, dx5, dx6, dx7, ans, subscripts, x0, x1=None,
       x2=None, x3=None, x4=None, x5=None, x6=None, x7=None, out=None, optimize=False):
+    # Multilinear: one term per operand, with its tangent in its place (zeros fold away).
     ops = (x0, x1, x2, x3, x4, x5, x6, x7)
-    return einsum_jvp(subscripts, ops, (dx0, dx1, dx2, dx3, dx4, dx5, dx6, dx7))
+    return (einsum_put(dx0, subscripts, ops, 0) + einsum_put(dx1, subscripts, ops, 1)
+            + einsum_put(dx2, subscripts, ops, 2) + einsum_put(dx3, subscripts, ops, 3)
+            + einsum_put(dx4, subscripts, ops, 4) + einsum_put(dx5, subscripts, ops, 5)
+            + einsum_put(dx6, subscripts, ops, 6) + einsum_put(dx7, subscripts, ops, 7))
 
 
 @jvp_rule(np.trace)
@@ -290,14 +366,75 @@ def _(da, ans, a, UPLO="L"):
     return np.sum(v * ((0.5 * (da + np.swapaxes(da, -1, -2))) @ v), axis=-2)
 
 
+@jvp_rule(np.linalg.svd)
+def _(da, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
+    if not compute_uv:
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        return np.sum(u * (da @ np.swapaxes(vh, -1, -2)), axis=-2)
+    k = svd_size(a, full_matrices)
+    u = ans[0][..., :k]
+    s = ans[1]
+    vh = ans[2][..., :k, :]
+    u_t = np.swapaxes(u, -1, -2)
+    v = np.swapaxes(vh, -1, -2)
+    da_t = np.swapaxes(da, -1, -2)
+    eye = np.eye(k, dtype=a.dtype)
+    s2 = s * s
+    f = 1.0 / (np.expand_dims(s2, -2) - np.expand_dims(s2, -1) + eye) - eye
+    s_mat = np.expand_dims(s, -2) * eye
+    s_inv = np.expand_dims(1.0 / s, -2)
+    dp = u_t @ da @ v
+    dp_t = np.swapaxes(dp, -1, -2)
+    du = u @ (f * (dp @ s_mat + s_mat @ dp_t)) + (da @ v - u @ (u_t @ (da @ v))) * s_inv
+    dv = v @ (f * (s_mat @ dp + dp_t @ s_mat)) + (da_t @ u - v @ (vh @ (da_t @ u))) * s_inv
+    return du, np.sum(dp * eye, axis=-1), np.swapaxes(dv, -1, -2)
+
+
 @jvp_rule(np.linalg.matrix_power)
 def _(da, ans, a, n):
-    return matrix_power_jvp(da, a, n)
+    # The sum over k of b^k db b^(n-1-k), b = a (or inv(a) for n < 0), by recurrence.
+    b = a if n >= 0 else np.linalg.inv(a)
+    db = da if n >= 0 else -(b @ da @ b)
+    out = 0.0 * db
+    if n != 0:
+        power = b
+        out = db
+        for _ in range(abs(n) - 1):
+            out = out @ b + power @ db
+            power = power @ b
+    return out
 
 
 @jvp_rule(np.linalg.norm)
 def _(dx, ans, x, ord=None, axis=None, keepdims=False):
-    return norm_jvp(dx, ans, x, ord, axis, keepdims)
+    axes = reduced_axes(x, axis)
+    ae = unreduce(ans, x, axis, keepdims)
+    if ord is None or ord == "fro" or (ord == 2 and len(axes) == 1):
+        w = x / (ae + (ae == 0.0))
+    elif ord == "nuc" or ord == 2 or ord == -2:
+        u, s, vh = np.linalg.svd(np.moveaxis(x, axes, (-2, -1)), full_matrices=False)
+        if ord == "nuc":
+            dm = u @ vh
+        elif ord == 2:
+            dm = u[..., :, :1] @ vh[..., :1, :]
+        else:
+            dm = u[..., :, -1:] @ vh[..., -1:, :]
+        w = np.moveaxis(dm, (-2, -1), axes)
+    elif len(axes) == 2:
+        summed = axes[0] if ord == 1 or ord == -1 else axes[1]
+        over = axes[1] if ord == 1 or ord == -1 else axes[0]
+        mask = np.sum(np.abs(x), axis=summed, keepdims=True) == ae
+        w = np.sign(x) * (mask / np.sum(mask, axis=over, keepdims=True)).astype(
+            np.result_type(x, 0.0))
+    elif ord == np.inf or ord == -np.inf:
+        mask = np.abs(x) == ae
+        w = np.sign(x) * (mask / np.sum(mask, axis=axes, keepdims=True)).astype(
+            np.result_type(x, 0.0))
+    elif ord == 0:
+        w = 0.0 * x
+    else:
+        w = np.sign(x) * np.abs(x) ** (ord - 1) / ae ** (ord - 1)
+    return np.sum(dx * w, axis=axis, keepdims=keepdims)
 
 
 method("dot", np.dot)
@@ -343,6 +480,13 @@ space(np.linalg.eigh, np.linalg.eigvalsh,
       a=Array(ranks=(2, None), number=False, matrix="symmetric", square=True),
       UPLO=Choice(("L", "U")), note="eigenvalues without repeats")
 space(np.linalg.matrix_power, a=_INVERTIBLE, n=Int(-3, 4))
+space(np.linalg.svd, joint="svd", a=Array(ranks=(2, None), number=False, matrix="svd"),
+      full_matrices=Flag(), compute_uv=Flag(), hermitian=Choice((False,)),
+      note="distinct, non-zero singular values (where they repeat or vanish, the singular "
+           "vectors are not unique and the derivative is infinite); `full_matrices=True` "
+           "(the default) with `compute_uv=True` for square matrices only: a non-square "
+           "matrix's extra singular vectors are not unique, and its derivative raises "
+           "`ValueError` (pass `full_matrices=False`)")
 space(np.linalg.norm, joint="norm", singular_at_zero=True,
       x=Array("distinct"),
       ord=Custom("norm_ord", "None, a number (`np.inf` and `-np.inf` too), `'fro'` or "

@@ -7,6 +7,8 @@ of ``linspace(start, stop)`` is ``start + t * (stop - start)`` for a fixed fract
 place, which follows ``x`` one for one.
 """
 
+import math
+
 import numpy as np
 
 from ..runtime import linspace_fraction, unbroadcast, zeros_like
@@ -31,7 +33,7 @@ def _(dstart, dstop, ans, start, stop, num=50, endpoint=True, retstep=False, dty
 @vjp_rule(np.logspace, ndiff=2)
 def _(g, ans, start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     t = linspace_fraction(num, endpoint, np.ndim(ans), axis, ans.dtype)
-    h = g * ans * np.log(base)
+    h = g * ans * math.log(base)  # a Python float keeps float32 results float32
     return (unbroadcast(np.sum(h * (1.0 - t), axis=axis), start),
             unbroadcast(np.sum(h * t, axis=axis), stop))
 
@@ -40,7 +42,7 @@ def _(g, ans, start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0)
 def _(dstart, dstop, ans, start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     t = linspace_fraction(num, endpoint, np.ndim(ans), axis, ans.dtype)
     return (np.expand_dims(dstart, axis) * (1.0 - t) + np.expand_dims(dstop, axis) * t) * (
-        ans * np.log(base))
+        ans * math.log(base))
 
 
 @vjp_rule(np.nextafter, ndiff=2)

@@ -7,7 +7,7 @@ array allocations. Parameter names follow the ``math`` documentation.
 
 import math
 
-from ..runtime import digamma, log_base
+from ..runtime import digamma
 from .registry import jvp_rule, nondifferentiable, vjp_rule
 from .spaces import Number, scalar, space
 
@@ -28,9 +28,10 @@ def _(g, ans, x):
 
 @vjp_rule(math.log, ndiff=2)
 def _(g, ans, x, base=None):
-    # log(x, base) == log(x) / log(base); exp(lb) is base itself when there is one.
-    lb = log_base(base)
-    return g / (x * lb), -g * ans / (math.exp(lb) * lb)
+    # log(x, base) == log(x) / log(base).
+    lb = 1.0 if base is None else math.log(base)
+    b = math.e if base is None else base
+    return g / (x * lb), -g * ans / (b * lb)
 
 
 @vjp_rule(math.log1p)
@@ -187,8 +188,9 @@ def _(dx, ans, x):
 
 @jvp_rule(math.log, ndiff=2)
 def _(dx, dbase, ans, x, base=None):
-    lb = log_base(base)
-    return (dx / x - dbase * ans / math.exp(lb)) / lb
+    lb = 1.0 if base is None else math.log(base)
+    b = math.e if base is None else base
+    return (dx / x - dbase * ans / b) / lb
 
 
 @jvp_rule(math.log1p)

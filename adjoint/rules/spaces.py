@@ -91,14 +91,17 @@ class Array(Form):
     like: str | None = None
     optional: bool = False
     square: bool = False
-    matrix: str = ""  # "", "any", "invertible", "spd", "symmetric", "real_eigen": matrices
+    matrix: str = ""  # "", "any", "invertible", "spd", "symmetric", "real_eigen", "svd"
 
     def describe(self) -> str:
         lo, hi = self.ranks
         if self.matrix:
             kind = {"any": "", "invertible": "invertible ", "spd": "symmetric positive definite ",
-                    "symmetric": "symmetric ", "real_eigen": "diagonalizable "}[self.matrix]
-            text = f"a {kind}{'square ' if self.square and self.matrix == 'any' else ''}matrix"
+                    "symmetric": "symmetric ", "real_eigen": "diagonalizable ",
+                    "svd": ""}[self.matrix]
+            article = "an" if kind[:1] in ("a", "e", "i", "o", "u") else "a"
+            text = f"{article} {kind}{'square ' if self.square and self.matrix == 'any' else ''}" \
+                "matrix"
             if hi is None or hi > 2:
                 text += " or a stack of them"
         elif hi is None:

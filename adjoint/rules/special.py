@@ -1,16 +1,26 @@
-"""``scipy.special``: logistic, log-sum-exp, softmax, error and gamma functions.
+"""``scipy.special``: logistic, log-sum-exp, softmax, error, gamma, beta and Bessel functions.
 
 Registered only when SciPy can be imported; adjoint itself does not depend on it.
-The rules are written with NumPy and adjoint's helpers rather than with other
-SciPy functions, so the derivative code they produce needs nothing beyond NumPy
-(``digamma``, the derivative of ``gammaln``, is one of the helpers).
+Where NumPy can say it, the rules are written with NumPy and adjoint's helpers rather
+than with other SciPy functions, so the derivative code needs nothing beyond NumPy
+(``digamma`` and ``polygamma``, the derivatives of ``gammaln`` and ``digamma``, are
+helpers). The derivatives of Bessel functions are other Bessel functions, and the
+incomplete beta and gamma functions are normalized by ``betaln`` and ``gammaln``: those
+rules call SciPy, which the differentiated code calls already. Every function the rules
+call has rules of its own, so derivatives of any order can be taken.
+
+Some parameters have no derivative the rules could write: the order of a Bessel
+function, the shape parameters of the incomplete beta and gamma functions (their
+derivatives are series without a closed form) and integer orders. The VJP rules return
+``None`` for them, so differentiating with respect to one is an
+``adjoint.NonDifferentiableError`` in either mode.
 """
 
 import math
 
 import numpy as np
 
-from ..runtime import digamma, unbroadcast, unreduce
+from ..runtime import digamma, polygamma, unbroadcast, unreduce
 from .registry import jvp_rule, vjp_rule
 from .spaces import Array, Axis, Choice, Data, Flag, binary, space, unary
 
@@ -167,6 +177,181 @@ if sp is not None:
         return -dx * (np.log(x) + 1.0)
 
 if sp is not None:
+    # -- gamma and beta functions ------------------------------------------------------------
+    @vjp_rule(sp.digamma)
+    def _(g, ans, x):
+        return g * polygamma(1, x)
+
+    @jvp_rule(sp.digamma)
+    def _(dx, ans, x):
+        return dx * polygamma(1, x)
+
+    @vjp_rule(sp.polygamma, ndiff=2)
+    def _(g, ans, n, x):
+        return None, g * polygamma(n + 1, x)
+
+    @jvp_rule(sp.polygamma, ndiff=2)
+    def _(dn, dx, ans, n, x):
+        return dx * polygamma(n + 1, x)
+
+    @vjp_rule(sp.rgamma)
+    def _(g, ans, x):
+        return -g * ans * digamma(x)
+
+    @jvp_rule(sp.rgamma)
+    def _(dx, ans, x):
+        return -dx * ans * digamma(x)
+
+    @vjp_rule(sp.multigammaln, ndiff=2)
+    def _(g, ans, a, d):
+        # multigammaln(a, d) is a constant plus the sum of gammaln(a - j / 2), j < d.
+        total = 0.0 * a
+        for j in range(d):
+            total = total + digamma(a - 0.5 * j)
+        return g * total, None
+
+    @jvp_rule(sp.multigammaln, ndiff=2)
+    def _(da, dd, ans, a, d):
+        total = 0.0 * a
+        for j in range(d):
+            total = total + digamma(a - 0.5 * j)
+        return da * total
+
+    @vjp_rule(sp.beta, ndiff=2)
+    def _(g, ans, a, b):
+        both = digamma(a + b)
+        return (unbroadcast(g * ans * (digamma(a) - both), a),
+                unbroadcast(g * ans * (digamma(b) - both), b))
+
+    @jvp_rule(sp.beta, ndiff=2)
+    def _(da, db, ans, a, b):
+        both = digamma(a + b)
+        return ans * (da * (digamma(a) - both) + db * (digamma(b) - both))
+
+    @vjp_rule(sp.betaln, ndiff=2)
+    def _(g, ans, a, b):
+        both = digamma(a + b)
+        return unbroadcast(g * (digamma(a) - both), a), unbroadcast(g * (digamma(b) - both), b)
+
+    @jvp_rule(sp.betaln, ndiff=2)
+    def _(da, db, ans, a, b):
+        both = digamma(a + b)
+        return da * (digamma(a) - both) + db * (digamma(b) - both)
+
+    @vjp_rule(sp.betainc, ndiff=3)
+    def _(g, ans, a, b, x):
+        # The density of the beta distribution; a and b have no closed-form derivative.
+        density = np.exp((a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x) - sp.betaln(a, b))
+        return None, None, unbroadcast(g * density, x)
+
+    @jvp_rule(sp.betainc, ndiff=3)
+    def _(da, db, dx, ans, a, b, x):
+        return dx * np.exp((a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x) - sp.betaln(a, b))
+
+    @vjp_rule(sp.gammainc, ndiff=2)
+    def _(g, ans, a, x):
+        # The density of the gamma distribution; a has no closed-form derivative.
+        density = np.exp((a - 1.0) * np.log(x) - x - sp.gammaln(a))
+        return None, unbroadcast(g * density, x)
+
+    @jvp_rule(sp.gammainc, ndiff=2)
+    def _(da, dx, ans, a, x):
+        return dx * np.exp((a - 1.0) * np.log(x) - x - sp.gammaln(a))
+
+    @vjp_rule(sp.gammaincc, ndiff=2)
+    def _(g, ans, a, x):
+        density = np.exp((a - 1.0) * np.log(x) - x - sp.gammaln(a))
+        return None, unbroadcast(-g * density, x)
+
+    @jvp_rule(sp.gammaincc, ndiff=2)
+    def _(da, dx, ans, a, x):
+        return -dx * np.exp((a - 1.0) * np.log(x) - x - sp.gammaln(a))
+
+    # -- Bessel functions: derivatives by the recurrences, free of 1 / x --------------------
+    @vjp_rule(sp.j0)
+    def _(g, ans, x):
+        return -g * sp.j1(x)
+
+    @jvp_rule(sp.j0)
+    def _(dx, ans, x):
+        return -dx * sp.j1(x)
+
+    @vjp_rule(sp.j1)
+    def _(g, ans, x):
+        return g * 0.5 * (sp.j0(x) - sp.jv(2, x))
+
+    @jvp_rule(sp.j1)
+    def _(dx, ans, x):
+        return dx * 0.5 * (sp.j0(x) - sp.jv(2, x))
+
+    @vjp_rule(sp.y0)
+    def _(g, ans, x):
+        return -g * sp.y1(x)
+
+    @jvp_rule(sp.y0)
+    def _(dx, ans, x):
+        return -dx * sp.y1(x)
+
+    @vjp_rule(sp.y1)
+    def _(g, ans, x):
+        return g * (sp.y0(x) - ans / x)  # x > 0 (y1 is not real below)
+
+    @jvp_rule(sp.y1)
+    def _(dx, ans, x):
+        return dx * (sp.y0(x) - ans / x)
+
+    @vjp_rule(sp.i0)
+    def _(g, ans, x):
+        return g * sp.i1(x)
+
+    @jvp_rule(sp.i0)
+    def _(dx, ans, x):
+        return dx * sp.i1(x)
+
+    @vjp_rule(sp.i1)
+    def _(g, ans, x):
+        return g * 0.5 * (sp.i0(x) + sp.iv(2, x))
+
+    @jvp_rule(sp.i1)
+    def _(dx, ans, x):
+        return dx * 0.5 * (sp.i0(x) + sp.iv(2, x))
+
+    @vjp_rule(sp.jv, ndiff=2)
+    def _(g, ans, v, x):
+        return None, unbroadcast(g * 0.5 * (sp.jv(v - 1.0, x) - sp.jv(v + 1.0, x)), x)
+
+    @jvp_rule(sp.jv, ndiff=2)
+    def _(dv, dx, ans, v, x):
+        return dx * 0.5 * (sp.jv(v - 1.0, x) - sp.jv(v + 1.0, x))
+
+    @vjp_rule(sp.yn, ndiff=2)
+    def _(g, ans, n, x):
+        return None, unbroadcast(g * 0.5 * (sp.yn(n - 1, x) - sp.yn(n + 1, x)), x)
+
+    @jvp_rule(sp.yn, ndiff=2)
+    def _(dn, dx, ans, n, x):
+        return dx * 0.5 * (sp.yn(n - 1, x) - sp.yn(n + 1, x))
+
+    @vjp_rule(sp.iv, ndiff=2)
+    def _(g, ans, v, x):
+        return None, unbroadcast(g * 0.5 * (sp.iv(v - 1.0, x) + sp.iv(v + 1.0, x)), x)
+
+    @jvp_rule(sp.iv, ndiff=2)
+    def _(dv, dx, ans, v, x):
+        return dx * 0.5 * (sp.iv(v - 1.0, x) + sp.iv(v + 1.0, x))
+
+    @vjp_rule(sp.ive, ndiff=2)
+    def _(g, ans, v, x):
+        # ive(v, x) = iv(v, x) * exp(-|x|), for x > 0.
+        return None, unbroadcast(
+            g * (0.5 * (sp.ive(v - 1.0, x) + sp.ive(v + 1.0, x)) - ans), x)
+
+    @jvp_rule(sp.ive, ndiff=2)
+    def _(dv, dx, ans, v, x):
+        return dx * (0.5 * (sp.ive(v - 1.0, x) + sp.ive(v + 1.0, x)) - ans)
+
+
+if sp is not None:
     # The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
     unary(sp.expit, sp.erf, sp.erfc, sp.ndtr, sp.log_ndtr)
     unary(sp.gammaln, sp.gamma, sp.entr, domain="positive")
@@ -179,3 +364,25 @@ if sp is not None:
                  "differentiated)"),
           keepdims=Flag(), return_sign=Choice((False,)))
     space(sp.softmax, sp.log_softmax, x=Array(), axis=Axis("x"))
+    space(sp.digamma, x=Array("positive"),
+          note="`scipy.special.digamma` is this function under another name")
+    unary(sp.rgamma, domain="positive")
+    unary(sp.j0, sp.j1, sp.i0, sp.i1)
+    unary(sp.y0, sp.y1, domain="positive")
+    space(sp.polygamma, n=Data("order", "an int >= 0, the order (not differentiated)"),
+          x=Array("positive"))
+    space(sp.multigammaln, a=Array("above_one", number=False),
+          d=Data("dimension", "an int >= 1, the dimension, with every a > (d - 1) / 2 (not "
+                 "differentiated)"))
+    binary(sp.beta, sp.betaln, left="positive", right="positive", names=("a", "b"))
+    _SHAPE = ("a positive number or array broadcasting against x; not differentiated: "
+              "its derivative is a series with no closed form (differentiating with respect "
+              "to it is an error)")
+    space(sp.betainc, a=Data("positive", _SHAPE), b=Data("positive", _SHAPE),
+          x=Array("open01", like="b"))
+    space(sp.gammainc, sp.gammaincc, a=Data("positive", _SHAPE), x=Array("positive", like="a"))
+    _ORDER = ("the order: a number or array broadcasting against x; not differentiated "
+              "(differentiating with respect to it is an error)")
+    space(sp.jv, sp.iv, sp.ive, v=Data("real_order", _ORDER), x=Array("positive", like="v"))
+    space(sp.yn, n=Data("order", "the order, an int; not differentiated (differentiating "
+                        "with respect to it is an error)"), x=Array("positive"))

@@ -942,6 +942,11 @@ class _Reverse:
         if ctx.block is not None and ctx.block.args and v is ctx.block.args[0] and \
                 ctx.owner is not None and ctx.owner.attrs.get("kind") == "range":
             return True
+        if ctx.kind != "branch" and ctx.block is not None and v in ctx.block.args[1:] and \
+                _is_number(v):
+            # A number the loop carries is one tape away (and usually taped anyway):
+            # recomputing x < 1.0 from it beats a tape of the condition as well.
+            return True
         owner = v.owner
         return isinstance(owner, Op) and self.recomputable(ctx, owner)
 

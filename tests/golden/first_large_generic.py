@@ -34,7 +34,10 @@ def like_container(x, items):
 
 def zeros_like(x):
     """A zero cotangent shaped like ``x``: ``0.0`` for scalars, zeros of the same structure
-    for tuples, lists and dicts, an array of zeros otherwise."""
+    for tuples, lists and dicts, an array of zeros otherwise (``None``, which holds no
+    number, for ``None``)."""
+    if x is None:
+        return None
     if isinstance(x, (tuple, list)):
         return like_container(x, [zeros_like(e) for e in x])
     if isinstance(x, dict):
@@ -46,7 +49,14 @@ def zeros_like(x):
 
 def tree_add(a, b):
     """Sum of two cotangents of the same structure (tuples, lists and dicts elementwise; a
-    key one dict lacks, because a loop added it later, has a zero cotangent there)."""
+    key one dict lacks, because a loop added it later, has a zero cotangent there).
+
+    ``None`` is the cotangent of an unused slot (an einsum's operands past the last one),
+    which adds nothing."""
+    if a is None:
+        return b
+    if b is None:
+        return a
     if isinstance(a, (tuple, list)):
         return like_container(a, [tree_add(x, y) for x, y in zip(a, b)])
     if isinstance(a, dict):
@@ -76,6 +86,17 @@ def tree_add_at(d, index, g):
     return out
 
 
+def detached(x):
+    """``x``, copied where it is an array (or holds arrays), so it shares no memory."""
+    if isinstance(x, (tuple, list)):
+        return like_container(x, [detached(e) for e in x])
+    if isinstance(x, dict):
+        return {k: detached(v) for k, v in x.items()}
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    return x
+
+
 def scalar_seed(out):
     """``1.0``, the seed of a gradient, once ``out`` is checked to be a scalar."""
     if np.ndim(out) != 0:
@@ -90,7 +111,6 @@ def grad_first_large(x, t):
     cond_tape = []
     s_tape = []
     t_if_tape = []
-    x_i_tape = []
     i_tape = []
     broke = False
     s = 0.0
@@ -100,7 +120,6 @@ def grad_first_large(x, t):
         s_tape.append(s)
         i_tape.append(i)
         x_i = x[i]
-        x_i_tape.append(x_i)
         if x_i > t:
             broke = True
         cond = not broke
@@ -120,9 +139,10 @@ def grad_first_large(x, t):
     for _ in range(trips):
         t_if = t_if_tape.pop()
         cond = cond_tape.pop()
-        x_i = x_i_tape.pop()
         i = i_tape.pop()
         s = s_tape.pop()
+        # if x[i] > t:
+        x_i = x[i]
         if cond:
             # s = s + x[i] ** 2
             ds_1 = unbroadcast(ds, s)
@@ -132,4 +152,5 @@ def grad_first_large(x, t):
         # if x[i] > t:
         dx_1 = tree_add_at(dx, i, dx_i)
         dx = dx_1
-    return dx
+    dx_2 = detached(dx)
+    return dx_2

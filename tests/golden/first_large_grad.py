@@ -6,7 +6,6 @@ import numpy as np
 
 def grad_first_large(x, t):
     cond_tape = []
-    x_i_tape = []
     i_tape = []
     broke = False
     s = 0.0
@@ -15,7 +14,6 @@ def grad_first_large(x, t):
     while i < x.shape[0] and (not broke):
         i_tape.append(i)
         x_i = x[i]
-        x_i_tape.append(x_i)
         if x_i > t:
             broke = True
         cond = not broke
@@ -29,8 +27,9 @@ def grad_first_large(x, t):
     ds = 1.0
     for _ in range(trips):
         cond = cond_tape.pop()
-        x_i = x_i_tape.pop()
         i = i_tape.pop()
+        # if x[i] > t:
+        x_i = x[i]
         if cond:
             dx_i = ds * 2 * x_i
         else:

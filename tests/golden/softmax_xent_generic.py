@@ -52,7 +52,14 @@ def like_container(x, items):
 
 def tree_add(a, b):
     """Sum of two cotangents of the same structure (tuples, lists and dicts elementwise; a
-    key one dict lacks, because a loop added it later, has a zero cotangent there)."""
+    key one dict lacks, because a loop added it later, has a zero cotangent there).
+
+    ``None`` is the cotangent of an unused slot (an einsum's operands past the last one),
+    which adds nothing."""
+    if a is None:
+        return b
+    if b is None:
+        return a
     if isinstance(a, (tuple, list)):
         return like_container(a, [tree_add(x, y) for x, y in zip(a, b)])
     if isinstance(a, dict):
