@@ -973,6 +973,24 @@ KNOWN_BUGS = [
         np.array([[0.411]]), np.array([[-0.691]]), families=["dict:branch"],
     ),
     known_bug(
+        "dict_items_set_in_a_loop_from_the_command_line",
+        ("the command's shape-generic module raised AttributeError: 'float' object has no "
+         "attribute 'copy' (the reversed d2[i] = ... copied the item's cotangent, a number)"),
+        """
+        def f(a, b):
+            if b > -0.791:
+                a = b
+            else:
+                a = b
+            d2 = {}
+            for i in range(3):
+                d2[i] = (np.sin(a)) * 0.5
+            t1 = d2[0] + d2[2]
+            return np.sum(np.sin(t1)) + np.sum(t1)
+        """,
+        np.array([0.411]), -0.691, families=["dict:loop"],
+    ),
+    known_bug(
         "dict_key_accumulated_with_get",
         ("grad raises AttributeError: 'float' object has no attribute 'copy' (the tape "
          "saves d.get('s', 0.0).copy(), a float on the first pass)"),

@@ -46,10 +46,16 @@ def setitem_vjp(rev: Any, ctx: Any, op: Any, g: Any, active: list[int]) -> None:
         t = v.type
         if may_repeat(index, op.operands[2:]) and not in_a_sequence:
             piece = _last_writes(b, index, dyn, g, piece)
-        elif not (getattr(t, "dims", None) == ()):
+        elif in_a_sequence:
+            pass  # zeroing a list's or dict's item replaces it: the piece is not written
+        elif getattr(t, "dims", None):
             # Take the slot out before it is zeroed below; copying just the slot lets the
             # zeroing happen in place rather than on a copy of the whole cotangent.
             piece = b.call(prims.Method("copy"), piece)
+        elif getattr(t, "dims", None) != ():
+            # Unknown kind (shape-generic code): an array is copied, a number (an item of
+            # a container, known only when it runs) needs no copy and has no .copy().
+            piece = b.call(rt.detached, piece)
         rev.accumulate(ctx, v, b.call(rt.unbroadcast, piece, ctx.primal(v)))
     if 0 in active:
         before = op.operands[0].type
