@@ -991,6 +991,49 @@ KNOWN_BUGS = [
         np.array([0.411]), -0.691, families=["dict:loop"],
     ),
     known_bug(
+        "global_array_kept_by_one_branch",
+        ("grad crashed with ValueError (truth value of an array): a branch result that is a "
+         "module-level array constant was compared with == to the placeholder marker"),
+        """
+        SHIFT = np.array([[0.652], [-0.385]])
+
+
+        def f(a):
+            t3 = SHIFT
+            if np.mean(a) > 0.386:
+                t3 = a * SHIFT
+            return np.sum(t3) + np.sum(a)
+        """,
+        np.array([[1.166], [0.206]]), families=["global:array"],
+    ),
+    known_bug(
+        "complex_value_read_through_imag",
+        "grad 0.0, true 16.0: np.imag(complex(0.5, b)) was not known to be complex, so not refused",
+        """
+        def f(a, b):
+            z1 = complex(0.5, b)
+            return np.imag(z1) * 16.0 + np.sum(a)
+        """,
+        np.array([0.9, 0.2]), -0.643, families=["complex:builtin"],
+    ),
+    known_bug(
+        "view_read_by_a_loop_after_an_update",
+        ("grad [-0.062, -0.033, -0.267], true [-0.086, -0.057, -0.291]: a loop starting from "
+         "v1, a view of a, was taken to carry a's variable on, so the update was not refused"),
+        """
+        def f(a, W):
+            v1, = np.array_split(a, 1)
+            a[:, -1] += np.tanh(np.sum(a))
+            t8 = v1
+            for i in range(2):
+                t8 = 0.5 * t8 @ W
+            return np.sum(t8)
+        """,
+        np.array([[-1.227, 0.688, -1.326]]), np.array([[0.7, -0.2, -0.6], [0.1, 0.5, -0.7],
+                                                      [-0.6, -0.3, 0.3]]),
+        families=["view:array_split"],
+    ),
+    known_bug(
         "dict_key_accumulated_with_get",
         ("grad raises AttributeError: 'float' object has no attribute 'copy' (the tape "
          "saves d.get('s', 0.0).copy(), a float on the first pass)"),

@@ -287,7 +287,7 @@ def check_aliasing(fn: Function) -> None:
                 if v is new_version or not _older(v, op, order, loops_of):
                     continue
                 if any(runs_after(x, op, v) for x in uses.get(v, ()) if x is not op
-                       and not _joins(x, v)):
+                       and not _joins(x, v, target)):
                     raise _seen_elsewhere(op, v, target, new_version is None)
 
 
@@ -334,11 +334,15 @@ def _is_view(v: Value) -> bool:
         holds_memory(u) for u in op.operands)
 
 
-def _joins(x: Op, v: Value) -> bool:
-    """Is ``x`` only passing ``v`` on as the next version of the same variable?"""
+def _joins(x: Op, v: Value, target: Value) -> bool:
+    """Is ``x`` only passing ``v`` on as the next version of the same variable?
+
+    A loop that starts from the array being updated carries that variable on; a loop
+    that starts from another name for its memory (a view: ``t = v1`` before ``for``)
+    reads it, and sees the update."""
     if x.opname in ("yield", "condition"):
         return True
-    return x.opname in ("for", "while")
+    return x.opname in ("for", "while") and v is target
 
 
 def _older(v: Value, op: Op, order: dict[Op, int], loops_of: dict[Op, list[Op]]) -> bool:

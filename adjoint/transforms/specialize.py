@@ -288,8 +288,8 @@ def shape_rep(v: Value) -> Value:
 
 
 def _placeholder(v: Value) -> bool:
-    return const_value(v) in (PLACEHOLDER, UNDEFINED) if const_value(v) is not NOT_CONST \
-        else False
+    c = const_value(v)  # by identity: a constant may be an array (== is elementwise)
+    return c is PLACEHOLDER or c is UNDEFINED
 
 
 def _shape_step(v: Value) -> Value | None:

@@ -295,6 +295,8 @@ def _call_type(op: Op, canonical: Any) -> Any:
         if fn in (operator.floordiv, operator.mod):
             return Num(_dtype(*pos), broadcast(*pos), all(isinstance(t, Num) and t.py
                                                           for t in pos))
+        if fn is complex:
+            return Num("c", (), True)
         if fn in (len, int):
             return INT
         if fn is float:
