@@ -118,16 +118,17 @@ def fd_gradient(f, args) -> tuple:
             flat = g.reshape(-1)
             for j in range(np.size(leaf)):
                 h = EPS * max(1.0, abs(float(np.reshape(leaf, -1)[j])))
-                values = []
-                for step in (h, -h):
+
+                def at(step, j=j, leaf=leaf, leaf_index=leaf_index, arg=arg, i=i):
                     moved = list(leaves(arg))
                     x = np.array(leaf, dtype=float)
                     x.reshape(-1)[j] += step
                     moved[leaf_index] = float(x) if np.ndim(leaf) == 0 else x
                     shifted = list(args)
                     shifted[i] = rebuild(arg, moved)
-                    values.append(float(call(f, shifted)))
-                flat[j] = (values[0] - values[1]) / (2 * h)
+                    return float(call(f, shifted))
+
+                flat[j] = richardson(at, h)
             grads.append(float(g) if np.ndim(leaf) == 0 else g)
         out.append(rebuild(arg, grads))
     return tuple(out)
@@ -145,7 +146,15 @@ def fd_directional(f, args, tangents) -> float:
                  for a, v in zip(args, tangents)]
         return float(call(f, moved))
 
-    return (at(h) - at(-h)) / (2 * h)
+    return richardson(at, h)
+
+
+def richardson(at, h: float) -> float:
+    """The central difference of ``at`` at 0, extrapolated from steps ``h`` and ``h / 2``:
+    its error is of order h**4, not h**2, so strongly curved programs are measured right."""
+    wide = (at(h) - at(-h)) / (2 * h)
+    narrow = (at(h / 2) - at(-h / 2)) / h
+    return (4.0 * narrow - wide) / 3.0
 
 
 def assert_close(actual, expected, rtol, atol, label) -> None:

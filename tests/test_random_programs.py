@@ -1034,6 +1034,22 @@ KNOWN_BUGS = [
         families=["view:array_split"],
     ),
     known_bug(
+        "forward_list_item_replaced_by_a_constant",
+        ("jvp wrt a 0.321, true 0.642: replacing ys2[0] with a constant wrote the number 0.0 "
+         "as its tangent, losing the shape (1, 2) that the sum then counted twice"),
+        """
+        def f(a, b):
+            ys2 = [b, a]
+            if np.mean(b) < 0.111:
+                ys2[0] = (-b) - (np.exp(b))
+            else:
+                ys2[1] = b
+            t1 = ys2[0] + np.sin(ys2[-1])
+            return np.sum(t1)
+        """,
+        1.244, np.array([[-1.122, -0.055]]), families=["list:branch"],
+    ),
+    known_bug(
         "dict_key_accumulated_with_get",
         ("grad raises AttributeError: 'float' object has no attribute 'copy' (the tape "
          "saves d.get('s', 0.0).copy(), a float on the first pass)"),

@@ -49,7 +49,7 @@ from .ad import (
 from .builder import Builder
 from .calls import ModuleFunctions, is_user_function
 from .clone import clone_function
-from .types import Seq, infer, tangent_type
+from .types import Num, Seq, infer, tangent_type
 from .zeros import (
     NeedsZeros,
     Zero,
@@ -252,7 +252,15 @@ class _Forward:
         if isinstance(ts[1], Zero) and isinstance(callee, prims.IndexAdd):
             self.set_tangent(op.result, self.need(b, target))
             return
-        dv = b.const(0.0) if isinstance(ts[1], Zero) else self.need(b, value)
+        if not isinstance(ts[1], Zero):
+            dv = self.need(b, value)
+        elif isinstance(target.type, Num):
+            dv = b.const(0.0)  # written into an array: broadcast in place
+        else:
+            # An item of a container (or of a value of unknown kind) keeps its own shape:
+            # its tangent is zeros like it (the number 0.0 would lose the shape a later
+            # broadcast counts on).
+            dv = b.call(rt.zeros_like, value)
         if isinstance(ts[0], Zero):
             # Shaped like the updated array, so the primal's old array is not kept alive.
             dtarget = b.call(rt.zeros_like, op.result)
