@@ -1050,6 +1050,20 @@ KNOWN_BUGS = [
         1.244, np.array([[-1.122, -0.055]]), families=["list:branch"],
     ),
     known_bug(
+        "dict_item_replaced_in_a_loop_after_it_was_read",
+        ("refused: 'this update changes an array that t5 still refers to' at d2['s'] = ..., "
+         "though replacing a dict's item leaves the array read out of it unchanged"),
+        """
+        def f(a, b):
+            d2 = {"s": b, "c": a}
+            t5 = d2["s"]
+            for i in range(2):
+                d2["s"] = np.tanh(d2["s"]) * 0.5 + d2["c"]
+            return np.sum(d2["s"] * t5)
+        """,
+        H, H * 2.0, families=["dict:loop"],
+    ),
+    known_bug(
         "dict_key_accumulated_with_get",
         ("grad raises AttributeError: 'float' object has no attribute 'copy' (the tape "
          "saves d.get('s', 0.0).copy(), a float on the first pass)"),

@@ -171,6 +171,12 @@ def _flow(pt: _PointsTo, op: Op) -> bool:
                 changed |= pt.add(r, frozenset({r}))
         else:
             inputs = frozenset().union(*[pt.of(v) for v in op.operands])
+            if isinstance(op.callee, (prims.Subscript, prims.GetItem)) and op.operands and \
+                    _is_container(op.operands[0]):
+                # An item read out of a list or dict is one of the arrays it holds, not the
+                # container: replacing the container's item later leaves it unchanged.
+                inputs = frozenset(m for m in inputs
+                                   if not (isinstance(m, Value) and _is_container(m)))
             for r in op.results:
                 changed |= pt.add(r, inputs | {r})
     elif op.opname == "const":
