@@ -582,8 +582,6 @@ class Emitter:
             return _call(_attr(self.expr(v), "copy"), [])
         if isinstance(t, Num) and t.dims == () and t.py:
             return self.expr(v)
-        from .. import runtime as rt
-
         return _call(self.func_ref(rt.detached), [self.expr(v)])
 
     def _names_read(self, v: Value) -> list[Value]:
@@ -742,8 +740,6 @@ def _is_undefined(v: Value) -> bool:
 
 
 def _is_int(v: Value) -> bool:
-    from ..transforms.types import Num
-
     t = v.type
     if isinstance(t, Num) and t.dims == () and t.dtype == "i":
         return True
