@@ -49,7 +49,8 @@ from adjoint.rules.catalog import (
     markdown,
     public_name,
 )
-from adjoint.rules.registry import is_builtin
+from adjoint.rules.memory import returns_new
+from adjoint.rules.registry import facts, facts_of, is_builtin
 from adjoint.testing import check_grads
 from tests.rule_calls import check_second_order, load, random_like
 
@@ -1020,6 +1021,26 @@ def test_max_and_min_share_the_cotangent_equally_among_ties():
 def test_every_sampler_belongs_to_a_registered_rule():
     stale = [public_name(k) for k in SPECS if not is_builtin(k)]
     assert not stale
+
+
+def test_every_callable_with_rules_says_whether_its_result_is_new_memory():
+    """A callable's record is complete: rules in both modes and an argument space
+    (test_rule), and whether its result is memory of its own or may share an argument's,
+    which the aliasing check reads (a view updated in place changes the gradient)."""
+    silent = [name for name, key in REGISTRY
+              if not returns_new(key) and facts_of(key).memory != "view"]
+    assert not silent, f"declare facts(..., memory='new' or 'view') for {silent}"
+
+
+def test_facts_are_checked_when_declared():
+    def fresh_callable(x):
+        return x
+
+    with pytest.raises(ValueError):
+        facts(fresh_callable, memory="copied")
+    with pytest.raises(TypeError):
+        facts(fresh_callable, shape="same")
+    assert facts_of(fresh_callable).memory is None  # nothing declared: may share
 
 
 def test_the_registry_is_large():

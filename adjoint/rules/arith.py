@@ -12,7 +12,19 @@ import numpy as np
 
 from ..ir.prims import BoolOp
 from ..runtime import matmul_lhs, matmul_rhs, unbroadcast
-from .registry import jvp_rule, nondifferentiable, vjp_rule
+from .registry import facts, jvp_rule, nondifferentiable, vjp_rule
+from .results import (
+    array_elementwise,
+    compare_result,
+    complex_scalar,
+    divide_result,
+    float_elementwise,
+    float_scalar,
+    floor_divide_result,
+    int_scalar,
+    matmul_result,
+    same_elementwise,
+)
 from .spaces import Array, Number, binary, space, unary
 
 
@@ -167,3 +179,41 @@ unary(builtins.abs, np.absolute, np.fabs, domain="nonzero")
 space(operator.matmul, np.matmul, joint="matmul", x=Array(ranks=(1, None), number=False),
       y=Array(ranks=(1, None), number=False))
 space(builtins.float, x=Number())
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+facts(operator.add, operator.sub, operator.mul, operator.pow, operator.neg, operator.pos,
+      builtins.abs, np.add, np.subtract, np.multiply, np.power, np.negative, np.positive,
+      result=same_elementwise)
+facts(np.abs, np.fabs, result=array_elementwise)
+facts(operator.truediv, np.divide, np.true_divide, result=divide_result)
+facts(operator.floordiv, operator.mod, result=floor_divide_result)
+facts(operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne, np.less,
+      np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal, result=compare_result)
+facts(operator.matmul, np.matmul, result=matmul_result)
+facts(np.float_power, result=float_elementwise)
+facts(builtins.complex, result=complex_scalar)
+facts(builtins.float, result=float_scalar)
+facts(builtins.int, builtins.len, result=int_scalar)
+# Operators allocate their result, as ufuncs do (``out=`` is refused).
+facts(operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv,
+      operator.mod, operator.pow, operator.matmul, operator.neg, operator.pos, operator.abs,
+      operator.invert, operator.lt, operator.le, operator.gt, operator.ge, operator.eq,
+      operator.ne, operator.not_, operator.and_, operator.or_, operator.xor, operator.lshift,
+      operator.rshift, operator.contains, operator.is_, operator.is_not, operator.truth,
+      builtins.abs, np.add, np.subtract, np.multiply, np.divide, np.true_divide, np.power,
+      np.float_power, np.negative, np.positive, np.abs, np.fabs, np.less, np.less_equal,
+      np.greater, np.greater_equal, np.equal, np.not_equal, memory="new")
+facts(operator.truediv, np.divide, np.true_divide, operator.pow, np.power, np.float_power,
+      singular=True)
+facts(operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg,
+      operator.pos, operator.floordiv, operator.mod, operator.lt, operator.le, operator.gt,
+      operator.ge, operator.eq, operator.ne, operator.not_, operator.is_, operator.is_not,
+      builtins.len, builtins.abs, builtins.int, builtins.float, builtins.bool, foldable=True)
+facts(operator.add, np.add, zeros="add")
+facts(operator.sub, np.subtract, zeros="subtract")
+facts(operator.mul, np.multiply, operator.matmul, np.matmul, zeros="product")
+facts(operator.truediv, np.divide, np.true_divide, zeros="quotient")
+facts(operator.neg, operator.pos, np.negative, np.positive, zeros="sign")
+facts(operator.mul, np.multiply, operator.truediv, np.divide, np.true_divide, operator.pow,
+      np.power, builtins.pow, operator.matmul, np.matmul, full_terms=True)
+facts(builtins.pow, memory="new")

@@ -9,7 +9,7 @@ helpers that compute indices, weights or shapes carry no derivative.
 import numpy as np
 
 from .. import runtime as rt
-from .registry import jvp_rule, nondifferentiable, vjp_rule
+from .registry import facts, jvp_rule, nondifferentiable, vjp_rule
 
 
 @vjp_rule(rt.kron_split)
@@ -157,3 +157,8 @@ def _(dd, dindex, dg, ans, d, index, g):
 nondifferentiable(
     rt.kron_shapes, rt.partition_index, rt.gradient_plan, rt.convolve_padding, rt.band_rows,
 )
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+facts(rt.from_band, rt.to_band, rt.gradient_apply, rt.gradient_grad, rt.kron_join,
+      rt.kron_split, rt.real_eigenvalues, rt.select_default_grad, rt.select_default_spread,
+      rt.select_grads, rt.select_spread, rt.stencil, rt.stencil_adjoint, memory="view")

@@ -26,7 +26,7 @@ from ..runtime import (
     sum_grad,
     unbroadcast,
 )
-from .registry import jvp_rule, method, nondifferentiable, vjp_rule
+from .registry import facts, jvp_rule, method, nondifferentiable, vjp_rule
 from .spaces import Array, Arrays, Custom, Number, space
 
 
@@ -161,3 +161,12 @@ space(_items, _values, d=Custom("mapping", "a dict of numbers and arrays"))
 space(_get, d=Custom("mapping", "a dict of numbers and arrays"),
       key=Custom("key", "a key of the dict"), default=Array(optional=True))
 __all__ = ["np", "rt"]
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+facts(builtins.max, builtins.min, foldable=True)
+# max and min return one of their arguments, dict.get an item, items() and values() the
+# items themselves; a sum allocates.
+facts(builtins.max, builtins.min, rt.max_of, rt.min_of, _get, _items, _values, memory="view")
+facts(builtins.sum, builtins.float, memory="new")
+# A new container, holding the same items.
+facts(builtins.tuple, builtins.list, builtins.dict, memory="view")

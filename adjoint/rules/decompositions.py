@@ -10,7 +10,7 @@ an eigenvector keeps that length (its component along itself is removed).
 import numpy as np
 
 from ..runtime import real_eigenvalues
-from .registry import jvp_rule, vjp_rule
+from .registry import facts, jvp_rule, vjp_rule
 from .spaces import Array, space
 
 
@@ -45,3 +45,6 @@ def _(da, ans, a):
 space(np.linalg.eig, a=Array(ranks=(2, None), number=False, matrix="real_eigen", square=True),
       note="eigenvalues real and without repeats (complex ones raise a ValueError when the "
            "derivative runs)")
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+facts(np.linalg.eig, memory="new")

@@ -20,7 +20,8 @@ from ..runtime import (
     select_spread,
     unbroadcast,
 )
-from .registry import jvp_rule, method, nondifferentiable, vjp_rule
+from .registry import facts, jvp_rule, method, nondifferentiable, vjp_rule
+from .results import array_elementwise, float_elementwise, where_result
 from .spaces import Array, Arrays, Choice, Data, Real, binary, space, unary
 
 _LN2 = math.log(2.0)
@@ -398,3 +399,21 @@ space(np.real, val=Array())
 space(np.conjugate, x=Array())
 space(np.real_if_close, a=Array(), tol=Real(1.0, 1000.0))
 space(Attribute("real"), x=Array(number=False))
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+facts(np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p, np.sqrt, np.cbrt,
+      np.reciprocal, np.sinc, np.deg2rad, np.rad2deg, np.radians, np.degrees, np.logaddexp,
+      np.logaddexp2, np.hypot, np.copysign, np.ldexp, result=float_elementwise)
+facts(np.maximum, np.minimum, np.fmax, np.fmin, np.square, np.sign, np.clip, np.floor,
+      np.ceil, np.round, result=array_elementwise)
+facts(np.where, result=where_result)
+facts(np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p, np.sqrt, np.cbrt,
+      np.reciprocal, np.sinc, np.deg2rad, np.rad2deg, np.radians, np.degrees, np.logaddexp,
+      np.logaddexp2, np.hypot, np.copysign, np.ldexp, np.maximum, np.minimum, np.fmax,
+      np.fmin, np.square, np.sign, np.clip, np.floor, np.ceil, np.round, np.around, np.fix,
+      np.where, np.select, np.nan_to_num, np.all, np.any, np.isclose, np.allclose,
+      np.array_equal, memory="new")
+facts(np.sqrt, np.cbrt, np.log, np.log2, np.log10, np.log1p, np.reciprocal, singular=True)
+facts(np.maximum, np.minimum, np.fmax, np.fmin, full_terms=True)
+# np.real of a real array is the array itself.
+facts(np.real, np.real_if_close, Attribute("real"), memory="view")

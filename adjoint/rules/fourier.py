@@ -9,7 +9,7 @@ with real arithmetic (the DFT is a product with a cosine and a sine matrix).
 
 import numpy as np
 
-from .registry import complex_valued, jvp_rule, vjp_rule
+from .registry import complex_valued, facts, jvp_rule, vjp_rule
 from .spaces import Array, Axis, space
 
 
@@ -48,3 +48,6 @@ complex_valued(
 
 # The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
 space(np.fft.fftshift, np.fft.ifftshift, x=Array(), axes=Axis("x"))
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+facts(np.fft.fftshift, np.fft.ifftshift, memory="new")  # a roll: a copy

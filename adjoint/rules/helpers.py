@@ -16,7 +16,15 @@ be taken.
 import numpy as np
 
 from .. import runtime as rt
-from .registry import jvp_rule, nondifferentiable, vjp_rule
+from .registry import facts, jvp_rule, nondifferentiable, vjp_rule
+from .results import (
+    float_like_second,
+    float_like_third,
+    int_scalar,
+    tree_result,
+    unbroadcast_result,
+    zeros_like_result,
+)
 
 
 @vjp_rule(rt.unbroadcast, ndiff=2)
@@ -685,3 +693,25 @@ nondifferentiable(
     rt.reduced_size, rt.zeros_like, rt.tape, rt.scalar_seed, rt.tensordot_axes, rt.einsum_spec,
     rt.take_index, rt.inverse_axes, rt.clip_bound, rt.reduced_axes, rt.svd_size,
 )
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+facts(rt.unbroadcast, rt.unreduce, result=unbroadcast_result)
+facts(rt.matmul_lhs, rt.dot_lhs, result=float_like_second)
+facts(rt.matmul_rhs, rt.dot_rhs, rt.extremum_grad, result=float_like_third)
+facts(rt.zeros_like, result=zeros_like_result)
+facts(rt.reduced_size, result=int_scalar)
+facts(rt.tree_add, rt.tree_add_at, result=tree_result)
+facts(rt.zeros_like, rt.index_add, rt.scalar_seed, rt.sort_grad, rt.sort_take, memory="new")
+facts(rt.zeros_like, rt.index_add, fresh=True)
+# The adjoint's helpers: most allocate, but several pass an argument through when the
+# other is a zero, so none is promised to.
+facts(rt.cumprod_grad, rt.cumprod_jvp, rt.detached, rt.diag_grad, rt.diagonal_grad,
+      rt.dict_get_grad, rt.dict_items_grad, rt.dict_values_grad, rt.digamma, rt.dot_lhs,
+      rt.dot_rhs, rt.einsum_grad, rt.einsum_put, rt.extremum_grad, rt.group_last,
+      rt.inner_lhs, rt.inner_rhs, rt.matmul_lhs, rt.matmul_rhs, rt.pad_zero, rt.pick_grad,
+      rt.pick_tangent, rt.polygamma, rt.prod_grad, rt.prod_hvp, rt.replace_item,
+      rt.sequence_grad, rt.sequence_items, rt.split_like, rt.split_stacked, rt.sum_grad,
+      rt.sum_items, rt.tensordot_lhs, rt.tensordot_rhs, rt.trace_grad, rt.tree_add,
+      rt.tree_add_at, rt.unbroadcast, rt.unconcatenate, rt.undiff, rt.ungroup, rt.unpad,
+      rt.unreduce, rt.unrepeat, rt.unsplit, rt.unstack, rt.untake, rt.untake_along_axis,
+      rt.untile, memory="view")

@@ -9,7 +9,7 @@ from which each operand's is a contraction with the other (``tensordot``).
 import numpy as np
 
 from ..runtime import kron_shapes, kron_split
-from .registry import jvp_rule, vjp_rule
+from .registry import facts, jvp_rule, vjp_rule
 from .spaces import Array, space
 
 
@@ -30,3 +30,6 @@ def _(da, db, ans, a, b):
 
 # The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
 space(np.kron, a=Array(ranks=(0, 3)), b=Array(ranks=(0, 3)))
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+facts(np.kron, memory="new", zeros="product")

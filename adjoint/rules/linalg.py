@@ -26,7 +26,8 @@ from ..runtime import (
     unbroadcast,
     unreduce,
 )
-from .registry import jvp_rule, method, nondifferentiable, vjp_rule
+from .registry import facts, jvp_rule, method, nondifferentiable, vjp_rule
+from .results import dot_result
 from .spaces import Array, Axis, Choice, Custom, Dtype, Flag, Int, space
 
 
@@ -495,3 +496,16 @@ space(np.linalg.norm, joint="norm", singular_at_zero=True,
       axis=Axis("x"), keepdims=Flag(),
       note="vector norms of any `ord` along one axis; matrix norms (`'fro'`, `'nuc'`, `1`, "
            "`-1`, `2`, `-2`, `np.inf`, `-np.inf`) over two axes")
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+facts(np.dot, result=dot_result)
+facts(np.dot, np.vdot, np.inner, np.outer, np.tensordot, np.trace, np.cross, np.linalg.inv,
+      np.linalg.pinv, np.linalg.solve, np.linalg.det, np.linalg.slogdet, np.linalg.norm,
+      np.linalg.eigh, np.linalg.eigvals, np.linalg.eigvalsh, np.linalg.svd, np.linalg.qr,
+      np.linalg.cholesky, np.linalg.lstsq, np.linalg.matrix_power, np.linalg.matrix_rank,
+      np.linalg.tensorsolve, np.linalg.multi_dot, np.linalg.cond, np.cov, np.corrcoef,
+      np.polyfit, np.polyval, np.interp, np.einsum_path, memory="new")
+facts(np.dot, np.inner, np.outer, np.tensordot, zeros="product")
+facts(np.dot, full_terms=True)
+# np.diag of a matrix and np.diagonal are views; einsum may return one ('ii->i').
+facts(np.diag, np.diagonal, np.einsum, memory="view")

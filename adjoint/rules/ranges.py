@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ..runtime import linspace_fraction, unbroadcast, zeros_like
-from .registry import jvp_rule, nondifferentiable, vjp_rule
+from .registry import facts, jvp_rule, nondifferentiable, vjp_rule
 from .spaces import Array, Flag, Int, Real, binary, space
 
 
@@ -64,3 +64,6 @@ space(np.logspace, start=Array(), stop=Array(like="start"), num=Int(2, 6, "an in
       endpoint=Flag(), base=Real(0.5, 10.0, "a positive number"),
       axis=Int(-1, 0, "an axis of the result"))
 binary(np.nextafter)
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+facts(np.linspace, np.logspace, memory="new")

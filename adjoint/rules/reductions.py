@@ -15,7 +15,8 @@ from ..runtime import (
     reduced_size,
     unreduce,
 )
-from .registry import jvp_rule, method, nondifferentiable, vjp_rule
+from .registry import facts, jvp_rule, method, nondifferentiable, vjp_rule
+from .results import reduce_result
 from .spaces import Array, Axis, Dtype, Flag, Real, space
 
 
@@ -189,3 +190,13 @@ space(np.std, a=Array(), axis=Axis("a"), dtype=Dtype(), ddof=Real(0, 2), keepdim
       singular_at_zero=True)
 space(np.cumsum, a=Array(), axis=Axis("a", multi=False), dtype=Dtype())
 space(np.cumprod, a=Array("zeros"), axis=Axis("a", multi=False), dtype=Dtype())
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+facts(np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.nansum, np.nanmax,
+      np.nanmin, np.ptp, result=reduce_result)
+facts(np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.nansum, np.nanmax,
+      np.nanmin, np.ptp, np.nanmean, np.std, np.var, np.nanprod, np.nanstd, np.nanvar,
+      np.average, np.median, np.nanmedian, np.percentile, np.quantile, np.cumsum, np.cumprod,
+      np.nancumsum, np.nancumprod, np.argmax, np.argmin, np.argsort, np.argpartition,
+      np.count_nonzero, np.nonzero, np.flatnonzero, np.argwhere, np.searchsorted,
+      np.digitize, np.unique, np.bincount, np.histogram, memory="new")

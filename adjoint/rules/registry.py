@@ -83,6 +83,82 @@ BUILDERS: dict[Any, Callable[..., Any]] = {}
 BUILTIN: set[Any] = set()
 
 
+@dataclass
+class Facts:
+    """What the compiler knows of one callable besides its derivative rules.
+
+    Declared with :func:`facts` in the callable's rule family, next to its rules, so that
+    adding a callable is one edit in one module. Every field's default is the safe,
+    pessimistic answer: a callable nobody described is assumed to return memory it may
+    share with its arguments, of a type inference does not know.
+    """
+
+    #: The result's type from the arguments' (see :mod:`.results`): ``rule(op, ts, pos,
+    #: kw)`` with ``ts`` every operand's type, ``pos`` the positional arguments' and
+    #: ``kw`` the keyword arguments (name -> value); ``None`` from the rule means unknown.
+    #: :data:`~.results.UNTYPED` says so for every call.
+    result: Callable[..., Any] | None = None
+    #: ``"new"``: the result is memory no argument holds (arithmetic, reductions, joins);
+    #: ``"view"``: it may be (a view of) an argument (``np.diagonal``, ``np.reshape``).
+    memory: str | None = None
+    #: Builds a new array from shapes or values alone (``np.zeros``): two equal calls are
+    #: two arrays, since either may be updated in place.
+    fresh: bool = False
+    #: Its derivative can be infinite where it is defined (``sqrt`` at 0), so a zero
+    #: cotangent times it is NaN: the adjoint of an untaken ``np.where`` branch is masked.
+    singular: bool = False
+    #: Evaluated at compile time when every argument is a constant number.
+    foldable: bool = False
+    #: How symbolic zero tangents pass through it inside a JVP rule: ``"add"``,
+    #: ``"subtract"`` (a zero operand drops out), ``"product"`` (one zero factor makes the
+    #: result zero), ``"quotient"`` (a zero numerator does), ``"sign"`` (zero in, zero of
+    #: the same shape out).
+    zeros: str | None = None
+    #: Every term of its JVP involves every operand (``dx * y + x * dy``), so dropping a
+    #: zero term never loses a broadcast dimension.
+    full_terms: bool = False
+
+
+#: Callable key -> its :class:`Facts`.
+FACTS: dict[Any, Facts] = {}
+_NO_FACTS = Facts()
+_MEMORY = (None, "new", "view")
+_ZEROS = (None, "add", "subtract", "product", "quotient", "sign")
+
+
+def facts(*fns: Any, **fields: Any) -> None:
+    """Declare what the compiler may assume of ``fns`` (the fields of :class:`Facts`).
+
+    Fields not given keep what an earlier declaration said.
+
+    Examples:
+        >>> import numpy as np
+        >>> from adjoint.rules.results import float_elementwise
+        >>> facts_of(np.exp).result is float_elementwise, facts_of(np.exp).memory
+        (True, 'new')
+    """
+    unknown = set(fields) - set(Facts.__dataclass_fields__)
+    if unknown:
+        raise TypeError(f"unknown facts: {sorted(unknown)}")
+    if fields.get("memory") not in _MEMORY or fields.get("zeros") not in _ZEROS:
+        raise ValueError(f"bad memory/zeros fact: {fields}")
+    for fn in fns:
+        key = key_of(fn)
+        old = FACTS.get(key, _NO_FACTS)
+        FACTS[key] = Facts(**{**old.__dict__, **fields})
+
+
+def facts_of(callee: Any) -> Facts:
+    """The declared facts of ``callee`` (methods by the function they stand for)."""
+    try:
+        found = FACTS.get(key_of(callee))
+        if found is None and isinstance(callee, Method):
+            found = FACTS.get(key_of(canonical(callee)))
+    except TypeError:  # an unhashable callee
+        return _NO_FACTS
+    return found if found is not None else _NO_FACTS
+
+
 def key_of(callee: Any) -> Any:
     """The key of ``callee`` in the tables (primitives with templates key by their class)."""
     if isinstance(callee, (Attribute, Method)):

@@ -8,7 +8,8 @@ array allocations. Parameter names follow the ``math`` documentation.
 import math
 
 from ..runtime import digamma
-from .registry import jvp_rule, nondifferentiable, vjp_rule
+from .registry import facts, jvp_rule, nondifferentiable, vjp_rule
+from .results import float_scalar
 from .spaces import Number, scalar, space
 
 _LN2 = math.log(2.0)
@@ -380,3 +381,14 @@ if hasattr(math, "cbrt"):
     scalar(math.cbrt, domain="nonzero")
 if hasattr(math, "exp2"):
     scalar(math.exp2)
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+facts(*(getattr(math, n) for n in (
+    "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "atan", "asin", "acos", "sinh", "cosh",
+    "log1p", "expm1", "fabs", "pow", "atan2", "hypot", "log10", "log2", "erf", "lgamma",
+    "asinh", "acosh", "atanh", "erfc", "gamma", "degrees", "radians", "copysign", "fmod",
+    "cbrt", "exp2",
+) if hasattr(math, n)), result=float_scalar)
+# Every function of math returns a new Python object.
+facts(*(v for v in vars(math).values() if callable(v)), memory="new")
+facts(math.sqrt, math.exp, math.log, math.sin, math.cos, foldable=True)

@@ -29,7 +29,20 @@ from ..runtime import (
     untile,
     zeros_like,
 )
-from .registry import jvp_rule, method, nondifferentiable, vjp_rule
+from .registry import facts, jvp_rule, method, nondifferentiable, vjp_rule
+from .results import (
+    alloc_result,
+    array_result,
+    broadcast_to_result,
+    concatenate_result,
+    copy_result,
+    expand_dims_result,
+    like_result,
+    reshape_result,
+    sort_result,
+    stack_result,
+    transpose_result,
+)
 from .spaces import Array, Arrays, Axis, Choice, Custom, Data, Dtype, Int, space
 
 
@@ -572,3 +585,31 @@ space(np.rollaxis, a=Array(ranks=(1, None), number=False),
 space(np.partition, joint="partition", a=Array("distinct", ranks=(1, None), number=False),
       kth=Data("kth", "an int or a sequence of ints, positions along `axis`"),
       axis=Axis("a", multi=False), kind=Choice(("introselect",)))
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+facts(np.zeros, np.ones, np.empty, np.full, result=alloc_result)
+facts(np.zeros_like, np.ones_like, np.empty_like, result=like_result)
+facts(np.array, np.asarray, result=array_result)
+facts(np.copy, result=copy_result)
+facts(np.reshape, result=reshape_result)
+facts(np.transpose, result=transpose_result)
+facts(np.concatenate, result=concatenate_result)
+facts(np.stack, result=stack_result)
+facts(np.sort, result=sort_result)
+facts(np.broadcast_to, result=broadcast_to_result)
+facts(np.expand_dims, result=expand_dims_result)
+facts(np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
+      np.full_like, np.array, np.copy, fresh=True)
+facts(np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
+      np.full_like, np.array, np.copy, np.eye, np.identity, np.tri, np.tril, np.triu,
+      np.concatenate, np.stack, np.vstack, np.hstack, np.dstack, np.column_stack,
+      np.row_stack, np.block, np.append, np.tile, np.repeat, np.pad, np.sort, np.partition,
+      np.take, np.take_along_axis, np.roll, np.diff, np.ediff1d, np.choose, np.meshgrid,
+      np.arange, np.geomspace, np.vander, memory="new")
+# Views, or the argument itself where no copy is needed.
+facts(np.reshape, np.ravel, np.transpose, np.swapaxes, np.moveaxis, np.rollaxis,
+      np.squeeze, np.expand_dims, np.broadcast_to, np.atleast_1d, np.atleast_2d,
+      np.atleast_3d, np.asarray, np.asanyarray, np.ascontiguousarray, np.flip, np.fliplr,
+      np.flipud, np.rot90, np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit,
+      memory="view")
+facts(Attribute("T"), memory="view")

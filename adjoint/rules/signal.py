@@ -14,7 +14,7 @@ whose weights (read off NumPy, see ``gradient_plan``) depend only on the spacing
 import numpy as np
 
 from ..runtime import convolve_padding, gradient_apply, gradient_grad, gradient_plan
-from .registry import jvp_rule, vjp_rule
+from .registry import facts, jvp_rule, vjp_rule
 from .spaces import Array, Axis, Choice, Data, space
 
 try:
@@ -73,3 +73,8 @@ space(np.gradient, joint="gradient", f=Array(ranks=(1, None), number=False),
       edge_order=Choice((1, 2)),
       note="up to three spacings, passed positionally: none, one for every axis, or one "
            "per axis; every axis differentiated at least `edge_order` + 1 long")
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+facts(np.convolve, np.correlate, np.gradient, memory="new")
+if ss is not None:
+    facts(ss.convolve, memory="new")

@@ -12,7 +12,7 @@ storage and the full matrix, and are each other's adjoints).
 import numpy as np
 
 from ..runtime import from_band, to_band
-from .registry import jvp_rule, vjp_rule
+from .registry import facts, jvp_rule, vjp_rule
 from .spaces import Array, Choice, Custom, Flag, space
 
 try:
@@ -60,3 +60,7 @@ if sl is not None:
           ab=Array(ranks=(2, 2), number=False), b=Array(ranks=(1, 2), number=False),
           overwrite_ab=Choice((False,)), overwrite_b=Choice((False,)), check_finite=Flag(),
           note="`ab` the band storage of an invertible matrix, of `l + u + 1` rows")
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+if sl is not None:
+    facts(sl.solve_sylvester, sl.solve_banded, memory="new")

@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from ..runtime import digamma, polygamma, unbroadcast, unreduce
-from .registry import jvp_rule, vjp_rule
+from .registry import facts, jvp_rule, vjp_rule
 from .spaces import Array, Axis, Choice, Data, Flag, binary, space, unary
 
 try:
@@ -386,3 +386,9 @@ if sp is not None:
     space(sp.jv, sp.iv, sp.ive, v=Data("real_order", _ORDER), x=Array("positive", like="v"))
     space(sp.yn, n=Data("order", "the order, an int; not differentiated (differentiating "
                         "with respect to it is an error)"), x=Array("positive"))
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+if sp is not None:
+    # The ufuncs of scipy.special allocate as every ufunc does; these are functions.
+    facts(sp.logsumexp, sp.softmax, sp.log_softmax, sp.polygamma, sp.multigammaln,
+          memory="new")

@@ -38,7 +38,7 @@ import math
 import numpy as np
 
 from ..runtime import digamma, unbroadcast
-from .registry import jvp_rule, vjp_rule
+from .registry import VJP, facts, jvp_rule, vjp_rule
 from .spaces import Array, Data, Flag, space
 
 try:
@@ -445,3 +445,8 @@ if st is not None:
           cov=Array(ranks=(0, 2), matrix="spd", square=True), allow_singular=Flag(),
           note="points along the last axis of x; cov is a positive definite matrix, a vector "
                "of variances or one variance (the cotangent of a matrix is symmetric)")
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+if st is not None:
+    # Every method of a distribution given rules here allocates its result.
+    facts(*(key for key, rule in VJP.items() if rule.fn.__module__ == __name__), memory="new")

@@ -8,7 +8,8 @@ long ones, so they share these rules. The ``math`` module's versions are in
 import numpy as np
 
 from ..runtime import unbroadcast
-from .registry import jvp_rule, vjp_rule
+from .registry import facts, jvp_rule, vjp_rule
+from .results import float_elementwise
 from .spaces import binary, unary
 
 
@@ -147,3 +148,8 @@ unary(np.sin, np.cos, np.arctan, np.sinh, np.cosh, np.tanh, np.arcsinh)
 unary(np.tan, np.arcsin, np.arccos, np.arctanh, domain="unit")
 unary(np.arccosh, domain="above_one")
 binary(np.arctan2, left="nonzero", right="nonzero")
+
+# -- what the compiler may assume of these callables (registry.Facts) ----------------------
+facts(np.sin, np.cos, np.tan, np.arcsin, np.arccos, np.arctan, np.arctan2, np.sinh, np.cosh,
+      np.tanh, np.arcsinh, np.arccosh, np.arctanh, result=float_elementwise, memory="new")
+facts(np.arcsin, np.arccos, np.arctanh, np.arccosh, np.tan, singular=True)

@@ -36,7 +36,8 @@ from ..frontend.lower import PLACEHOLDER, UNDEFINED
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Value, walk
 from ..ir.prims import Method
-from ..rules.registry import BUILDERS, find_vjp, is_nondifferentiable
+from ..rules.registry import BUILDERS, facts_of, find_vjp, is_nondifferentiable
+from ..rules.results import ELEMENTWISE
 from .ad import BoundRule, UserCall, bind_rule, callee_label, check_varied_uses, varied_values
 from .builder import Builder, clone_op
 from .calls import ModuleFunctions, is_user_function
@@ -994,28 +995,14 @@ def _same_shape(a: Value, b: Value) -> bool:
         ta.dims == tb.dims and None not in ta.dims and ta.dims != ()
 
 
-_SINGULAR = {
-    np.sqrt, np.cbrt, np.log, np.log2, np.log10, np.log1p, np.arcsin, np.arccos, np.arctanh,
-    np.arccosh, np.reciprocal, np.tan, operator.truediv, np.divide, operator.pow, np.power,
-    np.float_power,
-}
-
-
 def _singular(callee: Any) -> bool:
     """Can the callee's derivative be infinite (so 0 times it NaN) where it is defined?"""
-    try:
-        return callee in _SINGULAR
-    except TypeError:
-        return False
+    return facts_of(callee).singular
 
 
 def _keeps_positions(callee: Any) -> bool:
     """Does each element of the result depend only on the same element of the operands?"""
-    return isinstance(callee, np.ufunc) or callee in _ELEMENTWISE_OPERATORS
-
-
-_ELEMENTWISE_OPERATORS = {operator.add, operator.sub, operator.mul, operator.truediv,
-                          operator.pow, operator.neg, operator.pos}
+    return isinstance(callee, np.ufunc) or facts_of(callee).result in ELEMENTWISE
 
 
 def _is_num(v: Value) -> bool:

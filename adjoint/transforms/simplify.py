@@ -23,20 +23,10 @@ from ..frontend.lower import UNDEFINED
 from ..frontend.targets import is_user_function
 from ..ir import prims
 from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, walk
+from ..rules.registry import facts_of
 from .types import is_float, type_of_value
 
-_FOLDABLE = {
-    operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg,
-    operator.floordiv, operator.mod, operator.lt, operator.le, operator.gt, operator.ge,
-    operator.eq, operator.ne, operator.not_, operator.pos, operator.is_, operator.is_not,
-    len, abs, min, max, int, float,
-    bool, math.sqrt, math.exp, math.log, math.sin, math.cos, math.pi.__class__,
-}
 _EFFECTS = ("append", "pop")
-_FRESH = {np.zeros, np.zeros_like, np.ones, np.ones_like, np.empty, np.empty_like, np.full,
-          np.full_like, np.array, np.copy}
-
-
 def has_effect(op: Op) -> bool:
     if op.attrs.get("effect"):
         return True
@@ -199,10 +189,7 @@ def _rewrite(op: Op) -> Value | tuple | None:
                 not isinstance(src.callee, prims.BuildList):
             return (len(src.operands),)
     consts = [const_value(v) for v in args]
-    try:
-        foldable = callee in _FOLDABLE
-    except TypeError:
-        foldable = False
+    foldable = facts_of(callee).foldable
     if foldable and consts and all(
         c is not NOT_CONST and not isinstance(c, np.ndarray) and c is not UNDEFINED for c in consts
     ):
@@ -311,17 +298,6 @@ class _Rebuild:
         self.operands = operands
 
 
-_FRESH_HELPERS: set = set()
-
-
-def _fresh_callees() -> set:
-    if not _FRESH_HELPERS:
-        from .. import runtime as rt
-
-        _FRESH_HELPERS.update({rt.zeros_like, rt.index_add})
-    return _FRESH_HELPERS
-
-
 #: Methods of random generators (``rng.normal(...)``): each call is a new draw.
 _DRAW_METHODS = frozenset({
     "normal", "uniform", "random", "integers", "choice", "shuffle", "permutation",
@@ -404,7 +380,7 @@ def _cse_key(op: Op) -> Any:
 def _reusable(callee: Any) -> bool:
     """May one call of ``callee`` stand for another with the same arguments?"""
     if isinstance(callee, prims.BuildList) or getattr(callee, "inplace", False) or \
-            callee in _FRESH or callee in _fresh_callees():
+            facts_of(callee).fresh:
         # Two list displays are two lists, and fresh arrays may be updated in place.
         return False
     return _same_result_each_call(callee)

@@ -18,10 +18,12 @@ from .. import runtime as rt
 from ..frontend.lower import PLACEHOLDER, UNDEFINED
 from ..ir import prims
 from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, hashable, walk
+from ..rules.registry import facts_of
+from ..rules.results import ELEMENTWISE
 from ..rules.spaces import argument
 from .builder import Builder
 from .simplify import insert_before
-from .types import _COMPARE, _ELEMENTWISE_FLOAT, _ELEMENTWISE_SAME, MANY, Num, infer
+from .types import MANY, Num, infer
 
 _T = prims.Attribute("T")
 _SHAPE = prims.Attribute("shape")
@@ -235,10 +237,7 @@ def _mul():
 # those links lets the adjoint say ``c * y`` instead of ``np.full(out.shape, c) * y``.
 
 def _elementwise(callee: object) -> bool:
-    if not hashable(callee):
-        return False
-    return callee in _ELEMENTWISE_SAME or callee in _ELEMENTWISE_FLOAT or callee in _COMPARE \
-        or callee in (operator.truediv, np.divide, np.true_divide)
+    return facts_of(callee).result in ELEMENTWISE
 
 
 def _exact(t: object) -> bool:

@@ -14,14 +14,11 @@ rewrite fire, so inference only ever makes code simpler, never wrong.
 from __future__ import annotations
 
 import builtins
-import math
 import operator
 from typing import Any
 
-import numpy as np
-
 from ..ir import prims
-from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value
+from ..ir.core import Block, Function, Op, Value
 from ..ir.types import (  # noqa: F401  (the lattice, re-exported for the passes)
     BOOL,
     FLOAT,
@@ -38,6 +35,8 @@ from ..ir.types import (  # noqa: F401  (the lattice, re-exported for the passes
     type_of_value,
 )
 from ..markers import stop_gradient
+from ..rules.registry import facts_of
+from ..rules.results import dtype_of
 
 
 def is_float(v: Value) -> bool:
@@ -71,46 +70,11 @@ def _set_item_type(index: prims.Index, t: Any, value: Any) -> Any:
     return t
 
 
-def _dtype(*ts: Any) -> str:
-    order = "bifc"
-    best = 0
-    for t in ts:
-        if not isinstance(t, Num) or t.dtype not in order:
-            return "?"
-        best = max(best, order.index(t.dtype))
-    return order[best]
-
-
-_ELEMENTWISE_FLOAT = {
-    np.exp, np.log, np.sqrt, np.sin, np.cos, np.tan, np.tanh, np.arctan, np.arcsin, np.arccos,
-    np.sinh, np.cosh, np.arcsinh, np.arccosh, np.arctanh, np.log1p, np.expm1, np.exp2, np.log2,
-    np.log10, np.cbrt, np.reciprocal, np.sinc, np.deg2rad, np.rad2deg,
-    np.radians, np.degrees, np.logaddexp, np.logaddexp2, np.hypot, np.arctan2,
-    np.float_power, np.copysign, np.ldexp,
-}
-_ELEMENTWISE_SAME = {
-    operator.add, operator.sub, operator.mul, operator.pow, operator.neg, operator.pos,
-    np.add, np.subtract, np.multiply, np.power, np.negative, np.positive, np.maximum,
-    np.minimum, np.fmax, np.fmin, np.abs, np.absolute, np.fabs, abs, np.square, np.sign,
-    np.clip, np.floor, np.ceil, np.round, np.where,
-}
-_COMPARE = {operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
-            np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal}
-_REDUCE = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.nansum,
-           np.nanmax, np.nanmin, np.ptp}
-_MATH_FLOAT = {getattr(math, n) for n in (
-    "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "atan", "asin", "acos", "sinh", "cosh",
-    "log1p", "expm1", "fabs", "pow", "atan2", "hypot", "log10", "log2", "erf", "lgamma",
-    "asinh", "acosh", "atanh", "erfc", "gamma", "degrees", "radians", "copysign", "fmod",
-    "cbrt", "exp2",
-) if hasattr(math, n)}
-
-
-
-
 def infer(fn: Function, arg_types: list[Any] | None = None) -> Function:
     """Annotate every value of ``fn`` with its type (in place)."""
-    from ..rules.registry import canonical
+    from ..rules import registry  # the families, loaded: their facts are declared
+
+    canonical = registry.canonical
 
     if arg_types is not None:
         for p, t in zip(fn.params, arg_types):
@@ -235,7 +199,7 @@ def _call_type(op: Op, canonical: Any) -> Any:
             out = ts[0].items[0]
             for t in ts[0].items[1:] + tuple(ts[1:2]):
                 b = broadcast(out, t)
-                out = Num(_dtype(out, t), b, out.py and t.py) if b is not None and isinstance(
+                out = Num(dtype_of(out, t), b, out.py and t.py) if b is not None and isinstance(
                     out, Num) and isinstance(t, Num) else UNKNOWN
             return out
         if callee is builtins.sum and ts and isinstance(ts[0], Num) and ts[0].dims:
@@ -264,82 +228,17 @@ def _call_type(op: Op, canonical: Any) -> Any:
             return UNKNOWN
         if isinstance(callee, prims.Attribute):
             return _attr_type(callee.name, ts[0])
-        if fn is np.copy or (isinstance(callee, prims.Method) and callee.name == "copy"):
-            t = ts[0]
-            return Num(t.dtype, t.dims) if isinstance(t, Num) else t
         if isinstance(callee, prims.Subscript):
             return _subscript_type(callee.index, ts[0], ts[1:])
         if isinstance(callee, prims.SetItem):
             return _set_item_type(callee.index, ts[0], ts[1])
         if isinstance(callee, prims.IndexAdd):
             return ts[0]
-        if fn in _COMPARE:
-            dims = broadcast(*pos)
-            py = all(isinstance(t, Num) and t.py for t in pos)
-            return Num("b", dims, py)
-        if fn in (operator.truediv, np.divide, np.true_divide):
-            dims = broadcast(*pos)
-            return Num("f", dims, all(isinstance(t, Num) and t.py for t in pos))
-        if fn in _ELEMENTWISE_FLOAT:
-            return Num("f", broadcast(*pos), False)
-        if fn in _ELEMENTWISE_SAME:
-            args = pos if fn is not np.where else pos[1:]
-            dims = broadcast(*(pos if fn is not np.where else pos))
-            py = all(isinstance(t, Num) and t.py for t in args)
-            if fn in (np.maximum, np.minimum, np.fmax, np.fmin, np.sign, np.clip, np.where,
-                      np.floor, np.ceil, np.round, np.square, np.abs, np.absolute, np.fabs):
-                py = False
-            return Num(_dtype(*args), dims, py)
-        if callee in _MATH_FLOAT:
-            return FLOAT
-        if fn in (operator.floordiv, operator.mod):
-            return Num(_dtype(*pos), broadcast(*pos), all(isinstance(t, Num) and t.py
-                                                          for t in pos))
-        if fn is complex:
-            return Num("c", (), True)
-        if fn in (len, int):
-            return INT
-        if fn is float:
-            return FLOAT
-        if fn in _REDUCE:
-            return _reduce_type(op, pos, kw)
-        if fn in (operator.matmul, np.matmul, np.dot):
-            return _matmul_type(pos[0], pos[1], fn is np.dot)
-        if fn is np.reshape:
-            return _reshape_type(op, pos, kw)
-        if fn is np.transpose and len(pos) == 1 and "axes" not in kw:
-            t = pos[0]
-            if isinstance(t, Num) and t.dims is not None:
-                return Num(t.dtype, t.dims[::-1])
-        if fn in (np.concatenate, np.stack):
-            return _join_type(op, pos, kw, fn is np.stack)
-        if fn in (np.array, np.asarray) and len(pos) == 1 and not kw:
-            return _array_type(pos[0])
-        if fn is np.sort and len(pos) == 1 and set(kw) <= {"axis"} and \
-                isinstance(pos[0], Num) and pos[0].dims is not None:
-            axis = const_value(kw["axis"]) if "axis" in kw else -1
-            if axis is None:  # sorts the flattened array
-                dims = pos[0].dims
-                if all(d == 1 for d in dims):
-                    return Num(pos[0].dtype, (1,))
-                return Num(pos[0].dtype, (MANY,)) if MANY in dims else UNKNOWN
-            return Num(pos[0].dtype, pos[0].dims) if isinstance(axis, int) else UNKNOWN
-        if fn in (np.zeros, np.ones, np.empty, np.full):
-            return _alloc_type(op)
-        if fn is np.broadcast_to:
-            return _broadcast_to_type(op)
-        if fn is np.expand_dims and len(pos) == 2 and isinstance(pos[0], Num) and \
-                pos[0].dims is not None:
-            axis = const_value(op.positional()[1])
-            if isinstance(axis, int):
-                dims = list(pos[0].dims)
-                k = axis if axis >= 0 else len(dims) + 1 + axis
-                if 0 <= k <= len(dims):
-                    return Num(pos[0].dtype, tuple(dims[:k] + [1] + dims[k:]))
-        if fn in (np.zeros_like, np.ones_like, np.empty_like):
-            t = pos[0]
-            return Num(t.dtype, t.dims) if isinstance(t, Num) else UNKNOWN
-        return _helper_type(callee, op, ts)
+        rule = facts_of(fn).result
+        if rule is not None:
+            t = rule(op, ts, pos, kw)
+            return UNKNOWN if t is None else t
+        return _user_function_type(callee, op, ts)
     except (IndexError, TypeError, ValueError):
         return UNKNOWN
 
@@ -404,187 +303,6 @@ def _subscript_type(index: prims.Index, t: Any, dyn: list[Any]) -> Any:
             pos += 1
     out.extend(dims[pos:])
     return Num(t.dtype, tuple(out))
-
-
-def _reduce_type(op: Op, pos: list[Any], kw: dict[str, Value]) -> Any:
-    t = pos[0]
-    if not isinstance(t, Num):
-        return UNKNOWN
-    # By keyword or by position: np.sum(x, 0, None, None, True) keeps its dimensions too.
-    from ..rules.spaces import argument
-
-    axis_v, keep_v = argument(op, "axis"), argument(op, "keepdims")
-    axis = None if axis_v is None else const_value(axis_v)
-    keep = False if keep_v is None else const_value(keep_v)
-    if axis is NOT_CONST or keep is NOT_CONST:
-        return Num(t.dtype, None)
-    dtype = "f" if op.callee in (np.mean,) or getattr(op.callee, "name", "") == "mean" \
-        else t.dtype
-    if t.dims is None:
-        return Num(dtype, None if axis is not None or keep else ())
-    if axis is None:
-        return Num(dtype, tuple(1 for _ in t.dims) if keep else ())
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    nd = len(t.dims)
-    axes = {a % nd for a in axes}
-    if keep:
-        return Num(dtype, tuple(1 if i in axes else d for i, d in enumerate(t.dims)))
-    return Num(dtype, tuple(d for i, d in enumerate(t.dims) if i not in axes))
-
-
-def _matmul_type(a: Any, b: Any, is_dot: bool) -> Any:
-    if not (isinstance(a, Num) and isinstance(b, Num)) or a.dims is None or b.dims is None:
-        return UNKNOWN
-    dtype = _dtype(a, b)
-    if not a.dims or not b.dims:
-        return Num(dtype, broadcast(a, b)) if is_dot else UNKNOWN
-    if len(a.dims) == 1 and len(b.dims) == 1:
-        return Num(dtype, ())
-    if len(a.dims) == 1:
-        return Num(dtype, b.dims[:-2] + b.dims[-1:]) if len(b.dims) == 2 or not is_dot else \
-            UNKNOWN
-    if len(b.dims) == 1:
-        return Num(dtype, a.dims[:-1])
-    if len(a.dims) == 2 and len(b.dims) == 2:
-        return Num(dtype, (a.dims[0], b.dims[1]))
-    if is_dot:
-        return UNKNOWN
-    batch = broadcast(Num(dtype, a.dims[:-2]), Num(dtype, b.dims[:-2]))
-    return Num(dtype, batch + (a.dims[-2], b.dims[-1])) if batch is not None else UNKNOWN
-
-
-def _reshape_type(op: Op, pos: list[Any], kw: dict[str, Value]) -> Any:
-    """``np.reshape(a, (3, 2))`` / ``a.reshape(3, 2)``: the rank, and which sizes are 1."""
-    t = pos[0]
-    if not isinstance(t, Num):
-        return UNKNOWN
-    operands = op.positional()
-    shape: Any = NOT_CONST
-    if "shape" in kw:
-        shape = const_value(kw["shape"])
-    elif len(operands) == 2:
-        shape = const_value(operands[1])
-    elif len(operands) > 2:
-        shape = tuple(const_value(v) for v in operands[1:])
-    if isinstance(shape, int):
-        shape = (shape,)
-    if not isinstance(shape, tuple) or not all(isinstance(n, int) for n in shape):
-        return Num(t.dtype, None)
-    return Num(t.dtype, tuple(1 if n == 1 else MANY if n > 1 else None for n in shape))
-
-
-def _array_type(t: Any) -> Any:
-    """``np.array(x)``: an array of ``x``'s shape; a list of equal shapes gains an axis."""
-    if isinstance(t, Num):
-        return Num(t.dtype, t.dims) if t.dims is not None else UNKNOWN
-    if not isinstance(t, Seq) or t.kind not in ("tuple", "list") or not t.items:
-        return UNKNOWN
-    items = [_array_type(i) for i in t.items]
-    if not all(isinstance(i, Num) and i.dims is not None for i in items) or \
-            len({i.dims for i in items}) != 1 or _dtype(*items) == "?":
-        return UNKNOWN
-    return Num(_dtype(*items), (1 if len(items) == 1 else MANY,) + items[0].dims)
-
-
-def _join_type(op: Op, pos: list[Any], kw: dict[str, Value], stack: bool) -> Any:
-    seq = pos[0]
-    if not isinstance(seq, Seq) or not seq.items:
-        return UNKNOWN
-    items = seq.items
-    if not all(isinstance(t, Num) and t.dims is not None for t in items):
-        return UNKNOWN
-    rank = len(items[0].dims)
-    if any(len(t.dims) != rank for t in items):
-        return UNKNOWN
-    axis = const_value(kw["axis"]) if "axis" in kw else (const_value(op.positional()[1])
-                                                    if len(pos) > 1 else 0)
-    if not isinstance(axis, int):
-        return Num(_dtype(*items), None)
-    dims = []
-    for i in range(rank):
-        col = {t.dims[i] for t in items}
-        dims.append(col.pop() if len(col) == 1 else None)
-    if stack:
-        axis = axis % (rank + 1)
-        dims.insert(axis, 1 if len(items) == 1 else MANY)
-    else:
-        axis = axis % rank
-        dims[axis] = items[0].dims[axis] if len(items) == 1 else (
-            MANY if any(t.dims[axis] == MANY for t in items) or len(items) > 1 else None)
-    return Num(_dtype(*items), tuple(dims))
-
-
-def _alloc_type(op: Op) -> Any:
-    pos = op.positional()
-    shape = pos[0] if pos else op.keywords().get("shape")
-    if shape is None:
-        return UNKNOWN
-    dtype_v = op.keywords().get("dtype")
-    dtype = "f"
-    if dtype_v is not None:
-        c = const_value(dtype_v)
-        dtype = "i" if c is int else "b" if c is bool else "f" if c in (float, None) else "?"
-    t = shape.type
-    c = const_value(shape)
-    if isinstance(c, int):
-        return Num(dtype, (1 if c == 1 else MANY,))
-    if isinstance(c, tuple):
-        return Num(dtype, tuple(1 if n == 1 else MANY for n in c))
-    dims = _dims_of_shape(shape)
-    if dims is not None:
-        return Num(dtype, dims)
-    if isinstance(t, Seq) and t.items is not None:
-        return Num(dtype, tuple(None for _ in t.items))
-    if isinstance(t, Num) and t.dims == ():
-        return Num(dtype, (None,))
-    return UNKNOWN
-
-
-def _dims_of_shape(shape: Value) -> tuple | None:
-    """The dimensions a shape value stands for, when it is ``x.shape`` of a known ``x``."""
-    op = shape.owner
-    if isinstance(op, Op) and op.opname == "call" and op.callee == prims.Attribute("shape"):
-        t = op.operands[0].type
-        if isinstance(t, Num) and t.dims is not None:
-            return t.dims
-    return None
-
-
-def _broadcast_to_type(op: Op) -> Any:
-    pos = op.positional()
-    x = pos[0] if pos else op.keywords().get("array")
-    shape = pos[1] if len(pos) > 1 else op.keywords().get("shape")
-    if x is None or shape is None or not isinstance(x.type, Num):
-        return UNKNOWN
-    dims = _dims_of_shape(shape)
-    return Num(x.type.dtype, dims) if dims is not None else UNKNOWN
-
-
-def _helper_type(callee: Any, op: Op, ts: list[Any]) -> Any:
-    from .. import runtime as rt
-
-    if callee in (rt.unbroadcast, rt.unreduce):
-        g, x = ts[0], ts[1]
-        if isinstance(x, Num) and isinstance(g, Num):
-            return Num(_dtype(g, x), x.dims, x.py and g.py)
-        return UNKNOWN
-    if callee in (rt.matmul_lhs, rt.dot_lhs, rt.extremum_grad):
-        x = ts[1] if callee is not rt.extremum_grad else ts[2]
-        return Num("f", x.dims) if isinstance(x, Num) else UNKNOWN
-    if callee in (rt.matmul_rhs, rt.dot_rhs):
-        return Num("f", ts[2].dims) if isinstance(ts[2], Num) else UNKNOWN
-    if callee is rt.zeros_like:
-        x = ts[0]
-        if isinstance(x, Num) and x.dims == () and x.py:
-            return FLOAT
-        return Num("f", x.dims) if isinstance(x, Num) else UNKNOWN
-    if callee is rt.reduced_size:
-        return INT
-    if callee in (rt.tree_add, rt.tree_add_at) and isinstance(ts[0], Seq):
-        return ts[0]
-    if callee is builtins.abs:
-        return ts[0]
-    return _user_function_type(callee, op, ts)
 
 
 _IN_PROGRESS: set = set()

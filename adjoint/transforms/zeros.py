@@ -33,6 +33,7 @@ import numpy as np
 
 from .. import runtime as rt
 from ..ir.core import Block, Function, Op, Value, walk
+from ..rules.registry import facts_of
 from .builder import Builder, clone_op
 from .types import Num
 
@@ -51,20 +52,6 @@ class Zero:
 
 class NeedsZeros(Exception):
     """A zero of unknown shape must become a value: instantiate the rule with zeros built."""
-
-
-_ADD = {operator.add: False, np.add: False, operator.sub: True, np.subtract: True}
-_SCALE = {operator.mul, np.multiply, operator.matmul, np.matmul, np.dot, np.outer, np.inner,
-          np.tensordot, np.kron}
-_DIVIDE = {operator.truediv, np.divide, np.true_divide}
-_SIGN = {operator.neg, operator.pos, np.negative, np.positive}
-
-
-def _in(callee: Any, table: Any) -> bool:
-    try:
-        return callee in table
-    except TypeError:
-        return False
 
 
 def _deep_operands(op: Op) -> list[Value]:
@@ -114,7 +101,9 @@ def inline_linear(
         result = t_op.result
         callee = t_op.callee
         args = t_op.operands
-        if _in(callee, _ADD) and len(args) == 2 and not t_op.attrs.get("kwnames"):
+        zeros_fact = facts_of(callee).zeros
+        if zeros_fact in ("add", "subtract") and len(args) == 2 and \
+                not t_op.attrs.get("kwnames"):
             x, y = args
             if x in zmap and y in zmap:
                 same = zmap[x].like is zmap[y].like
@@ -123,16 +112,16 @@ def inline_linear(
             dropped = True
             if y in zmap:
                 vmap[result] = vmap.get(x, x)
-            elif _ADD[callee]:
+            elif zeros_fact == "subtract":
                 vmap[result] = b.call(operator.neg, vmap.get(y, y))
             else:
                 vmap[result] = vmap.get(y, y)
             continue
-        if _in(callee, _SCALE) or (_in(callee, _DIVIDE) and args[0] in zmap):
+        if zeros_fact == "product" or (zeros_fact == "quotient" and args[0] in zmap):
             zmap[result] = Zero()
             continue
         if len(zeros) == len(dep):
-            like = zmap[zeros[0]].like if _in(callee, _SIGN) else None
+            like = zmap[zeros[0]].like if zeros_fact == "sign" else None
             zmap[result] = Zero(like)
             continue
         # A zero meets a real tangent: build it, if its shape is known.
@@ -147,21 +136,13 @@ def inline_linear(
     raise AssertionError("rule template without return")  # pragma: no cover
 
 
-# Rules whose every term is a product involving all operands (``dx * y + x * dy``,
-# ``dx @ y + x @ dy``): dropping a zero term never loses a broadcast dimension.
-_FULL_TERMS = {
-    operator.mul, np.multiply, operator.truediv, np.divide, np.true_divide, operator.pow,
-    np.power, pow, np.maximum, np.minimum, np.fmax, np.fmin, operator.matmul, np.matmul, np.dot,
-}
-
-
 def may_lose_broadcast(callee: Any, zero_operands: list[Value]) -> bool:
     """Could dropping the tangents of ``zero_operands`` leave a tangent smaller than ``ans``?
 
     Not when the rule's terms all involve every operand, nor when each operand without a
     tangent is a scalar (a scalar never widens a broadcast).
     """
-    if _in(callee, _FULL_TERMS):
+    if facts_of(callee).full_terms:
         return False
     return not all(_is_scalar(v) for v in zero_operands)
 

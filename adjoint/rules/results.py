@@ -1,0 +1,370 @@
+"""Result types of calls: the type rules a family attaches to its callables.
+
+Type inference (:mod:`adjoint.transforms.types`) asks each call's callable, through
+its declared :class:`~.registry.Facts`, what its result is from the types of its
+arguments. A rule is ``rule(op, ts, pos, kw)``: the call, every operand's type, the
+positional arguments' types and the keyword arguments (name -> value). It returns a
+type of :mod:`adjoint.ir.types`, or ``None`` where it cannot tell, which is always
+safe: an unknown type keeps the generated code generic, never makes it wrong.
+
+A rule must never claim more than NumPy guarantees: a dimension it is unsure of is
+``None``, a result that might be an array is not a Python number (``py=False``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..ir import prims
+from ..ir.core import NOT_CONST, Op, Value, const_value
+from ..ir.types import FLOAT, INT, MANY, Num, Seq, broadcast
+
+
+def dtype_of(*ts: Any) -> str:
+    """The dtype kind NumPy promotes ``ts`` to (``"?"`` when one is not a number)."""
+    order = "bifc"
+    best = 0
+    for t in ts:
+        if not isinstance(t, Num) or t.dtype not in order:
+            return "?"
+        best = max(best, order.index(t.dtype))
+    return order[best]
+
+
+def _py(ts: list[Any]) -> bool:
+    return all(isinstance(t, Num) and t.py for t in ts)
+
+
+def untyped(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """Inference does not know this callable's result (declared, so on purpose)."""
+    return None
+
+
+UNTYPED = untyped
+
+
+def float_elementwise(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.exp(x)``: floats of the broadcast shape of the arguments."""
+    return Num("f", broadcast(*pos), False)
+
+
+def same_elementwise(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``x + y``: the promoted dtype and broadcast shape; Python numbers stay numbers."""
+    return Num(dtype_of(*pos), broadcast(*pos), _py(pos))
+
+
+def array_elementwise(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.maximum(x, y)``: as :func:`same_elementwise`, but always a NumPy value."""
+    return Num(dtype_of(*pos), broadcast(*pos), False)
+
+
+def where_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.where(c, x, y)``: the dtype of ``x`` and ``y``, the shape of all three."""
+    return Num(dtype_of(*pos[1:]), broadcast(*pos), False)
+
+
+def compare_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``x < y``: booleans of the broadcast shape."""
+    return Num("b", broadcast(*pos), _py(pos))
+
+
+def divide_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``x / y``: floats of the broadcast shape, even of integers."""
+    return Num("f", broadcast(*pos), _py(pos))
+
+
+def floor_divide_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``x // y``, ``x % y``: the promoted dtype."""
+    return Num(dtype_of(*pos), broadcast(*pos), _py(pos))
+
+
+def float_scalar(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``math.exp(x)``, ``float(x)``: a Python float."""
+    return FLOAT
+
+
+def int_scalar(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``len(x)``, ``int(x)``: a Python int."""
+    return INT
+
+
+def complex_scalar(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``complex(a, b)``: a Python complex number."""
+    return Num("c", (), True)
+
+
+def first_argument(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """The type of the first operand (``abs`` of a Python number, gradient hooks)."""
+    return ts[0]
+
+
+def copy_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.copy(x)``: an array like ``x`` (a copy of a container is the container's type)."""
+    t = ts[0]
+    return Num(t.dtype, t.dims) if isinstance(t, Num) else t
+
+
+def like_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.zeros_like(x)``: an array of ``x``'s dtype and shape."""
+    t = pos[0]
+    return Num(t.dtype, t.dims) if isinstance(t, Num) else None
+
+
+def reduce_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.sum(x, axis, keepdims=...)``: the dimensions that remain."""
+    t = pos[0]
+    if not isinstance(t, Num):
+        return None
+    # By keyword or by position: np.sum(x, 0, None, None, True) keeps its dimensions too.
+    from .spaces import argument
+
+    axis_v, keep_v = argument(op, "axis"), argument(op, "keepdims")
+    axis = None if axis_v is None else const_value(axis_v)
+    keep = False if keep_v is None else const_value(keep_v)
+    if axis is NOT_CONST or keep is NOT_CONST:
+        return Num(t.dtype, None)
+    dtype = "f" if getattr(op.callee, "__name__", "") == "mean" or \
+        getattr(op.callee, "name", "") == "mean" else t.dtype
+    if t.dims is None:
+        return Num(dtype, None if axis is not None or keep else ())
+    if axis is None:
+        return Num(dtype, tuple(1 for _ in t.dims) if keep else ())
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    nd = len(t.dims)
+    axes = {a % nd for a in axes}
+    if keep:
+        return Num(dtype, tuple(1 if i in axes else d for i, d in enumerate(t.dims)))
+    return Num(dtype, tuple(d for i, d in enumerate(t.dims) if i not in axes))
+
+
+def _product(a: Any, b: Any, is_dot: bool) -> Any:
+    if not (isinstance(a, Num) and isinstance(b, Num)) or a.dims is None or b.dims is None:
+        return None
+    dtype = dtype_of(a, b)
+    if not a.dims or not b.dims:
+        return Num(dtype, broadcast(a, b)) if is_dot else None
+    if len(a.dims) == 1 and len(b.dims) == 1:
+        return Num(dtype, ())
+    if len(a.dims) == 1:
+        return Num(dtype, b.dims[:-2] + b.dims[-1:]) if len(b.dims) == 2 or not is_dot else \
+            None
+    if len(b.dims) == 1:
+        return Num(dtype, a.dims[:-1])
+    if len(a.dims) == 2 and len(b.dims) == 2:
+        return Num(dtype, (a.dims[0], b.dims[1]))
+    if is_dot:
+        return None
+    batch = broadcast(Num(dtype, a.dims[:-2]), Num(dtype, b.dims[:-2]))
+    return Num(dtype, batch + (a.dims[-2], b.dims[-1])) if batch is not None else None
+
+
+def matmul_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``a @ b``: the matrix product's shape, batch dimensions broadcast."""
+    return _product(pos[0], pos[1], False)
+
+
+def dot_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.dot(a, b)``: as ``@`` for ranks up to two, scalars scale."""
+    return _product(pos[0], pos[1], True)
+
+
+def reshape_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.reshape(a, (3, 2))`` / ``a.reshape(3, 2)``: the rank, and which sizes are 1."""
+    t = pos[0]
+    if not isinstance(t, Num):
+        return None
+    operands = op.positional()
+    shape: Any = NOT_CONST
+    if "shape" in kw:
+        shape = const_value(kw["shape"])
+    elif len(operands) == 2:
+        shape = const_value(operands[1])
+    elif len(operands) > 2:
+        shape = tuple(const_value(v) for v in operands[1:])
+    if isinstance(shape, int):
+        shape = (shape,)
+    if not isinstance(shape, tuple) or not all(isinstance(n, int) for n in shape):
+        return Num(t.dtype, None)
+    return Num(t.dtype, tuple(1 if n == 1 else MANY if n > 1 else None for n in shape))
+
+
+def transpose_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.transpose(x)`` without ``axes``: the dimensions reversed."""
+    if len(pos) == 1 and "axes" not in kw:
+        t = pos[0]
+        if isinstance(t, Num) and t.dims is not None:
+            return Num(t.dtype, t.dims[::-1])
+    return None
+
+
+def _array_of(t: Any) -> Any:
+    if isinstance(t, Num):
+        return Num(t.dtype, t.dims) if t.dims is not None else None
+    if not isinstance(t, Seq) or t.kind not in ("tuple", "list") or not t.items:
+        return None
+    items = [_array_of(i) for i in t.items]
+    if not all(isinstance(i, Num) and i.dims is not None for i in items) or \
+            len({i.dims for i in items}) != 1 or dtype_of(*items) == "?":
+        return None
+    return Num(dtype_of(*items), (1 if len(items) == 1 else MANY,) + items[0].dims)
+
+
+def array_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.array(x)``: an array of ``x``'s shape; a list of equal shapes gains an axis."""
+    if len(pos) == 1 and not kw:
+        return _array_of(pos[0])
+    return None
+
+
+def _join(op: Op, pos: list[Any], kw: dict[str, Value], stack: bool) -> Any:
+    seq = pos[0]
+    if not isinstance(seq, Seq) or not seq.items:
+        return None
+    items = seq.items
+    if not all(isinstance(t, Num) and t.dims is not None for t in items):
+        return None
+    rank = len(items[0].dims)
+    if any(len(t.dims) != rank for t in items):
+        return None
+    axis = const_value(kw["axis"]) if "axis" in kw else (const_value(op.positional()[1])
+                                                    if len(pos) > 1 else 0)
+    if not isinstance(axis, int):
+        return Num(dtype_of(*items), None)
+    dims = []
+    for i in range(rank):
+        col = {t.dims[i] for t in items}
+        dims.append(col.pop() if len(col) == 1 else None)
+    if stack:
+        axis = axis % (rank + 1)
+        dims.insert(axis, 1 if len(items) == 1 else MANY)
+    else:
+        axis = axis % rank
+        dims[axis] = items[0].dims[axis] if len(items) == 1 else (
+            MANY if any(t.dims[axis] == MANY for t in items) or len(items) > 1 else None)
+    return Num(dtype_of(*items), tuple(dims))
+
+
+def concatenate_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.concatenate(xs, axis)``: the axis grows, the others must agree."""
+    return _join(op, pos, kw, False)
+
+
+def stack_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.stack(xs, axis)``: a new axis of the number of items."""
+    return _join(op, pos, kw, True)
+
+
+def sort_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.sort(x, axis)``: the shape of ``x`` (flattened for ``axis=None``)."""
+    if not (len(pos) == 1 and set(kw) <= {"axis"} and isinstance(pos[0], Num) and
+            pos[0].dims is not None):
+        return None
+    axis = const_value(kw["axis"]) if "axis" in kw else -1
+    if axis is None:  # sorts the flattened array
+        dims = pos[0].dims
+        if all(d == 1 for d in dims):
+            return Num(pos[0].dtype, (1,))
+        return Num(pos[0].dtype, (MANY,)) if MANY in dims else None
+    return Num(pos[0].dtype, pos[0].dims) if isinstance(axis, int) else None
+
+
+def dims_of_shape(shape: Value) -> tuple | None:
+    """The dimensions a shape value stands for, when it is ``x.shape`` of a known ``x``."""
+    op = shape.owner
+    if isinstance(op, Op) and op.opname == "call" and op.callee == prims.Attribute("shape"):
+        t = op.operands[0].type
+        if isinstance(t, Num) and t.dims is not None:
+            return t.dims
+    return None
+
+
+def alloc_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.zeros(shape, dtype)``: the rank and the sizes that are 1, from the shape."""
+    args = op.positional()
+    shape = args[0] if args else kw.get("shape")
+    if shape is None:
+        return None
+    dtype_v = kw.get("dtype")
+    dtype = "f"
+    if dtype_v is not None:
+        c = const_value(dtype_v)
+        dtype = "i" if c is int else "b" if c is bool else "f" if c in (float, None) else "?"
+    t = shape.type
+    c = const_value(shape)
+    if isinstance(c, int):
+        return Num(dtype, (1 if c == 1 else MANY,))
+    if isinstance(c, tuple):
+        return Num(dtype, tuple(1 if n == 1 else MANY for n in c))
+    dims = dims_of_shape(shape)
+    if dims is not None:
+        return Num(dtype, dims)
+    if isinstance(t, Seq) and t.items is not None:
+        return Num(dtype, tuple(None for _ in t.items))
+    if isinstance(t, Num) and t.dims == ():
+        return Num(dtype, (None,))
+    return None
+
+
+def broadcast_to_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.broadcast_to(x, y.shape)``: ``y``'s dimensions, ``x``'s dtype."""
+    args = op.positional()
+    x = args[0] if args else kw.get("array")
+    shape = args[1] if len(args) > 1 else kw.get("shape")
+    if x is None or shape is None or not isinstance(x.type, Num):
+        return None
+    dims = dims_of_shape(shape)
+    return Num(x.type.dtype, dims) if dims is not None else None
+
+
+def expand_dims_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.expand_dims(x, axis)``: a dimension of length 1 inserted."""
+    if not (len(pos) == 2 and isinstance(pos[0], Num) and pos[0].dims is not None):
+        return None
+    axis = const_value(op.positional()[1])
+    if not isinstance(axis, int):
+        return None
+    dims = list(pos[0].dims)
+    k = axis if axis >= 0 else len(dims) + 1 + axis
+    if 0 <= k <= len(dims):
+        return Num(pos[0].dtype, tuple(dims[:k] + [1] + dims[k:]))
+    return None
+
+
+# -- runtime helpers -----------------------------------------------------------------
+
+def unbroadcast_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``unbroadcast(g, x)``: a cotangent of ``x``'s shape."""
+    g, x = ts[0], ts[1]
+    if isinstance(x, Num) and isinstance(g, Num):
+        return Num(dtype_of(g, x), x.dims, x.py and g.py)
+    return None
+
+
+def float_like_second(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``matmul_lhs(g, a, b)``: floats of the second operand's shape."""
+    return Num("f", ts[1].dims) if isinstance(ts[1], Num) else None
+
+
+def float_like_third(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``matmul_rhs(g, a, b)``: floats of the third operand's shape."""
+    return Num("f", ts[2].dims) if isinstance(ts[2], Num) else None
+
+
+def zeros_like_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``zeros_like(x)`` of the runtime: ``0.0`` for a Python number, else float zeros."""
+    x = ts[0]
+    if isinstance(x, Num) and x.dims == () and x.py:
+        return FLOAT
+    return Num("f", x.dims) if isinstance(x, Num) else None
+
+
+def tree_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``tree_add(a, b)`` of two containers: the first one's structure."""
+    return ts[0] if isinstance(ts[0], Seq) else None
+
+
+#: Result rules under which each element of the result lines up with the same element of
+#: every (broadcast) operand, so an elementwise result has its operands' shape pattern.
+ELEMENTWISE = (float_elementwise, same_elementwise, array_elementwise, where_result,
+               compare_result, divide_result)
+
