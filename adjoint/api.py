@@ -54,7 +54,7 @@ def _wrapped_positions(f: Callable[..., Any], names: list[str], wrt: Any) -> Any
     return type(wrt)(out) if isinstance(wrt, (tuple, list)) else out[0]
 
 
-def _normalize_wrt(names: list[str], wrt: Wrt, label: str = "the function",
+def normalize_wrt(names: list[str], wrt: Wrt, label: str = "the function",
                    loc: Any = None) -> tuple[list[int], bool]:
     """Indices into ``names`` of the parameters ``wrt`` names (by name or index)."""
     if wrt is None:
@@ -82,7 +82,7 @@ def _normalize_wrt(names: list[str], wrt: Wrt, label: str = "the function",
     return out, is_tuple
 
 
-def _as_float(x: Any) -> Any:
+def as_float(x: Any) -> Any:
     """Integer inputs are differentiated as floats."""
     if isinstance(x, bool):
         return x
@@ -206,7 +206,7 @@ class Derivative(Transform):
             self._positional = not self.target.kwargs and all(
                 p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                 for p in self._fsig.parameters.values())
-        self.wrt, self.wrt_tuple = _normalize_wrt(self._names, wrt, label, loc)
+        self.wrt, self.wrt_tuple = normalize_wrt(self._names, wrt, label, loc)
         self.name = f"{kind}_{base}"
         functools.update_wrapper(self, f, updated=())  # type: ignore[arg-type]
         self.__name__ = self.__qualname__ = self.name
@@ -221,7 +221,7 @@ class Derivative(Transform):
         # without the binding and the checks that cannot apply.
         values = list(args)
         for i in self.wrt:
-            values[i] = _as_float(values[i])
+            values[i] = as_float(values[i])
         self._refresh()
         if self.primal.meta.get("updated_parameters", True):
             _check_no_shared_updates(self.primal, self.target.args, values)
@@ -333,7 +333,7 @@ class Derivative(Transform):
         values = list(values)
         n = len(self._names)
         for i in self.wrt:
-            values[i] = _as_float(values[i])
+            values[i] = as_float(values[i])
         if self.kind == "jvp":
             for k, i in enumerate(self.wrt):
                 values[n + k] = self._tangent_like(values[n + k], values[i], self._names[i])
@@ -362,7 +362,7 @@ class Derivative(Transform):
                     f"{self.name}: the tangent for '{name}' must be a dict with its keys"
                 )
             return {k: self._tangent_like(t[k], x[k], f"{name}[{k!r}]") for k in x}
-        t = _as_float(t)
+        t = as_float(t)
         if np.shape(t) != np.shape(x):
             raise ArgumentError(
                 f"{self.name}: the tangent for '{name}' has shape {np.shape(t)}, "

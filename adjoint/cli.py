@@ -219,12 +219,12 @@ def request_for(path: str, func: str, wrt: Any, mode: str, use_import: bool,
                 reader: Any = None, shapes: dict[str, tuple[int, ...]] | None = None,
                 ) -> Generated:
     """What ``adjoint grad`` asks the compiler for ``path::func``."""
-    from .api import _normalize_wrt
+    from .api import normalize_wrt
     from .compiler import Request
 
     primal = load_primal(path, func, use_import, reader)
     try:
-        wrt_idx, wrt_tuple = _normalize_wrt(primal.param_names, wrt, f"'{primal.name}'",
+        wrt_idx, wrt_tuple = normalize_wrt(primal.param_names, wrt, f"'{primal.name}'",
                                             primal.meta.get("loc"))
     except AdjointError as exc:
         raise click.BadParameter(f"{exc.message} ({exc.hint})" if exc.hint else exc.message,

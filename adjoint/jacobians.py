@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .api import Derivative, Transform, Wrt, _as_float, _normalize_wrt, jvp
+from .api import Derivative, Transform, Wrt, as_float, jvp, normalize_wrt
 from .backend import GeneratedModule, default_header, load_module
 from .compiler import COMPILER
 from .errors import ArgumentError
@@ -62,7 +62,7 @@ class Jacobian(Transform):
             self._fsig = inspect.Signature(params[len(self.target.args):])
             self._names = list(self._fsig.parameters)
             base = self.target.function.__name__
-        self.wrt, self.wrt_tuple = _normalize_wrt(self._names, 0 if wrt is None else wrt,
+        self.wrt, self.wrt_tuple = normalize_wrt(self._names, 0 if wrt is None else wrt,
                                                   f"'{base}'")
         self.name = f"jacobian_{base}" if base.isidentifier() else "jacobian"
 
@@ -83,7 +83,7 @@ class Jacobian(Transform):
     def _prepare(self, values: list[Any]) -> list[Any]:
         values = list(values)
         for i in self.wrt:
-            values[i] = _as_float(values[i])
+            values[i] = as_float(values[i])
             if isinstance(values[i], (tuple, list, dict)):
                 raise ArgumentError(
                     "jacobian differentiates with respect to numbers and arrays, not containers",

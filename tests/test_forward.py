@@ -39,7 +39,7 @@ def _indices(f, wrt):
     return [names.index(w) if isinstance(w, str) else w for w in items]
 
 
-def _as_float(x):
+def as_float(x):
     return float(x) if np.ndim(x) == 0 and not isinstance(x, np.ndarray) else np.asarray(
         x, dtype=float)
 
@@ -86,7 +86,7 @@ def check_jvp(f, args, wrt=0, reverse=True):
     idx = _indices(f, wrt)
     args = list(args)
     for i in idx:
-        args[i] = _as_float(args[i])
+        args[i] = as_float(args[i])
     out = f(*args)
     scale = max(1.0, float(np.max(np.abs(out))))
     df = jvp(f, wrt=wrt)

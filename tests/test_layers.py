@@ -112,3 +112,17 @@ def test_no_module_imports_in_a_circle():
         if v not in index:
             visit(v)
     assert circles == []
+
+
+def test_no_module_imports_a_private_name_of_another():
+    """What a module keeps private (a leading underscore) stays private: a name another
+    module needs is public, so renaming or removing a private one never breaks a caller."""
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(
+                    "adjoint")):
+                found += [f"{path.relative_to(ROOT.parent)}:{node.lineno} {a.name}"
+                          for a in node.names if a.name.startswith("_") and
+                          not a.name.startswith("__")]
+    assert not found, found

@@ -57,7 +57,7 @@ def is_library(obj: Any) -> bool:
     """Is ``obj`` a module or function of an installed library, of Python's, or of adjoint?"""
     import os
 
-    from .static import _library_folders
+    from .static import library_folders
 
     if isinstance(obj, types.ModuleType):
         module: Any = obj
@@ -71,7 +71,7 @@ def is_library(obj: Any) -> bool:
     filename = getattr(module, "__file__", None)
     if filename is None:
         return name != "__main__"  # built into the interpreter (a notebook's has no file)
-    return os.path.realpath(filename).startswith(_library_folders())
+    return os.path.realpath(filename).startswith(library_folders())
 
 
 def close(guards: list[Guard]) -> list[Guard]:

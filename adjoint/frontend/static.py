@@ -303,7 +303,7 @@ def _too_deep(path: str, text: str, lines: list[str]) -> UnsupportedSyntaxError:
 
 
 @functools.lru_cache(maxsize=1)
-def _library_folders() -> tuple[str, ...]:
+def library_folders() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
     return tuple(os.path.realpath(paths[k]) + os.sep
                  for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths)
@@ -312,7 +312,7 @@ def _library_folders() -> tuple[str, ...]:
 def _is_users(location: str) -> bool:
     """Is this file the user's (under the working folder, not an installed library)?"""
     real = os.path.realpath(location)
-    if real.startswith(_library_folders()):
+    if real.startswith(library_folders()):
         return False
     return real.startswith(os.path.realpath(os.getcwd()) + os.sep)
 

@@ -119,8 +119,9 @@ OP_ATTRS: dict[str, dict[str, str]] = {
 }
 #: Attributes any operation may carry.
 COMMON_ATTRS = {"adjoint": "flag: built by reverse mode's adjoint sweep (comments, naming)"}
-_FLAGS = {"mutates", "augmented", "effect", "adjoint", "keep_type", "tape", "fresh",
-          "expression", "reverse"}
+#: Attributes that are flags (True or absent); the verifier checks they are booleans.
+FLAGS = {"mutates", "augmented", "effect", "adjoint", "keep_type", "tape", "fresh",
+         "expression", "reverse"}
 
 
 class Op:

@@ -9,7 +9,7 @@ one :data:`~adjoint.ir.core.OP_ATTRS` declares for its operation.
 
 from __future__ import annotations
 
-from .core import _FLAGS, COMMON_ATTRS, OP_ATTRS, Block, Function, Op, Value
+from .core import COMMON_ATTRS, FLAGS, OP_ATTRS, Block, Function, Op, Value
 
 
 class VerificationError(Exception):
@@ -58,7 +58,7 @@ def _verify_attrs(op: Op) -> None:
     for key, value in op.attrs.items():
         if key not in allowed and key not in COMMON_ATTRS:
             raise VerificationError(f"{op!r} has an undeclared attribute {key!r}")
-        if key in _FLAGS and not isinstance(value, bool):
+        if key in FLAGS and not isinstance(value, bool):
             raise VerificationError(f"{op!r}: the flag {key!r} must be a bool, not {value!r}")
 
 

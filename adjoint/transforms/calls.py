@@ -128,7 +128,7 @@ def localize_calls(fn: Function, module: ModuleFunctions) -> None:
             op.attrs["callee"] = prims.Opaque(op.callee)
             continue
         if op.opname == "call" and is_user_function(op.callee):
-            types_ = [v.type for v in _bound_values(op)] if _bindable(op) else None
+            types_ = [v.type for v in bound_values(op)] if bindable(op) else None
             name = module.primal(op.callee, types_)
             args = bind_call(op.callee, op)
             operands = []
@@ -163,7 +163,7 @@ def _readable(fn: Any) -> bool:
     return True
 
 
-def _bindable(op: Op) -> bool:
+def bindable(op: Op) -> bool:
     try:
         bind_call(op.callee, op)
     except TypeError:
@@ -171,7 +171,7 @@ def _bindable(op: Op) -> bool:
     return True
 
 
-def _bound_values(op: Op) -> list[Value]:
+def bound_values(op: Op) -> list[Value]:
     out = []
     for a in bind_call(op.callee, op):
         if isinstance(a, _Default):

@@ -311,11 +311,11 @@ _RESULT_TYPES: dict = {}
 
 def _user_function_type(callee: Any, op: Op, ts: list[Any]) -> Any:
     """The type a user function returns for these argument types (inferring its body)."""
-    from .calls import _bindable, _bound_values, is_user_function
+    from .calls import bindable, bound_values, is_user_function
 
-    if not is_user_function(callee) or not _bindable(op):
+    if not is_user_function(callee) or not bindable(op):
         return UNKNOWN
-    arg_types = tuple(v.type for v in _bound_values(op))
+    arg_types = tuple(v.type for v in bound_values(op))
     key = (callee, arg_types)
     if key in _RESULT_TYPES:
         return _RESULT_TYPES[key]
