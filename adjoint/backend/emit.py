@@ -8,7 +8,7 @@ values and branch results share a variable with what flows into them (see
 :mod:`.naming`), and where they cannot, a parallel assignment is written at the join.
 
 Text is produced by the standard library's ``ast.unparse`` on the gast tree
-converted with ``gast.gast_to_ast``; a small structural printer around it adds the
+converted by :mod:`.to_ast`; a small structural printer around it adds the
 comments quoting the user's source before each adjoint block.
 """
 
@@ -33,6 +33,7 @@ from ..rules.memory import returns_new
 from ..transforms.simplify import has_effect
 from .naming import Namer, Points, build_classes, congruence, identifier
 from .schedule import sink_definitions
+from .to_ast import to_ast
 from .wrap import wrap
 
 _BINOPS = {
@@ -798,7 +799,7 @@ def traced_source(stmts: list[Any], indent: int = 0,
             for w in wrap(f"{pad}{lhs} = {rhs}"):
                 add(w)
         else:
-            node = gast.gast_to_ast(s)
+            node = to_ast(s)
             node.lineno = 0  # all ast.unparse reads of positions (for type comments)
             for ln in ast.unparse(node).splitlines():
                 for w in wrap(pad + ln):
@@ -807,4 +808,4 @@ def traced_source(stmts: list[Any], indent: int = 0,
 
 
 def _unparse_expr(e: gast.expr) -> str:
-    return ast.unparse(gast.gast_to_ast(e))
+    return ast.unparse(to_ast(e))

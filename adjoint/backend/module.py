@@ -18,6 +18,7 @@ from ..errors import InternalError, SourceLoc
 from ..ir.core import Function
 from ..version import __version__
 from .emit import Emitter, traced_source
+from .to_ast import to_ast
 
 
 @dataclass
@@ -89,7 +90,7 @@ def kind_check(name: str, kind: Any, fn_name: str) -> list[str]:
 
 
 def _literal(value: Any, emitter: Emitter) -> str:
-    return ast.unparse(__import__("gast").gast_to_ast(emitter.const(value)))
+    return ast.unparse(to_ast(emitter.const(value)))
 
 
 def build_module(functions: list[tuple[Function, str | None]], header: list[str]) -> \

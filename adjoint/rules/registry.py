@@ -151,9 +151,11 @@ def facts(*fns: Any, **fields: Any) -> None:
 def facts_of(callee: Any) -> Facts:
     """The declared facts of ``callee`` (methods by the function they stand for)."""
     try:
-        found = FACTS.get(key_of(callee))
-        if found is None and isinstance(callee, Method):
-            found = FACTS.get(key_of(canonical(callee)))
+        found = FACTS.get(callee)  # most callees are their own key (checked first: hot)
+        if found is None and isinstance(callee, Primitive):
+            found = FACTS.get(key_of(callee))
+            if found is None and isinstance(callee, Method):
+                found = FACTS.get(key_of(canonical(callee)))
     except TypeError:  # an unhashable callee
         return _NO_FACTS
     return found if found is not None else _NO_FACTS
