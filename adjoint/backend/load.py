@@ -91,13 +91,21 @@ def place(gm: GeneratedModule, stem: str) -> Path | None:
     return None
 
 
+def _renamed(code: types.CodeType, filename: str) -> types.CodeType:
+    """``code`` and the code of every function in it, as compiled from ``filename``."""
+    consts = tuple(_renamed(c, filename) if isinstance(c, types.CodeType) else c
+                   for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
 def load_module(gm: GeneratedModule, stem: str) -> types.ModuleType:
     """Write ``gm`` under the cache folder (named by its content) and run its text."""
     digest = hashlib.sha256(gm.source.encode("utf-8")).hexdigest()[:16]
     name = f"adjoint_generated.{stem}_{digest}"
     path = place(gm, stem)
     filename = str(path) if path is not None else f"<adjoint-generated {stem}_{digest}.py>"
-    code = compile(gm.source, filename, "exec", dont_inherit=True)
+    code = _renamed(gm.code, filename) if gm.code is not None else \
+        compile(gm.source, filename, "exec", dont_inherit=True)
     # What the reader of the file would see: lines split as Python splits them.
     lines = io.StringIO(gm.source, newline=None).readlines()
     linecache.cache[filename] = (len(gm.source), None, lines, filename)

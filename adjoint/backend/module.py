@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import inspect
 import re
+import types
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,8 @@ class GeneratedModule:
     source: str
     function_names: list[str]
     constants: dict[str, Any] = field(default_factory=dict)
+    #: ``source`` compiled (as ``<generated>``), kept so loading does not compile it again.
+    code: types.CodeType | None = field(default=None, repr=False, compare=False)
 
 
 def function_source(fn: Function, emitter: Emitter, doc: str | None = None) -> list[str]:
@@ -119,19 +122,19 @@ def build_module(functions: list[tuple[Function, str | None]], header: list[str]
         lines += [("", None), ("", None)]
         lines += body
     source = "\n".join(text for text, _ in lines) + "\n"
-    check_compiles(source, lines, [fn.name for fn, _ in functions])
-    return GeneratedModule(source, [fn.name for fn, _ in functions], constants)
+    code = check_compiles(source, lines, [fn.name for fn, _ in functions])
+    return GeneratedModule(source, [fn.name for fn, _ in functions], constants, code)
 
 
 def check_compiles(source: str, lines: list[tuple[str, SourceLoc | None]],
-                   names: list[str]) -> None:
+                   names: list[str]) -> types.CodeType:
     """Compile ``source`` (as Python would on import); a failure is an internal error.
 
     It is reported at the user's line the offending text was generated from (the
     nearest one before it, for lines that come from no single statement).
     """
     try:
-        compile(source, "<generated>", "exec", dont_inherit=True)
+        return compile(source, "<generated>", "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
         lineno = getattr(exc, "lineno", None) or 0
         loc = None
