@@ -26,6 +26,7 @@ from .ir import Function, verify
 from .transforms.aliasing import check_aliasing, detach_results
 from .transforms.calls import ModuleFunctions, localize_calls
 from .transforms.clone import clone_function
+from .transforms.effects import mark_effect_calls, quiet_callee, silence
 from .transforms.forward import jvp_function
 from .transforms.generated import resolve_generated_calls
 from .transforms.requests import KINDS, Request
@@ -50,6 +51,7 @@ def prepare_primal(primal: Function, arg_types: list[Any] | None) -> Function:
     # generated for the argument kinds at hand, which is then read like any function.
     if resolve_generated_calls(fn):
         fn = infer(fn, arg_types)
+    mark_effect_calls(fn)
     # Before any simplification: an update nothing reads (S2 = S1[i] <- v) still
     # matters when another name sees it, and removing it first would hide that.
     check_aliasing(fn)
@@ -90,11 +92,15 @@ class Compiler:
             # not the derivative of its body.
             primal = _calling(primal, request.fn)
         fn = prepare_primal(primal, types_)
+        if request.quiet:
+            silence(fn)
+            simplify(fn)
+        quiet = quiet_callee if request.quiet else None
         name = request.name or f"{request.kind}_{primal.name}"
         wrt = list(request.wrt)
         if request.kind == "primal":
             fn.name = name
-            localize_calls(fn, module)
+            localize_calls(fn, module, quiet)
             return _check(fn)
         extra = list(request.extra_types) if request.extra_types is not None else None
         if request.kind == "jvp":
@@ -111,7 +117,7 @@ class Compiler:
             out.meta["entry_kinds"] = list(zip(primal.param_names, types_))
         out = optimize(out, all_types)
         detach_results(out, part)
-        localize_calls(out, module)
+        localize_calls(out, module, quiet)
         return _check(out)
 
     def complete(self, module: ModuleFunctions) -> None:

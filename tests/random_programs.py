@@ -1001,15 +1001,30 @@ class _Generator:
         """A statement run only for what it prints, logs or warns, maybe in a loop or branch."""
         x = self.operand()
         if kind == "print":
-            stmt = self.choice([f'print("{x} =", np.sum({x}))',
-                                f'print("{x} =", np.sum({x}), "shape", np.shape({x}))'])
+            form = self.choice(['print("{x} =", np.sum({v}))',
+                                'print("{x} =", np.sum({v}), "shape", np.shape({v}))'])
         elif kind == "logging":
-            stmt = self.choice([f'log.info("{x} = %.6f", np.sum({x}))',
-                                f'log.debug("{x} has shape %s", np.shape({x}))'])
+            form = self.choice(['log.info("{x} = %.6f", np.sum({v}))',
+                                'log.debug("{x} has shape %s", np.shape({v}))'])
         else:
-            stmt = self.choice([f'warnings.warn("{x} = " + str(np.sum({x})))',
-                                f'warnings.warn("{x} computed")'])
-        where = self.choice(["plain", "plain", "loop", "branch"])
+            form = self.choice(['warnings.warn("{x} = " + str(np.sum({v})))',
+                                'warnings.warn("{x} computed")'])
+        stmt = form.format(x=x, v=x)
+        where = self.choice(["plain", "plain", "loop", "branch", "helper"])
+        if where == "helper":
+            # In a helper of the module's: its derivative recomputes the helper, which must
+            # not report twice, nor drop the report where the result is not needed.
+            self.helper_count += 1
+            h = f"e{self.helper_count}"
+            ret = self.choice(["np.sin(u) * 2.0", "np.sum(u * u)", "u + 1.0", "0.0"])
+            helper = [f"def {h}(u):", "    " + form.format(x=x, v="u"), f"    return {ret}"]
+            t = self.fresh("t")
+            lines = [f"{t} = {h}({x})"]
+            if self.flip():
+                return lines, x, helper  # the result unused: called for its report
+            t2 = self.fresh("t")
+            lines.append(f"{t2} = {x} * np.tanh({t})")
+            return lines, t2, helper
         if where == "plain":
             lines = [stmt]
         elif where == "loop":

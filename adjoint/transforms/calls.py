@@ -53,21 +53,26 @@ class ModuleFunctions:
         self.pending.append((name, request))
         return name
 
-    def primal(self, fn: Callable[..., Any], arg_types: list[Any] | None) -> str:
-        """The name of the module's copy of ``fn``."""
+    def primal(self, fn: Callable[..., Any], arg_types: list[Any] | None,
+               quiet: bool = False) -> str:
+        """The name of the module's copy of ``fn`` (``quiet``: without its effects)."""
 
         types_ = _types_key(arg_types)
+        if quiet:
+            return self._ask(("primal", fn, types_, "quiet"), f"{fn.__name__}_quiet",
+                             Request(fn, "primal", (), types_, quiet=True))
         return self._ask(("primal", fn, types_), fn.__name__,
                          Request(fn, "primal", (), types_))
 
     def vjp(self, fn: Callable[..., Any], wrt: list[int], arg_types: list[Any] | None,
             cot_type: Any) -> str:
-        """The name of ``fn``'s VJP with respect to parameters ``wrt``."""
+        """The name of ``fn``'s VJP with respect to parameters ``wrt``: quiet, since the
+        caller's forward sweep ran ``fn`` with its effects."""
 
         types_ = _types_key(arg_types)
         return self._ask(("vjp", fn, tuple(wrt), types_, _types_key([cot_type])),
                          f"{fn.__name__}_vjp",
-                         Request(fn, "vjp", tuple(wrt), types_, (cot_type,), True))
+                         Request(fn, "vjp", tuple(wrt), types_, (cot_type,), True, quiet=True))
 
     def jvp(self, fn: Callable[..., Any], wrt: list[int], arg_types: list[Any]) -> str:
         """The name of ``fn``'s JVP with respect to parameters ``wrt``."""
@@ -110,8 +115,10 @@ class _Default:
         self.value = value
 
 
-def localize_calls(fn: Function, module: ModuleFunctions) -> None:
-    """Point every call to a user function at that function's copy in the module.
+def localize_calls(fn: Function, module: ModuleFunctions,
+                   quiet: Callable[[Op], bool] | None = None) -> None:
+    """Point every call to a user function at that function's copy in the module (at
+    its quiet copy, without its effects, where ``quiet(op)`` says so).
 
     A gradient hook is copied too when it can be read like the user's other functions
     (then the module stands alone); one that cannot (it prints, raises...) is called
@@ -129,7 +136,7 @@ def localize_calls(fn: Function, module: ModuleFunctions) -> None:
             continue
         if op.opname == "call" and is_user_function(op.callee):
             types_ = [v.type for v in bound_values(op)] if bindable(op) else None
-            name = module.primal(op.callee, types_)
+            name = module.primal(op.callee, types_, quiet is not None and quiet(op))
             args = bind_call(op.callee, op)
             operands = []
             for a in args:

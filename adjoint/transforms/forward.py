@@ -341,6 +341,8 @@ class _Forward:
         pair.type = Seq("tuple", (op.result.type, tangent_type(op.result.type)))
         pair.owner.attrs["keep_type"] = True  # the JVP returns (value, tangent)
         pair.owner.attrs["fresh"] = True  # a new tangent (its value part may alias: see below)
+        if op.attrs.get("effect"):
+            pair.owner.attrs["effect"] = True  # the callee's effects: run even if unread
         value = Op("call", [pair], 0, {"callee": prims.GetItem(0), "kwnames": ()})
         value.results = [op.result]
         op.result.owner = value

@@ -37,6 +37,9 @@ class Request:
     #: Write checks, on entry, that the arguments are of the kinds the code is for
     #: (modules written to stand alone; within adjoint the kinds pick the code).
     check_kinds: bool = False
+    #: Without the function's effects (reports, checks, attribute writes): its caller
+    #: ran them already (see :mod:`.effects`).
+    quiet: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

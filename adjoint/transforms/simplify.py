@@ -89,12 +89,16 @@ def _is_const(v: Value, *values: Any) -> bool:
     return any(c == x for x in values)
 
 
-def _replace_uses(fn: Function, old: Value, new: Value, table: dict[Value, list[Op]],
+#: Value -> the operations that read it (a dict as an ordered set: removal is O(1)).
+Uses = dict[Value, dict[Op, None]]
+
+
+def _replace_uses(fn: Function, old: Value, new: Value, table: Uses,
                   changes: _Changes) -> None:
     changes.touch(table.get(old, ()))
     for user in table.get(old, ()):
         user.operands = [new if v is old else v for v in user.operands]
-    table.setdefault(new, []).extend(table.pop(old, []))
+    table.setdefault(new, {}).update(table.pop(old, {}))
     if new.hint is None and old.hint is not None and old.owner is not None:
         new.hint = old.hint
     if new.origin is None and old.origin is not None and isinstance(new.owner, Op) and \
@@ -102,11 +106,11 @@ def _replace_uses(fn: Function, old: Value, new: Value, table: dict[Value, list[
         new.origin = old.origin
 
 
-def _uses(fn: Function) -> dict[Value, list[Op]]:
-    table: dict[Value, list[Op]] = {}
+def _uses(fn: Function) -> Uses:
+    table: Uses = {}
     for op in walk(fn.body):
         for v in op.operands:
-            table.setdefault(v, []).append(op)
+            table.setdefault(v, {})[op] = None
     return table
 
 
@@ -126,8 +130,8 @@ def _fold(fn: Function, changes: _Changes, only: set[Op] | None = None) -> None:
             op.attrs["callee"] = repl.callee
             for v in op.operands:
                 users = table.get(v)
-                if users and op in users:
-                    users.remove(op)
+                if users:
+                    users.pop(op, None)
             operands = []
             for v in repl.operands:
                 if isinstance(v, tuple):  # a new constant, made just before ``op``
@@ -137,7 +141,7 @@ def _fold(fn: Function, changes: _Changes, only: set[Op] | None = None) -> None:
                 operands.append(v)
             op.operands = operands
             for v in op.operands:
-                table.setdefault(v, []).append(op)
+                table.setdefault(v, {})[op] = None
             changes.touch((op,))  # and its users, whose rewrites may look at it
             changes.touch(u for r in op.results for u in table.get(r, ()))
             continue
@@ -454,17 +458,18 @@ def _drop_dead_tapes(fn: Function) -> tuple[bool, bool]:
     if not tapes:
         return False, False
     table = _uses(fn)
-    changed = False
+    dead_in: dict[Block, set[Op]] = {}
     for tape, ops in tapes.items():
         pops = [o for o in ops if isinstance(o.callee, prims.Method) and o.callee.name == "pop"]
         if any(table.get(r) for p in pops for r in p.results):
             continue
         for o in ops + [tape.owner]:
             if o.parent is not None:
-                o.parent.ops.remove(o)
+                dead_in.setdefault(o.parent, set()).add(o)
                 o.parent = None
-        changed = True
-    return changed, True
+    for block, dead in dead_in.items():
+        block.ops = [o for o in block.ops if o not in dead]
+    return bool(dead_in), True
 
 
 def _dce(fn: Function, changes: _Changes) -> None:
@@ -505,8 +510,8 @@ def _sweep(fn: Function, changes: _Changes) -> bool:
                 dead_in.setdefault(op.parent, set()).add(op)
                 for v in op.operands:
                     users = table.get(v)
-                    if users and op in users:
-                        users.remove(op)
+                    if users:
+                        users.pop(op, None)
                 op.parent = None
                 removed = True
         for block, dead in dead_in.items():
@@ -522,7 +527,7 @@ def _has_effects(op: Op) -> bool:
     return any(has_effect(sub) for region in op.regions for sub in walk(region))
 
 
-def _prune_control(op: Op, table: dict[Value, list[Op]], changes: _Changes) -> bool:
+def _prune_control(op: Op, table: Uses, changes: _Changes) -> bool:
     """Drop results of an if/for/while that nothing reads (and their yields / carried slots)."""
     changed = False
     if op.opname == "if":
@@ -544,9 +549,9 @@ def _prune_control(op: Op, table: dict[Value, list[Op]], changes: _Changes) -> b
                 init = op.operands[niter + k]
                 for v in (arg, op.results[k]):
                     changes.touch(table.get(v, ()))
-                    for user in table.pop(v, []):
+                    for user in table.pop(v, {}):
                         user.operands = [init if u is v else u for u in user.operands]
-                        table.setdefault(init, []).append(user)
+                        table.setdefault(init, {})[user] = None
                 op.results.pop(k)
                 body.args.pop(k + 1)
                 y.operands.pop(k)
