@@ -146,7 +146,9 @@ class Transform:
     def source(self) -> str:
         """The generated module's text (of the latest call, or the shape-generic one)."""
         fn = self._last or self.generic()
-        return inspect.getsource(inspect.getmodule(fn))
+        module = inspect.getmodule(fn)
+        assert module is not None, fn  # generated modules are in sys.modules
+        return inspect.getsource(module)
 
     def __repr__(self) -> str:
         return f"<adjoint.{type(self).__name__} {self.name}>"

@@ -344,7 +344,7 @@ def binary(*fns: Any, left: str = "real", right: str = "real", names: tuple[str,
                                                                                           "x2")):
     """Elementwise functions of two arguments that broadcast against each other."""
     a, b = names
-    space(*fns, **{a: Array(left), b: Array(right, like=a)})
+    space(*fns, **{a: Array(left), b: Array(right, like=a)})  # type: ignore[arg-type]
 
 
 def scalar(*fns: Any, domain: str = "real") -> None:
