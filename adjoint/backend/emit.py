@@ -285,17 +285,17 @@ class Emitter:
         name = getattr(fn, "__name__", None)
         if name and getattr(np, name, None) is fn:
             return _attr(_name("np"), name)
-        if isinstance(fn, np.ufunc):
+        if isinstance(fn, np.ufunc) and name:
             # A ufunc from another library (scipy.special.expit): find where it lives.
-            for module in ("scipy.special",):
+            for library in ("scipy.special",):
                 import importlib
 
                 try:
-                    mod = importlib.import_module(module)
+                    mod: types.ModuleType | None = importlib.import_module(library)
                 except ImportError:
                     continue
                 if getattr(mod, name, None) is fn:
-                    return _attr(self.module_ref(module), name)
+                    return _attr(self.module_ref(library), name)
         for sub in ("linalg", "fft", "random"):
             mod = getattr(np, sub)
             if name and getattr(mod, name, None) is fn:
@@ -303,8 +303,9 @@ class Emitter:
         dist = distribution_method(fn)
         if dist is not None:  # scipy.stats.norm.logpdf
             return _attr(_attr(self.module_ref("scipy.stats"), dist[0]), dist[1])
-        if stats_name(fn) is not None:  # scipy.stats.norm, called to freeze it
-            return _attr(self.module_ref("scipy.stats"), stats_name(fn))
+        frozen = stats_name(fn)
+        if frozen is not None:  # scipy.stats.norm, called to freeze it
+            return _attr(self.module_ref("scipy.stats"), frozen)
         module = getattr(fn, "__module__", None)
         if module and module.startswith("scipy.") and name:
             # scipy.linalg._basic.solve_banded: referenced as scipy.linalg.solve_banded.
@@ -539,11 +540,11 @@ class Emitter:
                       self.names[t])]
         if not pairs:
             return []
-        targets = {self.names[t] for t, _ in pairs}
+        written = {self.names[t] for t, _ in pairs}
         reads = {self.names.get(v) for _, s in pairs for v in self._names_read(s)}
         # A target updated in place later must not share its source's array.
         values = [self._copy_if_array(s, t) for t, s in pairs]
-        if len(pairs) == 1 or not targets & reads:
+        if len(pairs) == 1 or not written & reads:
             return [self.assign([t], v) for (t, _), v in zip(pairs, values)]
         # A target another source reads: all sources are read before any target is written.
         return [self.assign([t for t, _ in pairs], gast.Tuple(elts=values, ctx=gast.Load()))]
@@ -589,6 +590,7 @@ class Emitter:
         while stack:
             u = stack.pop()
             if u in self.inline:
+                assert isinstance(u.owner, Op)
                 stack.extend(u.owner.operands)
             else:
                 out.append(u)
