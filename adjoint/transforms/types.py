@@ -227,6 +227,7 @@ def _call_type(op: Op, canonical: Any) -> Any:
                 and len(ts) == 1 and isinstance(ts[0], Seq) and ts[0].kind == "dict" \
                 and ts[0].items is not None:
             d = ts[0]
+            assert d.items is not None and d.keys is not None  # known items: known keys
             keys = tuple(type_of_value(k) for k in d.keys)
             parts = {"keys": keys, "values": d.items,
                      "items": tuple(Seq("tuple", (k, v)) for k, v in zip(keys, d.items))}
@@ -332,10 +333,10 @@ def _call_type(op: Op, canonical: Any) -> Any:
                 pos[0].dims is not None:
             axis = const_value(op.positional()[1])
             if isinstance(axis, int):
-                dims = list(pos[0].dims)
-                k = axis if axis >= 0 else len(dims) + 1 + axis
-                if 0 <= k <= len(dims):
-                    return Num(pos[0].dtype, tuple(dims[:k] + [1] + dims[k:]))
+                shape = list(pos[0].dims)
+                k = axis if axis >= 0 else len(shape) + 1 + axis
+                if 0 <= k <= len(shape):
+                    return Num(pos[0].dtype, tuple(shape[:k] + [1] + shape[k:]))
         if fn in (np.zeros_like, np.ones_like, np.empty_like):
             t = pos[0]
             return Num(t.dtype, t.dims) if isinstance(t, Num) else UNKNOWN
@@ -426,10 +427,10 @@ def _reduce_type(op: Op, pos: list[Any], kw: dict[str, Value]) -> Any:
         return Num(dtype, tuple(1 for _ in t.dims) if keep else ())
     axes = axis if isinstance(axis, tuple) else (axis,)
     nd = len(t.dims)
-    axes = {a % nd for a in axes}
+    reduced = {a % nd for a in axes}
     if keep:
-        return Num(dtype, tuple(1 if i in axes else d for i, d in enumerate(t.dims)))
-    return Num(dtype, tuple(d for i, d in enumerate(t.dims) if i not in axes))
+        return Num(dtype, tuple(1 if i in reduced else d for i, d in enumerate(t.dims)))
+    return Num(dtype, tuple(d for i, d in enumerate(t.dims) if i not in reduced))
 
 
 def _matmul_type(a: Any, b: Any, is_dot: bool) -> Any:
