@@ -749,16 +749,11 @@ def _is_int(v: Value) -> bool:
 
 
 # -- text ---------------------------------------------------------------------------------
-def to_source(stmts: list[Any], indent: int = 0) -> list[str]:
-    """Print statements (and comments) with ``ast.unparse``, one level at a time."""
-    return [text for text, _ in traced_source(stmts, indent)]
-
-
 def traced_source(stmts: list[Any], indent: int = 0,
                   origins: dict[int, Any] | None = None) -> list[tuple[str, Any]]:
-    """Like :func:`to_source`, with each line paired with what ``origins`` says its
-    statement came from (the user's line), so that a problem found in the text can be
-    traced back to the code that produced it."""
+    """Print statements (and comments) with ``ast.unparse``, one level at a time, each
+    line paired with what ``origins`` says its statement came from (the user's line), so
+    that a problem found in the text can be traced back to the code that produced it."""
     origins = origins or {}
     lines: list[tuple[str, Any]] = []
     pad = "    " * indent

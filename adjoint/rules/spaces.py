@@ -249,10 +249,6 @@ class Choice(Form):
         return any(_same(value, v) for v in self.values)
 
 
-#: The dtypes a ``dtype=`` argument may name: floating ones (others have no derivative).
-FLOAT_DTYPES = (None, "float32", "float64")
-
-
 @dataclass(frozen=True)
 class Dtype(Form):
     """``dtype=``: None or a floating dtype (by name, type or ``np.dtype``)."""

@@ -152,7 +152,6 @@ class _Reverse:
         self.items: dict[Value, dict[int, Value]] = {}
         self.tapes_builder: Builder | None = None
         self.module = module if module is not None else ModuleFunctions({self.name})
-        self.tape_count = 0
         #: Cotangents known to be zero where a ``np.where`` did not take their branch.
         self.masks: dict[Value, tuple[Value, bool]] = {}
 
