@@ -5,7 +5,7 @@ right after each statement that computes an active value it computes that value'
 tangent, so the generated code reads as the primal with a ``d``-line under each
 line that matters. A value is *active* when it is varied by the ``wrt`` inputs and
 useful to the output; only active values get tangents, and every other tangent is
-a symbolic zero (see :mod:`.zeros`) that is never written out unless a value is
+a symbolic zero (see :mod:`.inline_jvp`) that is never written out unless a value is
 needed.
 
 How each construct is carried forward:
@@ -49,8 +49,7 @@ from .ad import (
 from .builder import Builder
 from .calls import ModuleFunctions, is_user_function
 from .clone import clone_function
-from .types import Num, Seq, infer, tangent_type
-from .zeros import (
+from .inline_jvp import (
     NeedsZeros,
     Zero,
     fit_tangent,
@@ -58,6 +57,7 @@ from .zeros import (
     may_lose_broadcast,
     resolve_fits,
 )
+from .types import Num, Seq, infer, tangent_type
 
 _ITEM = prims.Index((("dyn", 0),), False)
 
