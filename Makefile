@@ -22,6 +22,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 	ADJOINT_NO_CACHE=1 $(PY) -m pytest --doctest-modules adjoint -p no:cacheprovider
 	$(PY) -m ruff check adjoint tests examples docs/gen bench
+	$(PY) -m mypy adjoint
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
 
 # The documentation site, into site/ (docs/ holds its sources).

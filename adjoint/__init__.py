@@ -5,7 +5,6 @@ it, and writes the derivative back out as plain, readable Python in a real modul
 """
 
 from .api import Derivative, grad, show, source, value_and_grad, vjp  # noqa: E402
-from .control import custom_vjp, grad_hook, stop_gradient  # noqa: E402
 from .errors import (  # noqa: E402
     AdjointError,
     ArgumentError,
@@ -16,6 +15,7 @@ from .errors import (  # noqa: E402
     UnsupportedArgumentError,
     UnsupportedSyntaxError,
 )
+from .gradient_control import custom_vjp, grad_hook, stop_gradient  # noqa: E402
 from .higher import hessian, hvp  # noqa: E402
 from .jacobians import jacobian, jvp  # noqa: E402
 from .rules import jvp_rule, vjp_rule  # noqa: E402

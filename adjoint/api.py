@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -62,7 +63,7 @@ def normalize_wrt(names: list[str], wrt: Wrt, label: str = "the function",
             raise ArgumentError(f"{label} has no parameters to differentiate", loc)
         return [0], False
     is_tuple = isinstance(wrt, (tuple, list))
-    items = list(wrt) if is_tuple else [wrt]
+    items = list(wrt) if isinstance(wrt, (tuple, list)) else [wrt]
     out = []
     for w in items:
         if isinstance(w, str):
@@ -107,6 +108,7 @@ class Transform:
 
     name: str = "transform"
     _last: Any = None
+    __wrapped__: Callable[..., Any] | None
 
     def __adjoint_arrange__(self, args: tuple, kwargs: dict) -> list[Any]:
         raise NotImplementedError  # pragma: no cover - abstract
@@ -146,7 +148,9 @@ class Transform:
     def source(self) -> str:
         """The generated module's text (of the latest call, or the shape-generic one)."""
         fn = self._last or self.generic()
-        return inspect.getsource(inspect.getmodule(fn))
+        module = inspect.getmodule(fn)
+        assert module is not None, fn  # generated modules are in sys.modules
+        return inspect.getsource(module)
 
     def __repr__(self) -> str:
         return f"<adjoint.{type(self).__name__} {self.name}>"
@@ -208,7 +212,7 @@ class Derivative(Transform):
                 for p in self._fsig.parameters.values())
         self.wrt, self.wrt_tuple = normalize_wrt(self._names, wrt, label, loc)
         self.name = f"{kind}_{base}"
-        functools.update_wrapper(self, f, updated=())  # type: ignore[arg-type]
+        functools.update_wrapper(self, f, updated=())
         self.__name__ = self.__qualname__ = self.name
         self.__wrapped__ = None  # the generated function, once there is one
 
@@ -219,6 +223,7 @@ class Derivative(Transform):
             return super().__call__(*args, **kwargs)
         # The common call, every argument by position: the steps of Transform.__call__
         # without the binding and the checks that cannot apply.
+        assert self.primal is not None and self.target is not None
         values = list(args)
         for i in self.wrt:
             values[i] = as_float(values[i])
@@ -251,17 +256,17 @@ class Derivative(Transform):
                        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
         self._wrt_given = _wrapped_positions(f, self._names, self._wrt_given)
         self.wrt_tuple = isinstance(self._wrt_given, (tuple, list))
-        count = len(self._wrt_given) if self.wrt_tuple else 1
+        count = len(self._wrt_given) if isinstance(self._wrt_given, (tuple, list)) else 1
         self.wrt = list(range(count))  # placeholders: only their number is used here
         self.name = f"{self.kind}_{self.primal_fn.__name__}"
         self._guards_hold = lambda: True
-        functools.update_wrapper(self, f, updated=())  # type: ignore[arg-type]
+        functools.update_wrapper(self, f, updated=())
         self.__name__ = self.__qualname__ = self.name
         self.__wrapped__ = None
 
     def _for_count(self, nvalues: int) -> Derivative:
         """The derivative for calls passing ``nvalues`` arguments (flattened)."""
-        assert self._by_count is not None
+        assert self._by_count is not None and self.target is not None
         fixed = sum(1 for p in self._fsig.parameters.values() if p.kind != p.VAR_POSITIONAL)
         nvar = max(0, nvalues - fixed)
         child = self._by_count.get(nvar)
@@ -274,6 +279,7 @@ class Derivative(Transform):
         return child
 
     def _flatten(self, args: tuple, kwargs: dict) -> list[Any]:
+        assert self.target is not None
         try:
             bound = self._fsig.bind(*args, **{**self.target.kwargs, **kwargs})
         except TypeError as exc:
@@ -320,6 +326,7 @@ class Derivative(Transform):
             return self._flatten(args, kwargs)
         if not kwargs and self._positional and len(args) == len(self._names):
             return list(args)
+        assert self.target is not None
         try:
             bound = self._fsig.bind(*args, **{**self.target.kwargs, **kwargs})
         except TypeError as exc:
@@ -377,6 +384,7 @@ class Derivative(Transform):
             self._last = self.__wrapped__ = child._last
             return out
         if self.primal is not None:
+            assert self.target is not None
             self._refresh()
             _check_no_shared_updates(self.primal, self.target.args, values)
         return super()._run(values)
@@ -453,7 +461,8 @@ def _point_at_user(exc: BaseException, fn: Any) -> None:
         return
     text, user_line = found
     where = f"{meta['loc'].filename}:{user_line}: " if user_line is not None else ""
-    exc.add_note(f"in the derivative of {where}{text}  (generated code: {filename}:{line})")
+    if sys.version_info >= (3, 11):  # notes are new in 3.11: on 3.10 the error stays as is
+        exc.add_note(f"in the derivative of {where}{text}  (generated code: {filename}:{line})")
     exc.__adjoint_noted__ = True  # type: ignore[attr-defined]
 
 

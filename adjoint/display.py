@@ -113,7 +113,9 @@ def show(df: Any, ir: bool = False) -> Code:
         from .ir import print_function
 
         return Code(print_function(derivative_ir(fn)), "ir")
-    return Code(inspect.getsource(inspect.getmodule(fn)))
+    module = inspect.getmodule(fn)
+    assert module is not None, fn  # generated modules are in sys.modules
+    return Code(inspect.getsource(module))
 
 
 __all__ = ["Code", "derivative_ir", "highlight_html", "highlight_terminal", "show"]

@@ -115,10 +115,10 @@ class Jacobian(Transform):
             return fn, ahead
         assert self.target is not None
         key = tuple(kinds)
-        fn = self._compiled.get(key)
-        if fn is None:
-            fn = self._compiled[key] = self._build(list(kinds))
-        return fn, self.target.args
+        built = self._compiled.get(key)
+        if built is None:
+            built = self._compiled[key] = self._build(list(kinds))
+        return built, self.target.args
 
     # -- the generated assembly ----------------------------------------------------------
     def _build(self, kinds: list[Any]) -> Callable[..., Any]:

@@ -2,7 +2,7 @@
 
 They live at the bottom of the package because the frontend recognizes them
 (``grad_hook``) and the rules give them derivatives (``stop_gradient`` has none);
-:mod:`adjoint.control` documents them and is where users import them from.
+:mod:`adjoint.gradient_control` documents them and is where users import them from.
 """
 
 from __future__ import annotations

@@ -852,7 +852,7 @@ def linspace_fraction(num, endpoint, ndim, axis, dtype=float):
 
 
 # Names of the helpers, in the order they are emitted into a module that needs them.
-HELPERS = (
+HELPERS: tuple[str, ...] = (
     "unbroadcast",
     "unreduce",
     "reduced_size",

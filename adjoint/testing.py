@@ -185,9 +185,9 @@ def check_grads(
                 h = eps * max(1.0, float(np.max(np.abs(x))))
                 bp, bm = list(base), list(base)
                 bp[k], bm[k] = x + h * v, x - h * v
-                fd = (phi_flat(bp) - phi_flat(bm)) / (2 * h)
+                slope = (phi_flat(bp) - phi_flat(bm)) / (2 * h)
                 ad = float(np.sum(np.asarray(g) * v))
-                _compare(np.array(ad), np.array(fd), rtol * 10, atol * scale * np.size(x),
+                _compare(np.array(ad), np.array(slope), rtol * 10, atol * scale * np.size(x),
                          names[i] + " (random direction)")
     return grads
 
@@ -231,7 +231,7 @@ def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
     """A label per positional argument: the parameter's name, or ``args[k]`` past them."""
     import inspect
 
-    names = []
+    names: list[str] = []
     for p in inspect.signature(f).parameters.values():
         if p.kind == p.VAR_POSITIONAL:
             names += [f"{p.name}[{k}]" for k in range(n - len(names))]

@@ -21,8 +21,8 @@ LAYERS = [
     {"transforms"},
     {"backend"},
     {"compiler", "cache"},
-    {"api", "jacobians", "higher", "control", "cli", "display", "testing", "__init__",
-     "__main__"},
+    {"api", "jacobians", "higher", "gradient_control", "cli", "display", "testing",
+     "__init__", "__main__"},
 ]
 
 

@@ -286,17 +286,17 @@ class Emitter:
         name = getattr(fn, "__name__", None)
         if name and getattr(np, name, None) is fn:
             return _attr(_name("np"), name)
-        if isinstance(fn, np.ufunc):
+        if isinstance(fn, np.ufunc) and name:
             # A ufunc from another library (scipy.special.expit): find where it lives.
-            for module in ("scipy.special",):
+            for library in ("scipy.special",):
                 import importlib
 
                 try:
-                    mod = importlib.import_module(module)
+                    mod: types.ModuleType | None = importlib.import_module(library)
                 except ImportError:
                     continue
                 if getattr(mod, name, None) is fn:
-                    return _attr(self.module_ref(module), name)
+                    return _attr(self.module_ref(library), name)
         for sub in ("linalg", "fft", "random"):
             mod = getattr(np, sub)
             if name and getattr(mod, name, None) is fn:
@@ -304,8 +304,9 @@ class Emitter:
         dist = distribution_method(fn)
         if dist is not None:  # scipy.stats.norm.logpdf
             return _attr(_attr(self.module_ref("scipy.stats"), dist[0]), dist[1])
-        if stats_name(fn) is not None:  # scipy.stats.norm, called to freeze it
-            return _attr(self.module_ref("scipy.stats"), stats_name(fn))
+        frozen = stats_name(fn)
+        if frozen is not None:  # scipy.stats.norm, called to freeze it
+            return _attr(self.module_ref("scipy.stats"), frozen)
         module = getattr(fn, "__module__", None)
         if module and module.startswith("scipy.") and name:
             # scipy.linalg._basic.solve_banded: referenced as scipy.linalg.solve_banded.
@@ -540,11 +541,11 @@ class Emitter:
                       self.names[t])]
         if not pairs:
             return []
-        targets = {self.names[t] for t, _ in pairs}
+        written = {self.names[t] for t, _ in pairs}
         reads = {self.names.get(v) for _, s in pairs for v in self._names_read(s)}
         # A target updated in place later must not share its source's array.
         values = [self._copy_if_array(s, t) for t, s in pairs]
-        if len(pairs) == 1 or not targets & reads:
+        if len(pairs) == 1 or not written & reads:
             return [self.assign([t], v) for (t, _), v in zip(pairs, values)]
         # A target another source reads: all sources are read before any target is written.
         return [self.assign([t for t, _ in pairs], gast.Tuple(elts=values, ctx=gast.Load()))]
@@ -590,6 +591,7 @@ class Emitter:
         while stack:
             u = stack.pop()
             if u in self.inline:
+                assert isinstance(u.owner, Op)
                 stack.extend(u.owner.operands)
             else:
                 out.append(u)
@@ -748,16 +750,11 @@ def _is_int(v: Value) -> bool:
 
 
 # -- text ---------------------------------------------------------------------------------
-def to_source(stmts: list[Any], indent: int = 0) -> list[str]:
-    """Print statements (and comments) with ``ast.unparse``, one level at a time."""
-    return [text for text, _ in traced_source(stmts, indent)]
-
-
 def traced_source(stmts: list[Any], indent: int = 0,
                   origins: dict[int, Any] | None = None) -> list[tuple[str, Any]]:
-    """Like :func:`to_source`, with each line paired with what ``origins`` says its
-    statement came from (the user's line), so that a problem found in the text can be
-    traced back to the code that produced it."""
+    """Print statements (and comments) with ``ast.unparse``, one level at a time, each
+    line paired with what ``origins`` says its statement came from (the user's line), so
+    that a problem found in the text can be traced back to the code that produced it."""
     origins = origins or {}
     lines: list[tuple[str, Any]] = []
     pad = "    " * indent

@@ -12,6 +12,7 @@ what runs.
 from __future__ import annotations
 
 import hashlib
+import importlib.abc
 import io
 import linecache
 import os
@@ -47,7 +48,7 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-class _VerifiedSource:
+class _VerifiedSource(importlib.abc.InspectLoader):
     """The ``__loader__`` of a generated module: it hands out the text that was run."""
 
     def __init__(self, text: str):
@@ -57,7 +58,7 @@ class _VerifiedSource:
         return self._text
 
 
-def _folders() -> list[Path | None]:
+def _folders() -> list[Path]:
     """Where to put a generated module, in order of preference."""
     folders: list[Path | None] = []
     if caching_enabled():

@@ -30,7 +30,7 @@ def _spec(cls: type) -> tuple[type, tuple[str, ...]] | None:
     target = getattr(ast, name, None)
     if target is None or name in _BY_GAST:
         return None
-    fields = tuple(f for f in cls._fields if f in target._fields)
+    fields = tuple(f for f in getattr(cls, "_fields", ()) if f in target._fields)
     return target, fields
 
 

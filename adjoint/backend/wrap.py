@@ -69,7 +69,8 @@ def _outer_items(tokens: list[tuple[int, str, int, int]]) -> tuple[int, list[int
     if not depths:
         return None
     target = min(depths)
-    opened, commas = None, []
+    opened: int | None = None
+    commas: list[int] = []
     for depth, kind, start, end in tokens:
         if kind == "open" and depth == target - 1:
             if commas:

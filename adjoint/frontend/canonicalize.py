@@ -33,7 +33,7 @@ def _name(id_: str, store: bool = False) -> gast.Name:
                      type_comment=None)
 
 
-def _assign(target: str, value: gast.expr, like: Any, text: str = "") -> gast.Assign:
+def _assign(target: str, value: gast.expr, like: Any, text: str | None = "") -> gast.Assign:
     node = gast.Assign(targets=[_name(target, True)], value=value, type_comment=None)
     return _locate(node, like, text)
 
@@ -103,8 +103,9 @@ class Canonicalizer:
             isinstance(fn.body[-1], gast.Return)
             and sum(1 for n in gast.walk(fn) if isinstance(n, gast.Return)) == 1
         )
-        self.ret_flag = self.fresh("returned") if self.returns else None
-        self.ret_value = self.fresh("result") if self.returns else None
+        # Unused (empty) when the function returns only at its end.
+        self.ret_flag = self.fresh("returned") if self.returns else ""
+        self.ret_value = self.fresh("result") if self.returns else ""
 
     def fresh(self, base: str) -> str:
         name = base
@@ -257,7 +258,7 @@ class Canonicalizer:
         return [s], []
 
     def _flags_in(self, stmts: list[Any], loop: _Loop | None) -> list[str]:
-        flags = []
+        flags: list[str] = []
         if self.returns and _has(stmts, (gast.Return,), True):
             flags.append(self.ret_flag)
         if loop is not None:
@@ -287,7 +288,7 @@ class Canonicalizer:
             return [s], []
         loop = _Loop(self.fresh("broke") if has_break else None,
                      self.fresh("skip") if has_cont else None)
-        pre: list[Any] = []
+        pre = []
         head: list[Any] = []
         tail: list[Any] = []
         tests: list[gast.expr] = []
@@ -363,8 +364,8 @@ class Canonicalizer:
                                              type_comment=None), s)]
                 return pre, _name(k, True), _call("range", [_call("len", [seq])]), items
             return [], s.target, s.iter, []
-        pre: list[Any] = []
-        items: list[Any] = []
+        pre = []
+        items = []
         k = self.fresh("k")
         if idx[0] == "enumerate" and isinstance(s.target, gast.Tuple) and \
                 len(s.target.elts) == 2 and isinstance(s.target.elts[0], gast.Name) and \

@@ -465,6 +465,7 @@ class _Lowerer:
                         result = self.call_with(prims.Method(func.attr), [logger], call)
                     else:
                         result = self.value(call)
+                    assert isinstance(result.owner, Op)
                     result.owner.attrs["effect"] = True
                     return
                 if any(k.arg == "out" for k in call.keywords):
@@ -525,6 +526,7 @@ class _Lowerer:
             current = self.read_name(target.id, target)
             rhs = self.value(stmt.value)
             result = self.call(fn, [current, rhs], stmt)
+            assert isinstance(result.owner, Op)
             result.owner.attrs["augmented"] = True
             self.bind(target.id, result)
         elif isinstance(target, gast.Subscript):
@@ -631,6 +633,7 @@ class _Lowerer:
         container = self.read_name(name, func.value)
         args = [self.value(a) for a in call.args]
         result = self.call(prims.Method(func.attr), [container, *args], call)
+        assert isinstance(result.owner, Op)
         result.owner.attrs["mutates"] = True
         self.bind(name, result)
 
@@ -669,8 +672,8 @@ class _Lowerer:
             block.append(y)
         op = self.emit("if", [cond], len(live), node=stmt)
         op.regions = regions
-        for r in regions:
-            r.parent = op
+        for region in regions:
+            region.parent = op
         for n, r in zip(live, op.results):
             r.hint = n
             self.env[n] = r
@@ -781,8 +784,8 @@ class _Lowerer:
         if kind != "while":
             op.attrs.update(kind=kind, niter=len(iter_operands))
         op.regions = regions
-        for r in regions:
-            r.parent = op
+        for region in regions:
+            region.parent = op
         for n, r in zip(names, op.results):
             r.hint = n
             self.env[n] = r
@@ -1120,7 +1123,7 @@ class _Lowerer:
             dyn.append(self.value(e))
             return ("dyn", len(dyn) - 1)
 
-        items = []
+        items: list[tuple] = []
         for part in parts:
             if isinstance(part, gast.Slice):
                 items.append(("slice", slot(part.lower), slot(part.upper), slot(part.step)))
@@ -1147,6 +1150,7 @@ class _Lowerer:
                     else:
                         items.append(("const", value))
                     if not isinstance(part, gast.Name):  # a name's constant is read elsewhere
+                        assert op.parent is not None
                         op.parent.ops.remove(op)
                 else:
                     dyn.append(v)
@@ -1211,7 +1215,7 @@ class _Lowerer:
                                    "return a value")
         return result[0]
 
-    def expr_Call(self, node: gast.Call) -> Value:
+    def expr_Call(self, node: gast.Call) -> Value | Static:
         func = node.func
         if isinstance(func, gast.Name) and func.id in self.local_functions and \
                 func.id not in self.env:

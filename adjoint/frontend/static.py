@@ -407,9 +407,10 @@ class StaticFunction:
         code = compile(ast.Module(body=[node], type_ignores=[]), self._module.path, "exec")
         namespace = self._loader.globals_for(self._module)
         exec(code, namespace)  # defines the function only: nothing of the module runs
-        self._live = dict.__getitem__(namespace, self._node.name)
-        self._live.__adjoint_static__ = self
-        return self._live
+        live: Any = dict.__getitem__(namespace, self._node.name)
+        live.__adjoint_static__ = self
+        self._live = live
+        return live
 
     def _check_decorator(self, node: Any) -> None:
         """Refuse a decorator that may change what the function computes.
@@ -518,9 +519,10 @@ class _StaticGlobals(dict):
         return self[name] if name in self else default
 
 
-_FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
-         gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
-         gast.Pow: operator.pow, gast.USub: operator.neg, gast.UAdd: operator.pos}
+_FOLD: dict[type, Any] = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+    gast.Pow: operator.pow, gast.USub: operator.neg, gast.UAdd: operator.pos}
 _CONST_TYPES = (int, float, complex, bool, str, bytes, type(None))
 
 #: Constant folding only does cheap work, whatever the file says: ``9 ** 9 ** 9`` or
@@ -691,7 +693,8 @@ class StaticScope(Scope):
             return None
         # Found on sys.path (the working folder, PYTHONPATH): still the user's own code
         # when it lives under the working folder, and then it is read, not run.
-        location = (spec.submodule_search_locations or [None])[0] or spec.origin
+        folders = spec.submodule_search_locations
+        location = (folders[0] if folders else None) or spec.origin
         if location and _is_users(location) and dotted.split(".")[0] != "adjoint":
             root = os.path.relpath(os.path.dirname(os.path.abspath(location)))
             found = FileReader.find(root, dotted)

@@ -78,10 +78,6 @@ class Block:
         self.ops.append(op)
         return op
 
-    @property
-    def terminator(self) -> Op | None:
-        return self.ops[-1] if self.ops and self.ops[-1].opname in TERMINATORS else None
-
 
 TERMINATORS = frozenset({"yield", "return", "condition"})
 

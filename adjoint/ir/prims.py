@@ -73,16 +73,6 @@ class Index:
     items: tuple
     is_tuple: bool
 
-    @property
-    def ndyn(self) -> int:
-        n = 0
-        for item in self.items:
-            if item[0] == "dyn":
-                n += 1
-            elif item[0] == "slice":
-                n += sum(1 for s in item[1:] if s is not None and s[0] == "dyn")
-        return n
-
     def build(self, dyn: list[Any]) -> Any:
         """The Python index object for dynamic values ``dyn``."""
 

@@ -45,7 +45,7 @@ def distribution_method(obj: Any) -> tuple[str, str] | None:
     owner = getattr(obj, "__self__", None)
     method = getattr(obj, "__name__", None)
     name = stats_name(owner) if owner is not None and method else None
-    return (name, method) if name else None
+    return (name, method) if name and method else None
 
 
 def callee_name(obj: Any) -> str:
@@ -59,14 +59,15 @@ def callee_name(obj: Any) -> str:
     if frozen_by is not None:  # norm(mu, s): a frozen distribution is made
         return f"scipy.stats.{frozen_by}"
     if isinstance(obj, np.ufunc):
-        if getattr(np, obj.__name__, None) is obj:
-            return f"numpy.{obj.__name__}"
+        name = obj.__name__
+        if getattr(np, name, None) is obj:
+            return f"numpy.{name}"
         import sys
 
         special = sys.modules.get("scipy.special")
-        if special is not None and getattr(special, obj.__name__, None) is obj:
-            return f"scipy.special.{obj.__name__}"
-        return obj.__name__
+        if special is not None and getattr(special, name, None) is obj:
+            return f"scipy.special.{name}"
+        return name
     module = getattr(obj, "__module__", None) or ""
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj)
     if module in ("_operator", "builtins"):

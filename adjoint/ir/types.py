@@ -53,7 +53,8 @@ class Seq:
         if self.items is None:
             return UNKNOWN
         if self.kind == "dict":
-            return self.items[self.keys.index(key)] if key in (self.keys or ()) else UNKNOWN
+            keys = self.keys or ()
+            return self.items[keys.index(key)] if key in keys else UNKNOWN
         if isinstance(key, int) and -len(self.items) <= key < len(self.items):
             return self.items[key]
         return UNKNOWN
@@ -167,7 +168,7 @@ def broadcast(*ts: Any) -> tuple | None:
             return None
         dims_list.append(t.dims)
     n = max(len(d) for d in dims_list)
-    out = []
+    out: list[Any] = []
     for i in range(n):
         col = [d[len(d) - n + i] for d in dims_list if len(d) - n + i >= 0]
         if any(x == MANY for x in col):

@@ -9,7 +9,7 @@ one :data:`~adjoint.ir.core.OP_ATTRS` declares for its operation.
 
 from __future__ import annotations
 
-from .core import COMMON_ATTRS, FLAGS, OP_ATTRS, Block, Function, Op, Value
+from .core import COMMON_ATTRS, FLAGS, OP_ATTRS, TERMINATORS, Block, Function, Op, Value
 
 
 class VerificationError(Exception):
@@ -39,7 +39,7 @@ def _verify_block(block: Block, outer: set[Value], defined: set[Value], term: st
     for i, op in enumerate(block.ops):
         if op.parent is not block:
             raise VerificationError(f"{op!r} does not point back to its block")
-        if op.opname in ("yield", "return", "condition") and i != len(block.ops) - 1:
+        if op.opname in TERMINATORS and i != len(block.ops) - 1:
             raise VerificationError(f"terminator {op.opname} in the middle of a block")
         for v in op.operands:
             if v not in visible:

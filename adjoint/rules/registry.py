@@ -49,7 +49,7 @@ class Rule:
         out = ret.operands[0] if ret.opname == "return" else None
         producer = out.owner if out is not None else None
         if self.ndiff == 1 or not isinstance(producer, Op) or producer.opname != "call":
-            elts = [out]
+            elts = [out] if out is not None else []
         else:
             elts = list(producer.operands)
         names = self.params[: self.ndiff]

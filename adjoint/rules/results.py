@@ -129,12 +129,11 @@ def reduce_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -
         return Num(dtype, None if axis is not None or keep else ())
     if axis is None:
         return Num(dtype, tuple(1 for _ in t.dims) if keep else ())
-    axes = axis if isinstance(axis, tuple) else (axis,)
     nd = len(t.dims)
-    axes = {a % nd for a in axes}
+    reduced = {a % nd for a in (axis if isinstance(axis, tuple) else (axis,))}
     if keep:
-        return Num(dtype, tuple(1 if i in axes else d for i, d in enumerate(t.dims)))
-    return Num(dtype, tuple(d for i, d in enumerate(t.dims) if i not in axes))
+        return Num(dtype, tuple(1 if i in reduced else d for i, d in enumerate(t.dims)))
+    return Num(dtype, tuple(d for i, d in enumerate(t.dims) if i not in reduced))
 
 
 def _product(a: Any, b: Any, is_dot: bool) -> Any:

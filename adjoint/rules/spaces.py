@@ -249,10 +249,6 @@ class Choice(Form):
         return any(_same(value, v) for v in self.values)
 
 
-#: The dtypes a ``dtype=`` argument may name: floating ones (others have no derivative).
-FLOAT_DTYPES = (None, "float32", "float64")
-
-
 @dataclass(frozen=True)
 class Dtype(Form):
     """``dtype=``: None or a floating dtype (by name, type or ``np.dtype``)."""
@@ -344,7 +340,7 @@ def binary(*fns: Any, left: str = "real", right: str = "real", names: tuple[str,
                                                                                           "x2")):
     """Elementwise functions of two arguments that broadcast against each other."""
     a, b = names
-    space(*fns, **{a: Array(left), b: Array(right, like=a)})
+    space(*fns, **{a: Array(left), b: Array(right, like=a)})  # type: ignore[arg-type]
 
 
 def scalar(*fns: Any, domain: str = "real") -> None:

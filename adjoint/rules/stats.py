@@ -422,10 +422,10 @@ if st is not None:
         _note = f"{_SUPPORT[_dist]}; " if _SUPPORT[_dist] else ""
         _note += "arguments broadcast against each other"
         _params = {name: Array("positive", like="x") for name in _shapes}
-        space(_d.pdf, _d.logpdf, joint="location_scale", note=_note, x=Array(), **_params,
+        space(_d.pdf, _d.logpdf, joint="location_scale", note=_note, x=Array(), **_params,  # type: ignore[arg-type]
               loc=Array(like="x"), scale=Array("positive", like="x"))
         space(_d.cdf, _d.logcdf, _d.sf, _d.logsf, joint="location_scale", note=_note,
-              x=Array(), **{name: _SHAPE_DATA for name in _shapes},
+              x=Array(), **{name: _SHAPE_DATA for name in _shapes},  # type: ignore[arg-type]
               loc=Array(like="x"), scale=Array("positive", like="x"))
     _COUNTS = Data("counts", "whole numbers of events, an array or a number (not "
                              "differentiated)")

@@ -230,7 +230,7 @@ def updated_parameters(ir: Function) -> frozenset[int]:
     """Which parameters of ``ir`` it updates in place (maybe through views or callees)."""
     ops = _program_order(ir)[0]
     pt = _points_to(ir, ops)
-    changed = set()
+    changed: set[int] = set()
     for op in ops:
         for k in updated_operands(op):
             hit = pt.of(op.operands[k])
@@ -413,6 +413,7 @@ def detach_results(fn: Function, part: int | None) -> None:
         copy.result.type = v.type
         copy.result.origin = v.origin
         block = user.parent
+        assert block is not None
         block.ops.insert(block.ops.index(user), copy)
         copy.parent = block
         return copy.result

@@ -143,6 +143,7 @@ def localize_calls(fn: Function, module: ModuleFunctions,
                 if isinstance(a, _Default):
                     c = Op("const", [], 1, {"value": a.value})
                     c.stmt = op.stmt
+                    assert op.parent is not None
                     op.parent.ops.insert(op.parent.ops.index(op), c)
                     c.parent = op.parent
                     operands.append(c.result)

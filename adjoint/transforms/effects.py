@@ -63,7 +63,7 @@ def silence(fn: Function) -> None:
         if op.attrs.get("effect") and not any(r in used for r in op.results):
             if op.results:
                 del op.attrs["effect"]  # dead now: simplification removes it
-            else:
+            elif op.parent is not None:
                 op.parent.ops.remove(op)
                 op.parent = None
 

@@ -5,7 +5,7 @@ right after each statement that computes an active value it computes that value'
 tangent, so the generated code reads as the primal with a ``d``-line under each
 line that matters. A value is *active* when it is varied by the ``wrt`` inputs and
 useful to the output; only active values get tangents, and every other tangent is
-a symbolic zero (see :mod:`.zeros`) that is never written out unless a value is
+a symbolic zero (see :mod:`.inline_jvp`) that is never written out unless a value is
 needed.
 
 How each construct is carried forward:
@@ -49,8 +49,7 @@ from .ad import (
 from .builder import Builder
 from .calls import ModuleFunctions, is_user_function
 from .clone import clone_function
-from .types import Num, Seq, infer, tangent_type
-from .zeros import (
+from .inline_jvp import (
     NeedsZeros,
     Zero,
     fit_tangent,
@@ -58,6 +57,7 @@ from .zeros import (
     may_lose_broadcast,
     resolve_fits,
 )
+from .types import Num, Seq, infer, tangent_type
 
 _ITEM = prims.Index((("dyn", 0),), False)
 
@@ -232,6 +232,7 @@ class _Forward:
                 if inner is not None:
                     self.tan[r] = inner
             else:
+                assert isinstance(t, Value)  # the only operand's tangent is not zero
                 self.set_tangent(r, b.call(callee, t))
         elif isinstance(callee, prims.Subscript):
             if not isinstance(ts[0], Zero):
@@ -240,6 +241,7 @@ class _Forward:
             self.update(op, b, ts)
         elif isinstance(callee, prims.Method) and op.attrs.get("mutates"):
             new = b.call(callee, *[self.need(b, v) for v in op.operands])
+            assert isinstance(new.owner, Op)
             new.owner.attrs["mutates"] = True
             self.set_tangent(r, new)
         else:
@@ -320,6 +322,7 @@ class _Forward:
             zero_operands = [v for v, t in zip(op.operands, ts) if isinstance(t, Zero)]
             if isinstance(out, Value) and dropped and may_lose_broadcast(callee, zero_operands):
                 fit = b.call(fit_tangent, out, op.result)
+                assert isinstance(fit.owner, Op)
                 fit.owner.attrs["keep_type"] = True
                 fit.type = tangent_type(op.result.type)
                 self.fits = True
@@ -339,6 +342,7 @@ class _Forward:
         operands += [self.need(b, args[j]) for j in wrt]
         pair = b.call(prims.LocalFunction(name), *operands)
         pair.type = Seq("tuple", (op.result.type, tangent_type(op.result.type)))
+        assert isinstance(pair.owner, Op)
         pair.owner.attrs["keep_type"] = True  # the JVP returns (value, tangent)
         pair.owner.attrs["fresh"] = True  # a new tangent (its value part may alias: see below)
         if op.attrs.get("effect"):

@@ -93,6 +93,7 @@ def _before(op: Op, callee: Any, operand: Value) -> Value:
     c = Op("call", [operand], 1, {"callee": callee, "kwnames": ()})
     c.stmt, c.loc = op.stmt, op.loc
     block = op.parent
+    assert block is not None
     block.ops.insert(block.ops.index(op), c)
     c.parent = block
     return c.result
@@ -110,6 +111,7 @@ def _const_before(op: Op, value: Any) -> Any:
     c.stmt = op.stmt
     c.loc = op.loc
     block = op.parent
+    assert block is not None
     block.ops.insert(block.ops.index(op), c)
     c.parent = block
     return c.result

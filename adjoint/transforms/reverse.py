@@ -153,7 +153,6 @@ class _Reverse:
         self.items: dict[Value, dict[int, Value]] = {}
         self.tapes_builder: Builder | None = None
         self.module = module if module is not None else ModuleFunctions({self.name})
-        self.tape_count = 0
         #: Cotangents known to be zero where a ``np.where`` did not take their branch.
         self.masks: dict[Value, tuple[Value, bool]] = {}
 
@@ -199,7 +198,7 @@ class _Reverse:
                 seed_name += "_"
             seed = Value(seed_name)
             seed.origin = ("d", out)
-            fn.param_names.append(seed.hint)
+            fn.param_names.append(seed_name)
             seed.owner = fn.body
             fn.body.args.append(seed)
         else:
@@ -238,7 +237,7 @@ class _Reverse:
         if isinstance(t, Num) and t.dims == ():
             return b.const(1.0)
         if isinstance(t, Num) and t.dims is not None or isinstance(t, Seq):
-            what = f"an array of rank {len(t.dims)}" if isinstance(t, Num) else f"a {t.kind}"
+            what = f"an array of rank {len(t.dims or ())}" if isinstance(t, Num) else f"a {t.kind}"
             raise ArgumentError(
                 f"a gradient needs a scalar output, but '{self.src.name}' returns {what}",
                 ret.loc,
@@ -333,7 +332,7 @@ class _Reverse:
         t = v.type
         if isinstance(t, Seq) and t.items is not None and (t.kind != "dict" or
                                                            t.keys is not None):
-            keys = list(t.keys) if t.kind == "dict" else list(range(len(t.items)))
+            keys = list(t.keys or ()) if t.kind == "dict" else list(range(len(t.items)))
             kind = t.kind
         else:
             keys, kind = None, "unknown"
@@ -347,12 +346,12 @@ class _Reverse:
         else:
             elts = []
             for k in keys:
-                e = items.get(k)
-                if e is None:
+                item = items.get(k)
+                if item is None:
                     getter = prims.GetItem(k) if kind == "tuple" else \
                         prims.Subscript(prims.Index((("const", k),), False))
-                    e = b.call(rt.zeros_like, b.call(getter, ctx.primal(v)))
-                elts.append(e)
+                    item = b.call(rt.zeros_like, b.call(getter, ctx.primal(v)))
+                elts.append(item)
             ctor = prims.BuildDict(tuple(keys)) if kind == "dict" else (
                 prims.BUILD_LIST if kind == "list" else prims.BUILD_TUPLE)
             built = b.call(ctor, *elts)
@@ -397,8 +396,8 @@ class _Reverse:
             hooked = b.call(prims.Opaque(callee.fn), g)
             self.accumulate(ctx, op.operands[0], hooked)
             return
-        if isinstance(callee, prims.Subscript) and _container_key(op) is not None:
-            self.add_item(ctx, op.operands[0], _container_key(op)[0], g)
+        if isinstance(callee, prims.Subscript) and (key := _container_key(op)) is not None:
+            self.add_item(ctx, op.operands[0], key[0], g)
             return
         if isinstance(callee, Method) and callee.name == "append" and op.attrs.get("mutates"):
             # xs.append(v): the last item of the adjoint list is v's, the rest is xs'.
@@ -533,6 +532,7 @@ class _Reverse:
         grads = b.call(prims.LocalFunction(name), *operands, g)
         grads.type = Seq("tuple", tuple(a.type if isinstance(a, Value) else None
                                         for j, a in enumerate(args) if j in wrt))
+        assert isinstance(grads.owner, Op)
         grads.owner.attrs["keep_type"] = True  # the derivative returns one item per wrt
         grads.owner.attrs["fresh"] = True  # derivatives never return their arguments
         for k, j in enumerate(wrt):
@@ -704,6 +704,7 @@ class _Reverse:
 
         def prepare(sub: _Ctx) -> None:
             if iterates:
+                assert sub.adj_builder is not None
                 item = sub.adj_builder.call(prims.Subscript(at_k), seq, index)
                 item.hint = body.args[0].hint
                 sub.cache[body.args[0]] = item
@@ -740,6 +741,7 @@ class _Reverse:
     def count_trips(self, op: Op) -> Value:
         """Make a while loop count its iterations (an extra carried value); its result."""
         before, body = op.regions
+        assert op.parent is not None
         zero = Op("const", [], 1, {"value": 0})
         op.parent.ops.insert(op.parent.ops.index(op), zero)
         zero.parent = op.parent
@@ -834,7 +836,7 @@ class _Reverse:
     def residual(self, ctx: _Ctx, v: Value) -> Value:
         """Make ``v`` (defined inside a branch) available after the primal ``if``."""
         op = ctx.owner
-        assert op is not None
+        assert op is not None and op.parent is not None
         r = Value(v.hint)
         r.type = v.type
         r.owner = op
@@ -862,7 +864,7 @@ class _Reverse:
     def loop_value(self, ctx: _Ctx, v: Value) -> Value:
         """Make ``v`` (defined inside a loop body) available in the reversed body."""
         body = ctx.block
-        assert body is not None and ctx.adj_builder is not None
+        assert body is not None and ctx.adj_builder is not None and ctx.owner is not None
         owner = v.owner
         if ctx.index is not None and v is body.args[0] and ctx.owner.attrs.get("kind") == "range":
             return ctx.index
@@ -881,8 +883,10 @@ class _Reverse:
             ctx.shifted.append((k, arg))
             return arg
         # Tape it: push where it is computed, pop at the top of the reversed body.
+        assert self.tapes_builder is not None
         tape = self.tapes_builder.call(prims.BUILD_LIST)
         tape.origin = ("tape", v)
+        assert isinstance(tape.owner, Op)
         tape.owner.attrs["tape"] = True
         popped = Value(v.hint)
         popped.type = v.type
@@ -955,6 +959,7 @@ class _Reverse:
         """Insert the pushes into the primal body and the pops at the top of the adjoint."""
         if not ctx.taped:
             return
+        assert ctx.adj_builder is not None
         adj_block = ctx.adj_builder.block
         pops = []
         for v, tape, popped in reversed(ctx.taped):
@@ -975,6 +980,7 @@ class _Reverse:
                 # Defined in a nested region: push after the op that contains it in ``body``.
                 anc = owner
                 while anc.parent is not body:
+                    assert anc.parent is not None and anc.parent.parent is not None
                     anc = anc.parent.parent
                 pos = body.ops.index(anc) + 1
             else:

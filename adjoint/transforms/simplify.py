@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -200,8 +200,9 @@ def insert_before(block: Block, before: dict[Op, list[Op]]) -> None:
     block.ops = ops
 
 
-def _rewrite(op: Op) -> Value | tuple | None:
-    """A value equal to ``op``'s result, or (constant,), or None when nothing applies."""
+def _rewrite(op: Op) -> Value | tuple | _Rebuild | None:
+    """A value equal to ``op``'s result, or (constant,), or a new call to make, or None when
+    nothing applies."""
     callee = op.callee
     args = op.operands
     if isinstance(callee, prims.GetItem):
@@ -310,7 +311,7 @@ def _fold_boolop(callee: prims.BoolOp, args: list[Value]) -> Value | tuple | _Re
     return rest[0] if len(rest) == 1 else _Rebuild(callee, tuple(rest))
 
 
-def _call_of(op: Any, callee: Any) -> bool:
+def _call_of(op: Any, callee: Any) -> TypeGuard[Op]:
     return isinstance(op, Op) and op.opname == "call" and op.callee is callee and \
         not op.attrs.get("kwnames")
 
@@ -463,6 +464,7 @@ def _drop_dead_tapes(fn: Function) -> tuple[bool, bool]:
         pops = [o for o in ops if isinstance(o.callee, prims.Method) and o.callee.name == "pop"]
         if any(table.get(r) for p in pops for r in p.results):
             continue
+        assert isinstance(tape.owner, Op)
         for o in ops + [tape.owner]:
             if o.parent is not None:
                 dead_in.setdefault(o.parent, set()).add(o)

@@ -11,6 +11,8 @@ stays and is emitted into the module, so the result is right either way.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -98,6 +100,7 @@ def _unbroadcast(b: Builder, op: Op, g: Value, x: Value) -> Value | None:
     tg, tx = _num(g), _num(x)
     if tg is None or tx is None:
         return None
+    assert tg.dims is not None and tx.dims is not None  # as _num promises
     lead = len(tg.dims) - len(tx.dims)
     if lead < 0:
         return None
@@ -169,6 +172,7 @@ def _ranks(x: Value, y: Value) -> tuple[int, int] | None:
     tx, ty = _num(x), _num(y)
     if tx is None or ty is None:
         return None
+    assert tx.dims is not None and ty.dims is not None  # as _num promises
     return len(tx.dims), len(ty.dims)
 
 
@@ -270,7 +274,7 @@ def visible(v: Value, at: Op) -> bool:
 
 def shape_rep(v: Value) -> Value:
     """The earliest value known to have exactly the shape of ``v`` (memoized per pass)."""
-    path = []
+    path: list[Value] = []
     while len(path) < 1_000_000:
         hit = _REPS.get(v)
         if hit is not None:
@@ -460,6 +464,7 @@ def _scale_full(b: Builder, op: Op, x: Value, y: Value | None = None) -> Value |
     if callee is operator.neg:
         full = _full_scalar(x)
         return b.call(np.full, full[0], b.call(operator.neg, full[1])) if full else None
+    assert y is not None  # the operators left take two operands
     full_x, full_y = _full_scalar(x), _full_scalar(y)
 
     def scalar(v: Value | None) -> bool:
@@ -477,8 +482,8 @@ def _scale_full(b: Builder, op: Op, x: Value, y: Value | None = None) -> Value |
         if a is not None and shape_rep(a) is shape_rep(other):
             return b.call(callee, this[1], other) if left else b.call(callee, other, this[1])
     # broadcast_to(g, a.shape) * a'  ->  g * a'   when broadcasting does the same
-    for this, other, left in ((x, y, True), (y, x, False)):
-        bop = this.owner
+    for operand, other, left in ((x, y, True), (y, x, False)):
+        bop = operand.owner
         if not (isinstance(bop, Op) and bop.opname == "call" and bop.callee is np.broadcast_to):
             continue
         g, shape = bop.operands[0], bop.operands[1]
@@ -513,7 +518,7 @@ def _size_attr(b: Builder, op: Op, x: Value) -> Value | None:
     return None
 
 
-_REWRITES = {
+_REWRITES: dict[Any, Callable[..., Value | None]] = {
     _SHAPE: _shape_attr,
     prims.Attribute("size"): _size_attr,
     np.broadcast_to: _broadcast_to,

@@ -191,6 +191,7 @@ def _call_type(op: Op, canonical: Any) -> Any:
                 and len(ts) == 1 and isinstance(ts[0], Seq) and ts[0].kind == "dict" \
                 and ts[0].items is not None:
             d = ts[0]
+            assert d.items is not None and d.keys is not None  # known items: known keys
             keys = tuple(type_of_value(k) for k in d.keys)
             parts = {"keys": keys, "values": d.items,
                      "items": tuple(Seq("tuple", (k, v)) for k, v in zip(keys, d.items))}

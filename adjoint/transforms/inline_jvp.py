@@ -183,6 +183,7 @@ def resolve_fits(fn: Function) -> None:
     for op in markers:
         t, ans = op.operands
         op.attrs.pop("keep_type", None)
+        assert op.parent is not None
         block: Block = op.parent
         if _same_shape(t, ans):
             for user in table.get(op.result, ()):
