@@ -181,3 +181,28 @@ def _permute(r, x):
 
 def test_numbers_read_from_a_list_are_values_not_views():
     check_grads(_permute, ([0, 2, 1], V), wrt=1)
+
+
+def _spreads(*args):
+    return np.tanh(_takes_two(*args))
+
+
+def _spreads_a_tuple(x):
+    y = x * 1.0
+    z = x * 2.0
+    pair = (y, z)
+    return _takes_two(*pair) + np.sum(z)
+
+
+def _spreads_one_twice(x):
+    y = x * 1.0
+    pair = (y, y)
+    return _takes_two(*pair)
+
+
+def test_arguments_passed_on_from_a_tuple_are_as_separate_as_they_came():
+    # A wrapper's f(*args) passes each item on as it came: two arrays, not one.
+    check_grads(lambda a, b: _spreads(a.copy(), b), (V, V + 1.0), wrt=(0, 1))
+    check_grads(_spreads_a_tuple, (V,))
+    with pytest.raises(adjoint.UnsupportedSyntaxError, match="shares its memory"):
+        adjoint.grad(_spreads_one_twice)(V)

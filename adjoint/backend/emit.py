@@ -15,6 +15,7 @@ comments quoting the user's source before each adjoint block.
 from __future__ import annotations
 
 import ast
+import bisect
 import math
 import operator
 import types
@@ -24,9 +25,18 @@ import gast
 import numpy as np
 
 from .. import runtime as rt
-from ..frontend.lower import PLACEHOLDER, UNDEFINED
 from ..ir import prims
-from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, hashable
+from ..ir.core import (
+    NOT_CONST,
+    PLACEHOLDER,
+    UNDEFINED,
+    Block,
+    Function,
+    Op,
+    Value,
+    const_value,
+    hashable,
+)
 from ..ir.printer import distribution_method, stats_name
 from ..ir.types import Num
 from ..rules.memory import returns_new
@@ -131,10 +141,11 @@ class Emitter:
                     # Written as its operand: reading it reads the operand.
                     self.inline[op.result] = op
             position = {op: i for i, op in enumerate(block.ops)}
-            barrier = [i for i, op in enumerate(block.ops) if self._barrier(op)]
+            is_barrier = [self._barrier(op) for op in block.ops]
+            barrier = [i for i, b in enumerate(is_barrier) if b]
             for i, op in enumerate(block.ops):
                 stack.extend(op.regions)
-                if op.opname != "call" or len(op.results) != 1 or self._barrier(op):
+                if op.opname != "call" or len(op.results) != 1 or is_barrier[i]:
                     continue
                 v = op.result
                 # How deeply the expression written for v nests already.
@@ -151,7 +162,8 @@ class Emitter:
                 j = position.get(user)
                 if j is None or j <= i:
                     continue
-                if any(i < k < j for k in barrier):
+                k = bisect.bisect_right(barrier, i)  # the first barrier after op
+                if k < len(barrier) and barrier[k] < j:
                     continue
                 if user.opname == "call" and (
                     getattr(user.callee, "inplace", False) or user.attrs.get("mutates")

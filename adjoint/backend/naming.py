@@ -43,6 +43,7 @@ class Points:
         self.n = 0
         self.inline_into = inline_into
         self.paths: dict[Value, tuple] = {}
+        self._alias: dict[Value, list[Value]] = {}
         #: Every point each value is read at, with the branches that read is in.
         self.uses_at: dict[Value, list[tuple[int, tuple]]] = {}
         self._path: tuple = ()
@@ -103,7 +104,7 @@ class Points:
             if _updates_in_place(op):
                 # Written `r = x.copy(); r[i] = v` when r cannot take x's variable: what
                 # the update reads is read after r is set, so it cannot live in r's name.
-                own = {op.operands[0], *alias_sources(op.operands[0])}
+                own = {op.operands[0], *self._sources(op.operands[0])}
                 for v in self._reads(op, skip_first=True):
                     if v not in own:
                         self._use(v, loops, after=1)
@@ -158,14 +159,22 @@ class Points:
                 # helper passed through) reads them too: keep them alive, so none is
                 # updated in place while this value is still needed.
                 seen: set[Value] = set()
-                more = alias_sources(v)
+                more = list(self._sources(v))
                 while more:
                     base = more.pop()
                     if base not in seen:
                         seen.add(base)
                         out.append(base)
-                        more.extend(alias_sources(base))
+                        more.extend(self._sources(base))
         return out
+
+    def _sources(self, v: Value) -> list[Value]:
+        """:func:`alias_sources`, remembered (the function does not change meanwhile)."""
+        try:
+            return self._alias[v]
+        except KeyError:
+            found = self._alias[v] = alias_sources(v)
+            return found
 
 
 def alias_sources(v: Value) -> list[Value]:

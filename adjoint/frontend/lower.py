@@ -26,7 +26,7 @@ from .. import runtime as rt
 from ..errors import NameResolutionError, SourceLoc, UnsupportedSyntaxError
 from ..gcpause import paused_gc
 from ..ir import prims
-from ..ir.core import Block, Function, Op, Stmt, Value, hashable
+from ..ir.core import PLACEHOLDER, UNDEFINED, Block, Function, Op, Stmt, Value, hashable
 from ..markers import grad_hook
 from .annotations import annotated_kinds
 from .canonicalize import RETURN_TEXT, Canonicalizer
@@ -78,24 +78,6 @@ class Static:
         self.obj = obj
 
 
-class Undefined:
-    """The value of a name on a path where Python has not bound it yet."""
-
-    def __repr__(self) -> str:
-        return "UNDEFINED"
-
-
-UNDEFINED = Undefined()
-
-
-class Placeholder(Undefined):
-    """A value a branch never computes but must still bind (written as ``None``)."""
-
-    def __repr__(self) -> str:
-        return "PLACEHOLDER"
-
-
-PLACEHOLDER = Placeholder()
 
 # Constants that may live in the IR as data.
 _DATA = (int, float, complex, bool, str, bytes, type(None), np.ndarray, np.generic, tuple)

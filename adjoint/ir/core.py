@@ -196,6 +196,26 @@ class Function:
         return self.body.args
 
 
+class Undefined:
+    """The value of a name on a path where Python has not bound it yet."""
+
+    def __repr__(self) -> str:
+        return "UNDEFINED"
+
+
+UNDEFINED = Undefined()
+
+
+class Placeholder(Undefined):
+    """A value a branch never computes but must still bind (written as ``None``)."""
+
+    def __repr__(self) -> str:
+        return "PLACEHOLDER"
+
+
+PLACEHOLDER = Placeholder()
+
+
 class _NotConst:
     """What :func:`const_value` returns for a value that is not a constant."""
 

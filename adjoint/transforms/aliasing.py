@@ -171,7 +171,13 @@ def _flow(pt: _PointsTo, op: Op) -> bool:
                 changed |= pt.add(r, frozenset({r}))
         else:
             inputs = frozenset().union(*[pt.of(v) for v in op.operands])
-            if isinstance(op.callee, (prims.Subscript, prims.GetItem)) and op.operands and \
+            items = _tuple_items(op.operands[0]) if op.operands else None
+            if isinstance(op.callee, prims.GetItem) and items is not None and \
+                    op.callee.i < len(items):
+                # An item of a tuple built here is what was put there: (a, b)[1] is b, and
+                # shares no memory with a (f(*args) passes each item on as it came).
+                inputs = pt.of(items[op.callee.i])
+            elif isinstance(op.callee, (prims.Subscript, prims.GetItem)) and op.operands and \
                     _is_container(op.operands[0]):
                 # An item read out of a list or dict is one of the arrays it holds, not the
                 # container: replacing the container's item later leaves it unchanged.
@@ -203,6 +209,18 @@ def _flow(pt: _PointsTo, op: Op) -> bool:
             changed |= pt.add(r, frozenset().union(*[pt.of(region.ops[-1].operands[k])
                                                     for region in op.regions]))
     return changed
+
+
+def _tuple_items(v: Value) -> list[Value] | None:
+    """The items of ``v`` when it is a tuple built in the function (``(a, b)``, or
+    ``tuple(...)`` of one), else None."""
+    src = v.owner
+    while isinstance(src, Op) and src.opname == "call" and src.callee is tuple and \
+            len(src.operands) == 1 and not src.attrs.get("kwnames"):
+        src = src.operands[0].owner
+    if isinstance(src, Op) and src.opname == "call" and isinstance(src.callee, prims.BuildTuple):
+        return list(src.operands)
+    return None
 
 
 _MUTATED: dict[Any, frozenset[int]] = {}

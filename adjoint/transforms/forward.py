@@ -32,9 +32,8 @@ import numpy as np
 
 from .. import runtime as rt
 from ..errors import NonDifferentiableError, NoRuleError
-from ..frontend.lower import Undefined
 from ..ir import prims
-from ..ir.core import Block, Function, Op, Value
+from ..ir.core import Block, Function, Op, Undefined, Value
 from ..ir.printer import callee_name
 from ..rules.registry import find_jvp, find_vjp, is_nondifferentiable
 from .ad import (

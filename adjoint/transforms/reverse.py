@@ -32,9 +32,8 @@ import numpy as np
 
 from .. import runtime as rt
 from ..errors import ArgumentError, NonDifferentiableError, NoRuleError
-from ..frontend.lower import PLACEHOLDER, UNDEFINED
 from ..ir import prims
-from ..ir.core import Block, Function, Op, Value, walk
+from ..ir.core import PLACEHOLDER, UNDEFINED, Block, Function, Op, Value, walk
 from ..ir.prims import Method
 from ..rules.registry import BUILDERS, facts_of, find_vjp, is_nondifferentiable
 from ..rules.results import ELEMENTWISE
@@ -962,6 +961,9 @@ class _Reverse:
         assert ctx.adj_builder is not None
         adj_block = ctx.adj_builder.block
         pops = []
+        # Each push goes right after what it saves; placed in one pass over the body.
+        index = {op: i for i, op in enumerate(body.ops)}
+        after: dict[int, list[Op]] = {}
         for v, tape, popped in reversed(ctx.taped):
             pop = Op("call", [tape], 0, {"callee": Method("pop"), "kwnames": ()})
             pop.results = [popped]
@@ -975,21 +977,30 @@ class _Reverse:
                                                "effect": True})
             owner = v.owner
             if isinstance(owner, Op) and owner.parent is body:
-                pos = body.ops.index(owner) + 1
+                pos = index[owner] + 1
             elif isinstance(owner, Op):
                 # Defined in a nested region: push after the op that contains it in ``body``.
                 anc = owner
                 while anc.parent is not body:
                     assert anc.parent is not None and anc.parent.parent is not None
                     anc = anc.parent.parent
-                pos = body.ops.index(anc) + 1
+                pos = index[anc] + 1
             else:
                 pos = 0
             push.parent = body
             push.stmt = owner.stmt if isinstance(owner, Op) else None
-            body.ops.insert(pos, push)
+            after.setdefault(pos, []).insert(0, push)  # pushes after one op keep tape order
+        ops: list[Op] = list(after.get(0, ()))
+        for i, op in enumerate(body.ops):
+            ops.append(op)
+            ops.extend(after.get(i + 1, ()))
+        body.ops = ops
         # Pops run first in the reversed body, in reverse order of the pushes.
-        pops.sort(key=lambda p: -_push_position(body, p.operands[0]))
+        pushed_at: dict[Value, int] = {}
+        for i, op in enumerate(body.ops):
+            if op.attrs.get("effect") and op.operands:
+                pushed_at.setdefault(op.operands[0], i)
+        pops.sort(key=lambda p: -pushed_at.get(p.operands[0], -1))
         for p in pops:
             p.attrs["effect"] = True
         adj_block.ops[0:0] = pops
@@ -1042,13 +1053,6 @@ def _built_here(v: Value) -> bool:
     """Was ``v`` computed by the adjoint sweep (not a primal value passed through)?"""
     owner = v.owner
     return isinstance(owner, Op) and bool(owner.attrs.get("adjoint"))
-
-
-def _push_position(body: Block, tape: Value) -> int:
-    for i, op in enumerate(body.ops):
-        if op.attrs.get("effect") and op.operands and op.operands[0] is tape:
-            return i
-    return -1
 
 
 def walk_regions(op: Op):

@@ -19,10 +19,9 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
-from ..frontend.lower import UNDEFINED
 from ..frontend.targets import is_user_function
 from ..ir import prims
-from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, walk
+from ..ir.core import NOT_CONST, UNDEFINED, Block, Function, Op, Value, const_value, walk
 from ..rules.registry import facts_of
 from .types import is_float, type_of_value
 

@@ -17,9 +17,19 @@ from typing import Any
 import numpy as np
 
 from .. import runtime as rt
-from ..frontend.lower import PLACEHOLDER, UNDEFINED
 from ..ir import prims
-from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, hashable, walk
+from ..ir.core import (
+    NOT_CONST,
+    PLACEHOLDER,
+    UNDEFINED,
+    Block,
+    Function,
+    Op,
+    Value,
+    const_value,
+    hashable,
+    walk,
+)
 from ..rules.registry import facts_of
 from ..rules.results import ELEMENTWISE
 from ..rules.spaces import argument

@@ -90,7 +90,7 @@ def _infer_block(block: Block, canonical: Any) -> None:
     for op in block.ops:
         if op.opname == "const":
             value = op.attrs["value"]
-            from ..frontend.lower import Undefined
+            from ..ir.core import Undefined
 
             op.result.type = Other("undefined") if isinstance(value, Undefined) else \
                 type_of_value(value)
