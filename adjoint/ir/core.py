@@ -245,7 +245,14 @@ def hashable(x: Any) -> bool:
 
 def walk(block: Block) -> Iterator[Op]:
     """Every operation under ``block``, in program (pre-)order, without recursion."""
-    stack: list[Iterator[Op]] = [iter(block.ops)]
+    for top in block.ops:
+        yield top
+        if top.regions:  # most operations have none: a plain loop over the block
+            yield from _walk_regions(top)
+
+
+def _walk_regions(owner: Op) -> Iterator[Op]:
+    stack: list[Iterator[Op]] = [iter(region.ops) for region in reversed(owner.regions)]
     while stack:
         op = next(stack[-1], None)
         if op is None:

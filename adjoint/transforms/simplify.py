@@ -224,9 +224,8 @@ def _rewrite(op: Op) -> Value | tuple | _Rebuild | None:
                 src.callee, (prims.BuildTuple, prims.BuildList)) and \
                 not isinstance(src.callee, prims.BuildList):
             return (len(src.operands),)
-    consts = [const_value(v) for v in args]
-    foldable = facts_of(callee).foldable
-    if foldable and consts and all(
+    consts = [const_value(v) for v in args] if facts_of(callee).foldable else []
+    if consts and all(
         c is not NOT_CONST and not isinstance(c, np.ndarray) and c is not UNDEFINED for c in consts
     ):
         try:

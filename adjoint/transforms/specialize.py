@@ -99,6 +99,7 @@ def specialize(fn: Function) -> bool:
 
 
 
+
 def _num(v: Value) -> Num | None:
     t = v.type
     return t if isinstance(t, Num) and t.dims is not None else None

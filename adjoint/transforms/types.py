@@ -159,6 +159,11 @@ def _item_type(t: Any) -> Any:
     return UNKNOWN
 
 
+#: Callables typed from the structure of their arguments here, not by a declared rule.
+_BY_STRUCTURE = frozenset({stop_gradient, builtins.sum, builtins.tuple, builtins.list,
+                           builtins.dict})
+
+
 def _call_type(op: Op, canonical: Any) -> Any:
     callee = op.callee
     ts = [v.type for v in op.operands]
@@ -166,6 +171,14 @@ def _call_type(op: Op, canonical: Any) -> Any:
     kw = op.keywords()
     fn = canonical(callee)
     try:
+        if not isinstance(callee, prims.Primitive) and "spread" not in op.attrs and \
+                callee not in _BY_STRUCTURE and not any(isinstance(t, Seq) for t in ts):
+            # The common case, a library call on numbers and arrays: its declared rule.
+            rule = facts_of(fn).result
+            if rule is not None:
+                t = rule(op, ts, pos, kw)
+                return UNKNOWN if t is None else t
+            return _user_function_type(callee, op, ts)
         if isinstance(callee, prims.GradHook) or callee is stop_gradient:
             return ts[0]
         if isinstance(callee, prims.BuildTuple):
