@@ -83,6 +83,25 @@ def normalize_wrt(names: list[str], wrt: Wrt, label: str = "the function",
     return out, is_tuple
 
 
+def _no_key(x: Any) -> None:
+    return None
+
+
+def _array_key(x: np.ndarray) -> tuple:
+    return x.shape, x.dtype.char
+
+
+def _class_key(x: Any) -> type:
+    return x.__class__
+
+
+#: Classes whose kind follows from the class alone, or from an array's shape and dtype.
+_FAST_KEYS: dict[type, Callable[[Any], Any]] = {
+    float: _class_key, int: _class_key, bool: _class_key, np.float64: _class_key,
+    np.ndarray: _array_key,
+}
+
+
 def as_float(x: Any) -> Any:
     """Integer inputs are differentiated as floats."""
     if isinstance(x, bool):
@@ -177,6 +196,10 @@ class Derivative(Transform):
             raise ArgumentError(f"unknown derivative kind {kind!r}")
         self.kind = kind
         self._compiled: dict[tuple, Any] = {}
+        #: The same functions by a cheaper key (see __call__), for numbers and arrays.
+        self._by_key: dict[tuple, Any] = {}
+        #: How many positional arguments the fast path of __call__ takes (-1: none).
+        self._nfast = -1
         self._plain: dict[Any, Derivative] = {}
         self._nvarargs = _nvarargs
         #: For a function with *args or **kwargs: one derivative per number of arguments.
@@ -210,6 +233,8 @@ class Derivative(Transform):
             self._positional = not self.target.kwargs and all(
                 p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                 for p in self._fsig.parameters.values())
+            if self._positional and kind != "jvp":
+                self._nfast = len(self._names) + (kind == "vjp")
         self.wrt, self.wrt_tuple = normalize_wrt(self._names, wrt, label, loc)
         self.name = f"{kind}_{base}"
         functools.update_wrapper(self, f, updated=())
@@ -217,9 +242,7 @@ class Derivative(Transform):
         self.__wrapped__ = None  # the generated function, once there is one
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs or self.inner is not None or self._by_count is not None or \
-                self.kind == "jvp" or not self._positional or \
-                len(args) != len(self._names) + (self.kind == "vjp"):
+        if kwargs or len(args) != self._nfast:
             return super().__call__(*args, **kwargs)
         # The common call, every argument by position: the steps of Transform.__call__
         # without the binding and the checks that cannot apply.
@@ -230,10 +253,17 @@ class Derivative(Transform):
         self._refresh()
         if self.primal.meta.get("updated_parameters", True):
             _check_no_shared_updates(self.primal, self.target.args, values)
-        kinds = tuple([type_of_value(v) for v in values])
-        fn = self._compiled.get(kinds)
+        # Numbers and plain arrays find their code by class and shape, without building
+        # their kinds (which the code was picked by the first time).
+        key = tuple([_FAST_KEYS.get(v.__class__, _no_key)(v) for v in values])
+        fn = self._by_key.get(key)
         if fn is None:
-            fn = self._compiled[kinds] = self._compile(list(kinds))
+            kinds = tuple([type_of_value(v) for v in values])
+            fn = self._compiled.get(kinds)
+            if fn is None:
+                fn = self._compiled[kinds] = self._compile(list(kinds))
+            if None not in key and len(self._by_key) < 64:
+                self._by_key[key] = fn
         self._last = self.__wrapped__ = fn
         try:
             return fn(*self.target.args, *values)
@@ -397,6 +427,7 @@ class Derivative(Transform):
         COMPILER.forget(self.primal_fn)
         self.primal = lower(self.primal_fn, self._nvarargs)
         self._compiled.clear()
+        self._by_key.clear()
         self._guards_hold = guards.checker(guards.close(guards.function_guards(
             self.primal_fn)))
 
