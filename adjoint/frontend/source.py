@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import builtins
 import linecache
 import sys
@@ -101,8 +102,17 @@ def parse_live_function(fn: Callable[..., Any]) -> ParsedFunction:
         )
     filename = code.co_filename
     file_lines = _file_lines(filename, getattr(fn, "__globals__", None))
-    tree = _parse_file(filename, file_lines)
-    node = _find_definition(tree, code, filename, file_lines) if tree is not None else None
+    node = tree = None
+    if code.co_name != "<lambda>":
+        # A def is found in the standard library's tree (parsed in C) and only its own
+        # subtree converted to gast: converting a whole file of rules cost most of the
+        # first gradient's time.
+        std = _parse_std(filename, file_lines)
+        found = _find_def_std(std, code) if std is not None else None
+        node = gast.ast_to_gast(found) if found is not None else None
+    else:
+        tree = _parse_file(filename, file_lines)
+        node = _find_definition(tree, code, filename, file_lines) if tree is not None else None
     if node is None:
         raise UnsupportedSyntaxError(
             f"cannot read the source of {getattr(fn, '__qualname__', fn)!r}",
@@ -133,6 +143,50 @@ def _file_lines(filename: str, module_globals: Any) -> list[str]:
 
 
 _PARSED: dict[tuple[str, int], Any] = {}
+_PARSED_STD: dict[tuple[str, int], Any] = {}
+
+
+def _parse_std(filename: str, lines: list[str]) -> Any:
+    """The whole file's standard ``ast`` tree (cached per file text); None when it does
+    not parse."""
+    if not lines:
+        return None
+    text = "".join(lines)
+    key = (filename, hash(text))
+    if key not in _PARSED_STD:
+        try:
+            _PARSED_STD[key] = ast.parse(text)
+        except (SyntaxError, ValueError):
+            _PARSED_STD[key] = None
+        if len(_PARSED_STD) > 64:
+            _PARSED_STD.pop(next(iter(_PARSED_STD)))
+    return _PARSED_STD[key]
+
+
+def _find_def_std(tree: Any, code: Any) -> Any:
+    """The ``def`` that ``code`` was compiled from, found by descending only into the
+    statements whose lines hold the function's first line."""
+    line, name = code.co_firstlineno, code.co_name
+    found = []
+    blocks = [tree.body]
+    while blocks:
+        for stmt in blocks.pop():
+            first = stmt.decorator_list[0].lineno if getattr(stmt, "decorator_list", None) \
+                else stmt.lineno
+            if not first <= line <= (stmt.end_lineno or stmt.lineno):
+                continue
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
+                    stmt.name == name and line in (stmt.lineno, first):
+                found.append(stmt)
+            for part in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, part, None)
+                if isinstance(inner, list):
+                    blocks.append(inner)
+            for handler in getattr(stmt, "handlers", ()):
+                blocks.append(handler.body)
+            for case in getattr(stmt, "cases", ()):
+                blocks.append(case.body)
+    return found[0] if len(found) == 1 else None
 
 
 def _parse_file(filename: str, lines: list[str]) -> Any:
