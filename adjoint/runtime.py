@@ -851,6 +851,16 @@ def linspace_fraction(num, endpoint, ndim, axis, dtype=float):
     return np.reshape(t, shape)
 
 
+def angle_unit(deg=False):
+    """What ``np.angle(z, deg)`` measures one radian in: 1, or 180 / pi degrees."""
+    return 180.0 / np.pi if deg else 1.0
+
+
+def real_if(t, ans):
+    """The tangent ``t`` of ``np.real_if_close``'s result ``ans``: real where ``ans`` is."""
+    return t if np.iscomplexobj(ans) else np.real(t)
+
+
 # Names of the helpers, in the order they are emitted into a module that needs them.
 HELPERS = (
     "unbroadcast",
@@ -919,6 +929,8 @@ HELPERS = (
     "digamma",
     "polygamma",
     "linspace_fraction",
+    "angle_unit",
+    "real_if",
 )
 # Helpers a helper calls, so that emitting one emits what it needs.
 DEPENDS = {

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..ir.prims import BoolOp
 from ..runtime import matmul_lhs, matmul_rhs, unbroadcast
-from .registry import jvp_rule, nondifferentiable, vjp_rule
+from .registry import complex_safe, jvp_rule, nondifferentiable, vjp_rule
 from .spaces import Array, Number, binary, space, unary
 
 
@@ -141,6 +141,53 @@ def _(dx, ans, x):
 def _(dx, ans, x):
     return dx
 
+
+# Complex arguments: a holomorphic f sends g * conj(f'(z)) back (the cotangent of z = a + ib
+# is dL/da + i dL/db); a real argument's cotangent is the real part of that, which the
+# compiler takes. The JVPs above are holomorphic as written (dx * y + x * dy).
+@vjp_rule(operator.mul, np.multiply, ndiff=2, complex=True)
+def _(g, ans, x, y):
+    return unbroadcast(g * np.conjugate(y), x), unbroadcast(g * np.conjugate(x), y)
+
+
+@vjp_rule(operator.truediv, np.divide, np.true_divide, ndiff=2, complex=True)
+def _(g, ans, x, y):
+    return unbroadcast(g / np.conjugate(y), x), -unbroadcast(g * np.conjugate(ans / y), y)
+
+
+@vjp_rule(operator.pow, np.power, builtins.pow, ndiff=2, complex=True)
+def _(g, ans, x, y):
+    return (unbroadcast(g * np.conjugate(y * x ** (y - 1 + (y == 0))), x),
+            unbroadcast(g * np.conjugate(ans * np.log(x + (x == 0))), y))
+
+
+# |z| = sqrt(a**2 + b**2) has gradient (a, b) / |z|, z / |z| as one complex number (0 at
+# z == 0, as the real rule's sign(0)).
+@vjp_rule(builtins.abs, np.abs, np.absolute, complex=True)
+def _(g, ans, x):
+    return g * x / (ans + (ans == 0))
+
+
+@jvp_rule(builtins.abs, np.abs, np.absolute, complex=True)
+def _(dx, ans, x):
+    return np.real(np.conjugate(x) * dx) / (ans + (ans == 0))
+
+
+# complex(a, b) is a + ib: a gets the real part of the cotangent, b the imaginary part.
+@vjp_rule(builtins.complex, ndiff=2, complex=True)
+def _(g, ans, real=0.0, imag=0.0):
+    return g, -1j * g
+
+
+@jvp_rule(builtins.complex, ndiff=2, complex=True)
+def _(dreal, dimag, ans, real=0.0, imag=0.0):
+    return dreal + 1j * dimag
+
+
+complex_safe(operator.add, np.add, operator.sub, np.subtract, operator.neg, np.negative,
+             operator.pos, np.positive)
+complex_safe(operator.mul, np.multiply, operator.truediv, np.divide, np.true_divide,
+             operator.pow, np.power, builtins.pow, modes=("jvp",))
 
 nondifferentiable(
     BoolOp("and"), BoolOp("or"),

@@ -16,7 +16,7 @@ be taken.
 import numpy as np
 
 from .. import runtime as rt
-from .registry import jvp_rule, nondifferentiable, vjp_rule
+from .registry import complex_safe, jvp_rule, nondifferentiable, vjp_rule
 
 
 @vjp_rule(rt.unbroadcast, ndiff=2)
@@ -681,7 +681,30 @@ def _(dn, dx, ans, n, x):
     return dx * rt.polygamma(n + 1, x)
 
 
+# real_if keeps or drops the imaginary part of a tangent, as its primal result did: the
+# real part's rules, or the identity's, both of which send h back as it is.
+@vjp_rule(rt.real_if, ndiff=2)
+def _(h, ans, t, out):
+    return h, rt.zeros_like(out)
+
+
+@jvp_rule(rt.real_if, ndiff=2)
+def _(dt, dout, ans, t, out):
+    return rt.real_if(dt, out)
+
+
 nondifferentiable(
     rt.reduced_size, rt.zeros_like, rt.tape, rt.scalar_seed, rt.tensordot_axes, rt.einsum_spec,
     rt.take_index, rt.inverse_axes, rt.clip_bound, rt.reduced_axes, rt.svd_size,
+    rt.angle_unit,
+)
+# The adjoints of linear maps with real coefficients (sums, copies, rearrangements): their
+# rules are right for complex values as written.
+complex_safe(
+    rt.unbroadcast, rt.unreduce, rt.tree_add, rt.detached, rt.split_like, rt.unstack,
+    rt.group_last, rt.ungroup, rt.replace_item, rt.diagonal_grad, rt.trace_grad, rt.diag_grad,
+    rt.unsplit, rt.unconcatenate, rt.split_stacked, rt.untile, rt.unrepeat, rt.pad_zero,
+    rt.unpad, rt.untake, rt.untake_along_axis, rt.undiff, rt.sequence_grad, rt.sequence_items,
+    rt.sum_grad, rt.sum_items, rt.index_add, rt.dict_get_grad, rt.dict_items_grad,
+    rt.dict_values_grad, rt.real_if,
 )

@@ -57,6 +57,10 @@ _NEW |= _names(np.linalg, """
     inv pinv solve det slogdet norm eig eigh eigvals eigvalsh svd qr cholesky lstsq
     matrix_power matrix_rank tensorsolve multi_dot cond
 """)
+_NEW |= _names(np.fft, """
+    fft ifft rfft irfft hfft ihfft fft2 ifft2 fftn ifftn rfft2 irfft2 rfftn irfftn fftfreq
+    rfftfreq fftshift ifftshift
+""")
 _NEW |= {rt.zeros_like, rt.index_add, rt.scalar_seed, rt.sort_grad, rt.sort_take}
 _NEW |= {v for v in vars(math).values() if callable(v)}
 

@@ -23,7 +23,7 @@ from ..frontend.lower import UNDEFINED
 from ..frontend.targets import is_user_function
 from ..ir import prims
 from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, walk
-from .types import is_float, type_of_value
+from .types import Num, is_float, type_of_value
 
 _FOLDABLE = {
     operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg,
@@ -213,6 +213,9 @@ def _rewrite(op: Op) -> Value | tuple | None:
         if isinstance(value, (int, float, bool, tuple)):
             return (value,)
         return None
+    folded = _fold_complex(callee, args, consts)
+    if folded is not None:
+        return folded
     if isinstance(callee, prims.Attribute) and callee.name == "T":
         src = args[0].owner
         if isinstance(src, Op) and src.opname == "call" and src.callee == callee:
@@ -268,6 +271,33 @@ def _rewrite(op: Op) -> Value | tuple | None:
             return x
         if callee is operator.add and _is_const(x, 0) and is_float(y):
             return y
+    return None
+
+
+def _fold_complex(callee: Any, args: list[Value], consts: list[Any]) -> Value | tuple | None:
+    """What the complex rules leave behind: the real part or conjugate of a real value is
+    the value; a transform's input fitted to no length (``n=None``) is the input; the
+    norm of an adjoint transform and the unit of an angle, of constants, are constants."""
+    from .. import runtime as rt
+
+    try:
+        if callee in (np.real, np.conjugate) and len(args) == 1:
+            t, c = args[0].type, consts[0]
+            if type(c) is complex:
+                return (c.real if callee is np.real else c.conjugate(),)
+            if isinstance(t, Num) and t.dtype == "f" or type(c) in (int, float):
+                return args[0] if c is NOT_CONST else (c,)
+            src = args[0].owner
+            if callee is np.conjugate and _call_of(src, np.conjugate) and len(src.operands) == 1:
+                return src.operands[0]  # conj(conj(z)) is z
+            return None
+        if callee is rt.fft_fit and len(args) == 4 and consts[1] is None:
+            return args[0]
+        if callee in (rt.fft_dual_norm, rt.angle_unit) and all(
+                c is not NOT_CONST and not isinstance(c, np.ndarray) for c in consts):
+            return (callee(*consts),)
+    except TypeError:
+        return None
     return None
 
 

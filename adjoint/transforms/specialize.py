@@ -21,7 +21,7 @@ from ..ir.core import NOT_CONST, Block, Function, Op, Value, const_value, hashab
 from ..rules.spaces import argument
 from .builder import Builder
 from .simplify import insert_before
-from .types import _COMPARE, _ELEMENTWISE_FLOAT, _ELEMENTWISE_SAME, MANY, Num, infer
+from .types import _COMPARE, _ELEMENTWISE_FLOAT, _ELEMENTWISE_SAME, _REAL_PART, MANY, Num, infer
 
 _T = prims.Attribute("T")
 _SHAPE = prims.Attribute("shape")
@@ -238,7 +238,8 @@ def _elementwise(callee: object) -> bool:
     if not hashable(callee):
         return False
     return callee in _ELEMENTWISE_SAME or callee in _ELEMENTWISE_FLOAT or callee in _COMPARE \
-        or callee in (operator.truediv, np.divide, np.true_divide)
+        or callee in _REAL_PART or callee in (operator.truediv, np.divide, np.true_divide,
+                                              np.conjugate)
 
 
 def _exact(t: object) -> bool:

@@ -41,10 +41,10 @@ from ..markers import stop_gradient
 
 
 def is_float(v: Value) -> bool:
-    """Is ``v`` known to be floating point (so ``1.0 * v`` is exactly ``v``)?"""
+    """Is ``v`` known to be floating point, real or complex (so ``1.0 * v`` is exactly ``v``)?"""
     t = v.type
     if isinstance(t, Num):
-        return t.dtype == "f"
+        return t.dtype in ("f", "c")
     return t is None and v.origin is not None
 
 
@@ -71,6 +71,11 @@ def _set_item_type(index: prims.Index, t: Any, value: Any) -> Any:
     return t
 
 
+def _real_or_complex(*ts: Any) -> str:
+    """The dtype kind of a floating result of ``ts``: complex when one of them is."""
+    return "c" if any(isinstance(t, Num) and t.dtype == "c" for t in ts) else "f"
+
+
 def _dtype(*ts: Any) -> str:
     order = "bifc"
     best = 0
@@ -93,6 +98,19 @@ _ELEMENTWISE_SAME = {
     np.add, np.subtract, np.multiply, np.power, np.negative, np.positive, np.maximum,
     np.minimum, np.fmax, np.fmin, np.abs, np.absolute, np.fabs, abs, np.square, np.sign,
     np.clip, np.floor, np.ceil, np.round, np.where,
+}
+#: Real results of complex arguments (the parts, the modulus, the angle).
+_REAL_PART = {np.real, np.imag, np.angle, np.abs, np.absolute, abs}
+#: The transforms of ``np.fft``: name -> (result kind, transforms several axes, halves
+#: the last axis transformed (r...), or makes it whole again (ir...)).
+_FFTS = {
+    np.fft.fft: ("c", False, ""), np.fft.ifft: ("c", False, ""),
+    np.fft.rfft: ("c", False, "half"), np.fft.irfft: ("f", False, "whole"),
+    np.fft.hfft: ("f", False, "whole"), np.fft.ihfft: ("c", False, "half"),
+    np.fft.fft2: ("c", True, ""), np.fft.ifft2: ("c", True, ""),
+    np.fft.fftn: ("c", True, ""), np.fft.ifftn: ("c", True, ""),
+    np.fft.rfft2: ("c", True, "half"), np.fft.irfft2: ("f", True, "whole"),
+    np.fft.rfftn: ("c", True, "half"), np.fft.irfftn: ("f", True, "whole"),
 }
 _COMPARE = {operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
             np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal}
@@ -264,6 +282,17 @@ def _call_type(op: Op, canonical: Any) -> Any:
             return UNKNOWN
         if isinstance(callee, prims.Attribute):
             return _attr_type(callee.name, ts[0])
+        if fn in _REAL_PART and len(pos) >= 1 and isinstance(pos[0], Num):
+            t = pos[0]
+            real = "f" if t.dtype == "c" or fn is np.angle else t.dtype
+            return Num(real, t.dims, t.py and fn is abs)
+        if fn is np.conjugate and len(pos) == 1 and isinstance(pos[0], Num):
+            return Num(pos[0].dtype, pos[0].dims)
+        if fn in _FFTS:
+            return _fft_type(op, fn, pos)
+        if fn is getattr(np, "astype", None) or (isinstance(callee, prims.Method) and
+                                                 callee.name == "astype"):
+            return _astype_type(op, pos)
         if fn is np.copy or (isinstance(callee, prims.Method) and callee.name == "copy"):
             t = ts[0]
             return Num(t.dtype, t.dims) if isinstance(t, Num) else t
@@ -279,9 +308,10 @@ def _call_type(op: Op, canonical: Any) -> Any:
             return Num("b", dims, py)
         if fn in (operator.truediv, np.divide, np.true_divide):
             dims = broadcast(*pos)
-            return Num("f", dims, all(isinstance(t, Num) and t.py for t in pos))
+            return Num(_real_or_complex(*pos), dims, all(isinstance(t, Num) and t.py
+                                                         for t in pos))
         if fn in _ELEMENTWISE_FLOAT:
-            return Num("f", broadcast(*pos), False)
+            return Num(_real_or_complex(*pos), broadcast(*pos), False)
         if fn in _ELEMENTWISE_SAME:
             args = pos if fn is not np.where else pos[1:]
             dims = broadcast(*(pos if fn is not np.where else pos))
@@ -315,6 +345,8 @@ def _call_type(op: Op, canonical: Any) -> Any:
             return _join_type(op, pos, kw, fn is np.stack)
         if fn in (np.array, np.asarray) and len(pos) == 1 and not kw:
             return _array_type(pos[0])
+        if fn in (np.array, np.asarray) and _complex_dtype(op):
+            return Num("c", None)
         if fn is np.sort and len(pos) == 1 and set(kw) <= {"axis"} and \
                 isinstance(pos[0], Num) and pos[0].dims is not None:
             axis = const_value(kw["axis"]) if "axis" in kw else -1
@@ -344,6 +376,60 @@ def _call_type(op: Op, canonical: Any) -> Any:
         return UNKNOWN
 
 
+def _complex_dtype(op: Op) -> bool:
+    """Does the call pass ``dtype=`` a complex type (``np.zeros(n, dtype=complex)``)?"""
+    from ..rules.spaces import argument
+
+    try:
+        v = argument(op, "dtype") or op.keywords().get("dtype")
+    except TypeError:
+        return False
+    c = const_value(v) if v is not None else None
+    try:
+        return c is not None and c is not NOT_CONST and np.dtype(c).kind == "c"
+    except TypeError:
+        return False
+
+
+def _astype_type(op: Op, pos: list[Any]) -> Any:
+    """``x.astype(t)``: x's dimensions, of t's kind (unknown unless t is known)."""
+    t = pos[0]
+    dims = t.dims if isinstance(t, Num) else None
+    target = op.positional()[1] if len(op.positional()) > 1 else op.keywords().get("dtype")
+    c = const_value(target) if target is not None else NOT_CONST
+    try:
+        kind = np.dtype(c).kind if c is not NOT_CONST and c is not None else "?"
+    except TypeError:
+        kind = "?"
+    dtype = {"f": "f", "c": "c", "i": "i", "u": "i", "b": "b"}.get(kind, "?")
+    return Num(dtype, dims) if isinstance(t, Num) or dtype == "c" else UNKNOWN
+
+
+def _fft_type(op: Op, fn: Any, pos: list[Any]) -> Any:
+    """A transform's result: complex (or real, for ``irfft``...), of the input's rank; the
+    lengths of the axes it transforms are unknown unless it keeps them (``fft(x)``)."""
+    kind, multi, reshapes = _FFTS[fn]
+    t = pos[0] if pos else None
+    if not isinstance(t, Num) or t.dims is None:
+        return Num(kind, None)
+    from ..rules.spaces import argument
+
+    size = argument(op, "s" if multi else "n")
+    axes_v = argument(op, "axes" if multi else "axis")
+    axes = const_value(axes_v) if axes_v is not None else (
+        (-2, -1) if fn in (np.fft.fft2, np.fft.ifft2, np.fft.rfft2, np.fft.irfft2) else
+        None if multi else -1)
+    if axes is NOT_CONST:
+        return Num(kind, tuple(None for _ in t.dims))
+    nd = len(t.dims)
+    if axes is None:
+        axes = tuple(range(nd))
+    axes = {a % nd for a in (axes if isinstance(axes, tuple) else (axes,))} if nd else set()
+    if not reshapes and (size is None or const_value(size) is None):
+        return Num(kind, t.dims)
+    return Num(kind, tuple(None if i in axes else d for i, d in enumerate(t.dims)))
+
+
 def _attr_type(name: str, t: Any) -> Any:
     if name == "T" and isinstance(t, Num) and t.dims is not None:
         return Num(t.dtype, t.dims[::-1])
@@ -353,6 +439,8 @@ def _attr_type(name: str, t: Any) -> Any:
         return Seq("tuple", None)
     if name in ("ndim", "size"):
         return INT
+    if name in ("real", "imag") and isinstance(t, Num):
+        return Num("f" if t.dtype in ("c", "f") else t.dtype, t.dims)
     return UNKNOWN
 
 
@@ -418,8 +506,8 @@ def _reduce_type(op: Op, pos: list[Any], kw: dict[str, Value]) -> Any:
     keep = False if keep_v is None else const_value(keep_v)
     if axis is NOT_CONST or keep is NOT_CONST:
         return Num(t.dtype, None)
-    dtype = "f" if op.callee in (np.mean,) or getattr(op.callee, "name", "") == "mean" \
-        else t.dtype
+    dtype = _real_or_complex(t) if op.callee in (np.mean,) or \
+        getattr(op.callee, "name", "") == "mean" else t.dtype
     if t.dims is None:
         return Num(dtype, None if axis is not None or keep else ())
     if axis is None:
@@ -523,7 +611,8 @@ def _alloc_type(op: Op) -> Any:
     dtype = "f"
     if dtype_v is not None:
         c = const_value(dtype_v)
-        dtype = "i" if c is int else "b" if c is bool else "f" if c in (float, None) else "?"
+        dtype = "i" if c is int else "b" if c is bool else "f" if c in (float, None) else \
+            "c" if _complex_dtype(op) else "?"
     t = shape.type
     c = const_value(shape)
     if isinstance(c, int):
@@ -570,14 +659,14 @@ def _helper_type(callee: Any, op: Op, ts: list[Any]) -> Any:
         return UNKNOWN
     if callee in (rt.matmul_lhs, rt.dot_lhs, rt.extremum_grad):
         x = ts[1] if callee is not rt.extremum_grad else ts[2]
-        return Num("f", x.dims) if isinstance(x, Num) else UNKNOWN
+        return Num(_real_or_complex(*ts[:3]), x.dims) if isinstance(x, Num) else UNKNOWN
     if callee in (rt.matmul_rhs, rt.dot_rhs):
-        return Num("f", ts[2].dims) if isinstance(ts[2], Num) else UNKNOWN
+        return Num(_real_or_complex(*ts[:3]), ts[2].dims) if isinstance(ts[2], Num) else UNKNOWN
     if callee is rt.zeros_like:
         x = ts[0]
         if isinstance(x, Num) and x.dims == () and x.py:
             return FLOAT
-        return Num("f", x.dims) if isinstance(x, Num) else UNKNOWN
+        return Num(_real_or_complex(x), x.dims) if isinstance(x, Num) else UNKNOWN
     if callee is rt.reduced_size:
         return INT
     if callee in (rt.tree_add, rt.tree_add_at) and isinstance(ts[0], Seq):
