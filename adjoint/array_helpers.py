@@ -229,10 +229,19 @@ def real_eigenvalues(w):
     otherwise (the derivative rules of ``eig`` are written for real eigenpairs)."""
     if np.iscomplexobj(w):
         raise ValueError(
-            "np.linalg.eig returned complex eigenvalues, and the derivative of eig is "
-            "computed only where they are all real; for a symmetric matrix use "
-            "np.linalg.eigh")
+            "np.linalg.eig returned complex eigenvalues, and the program uses them (or the "
+            "eigenvectors) where only real numbers are differentiated; pass them through "
+            "callables with rules for complex values first (np.real, np.abs, sums, "
+            "products: docs/rules.md), or for a symmetric matrix use np.linalg.eigh")
     return w
+
+
+def eigenvector_pivots(v):
+    """Where each eigenvector (column of ``v``) has its component of largest modulus: ones
+    there, zeros elsewhere. NumPy (LAPACK) makes that component real."""
+    k = np.argmax(np.abs(v), axis=-2)
+    rows = np.arange(np.shape(v)[-2])
+    return (np.expand_dims(rows, -1) == np.expand_dims(k, -2)).astype(float)
 
 
 def fft_dual_norm(norm):
@@ -315,6 +324,7 @@ ARRAY_HELPERS = (
     "from_band",
     "to_band",
     "real_eigenvalues",
+    "eigenvector_pivots",
     "fft_dual_norm",
     "fft_axes",
     "fft_length",

@@ -161,6 +161,11 @@ def _(g, ans, x, y):
             unbroadcast(g * np.conjugate(ans * np.log(x + (x == 0))), y))
 
 
+@vjp_rule(operator.matmul, np.matmul, ndiff=2, complex=True)
+def _(g, ans, x, y):
+    return matmul_lhs(g, x, np.conjugate(y)), matmul_rhs(g, np.conjugate(x), y)
+
+
 # |z| = sqrt(a**2 + b**2) has gradient (a, b) / |z|, z / |z| as one complex number (0 at
 # z == 0, as the real rule's sign(0)).
 @vjp_rule(builtins.abs, np.abs, np.absolute, complex=True)
@@ -187,7 +192,7 @@ def _(dreal, dimag, ans, real=0.0, imag=0.0):
 complex_safe(operator.add, np.add, operator.sub, np.subtract, operator.neg, np.negative,
              operator.pos, np.positive)
 complex_safe(operator.mul, np.multiply, operator.truediv, np.divide, np.true_divide,
-             operator.pow, np.power, builtins.pow, modes=("jvp",))
+             operator.pow, np.power, builtins.pow, operator.matmul, np.matmul, modes=("jvp",))
 
 nondifferentiable(
     BoolOp("and"), BoolOp("or"),

@@ -681,6 +681,23 @@ def _(dn, dx, ans, n, x):
     return dx * rt.polygamma(n + 1, x)
 
 
+# The cotangent helpers of matmul are bilinear: on complex values each factor's cotangent
+# takes the other's conjugate (their JVPs are holomorphic as written).
+@vjp_rule(rt.matmul_lhs, ndiff=3, complex=True)
+def _(h, ans, g, x, y):
+    return (np.matmul(h, np.conjugate(y)), rt.zeros_like(x),
+            rt.matmul_rhs(np.conjugate(g), h, y))
+
+
+@vjp_rule(rt.matmul_rhs, ndiff=3, complex=True)
+def _(h, ans, g, x, y):
+    return (np.matmul(np.conjugate(x), h), rt.matmul_lhs(np.conjugate(g), x, h),
+            rt.zeros_like(y))
+
+
+complex_safe(rt.matmul_lhs, rt.matmul_rhs, modes=("jvp",))
+
+
 # real_if keeps or drops the imaginary part of a tangent, as its primal result did: the
 # real part's rules, or the identity's, both of which send h back as it is.
 @vjp_rule(rt.real_if, ndiff=2)
@@ -704,7 +721,7 @@ complex_safe(
     rt.unbroadcast, rt.unreduce, rt.tree_add, rt.detached, rt.split_like, rt.unstack,
     rt.group_last, rt.ungroup, rt.replace_item, rt.diagonal_grad, rt.trace_grad, rt.diag_grad,
     rt.unsplit, rt.unconcatenate, rt.split_stacked, rt.untile, rt.unrepeat, rt.pad_zero,
-    rt.unpad, rt.untake, rt.untake_along_axis, rt.undiff, rt.sequence_grad, rt.sequence_items,
+    rt.unpad, rt.untake, rt.untake_along_axis, rt.undiff,
     rt.sum_grad, rt.sum_items, rt.index_add, rt.dict_get_grad, rt.dict_items_grad,
     rt.dict_values_grad, rt.real_if,
 )

@@ -26,7 +26,7 @@ from ..runtime import (
     unbroadcast,
     unreduce,
 )
-from .registry import jvp_rule, method, nondifferentiable, vjp_rule
+from .registry import complex_safe, jvp_rule, method, nondifferentiable, vjp_rule
 from .spaces import Array, Axis, Choice, Custom, Dtype, Flag, Int, space
 
 
@@ -128,6 +128,26 @@ def _(g, ans, a, b):
     else:
         gb = np.linalg.solve(a_t, g)
         ga = -(gb @ np.swapaxes(ans, -1, -2))
+    return unbroadcast(ga, a), unbroadcast(gb, b)
+
+
+# Complex matrices: the adjoint of A^-1 is A^-H where the real rule has A^-T.
+@vjp_rule(np.linalg.inv, complex=True)
+def _(g, ans, a):
+    ans_h = np.conjugate(np.swapaxes(ans, -1, -2))
+    return -(ans_h @ g @ ans_h)
+
+
+@vjp_rule(np.linalg.solve, ndiff=2, complex=True)
+def _(g, ans, a, b):
+    a_h = np.conjugate(np.swapaxes(a, -1, -2))
+    if np.ndim(b) == 1:
+        gb = np.linalg.solve(a_h, np.expand_dims(g, -1))
+        ga = -gb * np.expand_dims(np.conjugate(ans), -2)
+        gb = gb[..., 0]
+    else:
+        gb = np.linalg.solve(a_h, g)
+        ga = -(gb @ np.conjugate(np.swapaxes(ans, -1, -2)))
     return unbroadcast(ga, a), unbroadcast(gb, b)
 
 
@@ -495,3 +515,7 @@ space(np.linalg.norm, joint="norm", singular_at_zero=True,
       axis=Axis("x"), keepdims=Flag(),
       note="vector norms of any `ord` along one axis; matrix norms (`'fro'`, `'nuc'`, `1`, "
            "`-1`, `2`, `-2`, `np.inf`, `-np.inf`) over two axes")
+
+# Their JVPs are holomorphic as written (-(ans @ da @ ans)); the linear ones' rules hold too.
+complex_safe(np.linalg.inv, np.linalg.solve, modes=("jvp",))
+complex_safe(np.trace, np.diagonal, np.diag)

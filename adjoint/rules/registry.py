@@ -80,6 +80,8 @@ NO_DERIVATIVE: dict[Any, str] = {}
 #: Callables whose result is complex: adjoint differentiates real values only, so passing
 #: them a differentiated value is refused, with what to write instead as the hint.
 COMPLEX_VALUED: dict[Any, str] = {}
+#: Callables whose results are complex or real depending on the values (``np.linalg.eig``).
+SOMETIMES_COMPLEX: set[Any] = set()
 #: Method name -> function it stands for, with the array prepended (x.sum() is np.sum(x)).
 METHODS: dict[str, Callable[..., Any]] = {}
 #: Primitive classes whose VJP is built directly in IR (indexing with static templates).
@@ -194,6 +196,21 @@ def complex_safe(*fns: Any, modes: tuple[str, ...] = ("vjp", "jvp")) -> None:
     """
     for fn in fns:
         COMPLEX_SAFE[key_of(fn)] = tuple(modes)
+
+
+def sometimes_complex(*fns: Any) -> None:
+    """Declare that ``fns`` return complex or real values depending on their arguments'
+    values (``np.linalg.eig``: complex eigenvalues where the matrix has them)."""
+    for fn in fns:
+        SOMETIMES_COMPLEX.add(key_of(fn))
+
+
+def is_sometimes_complex(callee: Any) -> bool:
+    """Was ``callee`` declared with :func:`sometimes_complex`?"""
+    try:
+        return key_of(canonical(callee)) in SOMETIMES_COMPLEX
+    except TypeError:
+        return False
 
 
 def complex_valued(*fns: Any, hint: str) -> None:

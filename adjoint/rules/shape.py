@@ -29,7 +29,7 @@ from ..runtime import (
     untile,
     zeros_like,
 )
-from .registry import jvp_rule, method, nondifferentiable, vjp_rule
+from .registry import complex_safe, jvp_rule, method, nondifferentiable, vjp_rule
 from .spaces import Array, Arrays, Axis, Choice, Custom, Data, Dtype, Int, space
 
 
@@ -488,6 +488,19 @@ nondifferentiable(
     np.indices, np.ix_, np.tril_indices, np.triu_indices, np.diag_indices,
     np.unravel_index, np.ravel_multi_index, np.broadcast_shapes, np.result_type,
     np.isscalar, np.iscomplexobj, np.isrealobj, np.issubdtype,
+)
+
+# Moving, copying and summing elements is linear with real coefficients: the same rules
+# hold for complex values (sorting and partitioning compare them, which they cannot).
+complex_safe(
+    np.reshape, np.ravel, np.transpose, Attribute("T"), np.swapaxes, np.moveaxis,
+    np.expand_dims, np.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.broadcast_to,
+    np.concatenate, np.stack, np.hstack, np.vstack, np.dstack, np.column_stack, np.split,
+    np.array_split, np.hsplit, np.vsplit, np.dsplit, np.tile, np.repeat, np.flip, np.fliplr,
+    np.flipud, np.roll, np.rot90, np.pad, np.take, np.take_along_axis, np.triu, np.tril,
+    np.array, np.asarray, np.asanyarray, np.ascontiguousarray, np.copy, np.diff, np.append,
+    np.rollaxis, np.full, np.full_like,
+    *([np.row_stack] if hasattr(np, "row_stack") else []),
 )
 
 # The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).

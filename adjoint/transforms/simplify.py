@@ -89,14 +89,30 @@ def _uses(fn: Function) -> dict[Value, list[Op]]:
     return table
 
 
+class _Complex:
+    """The values of a function that may be complex, computed when first asked."""
+
+    def __init__(self, fn: Function):
+        self.fn = fn
+        self.values: set[Value] | None = None
+
+    def __contains__(self, v: Value) -> bool:
+        if self.values is None:
+            from .ad.activity import complex_values
+
+            self.values = complex_values(self.fn)
+        return v in self.values
+
+
 def _fold(fn: Function) -> bool:
     table = _uses(fn)
     changed = False
+    cplx = _Complex(fn)
     inserts: dict[Block, dict[Op, list[Op]]] = {}
     for op in list(walk(fn.body)):
         if op.opname != "call" or op.parent is None or has_effect(op):
             continue
-        repl = _rewrite(op)
+        repl = _rewrite(op, cplx)
         if repl is None:
             continue
         if isinstance(repl, _Rebuild):
@@ -174,7 +190,7 @@ def insert_before(block: Block, before: dict[Op, list[Op]]) -> None:
     block.ops = ops
 
 
-def _rewrite(op: Op) -> Value | tuple | None:
+def _rewrite(op: Op, cplx: Any = frozenset()) -> Value | tuple | None:
     """A value equal to ``op``'s result, or (constant,), or None when nothing applies."""
     callee = op.callee
     args = op.operands
@@ -213,7 +229,7 @@ def _rewrite(op: Op) -> Value | tuple | None:
         if isinstance(value, (int, float, bool, tuple)):
             return (value,)
         return None
-    folded = _fold_complex(callee, args, consts)
+    folded = _fold_complex(callee, args, consts, cplx)
     if folded is not None:
         return folded
     if isinstance(callee, prims.Attribute) and callee.name == "T":
@@ -274,10 +290,14 @@ def _rewrite(op: Op) -> Value | tuple | None:
     return None
 
 
-def _fold_complex(callee: Any, args: list[Value], consts: list[Any]) -> Value | tuple | None:
+def _fold_complex(callee: Any, args: list[Value], consts: list[Any], cplx: Any) -> \
+        Value | tuple | None:
     """What the complex rules leave behind: the real part or conjugate of a real value is
     the value; a transform's input fitted to no length (``n=None``) is the input; the
-    norm of an adjoint transform and the unit of an angle, of constants, are constants."""
+    norm of an adjoint transform and the unit of an angle, of constants, are constants.
+
+    A value is real when its type says float and it is not computed from a complex value
+    (``cplx``; the type inferred for ``x / y`` says float whatever ``x`` is)."""
     from .. import runtime as rt
 
     try:
@@ -285,8 +305,10 @@ def _fold_complex(callee: Any, args: list[Value], consts: list[Any]) -> Value | 
             t, c = args[0].type, consts[0]
             if type(c) is complex:
                 return (c.real if callee is np.real else c.conjugate(),)
-            if isinstance(t, Num) and t.dtype == "f" or type(c) in (int, float):
-                return args[0] if c is NOT_CONST else (c,)
+            if type(c) in (int, float):
+                return (c,)
+            if isinstance(t, Num) and t.dtype == "f" and args[0] not in cplx:
+                return args[0]
             src = args[0].owner
             if callee is np.conjugate and _call_of(src, np.conjugate) and len(src.operands) == 1:
                 return src.operands[0]  # conj(conj(z)) is z

@@ -77,6 +77,8 @@ def _real_or_complex(*ts: Any) -> str:
 
 
 def _dtype(*ts: Any) -> str:
+    if any(isinstance(t, Num) and t.dtype == "c" for t in ts):
+        return "c"  # NumPy's promotion: complex with any number is complex
     order = "bifc"
     best = 0
     for t in ts:

@@ -32,6 +32,7 @@ from ...rules.registry import (
     has_rule,
     is_nondifferentiable,
     refusal,
+    is_sometimes_complex,
 )
 
 
@@ -50,9 +51,11 @@ def loop_slots(op: Op) -> list[list[Value]]:
     return slots
 
 
-#: Callables whose result is real, whatever their arguments (the parts, modulus, angle).
+#: Callables whose result is real, whatever their arguments (the parts, modulus, angle, the
+#: inverse transforms of a half spectrum).
 _REAL_RESULT = {np.real, np.imag, np.abs, np.absolute, abs, np.angle, prims.Attribute("real"),
-                prims.Attribute("imag")}
+                prims.Attribute("imag"), np.fft.irfft, np.fft.irfft2, np.fft.irfftn,
+                np.fft.hfft}
 
 
 def _kind(t: Any) -> str | None:
@@ -81,36 +84,79 @@ def complex_values(fn: Function) -> set[Value]:
     any shape, a branch joining a complex and a real value), when it is computed from a
     complex value by anything but ``np.real``, ``np.imag``, ``np.abs`` or ``np.angle``, or
     joined from one. Arguments of unknown kind are taken to be real.
+
+    The results of ``np.linalg.eig`` are complex or real as the matrix has it. They are
+    taken to be complex when every use of them takes complex values (``np.abs(w)``,
+    ``np.real(w)``, sums and products); otherwise they are real, and the rule for real
+    eigenpairs checks, when it runs, that they are.
     """
+    sources = [op for op in walk(fn.body) if op.opname == "call" and
+               is_sometimes_complex(op.callee)]
+    kept = [op for op in sources if not _used_as_real(fn, _taint(fn, [op], False))]
+    return _taint(fn, kept, True)
+
+
+def _taint(fn: Function, sources: list[Op], typed: bool) -> set[Value]:
+    """Values that may be complex because of the calls ``sources`` (and, with ``typed``,
+    because their types or those of the values they are computed from say so)."""
     cplx: set[Value] = set()
-    for p in fn.params:
-        if _kind(p.type) == "c":
-            cplx.add(p)
+    for op in sources:
+        cplx.update(r for r in op.results if not _integral(r.type))
+    if typed:
+        cplx.update(p for p in fn.params if _kind(p.type) == "c")
     changed = True
     while changed:
         changed = False
         for op in walk(fn.body):
             new: list[Value] = []
             if op.opname in ("const", "call"):
+                # A type that says "float" is inferred for real arguments (x / y, np.exp):
+                # computed from a complex value, only the parts, modulus or angle are real.
+                # (Constants computed from one, shapes and zeros, have types that hold.)
                 from_complex = op.opname == "call" and any(v in cplx for v in op.operands) \
                     and not _real_result(op.callee)
-                new = [r for r in op.results if _kind(r.type) == "c" or
-                       _kind(r.type) is None and from_complex]
+                trusted = from_complex and is_nondifferentiable(op.callee, True)
+                new = [r for r in op.results if typed and _kind(r.type) == "c" or
+                       from_complex and not _integral(r.type) and
+                       not (trusted and _kind(r.type) == "r")]
             elif op.opname == "if":
                 for k, r in enumerate(op.results):
                     if any(reg.ops[-1].operands[k] in cplx for reg in op.regions):
                         new.append(r)
             elif op.opname in ("for", "while"):
                 for slot in loop_slots(op):
-                    if any(v in cplx for v in slot):
-                        new += slot
+                    # A loop that starts from a real value may carry a complex one on.
+                    if any(v in cplx for v in slot[1:4]):
+                        new += [slot[0], slot[1]] + slot[4:]
                 if op.opname == "for" and op.attrs["kind"] == "iter" and op.operands[0] in cplx:
                     new.append(op.regions[0].args[0])
             for v in new:
-                if v not in cplx and _kind(v.type) != "r":
+                if v not in cplx and not _integral(v.type):
                     cplx.add(v)
                     changed = True
     return cplx
+
+
+def _integral(t: Any) -> bool:
+    """Integers and booleans (counts, masks, comparisons) are never complex."""
+    return isinstance(t, Num) and t.dtype in ("i", "b") or \
+        isinstance(t, Other) and t.name in ("str", "None") or isinstance(t, Fn)
+
+
+def _used_as_real(fn: Function, cplx: set[Value]) -> bool:
+    """Does one of the values ``cplx`` reach a use that takes real numbers only: a callable
+    without rules for complex values, a function of the user's, or the result?"""
+    for op in walk(fn.body):
+        if not any(v in cplx for v in op.operands):
+            continue
+        if op.opname == "return":
+            return True
+        if op.opname != "call" or _passes_on(op) or is_nondifferentiable(op.callee, True):
+            continue
+        if is_user_function(op.callee) and not has_rule(op.callee) or \
+                not handles_complex(op.callee):
+            return True
+    return False
 
 
 def involves_complex(op: Op, cplx: set[Value]) -> bool:
@@ -264,19 +310,24 @@ _STRUCTURAL = (prims.BuildTuple, prims.BuildList, prims.BuildDict, prims.GetItem
 
 #: What to write where a complex value reaches a callable whose rules assume real numbers.
 COMPLEX_HINT = (
-    "complex values may pass through + - * / and ** (to a constant power), np.real, np.imag, "
+    "complex values may pass through + - * / **, np.real, np.imag, "
     "np.conj, np.abs, np.angle, np.real_if_close, np.exp, the transforms of np.fft, sums, "
     "reshapes and indexing (docs/rules.md lists them); take np.real, np.imag or np.abs "
     "before this call, or give a function of your own that does it a rule with "
     "@adjoint.custom_vjp")
 
 
+def _passes_on(op: Op) -> bool:
+    """Does the call only carry values (into or out of containers, arrays, lists)?"""
+    return isinstance(op.callee, _STRUCTURAL) or (isinstance(op.callee, prims.Method) and
+                                                  bool(op.attrs.get("mutates")))
+
+
 def _check_complex_call(op: Op, varied: set[Value], cplx: set[Value]) -> None:
     """Refuse ``op``, which involves a complex value and is differentiated, unless its
     rules hold for complex numbers (or it only passes values on)."""
     callee = op.callee
-    if isinstance(callee, _STRUCTURAL) or (isinstance(callee, prims.Method) and
-                                           op.attrs.get("mutates")):
+    if _passes_on(op):
         return
     if is_user_function(callee) and not has_rule(callee):
         # Differentiated as a function of its own, for the kinds of its arguments: those
