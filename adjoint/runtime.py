@@ -264,6 +264,16 @@ def scalar_seed(out):
     return 1.0
 
 
+def real_seed(out):
+    """``1.0``, once ``out`` is checked to be a real scalar: it may be complex (the result
+    of ``np.real_if_close``, an eigenvalue), and a gradient needs a real output."""
+    if np.iscomplexobj(out):
+        raise ValueError(
+            f"a gradient needs a real output, got the complex value {out!r}; return "
+            "np.real(...) or np.abs(...) of it")
+    return scalar_seed(out)
+
+
 def tree_add(a, b):
     """Sum of two cotangents of the same structure (tuples, lists and dicts elementwise; a
     key one dict lacks, because a loop added it later, has a zero cotangent there).
@@ -720,7 +730,10 @@ def unpad(g, array, pad_width, mode="constant", reflect_type="even"):
     if mode in ("edge", "wrap", "reflect", "symmetric") and reflect_type == "even":
         size = int(np.prod(shape))
         number = np.pad(np.reshape(np.arange(size), shape), pad_width, mode=mode)
-        flat = np.bincount(np.ravel(number), weights=np.ravel(g), minlength=size)
+        flat = np.bincount(np.ravel(number), weights=np.ravel(np.real(g)), minlength=size)
+        if np.iscomplexobj(g):  # bincount sums real weights: the imaginary parts apart
+            flat = flat + 1j * np.bincount(np.ravel(number), weights=np.ravel(np.imag(g)),
+                                           minlength=size)
         return np.reshape(flat, shape).astype(np.result_type(g, 0.0))
     raise NotImplementedError(f"no derivative for np.pad with mode={mode!r}")
 
@@ -932,6 +945,7 @@ HELPERS = (
     "linspace_fraction",
     "angle_unit",
     "real_if",
+    "real_seed",
 )
 # Helpers a helper calls, so that emitting one emits what it needs.
 DEPENDS = {
@@ -960,6 +974,7 @@ DEPENDS = {
     "group_last": ("reduced_axes",),
     "ungroup": ("reduced_axes",),
     "prod_hvp": ("group_last", "ungroup", "prod_grad"),
+    "real_seed": ("scalar_seed",),
 }
 
 

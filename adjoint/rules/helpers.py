@@ -713,7 +713,7 @@ def _(dt, dout, ans, t, out):
 nondifferentiable(
     rt.reduced_size, rt.zeros_like, rt.tape, rt.scalar_seed, rt.tensordot_axes, rt.einsum_spec,
     rt.take_index, rt.inverse_axes, rt.clip_bound, rt.reduced_axes, rt.svd_size,
-    rt.angle_unit,
+    rt.angle_unit, rt.real_seed,
 )
 # The adjoints of linear maps with real coefficients (sums, copies, rearrangements): their
 # rules are right for complex values as written.
