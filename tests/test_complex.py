@@ -570,7 +570,8 @@ def _close(got: np.ndarray, want: np.ndarray, rtol: float, atol: float, label: s
         assert np.array_equal(np.isfinite(g), np.isfinite(w)), f"{label}: non-finite\n{g}\n{w}"
         err = np.abs(g - w)
         tol = atol + rtol * np.maximum(np.abs(g), np.abs(w))
-        assert np.all(err <= tol), f"{label}: max error {np.max(err):.3g}\n got:  {got}\n want: {want}"
+        assert np.all(err <= tol), (
+            f"{label}: max error {np.max(err):.3g}\n got:  {got}\n want: {want}")
 
 
 def _cases(key: Any, r: np.random.Generator) -> tuple[list, tuple[int, ...]]:
@@ -595,7 +596,8 @@ def _check_complex_case(key: Any, args: tuple, kwargs: dict, real: tuple[int, ..
     vjp, jvp = find_vjp(key, True), find_jvp(key, True)
     primal = SPECS[key].primal if key in SPECS and SPECS[key].primal else key
     if isinstance(key, Attribute):
-        primal = (lambda x, name=key.name: getattr(x, name))
+        def primal(x: Any, name: str = key.name) -> Any:
+            return getattr(x, name)
     ans = primal(*args, **kwargs)
     spec = SPECS.get(key)
     wanted = spec.diff if key not in CSPECS and spec is not None and spec.diff is not None \

@@ -167,7 +167,8 @@ def _(dx, ans, x, size, shape, axes):
 
 nondifferentiable(
     rt.kron_shapes, rt.partition_index, rt.gradient_plan, rt.convolve_padding, rt.band_rows,
-    rt.eigenvector_pivots, rt.fft_dual_norm, rt.fft_axes, rt.fft_length, rt.fft_lengths, rt.rfft_counts,
+    rt.eigenvector_pivots, rt.fft_dual_norm, rt.fft_axes, rt.fft_length, rt.fft_lengths,
+    rt.rfft_counts,
 )
 # Linear maps with real coefficients: the same rules for complex values.
 complex_safe(rt.fft_fit, rt.tree_add_at)

@@ -77,9 +77,6 @@ NONDIFF: set[Any] = set()
 #: Callables whose result depends on their arguments without a derivative adjoint can
 #: give (random draws): passing them a differentiated value is refused, with the reason.
 NO_DERIVATIVE: dict[Any, str] = {}
-#: Callables whose result is complex: adjoint differentiates real values only, so passing
-#: them a differentiated value is refused, with what to write instead as the hint.
-COMPLEX_VALUED: dict[Any, str] = {}
 #: Callables whose results are complex or real depending on the values (``np.linalg.eig``).
 SOMETIMES_COMPLEX: set[Any] = set()
 #: Method name -> function it stands for, with the array prepended (x.sum() is np.sum(x)).
@@ -213,20 +210,6 @@ def is_sometimes_complex(callee: Any) -> bool:
         return False
 
 
-def complex_valued(*fns: Any, hint: str) -> None:
-    """Declare that ``fns`` return complex values (a differentiated argument is refused)."""
-    for fn in fns:
-        COMPLEX_VALUED[key_of(fn)] = hint
-
-
-def complex_refusal(callee: Any) -> str | None:
-    """What to write instead of ``callee``, a complex-valued function, or None."""
-    try:
-        return COMPLEX_VALUED.get(key_of(canonical(callee)))
-    except TypeError:
-        return None
-
-
 def refusal(callee: Any) -> str | None:
     """Why a differentiated value may not reach ``callee``, or None."""
     try:
@@ -311,7 +294,7 @@ KEEP_CALLS.append(has_rule)
 
 def record_builtins() -> None:
     """Mark everything registered so far as built in (called once the families are loaded)."""
-    BUILTIN.update(VJP, JVP, COMPLEX_VJP, COMPLEX_JVP, NONDIFF, NO_DERIVATIVE, COMPLEX_VALUED)
+    BUILTIN.update(VJP, JVP, COMPLEX_VJP, COMPLEX_JVP, COMPLEX_SAFE, NONDIFF, NO_DERIVATIVE)
 
 
 def is_builtin(key: Any) -> bool:

@@ -20,19 +20,18 @@ from typing import Any
 import numpy as np
 
 from ...errors import NonDifferentiableError
-from ...ir import prims
 from ...frontend.targets import is_user_function
+from ...ir import prims
 from ...ir.core import Function, Op, Value, walk
 from ...ir.printer import callee_name
 from ...ir.types import Fn, Num, Other, Seq
 from ...rules.registry import (
     canonical,
-    complex_refusal,
     handles_complex,
     has_rule,
     is_nondifferentiable,
-    refusal,
     is_sometimes_complex,
+    refusal,
 )
 
 
@@ -275,12 +274,6 @@ def check_varied_uses(fn: Function, varied: set[Value], cplx: set[Value] | None 
                 f"a value that depends on the inputs being differentiated is stored in an "
                 f"attribute ('.{op.callee.name}'), where differentiation cannot follow it",
                 op.loc, "keep the value in a local name, or store adjoint.stop_gradient(value)")
-        elif op.opname == "call" and any(v in varied for v in op.operands) and \
-                complex_refusal(op.callee) is not None:
-            raise NonDifferentiableError(
-                f"'{callee_name(op.callee)}' returns complex values, and here it receives a "
-                "value that depends on the inputs being differentiated; its derivative is not "
-                "supported", op.loc, complex_refusal(op.callee))
         elif op.opname == "call" and any(v in varied for v in op.operands) and \
                 involves_complex(op, cplx) and not is_nondifferentiable(op.callee, True):
             _check_complex_call(op, varied, cplx)
