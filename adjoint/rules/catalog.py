@@ -161,14 +161,12 @@ def sections(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     stats_rows = [e for e in entries if e["name"].startswith("scipy.stats.")]
     scipy_rows = [e for e in entries if e["name"].startswith("scipy.") and e not in stats_rows]
     methods = [e for e in entries if "method_of" in e]
-    complex_rows = [e for e in entries if e.get("complex") and e not in helpers]
     skip = {id(e) for e in helpers + scipy_rows + stats_rows + methods}
     rest = [e for e in entries if id(e) not in skip]
     return {
         "NumPy, math and operators": [e for e in rest if e["modes"]],
         "Array methods": methods,
         "Constants": [e for e in rest if e["nondifferentiable"] and not e["modes"]],
-        "Complex values": complex_rows,
         "Runtime helpers": helpers,
         SCIPY_HEADING[3:]: scipy_rows,
         STATS_HEADING[3:]: stats_rows,
@@ -179,7 +177,10 @@ def markdown() -> str:
     """The built-in rules as Markdown: the text of ``docs/rules.md``."""
     parts = sections(catalog(include_user=False))
     diff, methods = parts["NumPy, math and operators"], parts["Array methods"]
-    const, complex_rows = parts["Constants"], parts["Complex values"]
+    const = parts["Constants"]
+    # Listed again, across the sections: what may take complex values.
+    complex_rows = [e for e in catalog(include_user=False) if e.get("complex") and
+                    not e["name"].startswith("adjoint.runtime.")]
     helpers, scipy_rows = parts["Runtime helpers"], parts[SCIPY_HEADING[3:]]
     stats_rows = parts[STATS_HEADING[3:]]
     both = sum(1 for e in diff if e["modes"] == ("vjp", "jvp"))
@@ -224,7 +225,7 @@ def markdown() -> str:
     out += [", ".join(f"`{e['name']}`" for e in const)]
     out += [
         "",
-        f"## Complex values ({len(complex_rows)})",
+        "## Complex values",
         "",
         "A complex value `z = a + ib` is differentiated as the pair of reals `(a, b)`: its",
         "cotangent is `dL/da + i dL/db`, its tangent `da + i db`, and the cotangent of a real",
@@ -236,7 +237,8 @@ def markdown() -> str:
         "(`adjoint.vjp` takes a complex cotangent). `numpy.linalg.eig` returns complex",
         "eigenpairs where a real matrix has complex eigenvalues: they are differentiated as",
         "complex numbers where every use of them is listed here, and otherwise must be real",
-        "(checked when the derivative runs).",
+        "(checked when the derivative runs). These callables take complex values",
+        f"({len(complex_rows)}):",
         "",
     ]
     out += [", ".join(f"`{e['name']}`" for e in complex_rows)]
