@@ -382,6 +382,25 @@ def test_a_gradient_of_a_complex_output_is_refused_and_its_vjp_takes_a_complex_c
     np.testing.assert_allclose(adjoint.jvp(returns_a_spectrum)(X8, v)[1], np.fft.fft(v)[1])
 
 
+def weighted_modulus(z, x):
+    return np.sum(np.abs(z * x) ** 2 + np.real(z) * np.imag(z) ** 2)
+
+
+def test_a_complex_argument_gets_the_pair_cotangent():
+    """With respect to z = a + ib, the gradient is dL/da + i dL/db."""
+    z = rng.normal(size=3) + 1j * rng.normal(size=3)
+    x = rng.normal(size=3)
+    got = adjoint.grad(weighted_modulus)(z, x)
+    h = 1e-6
+    want = [(weighted_modulus(z + h * e, x) - weighted_modulus(z - h * e, x)) / (2 * h) +
+            1j * (weighted_modulus(z + 1j * h * e, x) - weighted_modulus(z - 1j * h * e, x)) /
+            (2 * h) for e in np.eye(3)]
+    np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)
+    v = rng.normal(size=3) + 1j * rng.normal(size=3)
+    tangent = adjoint.jvp(weighted_modulus)(z, x, v)[1]
+    np.testing.assert_allclose(tangent, np.real(np.vdot(got, v)), rtol=1e-12)
+
+
 def test_arguments_outside_a_transforms_space_are_refused():
     def negative_length(x):
         return np.sum(np.abs(np.fft.fft(x, n=0)))
