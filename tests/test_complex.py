@@ -382,6 +382,18 @@ def test_a_gradient_of_a_complex_output_is_refused_and_its_vjp_takes_a_complex_c
     np.testing.assert_allclose(adjoint.jvp(returns_a_spectrum)(X8, v)[1], np.fft.fft(v)[1])
 
 
+def half_spectrum_of_squares(x):
+    return np.fft.rfft(x * x)
+
+
+def test_the_jacobian_of_a_complex_output_is_complex_in_both_modes():
+    x = np.arange(1.0, 5.0)
+    want = np.fft.rfft(np.diag(2.0 * x), axis=0)  # d rfft(x * x) / dx
+    for mode in ("forward", "reverse"):
+        got = adjoint.jacobian(half_spectrum_of_squares, mode=mode)(x)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
 def weighted_modulus(z, x):
     return np.sum(np.abs(z * x) ** 2 + np.real(z) * np.imag(z) ** 2)
 
