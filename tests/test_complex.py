@@ -39,8 +39,8 @@ from adjoint.rules.registry import (
     is_builtin,
 )
 from adjoint.testing import check_grads, check_modes
-from tests.rule_calls import check_second_order
-from tests.test_rule_registry import NZ, RE, SPECS, P, R, case
+from tests.rule_calls import check_second_order, load
+from tests.test_rule_registry import NZ, RE, SPECS, P, R, _literal, case
 
 rng = np.random.default_rng(11)
 LOCATION = re.compile(r"test_complex\.py:\d+:\d+")
@@ -492,6 +492,9 @@ cspec(np.fft.irfft2, cases=lambda r: [
 cspec(operator.pow, np.power, cases=lambda r: [
     case(P(r, 3) + 0.3j * R(r, 3), R(r, 3)), case(P(r, 2, 3) + 0.3j, 2),
     case(P(r) + 0.2j, P(r) + 0.1j)])
+# log and sqrt away from their branch cut (the negative real axis).
+cspec(np.log, np.sqrt, cases=lambda r: [case(P(r, 3) + 1j * R(r, 3)), case(P(r) - 0.5j),
+                                        case(C(r, 2, 2) * 0.3 + 1.0)])
 cspec(abs, np.abs, np.absolute, cases=lambda r: [case(C(r, 3)), case(C(r)), case(NZ(r, 2, 2))])
 cspec(rt.real_if, cases=lambda r: [case(C(r, 3), C(r, 3)), case(C(r, 3), R(r, 3))])
 
@@ -705,3 +708,77 @@ def test_the_real_rules_are_kept_for_real_values():
     check_grads(plain, (X8,))
     g(X8)
     assert "conjugate" not in adjoint.source(g) and "np.real" not in adjoint.source(g)
+
+
+def _second_order_call(key: Any, args: tuple, kwargs: dict, real: tuple[int, ...],
+                       r: np.random.Generator) -> tuple[Any, list, tuple[int, ...]]:
+    """A module calling ``key`` on complex arguments built from real parameters (``p0 + 1j *
+    p1``), returning a real number that depends on the phase of each result: its function,
+    argument values and differentiated parameters."""
+    spec = SPECS.get(key)
+    wanted = spec.diff if key not in CSPECS and spec is not None and spec.diff is not None \
+        else tuple(range(find_vjp(key, True).ndiff))
+    params: list[str] = []
+    values: list[Any] = []
+    wrt: list[int] = []
+
+    def param(value: Any, differentiated: bool) -> str:
+        params.append(f"p{len(params)}")
+        values.append(value)
+        if differentiated:
+            wrt.append(len(params) - 1)
+        return params[-1]
+
+    passed = []
+    for i, a in enumerate(args):
+        if i in wanted and a is not None and not isinstance(a, (str, bool)) and \
+                np.ndim(a) >= 0 and not isinstance(a, (tuple, list)):
+            re_part = param(np.real(a) if np.ndim(a) else float(np.real(a)), True)
+            if np.iscomplexobj(a) and i not in real:
+                im_part = param(np.imag(a) if np.ndim(a) else float(np.imag(a)), True)
+                passed.append(f"({re_part} + 1j * {im_part})")
+            else:
+                passed.append(re_part)
+        else:
+            text = _literal(a)
+            passed.append(param(a, False) if text is None else text)
+    passed += [f"{k}={_literal(a) or param(a, False)}" for k, a in kwargs.items()]
+    name = public_name(key)
+    if isinstance(key, Attribute):
+        call = f"{passed[0]}.{key.name}"
+    else:
+        call = f"{name}({', '.join(passed)})"
+    out = key(*args, **kwargs) if not isinstance(key, Attribute) else getattr(args[0], key.name)
+    leaves = _leaves(out)
+    terms = []
+    for k, leaf in enumerate(leaves):
+        w = param(r.normal(size=np.shape(leaf)) if np.ndim(leaf) else float(r.normal()), False)
+        item = "out" if not isinstance(out, (tuple, list)) else f"out[{k}]"
+        terms.append(f"numpy.sum(numpy.real({item} * {w}) ** 2 + numpy.imag({item}) * {w})")
+    source = ("import builtins\nimport operator\n\nimport numpy\n\nimport adjoint.runtime\n"
+              f"\n\ndef call({', '.join(params)}):\n    out = {call}\n"
+              f"    return {' + '.join(terms)}\n")
+    module, _ = load(source)
+    return module.call, values, tuple(wrt)
+
+
+#: The complex rules of callables (not the helpers the rules call, whose own complex rules
+#: the second derivatives of these run).
+SECOND_KEYS = [(n, k) for n, k in COMPLEX_KEYS if k in COMPLEX_VJP or k in COMPLEX_JVP]
+
+
+@pytest.mark.parametrize("key", [k for _, k in SECOND_KEYS], ids=[n for n, _ in SECOND_KEYS])
+def test_complex_rule_differentiates_again(key):
+    """The complex rules are written with callables that have complex rules: the first
+    sample of each, on complex arguments, to second order in every order of modes."""
+    name = public_name(key)
+    r = np.random.default_rng(zlib.crc32(name.encode()) + 1)
+    cases, real = _cases(key, r)
+    args, kwargs = cases[0]
+    f, values, wrt = _second_order_call(key, args, kwargs, real, r)
+    v = [r.normal(size=np.shape(values[i])) if np.ndim(values[i]) else float(r.normal())
+         for i in wrt]
+    try:
+        check_second_order(f, values, wrt, f(*values), 1.0, v)
+    except AssertionError as exc:
+        raise AssertionError(f"{name}: {exc}") from None

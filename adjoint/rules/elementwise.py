@@ -389,6 +389,16 @@ def _(g, ans, x):
     return g * np.conjugate(ans)
 
 
+@vjp_rule(np.log, complex=True)
+def _(g, ans, x):
+    return g / np.conjugate(x)
+
+
+@vjp_rule(np.sqrt, complex=True)
+def _(g, ans, x):
+    return g / (2.0 * np.conjugate(ans))
+
+
 @vjp_rule(np.square, complex=True)
 def _(g, ans, x):
     return g * 2.0 * np.conjugate(x)
@@ -431,9 +441,10 @@ def _(da, ans, a, tol=100):
 
 
 # The real rules of these hold for complex values: the VJPs of the real part and of
-# real_if_close send g as it is; exp's and square's JVPs are holomorphic (dx * f'(x)).
+# real_if_close send g as it is; the JVPs of exp, log, sqrt and square are holomorphic
+# (dx * f'(x), on the principal branch).
 complex_safe(np.real, Attribute("real"), np.real_if_close, modes=("vjp",))
-complex_safe(np.exp, np.square, modes=("jvp",))
+complex_safe(np.exp, np.log, np.sqrt, np.square, modes=("jvp",))
 method("conj", np.conjugate)
 method("conjugate", np.conjugate)
 method("clip", np.clip)

@@ -315,6 +315,21 @@ def _fold_complex(callee: Any, args: list[Value], consts: list[Any], cplx: Any) 
             return None
         if callee is rt.fft_fit and len(args) == 4 and consts[1] is None:
             return args[0]
+        if callee is rt.fft_length and len(args) == 3 and type(consts[1]) is int:
+            return (consts[1],)
+        if callee is rt.fft_length and len(args) == 3 and consts[1] is None and \
+                type(consts[2]) is int:
+            # shape[axis]: the input's own length
+            return _Rebuild(prims.Subscript(prims.Index((("const", consts[2]),), False)),
+                            (args[0],))
+        if callee is rt.fft_lengths and len(args) == 3 and isinstance(consts[1], tuple):
+            return (consts[1],)
+        if callee is rt.fft_axes and len(args) == 3:
+            from ..rules.spaces import static_value
+
+            axes = static_value(args[2])
+            if isinstance(axes, (tuple, list)) and all(type(a) is int for a in axes):
+                return (tuple(axes),)
         if callee in (rt.fft_dual_norm, rt.angle_unit) and all(
                 c is not NOT_CONST and not isinstance(c, np.ndarray) for c in consts):
             return (callee(*consts),)

@@ -292,6 +292,11 @@ def _call_type(op: Op, canonical: Any) -> Any:
             return Num(pos[0].dtype, pos[0].dims)
         if fn in _FFTS:
             return _fft_type(op, fn, pos)
+        if fn is np.linalg.eig and len(pos) == 1 and isinstance(pos[0], Num) and \
+                pos[0].dims is not None and len(pos[0].dims) >= 2:
+            # Eigenvalues and eigenvectors, real or complex as the matrix has them.
+            dims = pos[0].dims
+            return Seq("tuple", (Num("?", dims[:-1]), Num("?", dims)))
         if fn is getattr(np, "astype", None) or (isinstance(callee, prims.Method) and
                                                  callee.name == "astype"):
             return _astype_type(op, pos)
@@ -408,28 +413,45 @@ def _astype_type(op: Op, pos: list[Any]) -> Any:
 
 
 def _fft_type(op: Op, fn: Any, pos: list[Any]) -> Any:
-    """A transform's result: complex (or real, for ``irfft``...), of the input's rank; the
-    lengths of the axes it transforms are unknown unless it keeps them (``fft(x)``)."""
+    """A transform's result: complex (or real, for ``irfft``...), of the input's rank, with
+    the lengths ``n=``/``s=`` give the axes it transforms (the input's when None; about
+    half of it, or twice, on the last axis of the real transforms)."""
     kind, multi, reshapes = _FFTS[fn]
     t = pos[0] if pos else None
     if not isinstance(t, Num) or t.dims is None:
         return Num(kind, None)
-    from ..rules.spaces import argument
+    from ..rules.spaces import argument, static_value
 
-    size = argument(op, "s" if multi else "n")
+    size_v = argument(op, "s" if multi else "n")
     axes_v = argument(op, "axes" if multi else "axis")
-    axes = const_value(axes_v) if axes_v is not None else (
+    size = None if size_v is None else static_value(size_v)
+    axes = static_value(axes_v) if axes_v is not None else (
         (-2, -1) if fn in (np.fft.fft2, np.fft.ifft2, np.fft.rfft2, np.fft.irfft2) else
         None if multi else -1)
-    if axes is NOT_CONST:
-        return Num(kind, tuple(None for _ in t.dims))
     nd = len(t.dims)
+    unknown = Num(kind, tuple(None for _ in t.dims))
+    if size is NOT_CONST or axes is NOT_CONST or not nd:
+        return unknown
     if axes is None:
-        axes = tuple(range(nd))
-    axes = {a % nd for a in (axes if isinstance(axes, tuple) else (axes,))} if nd else set()
-    if not reshapes and (size is None or const_value(size) is None):
-        return Num(kind, t.dims)
-    return Num(kind, tuple(None if i in axes else d for i, d in enumerate(t.dims)))
+        axes = tuple(range(nd)) if size is None else tuple(range(nd - len(size), nd))
+    axes = tuple(axes) if isinstance(axes, (tuple, list)) else (axes,)
+    sizes = tuple(size) if isinstance(size, (tuple, list)) else (size,) * len(axes) \
+        if size is None else (size,)
+    if len(sizes) != len(axes) or not all(isinstance(a, int) for a in axes):
+        return unknown
+    dims = list(t.dims)
+    for k, (a, n) in enumerate(zip(axes, sizes)):
+        last = k == len(axes) - 1
+        if n is None:
+            # m // 2 + 1 keeps a length of 1, or more; 2 * (m - 1) of more than 1.
+            if last and reshapes == "whole":
+                dims[a % nd] = MANY if dims[a % nd] == MANY else None
+        elif isinstance(n, int):
+            length = n // 2 + 1 if last and reshapes == "half" else n
+            dims[a % nd] = 1 if length == 1 else MANY
+        else:
+            return unknown
+    return Num(kind, tuple(dims))
 
 
 def _attr_type(name: str, t: Any) -> Any:
