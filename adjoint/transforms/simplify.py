@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import runtime as rt
 from ..frontend.lower import UNDEFINED
 from ..frontend.targets import is_user_function
 from ..ir import prims
@@ -33,6 +34,9 @@ _FOLDABLE = {
     bool, math.sqrt, math.exp, math.log, math.sin, math.cos, math.pi.__class__,
 }
 _EFFECTS = ("append", "pop")
+#: What the complex rules leave behind to fold (see ``_fold_complex``).
+_COMPLEX_CALLEES = {np.real, np.conjugate, rt.fft_fit, rt.fft_length, rt.fft_lengths,
+                    rt.fft_axes, rt.fft_dual_norm, rt.angle_unit}
 _FRESH = {np.zeros, np.zeros_like, np.ones, np.ones_like, np.empty, np.empty_like, np.full,
           np.full_like, np.array, np.copy}
 
@@ -298,9 +302,9 @@ def _fold_complex(callee: Any, args: list[Value], consts: list[Any], cplx: Any) 
 
     A value is real when its type says float and it is not computed from a complex value
     (``cplx``; the type inferred for ``x / y`` says float whatever ``x`` is)."""
-    from .. import runtime as rt
-
     try:
+        if callee not in _COMPLEX_CALLEES:
+            return None
         if callee in (np.real, np.conjugate) and len(args) == 1:
             t, c = args[0].type, consts[0]
             if type(c) is complex:
