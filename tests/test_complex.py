@@ -413,6 +413,21 @@ def test_a_complex_argument_gets_the_pair_cotangent():
     np.testing.assert_allclose(tangent, np.real(np.vdot(got, v)), rtol=1e-12)
 
 
+def cast_to_complex(x):
+    return np.sum(np.abs(x.astype(complex)))
+
+
+def made_complex_by_dtype(x):
+    return np.sum(np.abs(np.array(x, dtype=complex)))
+
+
+@pytest.mark.parametrize("f", [cast_to_complex, made_complex_by_dtype])
+def test_casts_to_complex_are_refused_with_their_argument(f):
+    with pytest.raises(adjoint.UnsupportedArgumentError, match="dtype") as info:
+        adjoint.grad(f)(X8)
+    assert LOCATION.search(str(info.value))
+
+
 def test_arguments_outside_a_transforms_space_are_refused():
     def negative_length(x):
         return np.sum(np.abs(np.fft.fft(x, n=0)))
