@@ -1,5 +1,5 @@
 """Runtime helpers of the rules for ``kron``, ``select``, ``partition``, ``gradient``,
-convolutions, banded systems and ``eig``.
+convolutions, banded systems, ``eig`` and the transforms of ``np.fft``.
 
 Like those of :mod:`adjoint.runtime` (which re-exports them, so generated code finds them
 by the same mechanism), each helper is plain NumPy with no dependency on adjoint: the
@@ -229,10 +229,79 @@ def real_eigenvalues(w):
     otherwise (the derivative rules of ``eig`` are written for real eigenpairs)."""
     if np.iscomplexobj(w):
         raise ValueError(
-            "np.linalg.eig returned complex eigenvalues, and the derivative of eig is "
-            "computed only where they are all real; for a symmetric matrix use "
-            "np.linalg.eigh")
+            "np.linalg.eig returned complex eigenvalues, and the program uses them (or the "
+            "eigenvectors) where only real numbers are differentiated; pass them through "
+            "callables with rules for complex values first (np.real, np.abs, sums, "
+            "products: docs/rules.md), or for a symmetric matrix use np.linalg.eigh")
     return w
+
+
+def eigenvector_pivots(v):
+    """Where each eigenvector (column of ``v``) has its component of largest modulus: ones
+    there, zeros elsewhere. NumPy (LAPACK) makes that component real."""
+    k = np.argmax(np.abs(v), axis=-2)
+    rows = np.arange(np.shape(v)[-2])
+    return (np.expand_dims(rows, -1) == np.expand_dims(k, -2)).astype(float)
+
+
+def fft_dual_norm(norm):
+    """The ``norm=`` of the adjoint of a transform with ``norm``: the unscaled transform's
+    adjoint is the unscaled inverse (``norm="forward"`` scales ``ifft`` by 1, not 1/n)."""
+    return {None: "forward", "backward": "forward", "ortho": "ortho",
+            "forward": "backward"}[norm]
+
+
+def fft_axes(ndim, s, axes):
+    """The axes a transform of ``np.fft`` with ``s`` and ``axes`` works on, as a tuple."""
+    if axes is not None:
+        return tuple(axes) if isinstance(axes, (tuple, list)) else (axes,)
+    if s is not None:
+        return tuple(range(-len(s), 0))
+    return tuple(range(ndim))
+
+
+def fft_length(shape, n, axis):
+    """The signal length of a real transform along ``axis``: ``n``, or the input's."""
+    return shape[axis] if n is None else n
+
+
+def fft_lengths(shape, s, axes):
+    """The signal lengths of a transform along each of ``axes``: ``s``, or the input's."""
+    return tuple(shape[a] for a in axes) if s is None else tuple(s)
+
+
+def fft_fit(x, size, shape, axes):
+    """``x`` cut or padded with zeros, along ``axes``, to the lengths of ``shape`` there:
+    the adjoint of what a transform does to its input when ``n=``/``s=`` (``size``) is
+    given (nothing when ``size`` is None)."""
+    if size is None:
+        return x
+    axes = tuple(axes) if isinstance(axes, (tuple, list)) else (axes,)
+    for a in axes:
+        want, have = shape[a], np.shape(x)[a]
+        if have > want:
+            x = np.take(x, np.arange(want), axis=a)
+        elif have < want:
+            pad = [(0, 0)] * np.ndim(x)
+            pad[a] = (0, want - have)
+            x = np.pad(x, pad)
+    return x
+
+
+def rfft_counts(n, axis, ndim):
+    """How many times each entry of a real transform's half spectrum (of a signal of length
+    ``n``, along ``axis`` of ``ndim`` axes) stands in the whole one: 1 for the constant
+    term (and the Nyquist term, for even ``n``), 2 for the others, which stand for their
+    conjugates too. Shaped to broadcast along ``axis``."""
+    if isinstance(axis, (tuple, list)):
+        axis = axis[-1]
+    counts = np.full(n // 2 + 1, 2.0)
+    counts[0] = 1.0
+    if n % 2 == 0:
+        counts[-1] = 1.0
+    shape = [1] * ndim
+    shape[axis] = n // 2 + 1
+    return np.reshape(counts, shape)
 
 
 ARRAY_HELPERS = (
@@ -255,6 +324,13 @@ ARRAY_HELPERS = (
     "from_band",
     "to_band",
     "real_eigenvalues",
+    "eigenvector_pivots",
+    "fft_dual_norm",
+    "fft_axes",
+    "fft_length",
+    "fft_lengths",
+    "fft_fit",
+    "rfft_counts",
 )
 ARRAY_DEPENDS = {
     "select_grads": ("sum_to_shape",),

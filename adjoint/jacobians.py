@@ -225,20 +225,36 @@ class Jacobian(Transform):
     @staticmethod
     def _reverse_lines(names: list[str], wrt: list[int], out_kind: Any, out: str,
                        vjp_name: str, blocks: list[str], fresh: Any) -> list[str]:
-        """One VJP per element of the output: the Jacobian's rows, for every input at once."""
+        """One VJP per element of the output: the Jacobian's rows, for every input at once.
+
+        A complex output element ``a + ib`` takes two: the cotangent 1 gives the gradient
+        of ``a``, the cotangent ``1j`` that of ``b``; its row is the first plus ``1j``
+        times the second (the derivative along real directions, as forward mode's)."""
         rows = [fresh(f"rows_{names[i]}") for i in wrt]
         k, e, g = fresh("k"), fresh("e"), fresh("grads")
+        complex_ = isinstance(out_kind, Num) and out_kind.dtype == "c"
         lines = [f"{r} = []" for r in rows]
+        if not complex_:
+            lines += [f"if np.iscomplexobj({out}):",
+                      "    raise ValueError('the output is complex where its kind said real: "
+                      "take its Jacobian in forward mode')"]
+        args = ", ".join(names)
         if _is_array(out_kind):
             lines += [f"for {k} in range(np.size({out})):",
                       f"    {e} = np.zeros(np.size({out}))",
                       f"    {e}[{k}] = 1.0",
-                      f"    {g} = {vjp_name}({', '.join(names)}, "
-                      f"np.reshape({e}, np.shape({out})))"]
+                      f"    {g} = {vjp_name}({args}, np.reshape({e}, np.shape({out})))"]
+            seed_i = f"np.reshape(1j * {e}, np.shape({out}))"
             indent = "    "
         else:
-            lines.append(f"{g} = {vjp_name}({', '.join(names)}, 1.0)")
+            lines.append(f"{g} = {vjp_name}({args}, 1.0)")
+            seed_i = "1j"
             indent = ""
+        if complex_:
+            gi = fresh("grads_imag")
+            lines += [f"{indent}{gi} = {vjp_name}({args}, {seed_i})",
+                      f"{indent}{g} = [np.real(a) + 1j * np.real(b) for a, b in "
+                      f"zip({g}, {gi})]"]
         for n, r in enumerate(rows):
             lines.append(f"{indent}{r}.append({g}[{n}])")
         for b, r, i in zip(blocks, rows, wrt):
@@ -253,7 +269,7 @@ def _is_array(kind: Any) -> bool:
 
 def _tangent_kind(kind: Any) -> Any:
     if isinstance(kind, Num):
-        return Num("f", kind.dims, kind.py)
+        return Num("c" if kind.dtype == "c" else "f", kind.dims, kind.py)
     return kind
 
 

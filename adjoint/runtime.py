@@ -248,7 +248,8 @@ def tree_add_at(d, index, g):
         else:
             out[index] = tree_add(out[index], g)
         return like_container(d, out)
-    out = np.array(d, dtype=float, copy=True)
+    complex_ = np.iscomplexobj(d) or np.iscomplexobj(g)
+    out = np.array(d, dtype=complex if complex_ else float, copy=True)
     np.add.at(out, index, g)
     return out
 
@@ -261,6 +262,16 @@ def scalar_seed(out):
             "use a vector-Jacobian product for other outputs"
         )
     return 1.0
+
+
+def real_seed(out):
+    """``1.0``, once ``out`` is checked to be a real scalar: it may be complex (the result
+    of ``np.real_if_close``, an eigenvalue), and a gradient needs a real output."""
+    if np.iscomplexobj(out):
+        raise ValueError(
+            f"a gradient needs a real output, got the complex value {out!r}; return "
+            "np.real(...) or np.abs(...) of it")
+    return scalar_seed(out)
 
 
 def tree_add(a, b):
@@ -719,7 +730,10 @@ def unpad(g, array, pad_width, mode="constant", reflect_type="even"):
     if mode in ("edge", "wrap", "reflect", "symmetric") and reflect_type == "even":
         size = int(np.prod(shape))
         number = np.pad(np.reshape(np.arange(size), shape), pad_width, mode=mode)
-        flat = np.bincount(np.ravel(number), weights=np.ravel(g), minlength=size)
+        flat = np.bincount(np.ravel(number), weights=np.ravel(np.real(g)), minlength=size)
+        if np.iscomplexobj(g):  # bincount sums real weights: the imaginary parts apart
+            flat = flat + 1j * np.bincount(np.ravel(number), weights=np.ravel(np.imag(g)),
+                                           minlength=size)
         return np.reshape(flat, shape).astype(np.result_type(g, 0.0))
     raise NotImplementedError(f"no derivative for np.pad with mode={mode!r}")
 
@@ -851,6 +865,16 @@ def linspace_fraction(num, endpoint, ndim, axis, dtype=float):
     return np.reshape(t, shape)
 
 
+def angle_unit(deg=False):
+    """What ``np.angle(z, deg)`` measures one radian in: 1, or 180 / pi degrees."""
+    return 180.0 / np.pi if deg else 1.0
+
+
+def real_if(t, ans):
+    """The tangent ``t`` of ``np.real_if_close``'s result ``ans``: real where ``ans`` is."""
+    return t if np.iscomplexobj(ans) else np.real(t)
+
+
 # Names of the helpers, in the order they are emitted into a module that needs them.
 HELPERS: tuple[str, ...] = (
     "unbroadcast",
@@ -919,6 +943,9 @@ HELPERS: tuple[str, ...] = (
     "digamma",
     "polygamma",
     "linspace_fraction",
+    "angle_unit",
+    "real_if",
+    "real_seed",
 )
 # Helpers a helper calls, so that emitting one emits what it needs.
 DEPENDS = {
@@ -947,6 +974,7 @@ DEPENDS = {
     "group_last": ("reduced_axes",),
     "ungroup": ("reduced_axes",),
     "prod_hvp": ("group_last", "ungroup", "prod_grad"),
+    "real_seed": ("scalar_seed",),
 }
 
 

@@ -56,9 +56,9 @@ def helper_that_fills(x):
     return x
 
 
-def goes_through_complex_numbers(x):
+def takes_the_sine_of_a_complex_value(x):
     z = x + 1j * x
-    return np.sum(np.abs(z))
+    return np.sum(np.abs(np.sin(z)))
 
 
 def calls_a_function_without_rule(x):

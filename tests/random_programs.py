@@ -79,7 +79,8 @@ GENERATE_CONTAINER_UPDATES = True
 GENERATE_VIEW_LOOPS = True
 # print(...), log.info(...), warnings.warn(...): run in the derivative as in the function.
 GENERATE_EFFECTS = True
-# x * 1j, np.exp(1j * x), complex(s, 0.5): adjoint refuses complex values (a right answer).
+# x * 1j, np.exp(1j * x), complex(s, 0.5), np.fft.fft(x): complex intermediates, read back
+# through their real and imaginary parts, modulus or inverse transform.
 GENERATE_COMPLEX = True
 # y[i] = ... then an if or loop where y passes on unchanged or through a sum (t = y,
 # t = y + o), so that two names share one adjoint, in either branch and in loops.
@@ -125,7 +126,7 @@ RANDOM_KINDS = ["generator", "seed"]
 UPDATE_KINDS = ["dict_branch", "dict_loop", "list_branch", "list_loop"]
 VIEW_LOOP_KINDS = ["loop_row", "loop_slice", "loop_column", "loop_diagonal"]
 EFFECT_KINDS = ["print", "logging", "warnings"]
-COMPLEX_KINDS = ["multiply", "exp", "builtin"]
+COMPLEX_KINDS = ["multiply", "exp", "builtin", "fft"]
 JOIN_KINDS = ["if_then", "if_else", "if_only", "loop_init", "loop_body", "loop_branch"]
 
 #: Constructs of the base kinds that a statement may happen to use, named so that a
@@ -1037,9 +1038,12 @@ class _Generator:
         return lines, x
 
     def complex_value(self, kind: str):
-        """A complex intermediate (``x * 1j``, ``np.exp(1j * x)``, ``complex(s, 0.5)``)."""
+        """A complex intermediate (``x * 1j``, ``np.exp(1j * x)``, ``complex(s, 0.5)``,
+        ``np.fft.fft(x)``)."""
         if kind == "builtin":
             x = self.operand(lambda s: s == ())
+        elif kind == "fft":
+            x = self.operand(lambda s: len(s) >= 1)
         else:
             x = self.operand()
         z = self.fresh("z")
@@ -1047,11 +1051,15 @@ class _Generator:
             "multiply": self.choice(["{x} * 1j", "1j * {x} + 0.5", "{x} + 2j"]),
             "exp": self.choice(["np.exp(1j * {x})", "np.exp({x} * 1j) * 0.5"]),
             "builtin": self.choice(["complex({x}, 0.5)", "complex(0.5, {x})"]),
+            "fft": self.choice(["np.fft.fft({x}) * 0.25", "np.fft.ifft({x}, axis=0)",
+                                "np.fft.fft({x} * 1j, norm='ortho')"]),
         }[kind].format(x=x)
         t = self.fresh("t")
         back = self.choice(["np.real({z} * {z})", "np.imag({z}) * 2.0", "np.abs({z})",
                             "({z} * np.conj({z})).real"] + (["{z}.real + {z}.imag"]
-                                                          if kind != "builtin" else []))
+                                                          if kind != "builtin" else []) +
+                           (["np.real(np.fft.ifft({z} * {z}))", "np.angle({z} + 3.0)"]
+                            if kind == "fft" else []))
         return [f"{z} = {make}", f"{t} = {back.format(z=z)}"], t
 
     def join(self, kind: str):
@@ -1294,8 +1302,8 @@ def _program_with(draw, chosen: frozenset, exclude: frozenset = frozenset()) -> 
         "view:loop_column", "view:loop_diagonal"))
     if needs_2d and not any(len(s) == 2 for s in shapes):
         shapes[0] = (m + 1, n)
-    needs_array = any(f.startswith(("view:", "helper:", "fancy:", "container:", "join:"))
-                      for f in chosen)
+    needs_array = any(f.startswith(("view:", "helper:", "fancy:", "container:", "join:",
+                                    "complex:fft")) for f in chosen)
     if needs_array and not any(len(s) >= 1 for s in shapes):
         shapes[0] = (n,)
     if "complex:builtin" in chosen and () not in shapes:

@@ -813,6 +813,10 @@ spec(rt.from_band, cases=lambda r: [case(R(r, 3, 5), 1, 1), case(R(r, 3, 4), 0, 
 spec(rt.to_band, cases=lambda r: [case(R(r, 5, 5), 1, 1), case(R(r, 4, 4), 2, 0),
                                   case(R(r, 3, 3), 0, 0)])
 spec(rt.real_eigenvalues, cases=lambda r: [case(R(r, 3)), case(R(r, 2, 3))])
+spec(rt.fft_fit, diff=(0,), cases=lambda r: [
+    case(R(r, 5), 3, (3,), -1), case(R(r, 2, 3), 6, (2, 6), 1), case(R(r, 4), None, (4,), 0),
+    case(R(r, 2, 5, 3), (4, 2), (2, 4, 2), (1, 2)), case(R(r, 3, 2), (1, 4), (1, 4), (0, 1))])
+spec(rt.real_if, cases=lambda r: [case(R(r, 3), R(r, 3)), case(R(r), R(r))])
 
 
 # -- the checks ---------------------------------------------------------------------------

@@ -4,11 +4,14 @@ A derivative is generated per kind of argument (Python scalar or array, rank, wh
 dimensions have length 1). When parameters are annotated, the kinds are known before
 any call, so the command line and ``adjoint.source`` can write plain NumPy for them:
 
-* ``float``, ``int``, ``bool``: a Python number;
+* ``float``, ``int``, ``bool``, ``complex``: a Python number;
 * ``np.ndarray`` (or ``NDArray[...]``): an array of unknown rank;
 * jaxtyping-style ``Float[np.ndarray, "n d"]``: an array of rank 2 whose dimensions
   are not 1 (a dimension written ``1`` has length 1; ``...`` or ``*batch`` leaves the
-  rank unknown). ``Float``/``Int``/``Bool``/``Shaped`` give the dtype kind.
+  rank unknown). ``Float``/``Int``/``Bool``/``Complex``/``Shaped`` give the dtype kind.
+
+Arguments are taken to be real unless an annotation says they are complex: complex data
+passed to a module written for arguments of unknown kind is outside what it is for.
 
 The annotation is read from the text; jaxtyping is never imported. A module written
 for these kinds checks them when it is called (see :mod:`adjoint.backend.module`).
@@ -23,7 +26,8 @@ import gast
 from ..ir.types import BOOL, FLOAT, INT, MANY, Num
 
 _DTYPES = {"Float": "f", "Float64": "f", "Float32": "f", "Int": "i", "Int64": "i",
-           "Int32": "i", "Bool": "b", "Shaped": "?", "Num": "?", "Real": "?", "Inexact": "f"}
+           "Int32": "i", "Bool": "b", "Shaped": "?", "Num": "?", "Real": "?", "Inexact": "f",
+           "Complex": "c", "Complex64": "c", "Complex128": "c"}
 
 
 def _dotted(e: Any) -> str:
@@ -52,6 +56,8 @@ def kind_of_annotation(node: Any) -> Any:
         return INT
     if last == "bool":
         return BOOL
+    if last == "complex":
+        return Num("c", (), True)
     if last in ("ndarray", "NDArray", "ArrayLike"):
         return Num("f", None)
     if isinstance(node, gast.Subscript):

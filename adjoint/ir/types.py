@@ -127,9 +127,10 @@ def type_of_value(x: Any) -> Any:
 
 
 def tangent_type(t: Any) -> Any:
-    """The type of a tangent of a value of type ``t`` (always floating point)."""
+    """The type of a tangent of a value of type ``t``: floating point, complex for a
+    complex value (its tangent is ``da + i db``)."""
     if isinstance(t, Num):
-        return Num("f", t.dims, t.py)
+        return Num("c" if t.dtype == "c" else "f", t.dims, t.py)
     if isinstance(t, Seq) and t.items is not None:
         return Seq(t.kind, tuple(tangent_type(i) for i in t.items), t.keys)
     return t

@@ -12,8 +12,9 @@ import numpy as np
 
 from ..ir.prims import BoolOp
 from ..runtime import matmul_lhs, matmul_rhs, unbroadcast
-from .registry import facts, jvp_rule, nondifferentiable, vjp_rule
+from .registry import complex_safe, facts, jvp_rule, nondifferentiable, vjp_rule
 from .results import (
+    abs_result,
     array_elementwise,
     compare_result,
     complex_scalar,
@@ -23,6 +24,7 @@ from .results import (
     floor_divide_result,
     int_scalar,
     matmul_result,
+    real_part_result,
     same_elementwise,
 )
 from .spaces import Array, Number, binary, space, unary
@@ -154,6 +156,58 @@ def _(dx, ans, x):
     return dx
 
 
+# Complex arguments: a holomorphic f sends g * conj(f'(z)) back (the cotangent of z = a + ib
+# is dL/da + i dL/db); a real argument's cotangent is the real part of that, which the
+# compiler takes. The JVPs above are holomorphic as written (dx * y + x * dy).
+@vjp_rule(operator.mul, np.multiply, ndiff=2, complex=True)
+def _(g, ans, x, y):
+    return unbroadcast(g * np.conjugate(y), x), unbroadcast(g * np.conjugate(x), y)
+
+
+@vjp_rule(operator.truediv, np.divide, np.true_divide, ndiff=2, complex=True)
+def _(g, ans, x, y):
+    return unbroadcast(g / np.conjugate(y), x), -unbroadcast(g * np.conjugate(ans / y), y)
+
+
+@vjp_rule(operator.pow, np.power, builtins.pow, ndiff=2, complex=True)
+def _(g, ans, x, y):
+    return (unbroadcast(g * np.conjugate(y * x ** (y - 1 + (y == 0))), x),
+            unbroadcast(g * np.conjugate(ans * np.log(x + (x == 0))), y))
+
+
+@vjp_rule(operator.matmul, np.matmul, ndiff=2, complex=True)
+def _(g, ans, x, y):
+    return matmul_lhs(g, x, np.conjugate(y)), matmul_rhs(g, np.conjugate(x), y)
+
+
+# |z| = sqrt(a**2 + b**2) has gradient (a, b) / |z|, z / |z| as one complex number (0 at
+# z == 0, as the real rule's sign(0)).
+@vjp_rule(builtins.abs, np.abs, np.absolute, complex=True)
+def _(g, ans, x):
+    return g * x / (ans + (ans == 0))
+
+
+@jvp_rule(builtins.abs, np.abs, np.absolute, complex=True)
+def _(dx, ans, x):
+    return np.real(np.conjugate(x) * dx) / (ans + (ans == 0))
+
+
+# complex(a, b) is a + ib: a gets the real part of the cotangent, b the imaginary part.
+@vjp_rule(builtins.complex, ndiff=2, complex=True)
+def _(g, ans, real=0.0, imag=0.0):
+    return g, -1j * g
+
+
+@jvp_rule(builtins.complex, ndiff=2, complex=True)
+def _(dreal, dimag, ans, real=0.0, imag=0.0):
+    return dreal + 1j * dimag
+
+
+complex_safe(operator.add, np.add, operator.sub, np.subtract, operator.neg, np.negative,
+             operator.pos, np.positive)
+complex_safe(operator.mul, np.multiply, operator.truediv, np.divide, np.true_divide,
+             operator.pow, np.power, builtins.pow, operator.matmul, np.matmul, modes=("jvp",))
+
 nondifferentiable(
     BoolOp("and"), BoolOp("or"),
     operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
@@ -182,9 +236,11 @@ space(builtins.float, x=Number())
 
 # -- what the compiler may assume of these callables (registry.Facts) ----------------------
 facts(operator.add, operator.sub, operator.mul, operator.pow, operator.neg, operator.pos,
-      builtins.abs, np.add, np.subtract, np.multiply, np.power, np.negative, np.positive,
+      np.add, np.subtract, np.multiply, np.power, np.negative, np.positive,
       result=same_elementwise)
-facts(np.abs, np.fabs, result=array_elementwise)
+facts(builtins.abs, result=abs_result)
+facts(np.fabs, result=array_elementwise)
+facts(np.abs, result=real_part_result)  # the modulus of a complex value is real
 facts(operator.truediv, np.divide, np.true_divide, result=divide_result)
 facts(operator.floordiv, operator.mod, result=floor_divide_result)
 facts(operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne, np.less,

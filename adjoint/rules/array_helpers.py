@@ -9,7 +9,7 @@ helpers that compute indices, weights or shapes carry no derivative.
 import numpy as np
 
 from .. import runtime as rt
-from .registry import facts, jvp_rule, nondifferentiable, vjp_rule
+from .registry import complex_safe, facts, jvp_rule, nondifferentiable, vjp_rule
 
 
 @vjp_rule(rt.kron_split)
@@ -154,11 +154,28 @@ def _(dd, dindex, dg, ans, d, index, g):
     return rt.tree_add_at(dd, index, dg)
 
 
+# Cutting or padding a transform's input (n=, s=): its adjoint pads or cuts back.
+@vjp_rule(rt.fft_fit)
+def _(h, ans, x, size, shape, axes):
+    return rt.fft_fit(h, size, np.shape(x), axes)
+
+
+@jvp_rule(rt.fft_fit)
+def _(dx, ans, x, size, shape, axes):
+    return rt.fft_fit(dx, size, shape, axes)
+
+
 nondifferentiable(
     rt.kron_shapes, rt.partition_index, rt.gradient_plan, rt.convolve_padding, rt.band_rows,
+    rt.eigenvector_pivots, rt.fft_dual_norm, rt.fft_axes, rt.fft_length, rt.fft_lengths,
+    rt.rfft_counts,
 )
 
 # -- what the compiler may assume of these callables (registry.Facts) ----------------------
 facts(rt.from_band, rt.to_band, rt.gradient_apply, rt.gradient_grad, rt.kron_join,
       rt.kron_split, rt.real_eigenvalues, rt.select_default_grad, rt.select_default_spread,
-      rt.select_grads, rt.select_spread, rt.stencil, rt.stencil_adjoint, memory="view")
+      rt.select_grads, rt.select_spread, rt.stencil, rt.stencil_adjoint, rt.fft_fit,
+      memory="view")
+
+# Linear maps with real coefficients: the same rules for complex values.
+complex_safe(rt.fft_fit, rt.tree_add_at)

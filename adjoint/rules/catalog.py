@@ -8,6 +8,7 @@
 ``modes`` says which derivative rules exist; a ``nondifferentiable`` entry has none
 because its result is a constant as far as derivatives go (shapes, indices, random
 draws). Methods (``x.sum(...)``) carry ``method_of``, the function whose rules they use.
+An entry whose rules hold for complex values too carries ``"complex": True``.
 
 ``python -m adjoint.rules.catalog --markdown`` prints the catalog as the Markdown
 of ``docs/rules.md``, which is generated, never edited by hand. It lists the
@@ -28,7 +29,17 @@ import numpy as np
 from .. import runtime
 from ..ir.prims import Attribute, Primitive
 from ..ir.printer import callee_name
-from .registry import COMPLEX_VALUED, JVP, METHODS, NO_DERIVATIVE, NONDIFF, VJP, is_builtin
+from .registry import (
+    COMPLEX_JVP,
+    COMPLEX_VJP,
+    JVP,
+    METHODS,
+    NO_DERIVATIVE,
+    NONDIFF,
+    VJP,
+    handles_complex,
+    is_builtin,
+)
 from .spaces import SPACES, Space
 
 #: The heading of the SciPy section of the Markdown, which exists only with SciPy installed.
@@ -77,8 +88,13 @@ def public_name(obj: Any) -> str:
     return callee_name(obj)
 
 
+def _modes(key: Any) -> tuple[str, ...]:
+    return tuple(m for m, tables in (("vjp", (VJP, COMPLEX_VJP)), ("jvp", (JVP, COMPLEX_JVP)))
+                 if any(key in table for table in tables))
+
+
 def _family(key: Any) -> str:
-    rule = VJP.get(key) or JVP.get(key)
+    rule = VJP.get(key) or JVP.get(key) or COMPLEX_VJP.get(key) or COMPLEX_JVP.get(key)
     module = getattr(rule.fn, "__module__", "") if rule is not None else ""
     return module.rsplit(".", 1)[-1] if module.startswith("adjoint.rules.") else module
 
@@ -95,13 +111,15 @@ def catalog(include_user: bool = True) -> list[dict[str, Any]]:
         [(('vjp', 'jvp'), 'trig')]
     """
     entries: dict[str, dict[str, Any]] = {}
-    for key in list(VJP) + list(JVP) + list(NONDIFF) + list(NO_DERIVATIVE) + list(COMPLEX_VALUED):
+    keys = list(VJP) + list(JVP) + list(COMPLEX_VJP) + list(COMPLEX_JVP) + list(NONDIFF) + \
+        list(NO_DERIVATIVE)
+    for key in keys:
         if not include_user and not is_builtin(key):
             continue
         name = public_name(key)
         if name in entries:
             continue
-        modes = tuple(m for m, table in (("vjp", VJP), ("jvp", JVP)) if key in table)
+        modes = _modes(key)
         entries[name] = {
             "name": name,
             "modes": modes,
@@ -109,13 +127,13 @@ def catalog(include_user: bool = True) -> list[dict[str, Any]]:
             "nondifferentiable": key in NONDIFF or key in NO_DERIVATIVE,
             "family": _family(key) if modes else "",
         }
-        if key in COMPLEX_VALUED:
+        if handles_complex(key):
             entries[name]["complex"] = True
         if key in SPACES:
             entries[name]["arguments"] = [(n, f.describe()) for n, f in SPACES[key].args.items()]
     for method_name, fn in METHODS.items():
         key = fn
-        modes = tuple(m for m, table in (("vjp", VJP), ("jvp", JVP)) if key in table)
+        modes = _modes(key)
         name = f"ndarray.{method_name}"
         entries[name] = {
             "name": name,
@@ -124,6 +142,8 @@ def catalog(include_user: bool = True) -> list[dict[str, Any]]:
             "family": _family(key) if modes else "",
             "method_of": public_name(fn),
         }
+        if handles_complex(key):
+            entries[name]["complex"] = True
     return [entries[n] for n in sorted(entries)]
 
 
@@ -141,14 +161,12 @@ def sections(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     stats_rows = [e for e in entries if e["name"].startswith("scipy.stats.")]
     scipy_rows = [e for e in entries if e["name"].startswith("scipy.") and e not in stats_rows]
     methods = [e for e in entries if "method_of" in e]
-    complex_rows = [e for e in entries if e.get("complex")]
-    skip = {id(e) for e in helpers + scipy_rows + stats_rows + methods + complex_rows}
+    skip = {id(e) for e in helpers + scipy_rows + stats_rows + methods}
     rest = [e for e in entries if id(e) not in skip]
     return {
         "NumPy, math and operators": [e for e in rest if e["modes"]],
         "Array methods": methods,
         "Constants": [e for e in rest if e["nondifferentiable"] and not e["modes"]],
-        "Complex results": complex_rows,
         "Runtime helpers": helpers,
         SCIPY_HEADING[3:]: scipy_rows,
         STATS_HEADING[3:]: stats_rows,
@@ -159,7 +177,10 @@ def markdown() -> str:
     """The built-in rules as Markdown: the text of ``docs/rules.md``."""
     parts = sections(catalog(include_user=False))
     diff, methods = parts["NumPy, math and operators"], parts["Array methods"]
-    const, complex_rows = parts["Constants"], parts["Complex results"]
+    const = parts["Constants"]
+    # Listed again, across the sections: what may take complex values.
+    complex_rows = [e for e in catalog(include_user=False) if e.get("complex") and
+                    not e["name"].startswith("adjoint.runtime.")]
     helpers, scipy_rows = parts["Runtime helpers"], parts[SCIPY_HEADING[3:]]
     stats_rows = parts[STATS_HEADING[3:]]
     both = sum(1 for e in diff if e["modes"] == ("vjp", "jvp"))
@@ -204,13 +225,20 @@ def markdown() -> str:
     out += [", ".join(f"`{e['name']}`" for e in const)]
     out += [
         "",
-        f"## Complex results ({len(complex_rows)})",
+        "## Complex values",
         "",
-        "These return complex arrays, or read their input as one (a spectrum), and adjoint",
-        "differentiates real values only: passing one a value that depends on the inputs",
-        "being differentiated is an error",
-        "(`adjoint.NonDifferentiableError`) whose hint says how to write the computation",
-        "with real arithmetic.",
+        "A complex value `z = a + ib` is differentiated as the pair of reals `(a, b)`: its",
+        "cotangent is `dL/da + i dL/db`, its tangent `da + i db`, and the cotangent of a real",
+        "value is the real part of what complex operations send it. A value that depends on",
+        "the inputs being differentiated may be complex where it reaches only these",
+        "callables (and indexing, containers, your own functions); any other callable",
+        "receiving one is an error (`adjoint.NonDifferentiableError`), since rules written",
+        "for real numbers are wrong on complex ones. A gradient needs a real output",
+        "(`adjoint.vjp` takes a complex cotangent). `numpy.linalg.eig` returns complex",
+        "eigenpairs where a real matrix has complex eigenvalues: they are differentiated as",
+        "complex numbers where every use of them is listed here, and otherwise must be real",
+        "(checked when the derivative runs). These callables take complex values",
+        f"({len(complex_rows)}):",
         "",
     ]
     out += [", ".join(f"`{e['name']}`" for e in complex_rows)]

@@ -13,15 +13,24 @@ import numpy as np
 
 from ..ir.prims import Attribute
 from ..runtime import (
+    angle_unit,
     clip_bound,
+    real_if,
     select_default_grad,
     select_default_spread,
     select_grads,
     select_spread,
     unbroadcast,
 )
-from .registry import facts, jvp_rule, method, nondifferentiable, vjp_rule
-from .results import array_elementwise, float_elementwise, where_result
+from .registry import complex_safe, facts, jvp_rule, method, nondifferentiable, vjp_rule
+from .results import (
+    angle_result,
+    array_elementwise,
+    conjugate_result,
+    float_elementwise,
+    real_part_result,
+    where_result,
+)
 from .spaces import Array, Arrays, Choice, Data, Real, binary, space, unary
 
 _LN2 = math.log(2.0)
@@ -360,6 +369,90 @@ def _(dx, ans, x):
     return dx
 
 
+# Complex arguments: z = a + ib is the pair (a, b), its cotangent dL/da + i dL/db. The real
+# part sends its (real) cotangent to a; the imaginary part to b, as i * g; the angle
+# atan2(b, a) has gradient (-b, a) / |z|**2, i * z / |z|**2 as one complex number.
+@vjp_rule(np.imag, complex=True)
+def _(g, ans, val):
+    return 1j * g
+
+
+@vjp_rule(Attribute("imag"), complex=True)
+def _(g, ans, x):
+    return 1j * g
+
+
+@vjp_rule(np.conjugate, complex=True)
+def _(g, ans, x):
+    return np.conjugate(g)
+
+
+@vjp_rule(np.angle, complex=True)
+def _(g, ans, z, deg=False):
+    return g * angle_unit(deg) * 1j * z / np.real(z * np.conjugate(z))
+
+
+@vjp_rule(np.exp, complex=True)
+def _(g, ans, x):
+    return g * np.conjugate(ans)
+
+
+@vjp_rule(np.log, complex=True)
+def _(g, ans, x):
+    return g / np.conjugate(x)
+
+
+@vjp_rule(np.sqrt, complex=True)
+def _(g, ans, x):
+    return g / (2.0 * np.conjugate(ans))
+
+
+@vjp_rule(np.square, complex=True)
+def _(g, ans, x):
+    return g * 2.0 * np.conjugate(x)
+
+
+@jvp_rule(np.real, complex=True)
+def _(dval, ans, val):
+    return np.real(dval)
+
+
+@jvp_rule(Attribute("real"), complex=True)
+def _(dx, ans, x):
+    return np.real(dx)
+
+
+@jvp_rule(np.imag, complex=True)
+def _(dval, ans, val):
+    return np.imag(dval)
+
+
+@jvp_rule(Attribute("imag"), complex=True)
+def _(dx, ans, x):
+    return np.imag(dx)
+
+
+@jvp_rule(np.conjugate, complex=True)
+def _(dx, ans, x):
+    return np.conjugate(dx)
+
+
+@jvp_rule(np.angle, complex=True)
+def _(dz, ans, z, deg=False):
+    return angle_unit(deg) * np.imag(np.conjugate(z) * dz) / np.real(z * np.conjugate(z))
+
+
+@jvp_rule(np.real_if_close, complex=True)
+def _(da, ans, a, tol=100):
+    # The result is real when every imaginary part is negligible: so is its tangent.
+    return real_if(da, ans)
+
+
+# The real rules of these hold for complex values: the VJPs of the real part and of
+# real_if_close send g as it is; the JVPs of exp, log, sqrt and square are holomorphic
+# (dx * f'(x), on the principal branch).
+complex_safe(np.real, Attribute("real"), np.real_if_close, modes=("vjp",))
+complex_safe(np.exp, np.log, np.sqrt, np.square, modes=("jvp",))
 method("conj", np.conjugate)
 method("conjugate", np.conjugate)
 method("clip", np.clip)
@@ -416,4 +509,8 @@ facts(np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p, np.sqrt, n
 facts(np.sqrt, np.cbrt, np.log, np.log2, np.log10, np.log1p, np.reciprocal, singular=True)
 facts(np.maximum, np.minimum, np.fmax, np.fmin, full_terms=True)
 # np.real of a real array is the array itself.
-facts(np.real, np.real_if_close, Attribute("real"), memory="view")
+facts(np.real, np.imag, np.real_if_close, Attribute("real"), Attribute("imag"),
+      memory="view")
+facts(np.real, np.imag, result=real_part_result)
+facts(np.angle, result=angle_result, memory="new")
+facts(np.conjugate, result=conjugate_result, memory="new")

@@ -16,7 +16,7 @@ be taken.
 import numpy as np
 
 from .. import runtime as rt
-from .registry import facts, jvp_rule, nondifferentiable, vjp_rule
+from .registry import complex_safe, facts, jvp_rule, nondifferentiable, vjp_rule
 from .results import (
     float_like_second,
     float_like_third,
@@ -689,9 +689,49 @@ def _(dn, dx, ans, n, x):
     return dx * rt.polygamma(n + 1, x)
 
 
+# The cotangent helpers of matmul are bilinear: on complex values each factor's cotangent
+# takes the other's conjugate (their JVPs are holomorphic as written).
+@vjp_rule(rt.matmul_lhs, ndiff=3, complex=True)
+def _(h, ans, g, x, y):
+    return (np.matmul(h, np.conjugate(y)), rt.zeros_like(x),
+            rt.matmul_rhs(np.conjugate(g), h, y))
+
+
+@vjp_rule(rt.matmul_rhs, ndiff=3, complex=True)
+def _(h, ans, g, x, y):
+    return (np.matmul(np.conjugate(x), h), rt.matmul_lhs(np.conjugate(g), x, h),
+            rt.zeros_like(y))
+
+
+complex_safe(rt.matmul_lhs, rt.matmul_rhs, modes=("jvp",))
+
+
+# real_if keeps or drops the imaginary part of a tangent, as its primal result did: the
+# real part's rules, or the identity's, both of which send h back as it is.
+@vjp_rule(rt.real_if, ndiff=2)
+def _(h, ans, t, out):
+    return h, rt.zeros_like(out)
+
+
+@jvp_rule(rt.real_if, ndiff=2)
+def _(dt, dout, ans, t, out):
+    return rt.real_if(dt, out)
+
+
 nondifferentiable(
     rt.reduced_size, rt.zeros_like, rt.tape, rt.scalar_seed, rt.tensordot_axes, rt.einsum_spec,
     rt.take_index, rt.inverse_axes, rt.clip_bound, rt.reduced_axes, rt.svd_size,
+    rt.angle_unit, rt.real_seed,
+)
+# The adjoints of linear maps with real coefficients (sums, copies, rearrangements): their
+# rules are right for complex values as written.
+complex_safe(
+    rt.unbroadcast, rt.unreduce, rt.tree_add, rt.detached, rt.split_like, rt.unstack,
+    rt.group_last, rt.ungroup, rt.replace_item, rt.diagonal_grad, rt.trace_grad, rt.diag_grad,
+    rt.unsplit, rt.unconcatenate, rt.split_stacked, rt.untile, rt.unrepeat, rt.pad_zero,
+    rt.unpad, rt.untake, rt.untake_along_axis, rt.undiff,
+    rt.sum_grad, rt.sum_items, rt.index_add, rt.dict_get_grad, rt.dict_items_grad,
+    rt.dict_values_grad, rt.real_if,
 )
 
 # -- what the compiler may assume of these callables (registry.Facts) ----------------------
@@ -714,4 +754,4 @@ facts(rt.cumprod_grad, rt.cumprod_jvp, rt.detached, rt.diag_grad, rt.diagonal_gr
       rt.sum_items, rt.tensordot_lhs, rt.tensordot_rhs, rt.trace_grad, rt.tree_add,
       rt.tree_add_at, rt.unbroadcast, rt.unconcatenate, rt.undiff, rt.ungroup, rt.unpad,
       rt.unreduce, rt.unrepeat, rt.unsplit, rt.unstack, rt.untake, rt.untake_along_axis,
-      rt.untile, memory="view")
+      rt.untile, rt.real_if, memory="view")

@@ -26,7 +26,7 @@ from ..runtime import (
     unbroadcast,
     unreduce,
 )
-from .registry import facts, jvp_rule, method, nondifferentiable, vjp_rule
+from .registry import complex_safe, facts, jvp_rule, method, nondifferentiable, vjp_rule
 from .results import dot_result
 from .spaces import Array, Axis, Choice, Custom, Dtype, Flag, Int, space
 
@@ -129,6 +129,26 @@ def _(g, ans, a, b):
     else:
         gb = np.linalg.solve(a_t, g)
         ga = -(gb @ np.swapaxes(ans, -1, -2))
+    return unbroadcast(ga, a), unbroadcast(gb, b)
+
+
+# Complex matrices: the adjoint of A^-1 is A^-H where the real rule has A^-T.
+@vjp_rule(np.linalg.inv, complex=True)
+def _(g, ans, a):
+    ans_h = np.conjugate(np.swapaxes(ans, -1, -2))
+    return -(ans_h @ g @ ans_h)
+
+
+@vjp_rule(np.linalg.solve, ndiff=2, complex=True)
+def _(g, ans, a, b):
+    a_h = np.conjugate(np.swapaxes(a, -1, -2))
+    if np.ndim(b) == 1:
+        gb = np.linalg.solve(a_h, np.expand_dims(g, -1))
+        ga = -gb * np.expand_dims(np.conjugate(ans), -2)
+        gb = gb[..., 0]
+    else:
+        gb = np.linalg.solve(a_h, g)
+        ga = -(gb @ np.conjugate(np.swapaxes(ans, -1, -2)))
     return unbroadcast(ga, a), unbroadcast(gb, b)
 
 
@@ -509,3 +529,7 @@ facts(np.dot, np.inner, np.outer, np.tensordot, zeros="product")
 facts(np.dot, full_terms=True)
 # np.diag of a matrix and np.diagonal are views; einsum may return one ('ii->i').
 facts(np.diag, np.diagonal, np.einsum, memory="view")
+
+# Their JVPs are holomorphic as written (-(ans @ da @ ans)); the linear ones' rules hold too.
+complex_safe(np.linalg.inv, np.linalg.solve, modes=("jvp",))
+complex_safe(np.trace, np.diagonal, np.diag)

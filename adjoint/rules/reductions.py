@@ -15,7 +15,7 @@ from ..runtime import (
     reduced_size,
     unreduce,
 )
-from .registry import facts, jvp_rule, method, nondifferentiable, vjp_rule
+from .registry import complex_safe, facts, jvp_rule, method, nondifferentiable, vjp_rule
 from .results import reduce_result
 from .spaces import Array, Axis, Dtype, Flag, Real, space
 
@@ -177,6 +177,9 @@ nondifferentiable(
     np.shape, np.ndim, np.size, np.count_nonzero, np.nonzero, np.flatnonzero, np.argwhere,
     np.searchsorted, np.digitize, np.lexsort,
 )
+
+# Sums and means are linear with real coefficients: the same rules hold for complex values.
+complex_safe(np.sum, np.mean, np.cumsum)
 
 # The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
 space(np.sum, np.mean, a=Array(), axis=Axis("a"), dtype=Dtype(), keepdims=Flag())

@@ -67,14 +67,18 @@ class Rule:
 
 VJP: dict[Any, Rule] = {}
 JVP: dict[Any, Rule] = {}
+#: Rules for calls that involve a complex value (an operand or the result), by mode.
+COMPLEX_VJP: dict[Any, Rule] = {}
+COMPLEX_JVP: dict[Any, Rule] = {}
+#: Callables whose real rules hold for complex values too, with the modes they hold in.
+COMPLEX_SAFE: dict[Any, tuple[str, ...]] = {}
 #: Callables whose result carries no derivative (integer-valued, boolean, shape queries...).
 NONDIFF: set[Any] = set()
 #: Callables whose result depends on their arguments without a derivative adjoint can
 #: give (random draws): passing them a differentiated value is refused, with the reason.
 NO_DERIVATIVE: dict[Any, str] = {}
-#: Callables whose result is complex: adjoint differentiates real values only, so passing
-#: them a differentiated value is refused, with what to write instead as the hint.
-COMPLEX_VALUED: dict[Any, str] = {}
+#: Callables whose results are complex or real depending on the values (``np.linalg.eig``).
+SOMETIMES_COMPLEX: set[Any] = set()
 #: Method name -> function it stands for, with the array prepended (x.sum() is np.sum(x)).
 METHODS: dict[str, Callable[..., Any]] = {}
 #: Primitive classes whose VJP is built directly in IR (indexing with static templates).
@@ -176,7 +180,10 @@ def key_of(callee: Any) -> Any:
     return callee
 
 
-def _register(table: dict[Any, Rule], mode: str, fns: tuple[Any, ...], ndiff: int | None) -> Any:
+def _register(table: dict[Any, Rule], mode: str, fns: tuple[Any, ...], ndiff: int | None,
+              complex_: bool = False) -> Any:
+    if complex_:
+        table = COMPLEX_VJP if mode == "vjp" else COMPLEX_JVP
     def deco(rule_fn: Callable[..., Any]) -> Callable[..., Any]:
         sig = inspect.signature(rule_fn)
         names = list(sig.parameters)
@@ -198,8 +205,14 @@ def _register(table: dict[Any, Rule], mode: str, fns: tuple[Any, ...], ndiff: in
     return deco
 
 
-def vjp_rule(*fns: Any, ndiff: int | None = None) -> Callable[[Callable[..., Any]], Callable]:
+def vjp_rule(*fns: Any, ndiff: int | None = None, complex: bool = False) -> Callable[
+        [Callable[..., Any]], Callable]:
     """Register a reverse-mode rule for each of ``fns`` (see the module docstring).
+
+    ``complex=True`` registers the rule used where a call involves a complex value: it
+    returns ``dL/da + i dL/db`` for each complex argument ``a + ib`` (for a holomorphic
+    ``f``, ``g * np.conj(f'(z))``); a real argument's cotangent is the real part of what
+    it returns, taken by the compiler.
 
     Examples:
         >>> import numpy as np, adjoint
@@ -213,11 +226,13 @@ def vjp_rule(*fns: Any, ndiff: int | None = None) -> Callable[[Callable[..., Any
         >>> print(adjoint.grad(f)(2.0))
         13.0
     """
-    return _register(VJP, "vjp", fns, ndiff)
+    return _register(VJP, "vjp", fns, ndiff, complex)
 
 
-def jvp_rule(*fns: Any, ndiff: int | None = None) -> Callable[[Callable[..., Any]], Callable]:
-    """Register a forward-mode rule for each of ``fns``.
+def jvp_rule(*fns: Any, ndiff: int | None = None, complex: bool = False) -> Callable[
+        [Callable[..., Any]], Callable]:
+    """Register a forward-mode rule for each of ``fns`` (``complex=True``: the rule used
+    where a call involves a complex value; tangents are then complex, ``da + i db``).
 
     Examples:
         >>> import numpy as np, adjoint
@@ -231,7 +246,7 @@ def jvp_rule(*fns: Any, ndiff: int | None = None) -> Callable[[Callable[..., Any
         >>> print(adjoint.jvp(f)(3.0, 1.0))
         (10.0, 6.0)
     """
-    return _register(JVP, "jvp", fns, ndiff)
+    return _register(JVP, "jvp", fns, ndiff, complex)
 
 
 def nondifferentiable(*fns: Any) -> None:
@@ -247,18 +262,30 @@ def no_derivative(*fns: Any, reason: str) -> None:
         NO_DERIVATIVE[key_of(fn)] = reason
 
 
-def complex_valued(*fns: Any, hint: str) -> None:
-    """Declare that ``fns`` return complex values (a differentiated argument is refused)."""
+def complex_safe(*fns: Any, modes: tuple[str, ...] = ("vjp", "jvp")) -> None:
+    """Declare that the real rules of ``fns`` (in ``modes``) are right for complex values.
+
+    True of linear maps with real coefficients (sums, reshapes, indexing, ``+``) in both
+    modes, and of the JVP rules of holomorphic functions written without conjugates,
+    absolute values or comparisons (``dx * ans`` for ``exp``).
+    """
     for fn in fns:
-        COMPLEX_VALUED[key_of(fn)] = hint
+        COMPLEX_SAFE[key_of(fn)] = tuple(modes)
 
 
-def complex_refusal(callee: Any) -> str | None:
-    """What to write instead of ``callee``, a complex-valued function, or None."""
+def sometimes_complex(*fns: Any) -> None:
+    """Declare that ``fns`` return complex or real values depending on their arguments'
+    values (``np.linalg.eig``: complex eigenvalues where the matrix has them)."""
+    for fn in fns:
+        SOMETIMES_COMPLEX.add(key_of(fn))
+
+
+def is_sometimes_complex(callee: Any) -> bool:
+    """Was ``callee`` declared with :func:`sometimes_complex`?"""
     try:
-        return COMPLEX_VALUED.get(key_of(canonical(callee)))
+        return key_of(canonical(callee)) in SOMETIMES_COMPLEX
     except TypeError:
-        return None
+        return False
 
 
 def refusal(callee: Any) -> str | None:
@@ -291,12 +318,40 @@ def canonical(callee: Any) -> Any:
     return callee
 
 
-def is_nondifferentiable(callee: Any) -> bool:
+def is_nondifferentiable(callee: Any, complex: bool = False) -> bool:
+    """Is ``callee``'s result a constant? ``complex``: for a call involving a complex value,
+    where ``np.imag`` and ``np.angle``, constants of real numbers, have derivatives."""
+    if complex and find_vjp(callee, True) is not None:
+        return False
     return key_of(canonical(callee)) in NONDIFF or key_of(callee) in NONDIFF
 
 
-def find_vjp(callee: Any) -> Rule | None:
-    return VJP.get(key_of(callee)) or VJP.get(key_of(canonical(callee)))
+def _lookup(callee: Any, real: dict[Any, Rule], cplx: dict[Any, Rule], mode: str,
+            complex_: bool) -> Rule | None:
+    for key in (key_of(callee), key_of(canonical(callee))):
+        if complex_:
+            rule = cplx.get(key) or (real.get(key) if mode in COMPLEX_SAFE.get(key, ())
+                                     else None)
+        else:
+            # A callable with complex rules only (np.fft.fft) always involves complex values.
+            rule = real.get(key) or cplx.get(key)
+        if rule is not None:
+            return rule
+    return None
+
+
+def find_vjp(callee: Any, complex: bool = False) -> Rule | None:
+    """The reverse-mode rule of ``callee``; ``complex``: for a call involving a complex value
+    (None when it has no rule known to be right for one)."""
+    return _lookup(callee, VJP, COMPLEX_VJP, "vjp", complex)
+
+
+def handles_complex(callee: Any) -> bool:
+    """Does ``callee`` have rules right for complex values, in both modes?"""
+    try:
+        return find_vjp(callee, True) is not None and find_jvp(callee, True) is not None
+    except TypeError:
+        return False
 
 
 def has_rule(callee: Any) -> bool:
@@ -307,8 +362,9 @@ def has_rule(callee: Any) -> bool:
         return False
 
 
-def find_jvp(callee: Any) -> Rule | None:
-    return JVP.get(key_of(callee)) or JVP.get(key_of(canonical(callee)))
+def find_jvp(callee: Any, complex: bool = False) -> Rule | None:
+    """The forward-mode rule of ``callee`` (``complex``: as for :func:`find_vjp`)."""
+    return _lookup(callee, JVP, COMPLEX_JVP, "jvp", complex)
 
 
 KEEP_CALLS.append(has_rule)
@@ -316,7 +372,7 @@ KEEP_CALLS.append(has_rule)
 
 def record_builtins() -> None:
     """Mark everything registered so far as built in (called once the families are loaded)."""
-    BUILTIN.update(VJP, JVP, NONDIFF, NO_DERIVATIVE, COMPLEX_VALUED)
+    BUILTIN.update(VJP, JVP, COMPLEX_VJP, COMPLEX_JVP, COMPLEX_SAFE, NONDIFF, NO_DERIVATIVE)
 
 
 def is_builtin(key: Any) -> bool:
@@ -327,7 +383,7 @@ def is_builtin(key: Any) -> bool:
     """
     if key in BUILTIN:
         return True
-    rule = VJP.get(key) or JVP.get(key)
+    rule = VJP.get(key) or JVP.get(key) or COMPLEX_VJP.get(key) or COMPLEX_JVP.get(key)
     owner = rule.fn if rule is not None else key if key in NONDIFF or key in NO_DERIVATIVE \
         else None
     return (getattr(owner, "__module__", None) or "").split(".")[0] == "adjoint"

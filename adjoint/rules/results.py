@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..ir import prims
 from ..ir.core import NOT_CONST, Op, Value, const_value
 from ..ir.types import FLOAT, INT, MANY, Num, Seq, broadcast
@@ -22,6 +24,8 @@ from ..ir.types import FLOAT, INT, MANY, Num, Seq, broadcast
 
 def dtype_of(*ts: Any) -> str:
     """The dtype kind NumPy promotes ``ts`` to (``"?"`` when one is not a number)."""
+    if any(isinstance(t, Num) and t.dtype == "c" for t in ts):
+        return "c"  # NumPy's promotion: complex with any number is complex
     order = "bifc"
     best = 0
     for t in ts:
@@ -29,6 +33,26 @@ def dtype_of(*ts: Any) -> str:
             return "?"
         best = max(best, order.index(t.dtype))
     return order[best]
+
+
+def real_or_complex(*ts: Any) -> str:
+    """The dtype kind of a floating result of ``ts``: complex when one of them is."""
+    return "c" if any(isinstance(t, Num) and t.dtype == "c" for t in ts) else "f"
+
+
+def complex_dtype(op: Op) -> bool:
+    """Does the call pass ``dtype=`` a complex type (``np.zeros(n, dtype=complex)``)?"""
+    from .spaces import argument
+
+    try:
+        v = argument(op, "dtype") or op.keywords().get("dtype")
+    except TypeError:
+        return False
+    c = const_value(v) if v is not None else None
+    try:
+        return c is not None and c is not NOT_CONST and np.dtype(c).kind == "c"
+    except TypeError:
+        return False
 
 
 def _py(ts: list[Any]) -> bool:
@@ -44,8 +68,8 @@ UNTYPED = untyped
 
 
 def float_elementwise(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
-    """``np.exp(x)``: floats of the broadcast shape of the arguments."""
-    return Num("f", broadcast(*pos), False)
+    """``np.exp(x)``: floats (complex of complex) of the broadcast shape of the arguments."""
+    return Num(real_or_complex(*pos), broadcast(*pos), False)
 
 
 def same_elementwise(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
@@ -69,8 +93,8 @@ def compare_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) 
 
 
 def divide_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
-    """``x / y``: floats of the broadcast shape, even of integers."""
-    return Num("f", broadcast(*pos), _py(pos))
+    """``x / y``: floats of the broadcast shape, even of integers (complex of complex)."""
+    return Num(real_or_complex(*pos), broadcast(*pos), _py(pos))
 
 
 def floor_divide_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
@@ -123,7 +147,7 @@ def reduce_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -
     keep = False if keep_v is None else const_value(keep_v)
     if axis is NOT_CONST or keep is NOT_CONST:
         return Num(t.dtype, None)
-    dtype = "f" if getattr(op.callee, "__name__", "") == "mean" or \
+    dtype = real_or_complex(t) if getattr(op.callee, "__name__", "") == "mean" or \
         getattr(op.callee, "name", "") == "mean" else t.dtype
     if t.dims is None:
         return Num(dtype, None if axis is not None or keep else ())
@@ -212,6 +236,8 @@ def array_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) ->
     """``np.array(x)``: an array of ``x``'s shape; a list of equal shapes gains an axis."""
     if len(pos) == 1 and not kw:
         return _array_of(pos[0])
+    if complex_dtype(op):
+        return Num("c", None)
     return None
 
 
@@ -287,7 +313,8 @@ def alloc_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) ->
     dtype = "f"
     if dtype_v is not None:
         c = const_value(dtype_v)
-        dtype = "i" if c is int else "b" if c is bool else "f" if c in (float, None) else "?"
+        dtype = "i" if c is int else "b" if c is bool else "f" if c in (float, None) else \
+            "c" if complex_dtype(op) else "?"
     t = shape.type
     c = const_value(shape)
     if isinstance(c, int):
@@ -340,13 +367,13 @@ def unbroadcast_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Valu
 
 
 def float_like_second(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
-    """``matmul_lhs(g, a, b)``: floats of the second operand's shape."""
-    return Num("f", ts[1].dims) if isinstance(ts[1], Num) else None
+    """``matmul_lhs(g, a, b)``: floats (or complex) of the second operand's shape."""
+    return Num(real_or_complex(*ts[:3]), ts[1].dims) if isinstance(ts[1], Num) else None
 
 
 def float_like_third(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
-    """``matmul_rhs(g, a, b)``: floats of the third operand's shape."""
-    return Num("f", ts[2].dims) if isinstance(ts[2], Num) else None
+    """``matmul_rhs(g, a, b)``: floats (or complex) of the third operand's shape."""
+    return Num(real_or_complex(*ts[:3]), ts[2].dims) if isinstance(ts[2], Num) else None
 
 
 def zeros_like_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
@@ -354,7 +381,7 @@ def zeros_like_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value
     x = ts[0]
     if isinstance(x, Num) and x.dims == () and x.py:
         return FLOAT
-    return Num("f", x.dims) if isinstance(x, Num) else None
+    return Num(real_or_complex(x), x.dims) if isinstance(x, Num) else None
 
 
 def tree_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
@@ -362,8 +389,119 @@ def tree_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> 
     return ts[0] if isinstance(ts[0], Seq) else None
 
 
+# -- complex values --------------------------------------------------------------------
+
+def real_part_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.real(z)``, ``np.imag(z)``, ``np.abs(z)``: real, of ``z``'s shape."""
+    t = pos[0] if pos else None
+    if not isinstance(t, Num):
+        return None
+    return Num("f" if t.dtype == "c" else t.dtype, t.dims, False)
+
+
+def abs_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``abs(x)``: real, and a Python number of a Python number."""
+    t = pos[0] if pos else None
+    if not isinstance(t, Num):
+        return None
+    return Num("f" if t.dtype == "c" else t.dtype, t.dims, t.py)
+
+
+def angle_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.angle(z)``: real angles of ``z``'s shape."""
+    t = pos[0] if pos else None
+    return Num("f", t.dims, False) if isinstance(t, Num) else None
+
+
+def conjugate_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.conj(z)``: ``z``'s kind and shape."""
+    if len(pos) == 1 and isinstance(pos[0], Num):
+        return Num(pos[0].dtype, pos[0].dims)
+    return None
+
+
+def eig_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.linalg.eig(a)``: eigenvalues and eigenvectors, real or complex as ``a`` has them."""
+    if len(pos) == 1 and isinstance(pos[0], Num) and pos[0].dims is not None and \
+            len(pos[0].dims) >= 2:
+        dims = pos[0].dims
+        return Seq("tuple", (Num("?", dims[:-1]), Num("?", dims)))
+    return None
+
+
+def astype_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``x.astype(t)``: x's dimensions, of t's kind (unknown unless t is known)."""
+    t = pos[0] if pos else None
+    dims = t.dims if isinstance(t, Num) else None
+    target = op.positional()[1] if len(op.positional()) > 1 else kw.get("dtype")
+    c = const_value(target) if target is not None else NOT_CONST
+    try:
+        kind = np.dtype(c).kind if c is not NOT_CONST and c is not None else "?"
+    except TypeError:
+        kind = "?"
+    dtype = {"f": "f", "c": "c", "i": "i", "u": "i", "b": "b"}.get(kind, "?")
+    return Num(dtype, dims) if isinstance(t, Num) or dtype == "c" else None
+
+
+#: The transforms of ``np.fft``: function -> (result kind, transforms several axes,
+#: halves the last axis transformed (r...), or makes it whole again (ir...)).
+_FFTS = {
+    np.fft.fft: ("c", False, ""), np.fft.ifft: ("c", False, ""),
+    np.fft.rfft: ("c", False, "half"), np.fft.irfft: ("f", False, "whole"),
+    np.fft.hfft: ("f", False, "whole"), np.fft.ihfft: ("c", False, "half"),
+    np.fft.fft2: ("c", True, ""), np.fft.ifft2: ("c", True, ""),
+    np.fft.fftn: ("c", True, ""), np.fft.ifftn: ("c", True, ""),
+    np.fft.rfft2: ("c", True, "half"), np.fft.irfft2: ("f", True, "whole"),
+    np.fft.rfftn: ("c", True, "half"), np.fft.irfftn: ("f", True, "whole"),
+}
+
+
+def fft_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """A transform's result: complex (or real, for ``irfft``...), of the input's rank, with
+    the lengths ``n=``/``s=`` give the axes it transforms (the input's when None; about
+    half of it, or twice, on the last axis of the real transforms)."""
+    fn = op.callee
+    kind, multi, reshapes = _FFTS[fn]
+    t = pos[0] if pos else None
+    if not isinstance(t, Num) or t.dims is None:
+        return Num(kind, None)
+    from .spaces import argument, static_value
+
+    size_v = argument(op, "s" if multi else "n")
+    axes_v = argument(op, "axes" if multi else "axis")
+    size = None if size_v is None else static_value(size_v)
+    axes = static_value(axes_v) if axes_v is not None else (
+        (-2, -1) if fn in (np.fft.fft2, np.fft.ifft2, np.fft.rfft2, np.fft.irfft2) else
+        None if multi else -1)
+    nd = len(t.dims)
+    unknown = Num(kind, tuple(None for _ in t.dims))
+    if size is NOT_CONST or axes is NOT_CONST or not nd:
+        return unknown
+    if axes is None:
+        axes = tuple(range(nd)) if size is None else tuple(range(nd - len(size), nd))
+    axes = tuple(axes) if isinstance(axes, (tuple, list)) else (axes,)
+    sizes = tuple(size) if isinstance(size, (tuple, list)) else (size,) * len(axes) \
+        if size is None else (size,)
+    if len(sizes) != len(axes) or not all(isinstance(a, int) for a in axes):
+        return unknown
+    dims = list(t.dims)
+    for k, (a, n) in enumerate(zip(axes, sizes)):
+        last = k == len(axes) - 1
+        if n is None:
+            # m // 2 + 1 keeps a length of 1, or more; 2 * (m - 1) of more than 1.
+            if last and reshapes == "whole":
+                dims[a % nd] = MANY if dims[a % nd] == MANY else None
+        elif isinstance(n, int):
+            length = n // 2 + 1 if last and reshapes == "half" else n
+            dims[a % nd] = 1 if length == 1 else MANY
+        else:
+            return unknown
+    return Num(kind, tuple(dims))
+
+
 #: Result rules under which each element of the result lines up with the same element of
 #: every (broadcast) operand, so an elementwise result has its operands' shape pattern.
 ELEMENTWISE = (float_elementwise, same_elementwise, array_elementwise, where_result,
-               compare_result, divide_result)
+               compare_result, divide_result, real_part_result, abs_result, angle_result,
+               conjugate_result)
 

@@ -9,7 +9,7 @@ take one (``concatenate``) return one.
 
 import numpy as np
 
-from ..ir.prims import Attribute
+from ..ir.prims import Attribute, Method
 from ..runtime import (
     inverse_axes,
     pad_zero,
@@ -29,10 +29,11 @@ from ..runtime import (
     untile,
     zeros_like,
 )
-from .registry import facts, jvp_rule, method, nondifferentiable, vjp_rule
+from .registry import complex_safe, facts, jvp_rule, method, nondifferentiable, vjp_rule
 from .results import (
     alloc_result,
     array_result,
+    astype_result,
     broadcast_to_result,
     concatenate_result,
     copy_result,
@@ -503,6 +504,19 @@ nondifferentiable(
     np.isscalar, np.iscomplexobj, np.isrealobj, np.issubdtype,
 )
 
+# Moving, copying and summing elements is linear with real coefficients: the same rules
+# hold for complex values (sorting and partitioning compare them, which they cannot).
+complex_safe(
+    np.reshape, np.ravel, np.transpose, Attribute("T"), np.swapaxes, np.moveaxis,
+    np.expand_dims, np.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.broadcast_to,
+    np.concatenate, np.stack, np.hstack, np.vstack, np.dstack, np.column_stack, np.split,
+    np.array_split, np.hsplit, np.vsplit, np.dsplit, np.tile, np.repeat, np.flip, np.fliplr,
+    np.flipud, np.roll, np.rot90, np.pad, np.take, np.take_along_axis, np.triu, np.tril,
+    np.array, np.asarray, np.asanyarray, np.ascontiguousarray, np.copy, np.diff, np.append,
+    np.rollaxis, np.full, np.full_like,
+    *([np.row_stack] if hasattr(np, "row_stack") else []),
+)
+
 # The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
 _AXES = "an int or a tuple of distinct ints (negative counts from the end)"
 space(np.reshape, joint="reshape", a=Array(),
@@ -613,3 +627,5 @@ facts(np.reshape, np.ravel, np.transpose, np.swapaxes, np.moveaxis, np.rollaxis,
       np.flipud, np.rot90, np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit,
       memory="view")
 facts(Attribute("T"), memory="view")
+facts(Method("astype"), *([np.astype] if hasattr(np, "astype") else []),
+      result=astype_result)

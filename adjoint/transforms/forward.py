@@ -20,6 +20,9 @@ How each construct is carried forward:
 * ``for``/``while``: extra loop-carried values carry the tangents of carried values
   (init, region arguments, yields). A ``for`` over a varied array becomes a ``for``
   over its indices, so the element and its tangent are read side by side.
+
+A complex value's tangent is complex (``da + i db``); a call that involves a complex value
+is carried forward by the callable's complex rule (``np.real(dz)`` for ``np.real``).
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from .ad import (
     UserCall,
     bind_rule,
     check_varied_uses,
+    complex_values,
+    involves_complex,
     loop_slots,
     useful_values,
     varied_values,
@@ -91,6 +96,7 @@ class _Forward:
         self.module = module if module is not None else ModuleFunctions({self.name})
         self.tan: dict[Value, Value | Pack] = {}
         self.active: set[Value] = set()
+        self.cplx: set[Value] = set()
         self.fits = False
 
     def run(self) -> Function:
@@ -98,9 +104,10 @@ class _Forward:
         ret = fn.body.ops[-1]
         assert ret.opname == "return"
         out = ret.operands[0]
-        varied = varied_values(fn, self.wrt)
-        check_varied_uses(fn, varied)
-        self.active = varied & useful_values(fn, out)
+        self.cplx = complex_values(fn)
+        varied = varied_values(fn, self.wrt, self.cplx)
+        check_varied_uses(fn, varied, self.cplx)
+        self.active = varied & useful_values(fn, out, self.cplx)
         taken = set(fn.param_names)
         for i in self.wrt:
             p = fn.params[i]
@@ -204,7 +211,7 @@ class _Forward:
     # -- calls ----------------------------------------------------------------------------
     def call(self, op: Op, b: Builder) -> None:
         callee = op.callee
-        if is_nondifferentiable(callee):
+        if is_nondifferentiable(callee, involves_complex(op, self.cplx)):
             return
         ts = [self.tangent(v) for v in op.operands]
         if all(isinstance(t, Zero) for t in ts):
@@ -272,7 +279,8 @@ class _Forward:
 
     def rule(self, op: Op, b: Builder, ts: list[Any]) -> None:
         callee = op.callee
-        rule = find_jvp(callee)
+        cplx = involves_complex(op, self.cplx)
+        rule = find_jvp(callee, cplx)
         if rule is None and is_user_function(callee) and find_vjp(callee) is not None:
             raise NoRuleError(
                 f"{_label(callee)} has a derivative rule of its own for reverse mode only",
@@ -296,7 +304,7 @@ class _Forward:
         bound = bind_rule(RuleSignature(primal_names), op)
         # The reverse-mode rule says which arguments have no derivative (it returns None
         # for them); forward mode refuses the same ones rather than dropping a tangent.
-        vjp = find_vjp(callee)
+        vjp = find_vjp(callee, cplx)
         refused = vjp.undifferentiated() if vjp is not None else set()
         for i, t in enumerate(ts):
             pname = bound.operand_param.get(i)

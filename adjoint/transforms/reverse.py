@@ -21,6 +21,12 @@ How each construct is reversed:
   values and of loop-invariant inputs are carried by the reversed loop.
 * ``while``: the forward loop counts its trips; the adjoint runs that many
   iterations popping the tape.
+
+Complex values are pairs of reals: a complex value's cotangent is ``dL/da + i dL/db``.
+A call that involves one instantiates the callable's complex rule, and what it sends to
+a real value (``x`` in ``np.fft.fft(x)`` or ``x * 1j``) is complex, while the cotangent
+of a real value is real: :meth:`_Reverse.accumulate` takes its real part, for every
+construct at once.
 """
 
 from __future__ import annotations
@@ -37,7 +43,16 @@ from ..ir.core import PLACEHOLDER, UNDEFINED, Block, Function, Op, Value, walk
 from ..ir.prims import Method
 from ..rules.registry import BUILDERS, facts_of, find_vjp, is_nondifferentiable
 from ..rules.results import ELEMENTWISE
-from .ad import BoundRule, UserCall, bind_rule, callee_label, check_varied_uses, varied_values
+from .ad import (
+    BoundRule,
+    UserCall,
+    bind_rule,
+    callee_label,
+    check_varied_uses,
+    complex_values,
+    involves_complex,
+    varied_values,
+)
 from .builder import Builder, clone_op
 from .calls import ModuleFunctions, is_user_function
 from .clone import clone_function
@@ -148,6 +163,10 @@ class _Reverse:
         self.home: dict[Value, Block] = {}
         self.parent_block: dict[Block, Block] = {}
         self.varied: set[Value] = set()
+        #: Values that may be complex, and whether the construct being reversed involves one
+        #: (then what it sends to a real value is made real).
+        self.cplx: set[Value] = set()
+        self.involves = False
         self.adj: dict[Value, Value] = {}
         self.items: dict[Value, dict[int, Value]] = {}
         self.tapes_builder: Builder | None = None
@@ -173,8 +192,9 @@ class _Reverse:
                     stack.append(region)
 
     def activity(self) -> None:
-        self.varied = varied_values(self.fn, self.wrt)
-        check_varied_uses(self.fn, self.varied)
+        self.cplx = complex_values(self.fn)
+        self.varied = varied_values(self.fn, self.wrt, self.cplx)
+        check_varied_uses(self.fn, self.varied, self.cplx)
 
     # -- driver ---------------------------------------------------------------------------
     def run(self) -> Function:
@@ -233,6 +253,15 @@ class _Reverse:
     def scalar_seed(self, b: Builder, out: Value, ret: Op) -> Value:
         """``1.0``, after making sure the output is a scalar (gradients need one)."""
         t = out.type
+        if out in self.cplx and out in self.varied and not (isinstance(t, Num) and
+                                                            t.dtype == "c"):
+            # Complex or real as the values have it (np.real_if_close): checked when it runs.
+            return b.call(rt.real_seed, out)
+        if out in self.cplx and out in self.varied:
+            raise ArgumentError(
+                f"a gradient needs a real output, but '{self.src.name}' returns a complex value",
+                ret.loc, "return np.real(...), np.imag(...) or np.abs(...) of it; "
+                "adjoint.vjp(f)(*args, cotangent) takes a complex cotangent")
         if isinstance(t, Num) and t.dims == ():
             return b.const(1.0)
         if isinstance(t, Num) and t.dims is not None or isinstance(t, Seq):
@@ -251,6 +280,10 @@ class _Reverse:
     def accumulate(self, ctx: _Ctx, v: Value, g: Value) -> None:
         b = ctx.adj_builder
         assert b is not None
+        if self.involves and v not in self.cplx and not isinstance(v.type, Seq):
+            # A real value's cotangent is real: the imaginary part of what a complex
+            # construct sends it is the derivative along i * dx, which x cannot move.
+            g = b.call(np.real, g)
         producer = v.owner
         if isinstance(producer, Op) and producer.opname == "call" and isinstance(
             producer.callee, (prims.BuildTuple, prims.BuildList, prims.BuildDict)
@@ -307,7 +340,9 @@ class _Reverse:
             ctx.adj_builder.stmt = op.stmt
             ctx.adj_builder.loc = op.loc
             if op.opname == "call":
+                self.involves = involves_complex(op, self.cplx)
                 self.reverse_call(op, ctx)
+                self.involves = False
             elif op.opname == "if":
                 self.reverse_if(op, ctx)
             elif op.opname == "for":
@@ -376,7 +411,7 @@ class _Reverse:
             self.reverse_pop(op, ctx)
             return
         g = self.adjoint_of(ctx, op.result)
-        if g is None or is_nondifferentiable(callee):
+        if g is None or is_nondifferentiable(callee, self.involves):
             return
         active = [i for i, v in enumerate(op.operands) if v in self.varied]
         if not active:
@@ -432,8 +467,11 @@ class _Reverse:
         if builder_fn is not None:
             builder_fn(self, ctx, op, g, active)
             return
-        rule = find_vjp(callee)
+        rule = find_vjp(callee, self.involves)
         if rule is None and is_user_function(callee):
+            # Its derivative is generated for the kinds of its arguments: it makes a real
+            # argument's cotangent real itself.
+            self.involves = False
             self.reverse_user_call(op, ctx, g)
             return
         if rule is None:
@@ -666,7 +704,9 @@ class _Reverse:
             for r, yv in zip(op.results, y.operands):
                 g = outer_adj.get(r)
                 if g is not None and yv in self.varied:
+                    self.involves = r in self.cplx
                     self.accumulate(sub, yv, g)
+                    self.involves = False
             self.reverse_block(region, sub)
             # Items read in this branch are folded in here: the other branch has its own.
             yield_op = Op("yield", [self._settle(sub, f) or self.zeros(sub, f) for f in free])
@@ -796,7 +836,10 @@ class _Reverse:
         for f, fv in zip(free, fargs):
             self.adj[f] = fv
         for k, dv in zip(active, dargs):
+            self.involves = ys[k] not in self.cplx and any(
+                v in self.cplx for v in (carried_args[k], op.results[k]))
             self.accumulate(sub, ys[k], dv)
+            self.involves = False
         self.reverse_block(body, sub)
         if finish is not None:
             finish(sub)
@@ -825,7 +868,9 @@ class _Reverse:
         for r, k in zip(new.results, active):
             r.origin = ("d", inits[k])
             if inits[k] in self.varied:
+                self.involves = any(v in self.cplx for v in (carried_args[k], op.results[k]))
                 self.accumulate(ctx, inits[k], r)
+                self.involves = False
 
     def adj_or_zero(self, ctx: _Ctx, v: Value) -> Value:
         g = self.adjoint_of(ctx, v)

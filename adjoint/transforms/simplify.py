@@ -19,13 +19,17 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
+from .. import runtime as rt
 from ..frontend.targets import is_user_function
 from ..ir import prims
 from ..ir.core import NOT_CONST, UNDEFINED, Block, Function, Op, Value, const_value, walk
 from ..rules.registry import facts_of
-from .types import is_float, type_of_value
+from .types import Num, is_float, type_of_value
 
 _EFFECTS = ("append", "pop")
+#: What the complex rules leave behind to fold (see ``_fold_complex``).
+_COMPLEX_CALLEES = {np.real, np.conjugate, rt.fft_fit, rt.fft_length, rt.fft_lengths,
+                    rt.fft_axes, rt.fft_dual_norm, rt.angle_unit}
 def has_effect(op: Op) -> bool:
     if op.attrs.get("effect"):
         return True
@@ -113,16 +117,32 @@ def _uses(fn: Function) -> Uses:
     return table
 
 
+class _Complex:
+    """The values of a function that may be complex, computed when first asked."""
+
+    def __init__(self, fn: Function):
+        self.fn = fn
+        self.values: set[Value] | None = None
+
+    def __contains__(self, v: Value) -> bool:
+        if self.values is None:
+            from .ad.activity import complex_values
+
+            self.values = complex_values(self.fn)
+        return v in self.values
+
+
 def _fold(fn: Function, changes: _Changes, only: set[Op] | None = None) -> None:
     if only is not None and not only:
         return
     table = _uses(fn)
+    cplx = _Complex(fn)
     inserts: dict[Block, dict[Op, list[Op]]] = {}
     for op in list(walk(fn.body)):
         if op.opname != "call" or op.parent is None or (only is not None and op not in only) \
                 or has_effect(op):
             continue
-        repl = _rewrite(op)
+        repl = _rewrite(op, cplx)
         if repl is None:
             continue
         if isinstance(repl, _Rebuild):
@@ -199,7 +219,7 @@ def insert_before(block: Block, before: dict[Op, list[Op]]) -> None:
     block.ops = ops
 
 
-def _rewrite(op: Op) -> Value | tuple | _Rebuild | None:
+def _rewrite(op: Op, cplx: Any = frozenset()) -> Value | tuple | _Rebuild | None:
     """A value equal to ``op``'s result, or (constant,), or a new call to make, or None when
     nothing applies."""
     callee = op.callee
@@ -224,8 +244,13 @@ def _rewrite(op: Op) -> Value | tuple | _Rebuild | None:
                 src.callee, (prims.BuildTuple, prims.BuildList)) and \
                 not isinstance(src.callee, prims.BuildList):
             return (len(src.operands),)
-    consts = [const_value(v) for v in args] if facts_of(callee).foldable else []
-    if consts and all(
+    foldable = facts_of(callee).foldable
+    try:
+        complex_part = callee in _COMPLEX_CALLEES
+    except TypeError:  # an unhashable callee
+        complex_part = False
+    consts = [const_value(v) for v in args] if foldable or complex_part else []
+    if foldable and consts and all(
         c is not NOT_CONST and not isinstance(c, np.ndarray) and c is not UNDEFINED for c in consts
     ):
         try:
@@ -235,6 +260,10 @@ def _rewrite(op: Op) -> Value | tuple | _Rebuild | None:
         if isinstance(value, (int, float, bool, tuple)):
             return (value,)
         return None
+    if complex_part:
+        folded = _fold_complex(callee, args, consts, cplx)
+        if folded is not None:
+            return folded
     if isinstance(callee, prims.Attribute) and callee.name == "T":
         src = args[0].owner
         if isinstance(src, Op) and src.opname == "call" and src.callee == callee:
@@ -290,6 +319,54 @@ def _rewrite(op: Op) -> Value | tuple | _Rebuild | None:
             return x
         if callee is operator.add and _is_const(x, 0) and is_float(y):
             return y
+    return None
+
+
+def _fold_complex(callee: Any, args: list[Value], consts: list[Any], cplx: Any) -> \
+        Value | tuple | _Rebuild | None:
+    """What the complex rules leave behind: the real part or conjugate of a real value is
+    the value; a transform's input fitted to no length (``n=None``) is the input; the
+    norm of an adjoint transform and the unit of an angle, of constants, are constants.
+
+    A value is real when its type says float and it is not computed from a complex value
+    (``cplx``; the type inferred for ``x / y`` says float whatever ``x`` is)."""
+    try:
+        if callee not in _COMPLEX_CALLEES:
+            return None
+        if callee in (np.real, np.conjugate) and len(args) == 1:
+            t, c = args[0].type, consts[0]
+            if type(c) is complex:
+                return (c.real if callee is np.real else c.conjugate(),)
+            if type(c) in (int, float):
+                return (c,)
+            if isinstance(t, Num) and t.dtype == "f" and args[0] not in cplx:
+                return args[0]
+            src = args[0].owner
+            if callee is np.conjugate and _call_of(src, np.conjugate) and len(src.operands) == 1:
+                return src.operands[0]  # conj(conj(z)) is z
+            return None
+        if callee is rt.fft_fit and len(args) == 4 and consts[1] is None:
+            return args[0]
+        if callee is rt.fft_length and len(args) == 3 and type(consts[1]) is int:
+            return (consts[1],)
+        if callee is rt.fft_length and len(args) == 3 and consts[1] is None and \
+                type(consts[2]) is int:
+            # shape[axis]: the input's own length
+            return _Rebuild(prims.Subscript(prims.Index((("const", consts[2]),), False)),
+                            (args[0],))
+        if callee is rt.fft_lengths and len(args) == 3 and isinstance(consts[1], tuple):
+            return (consts[1],)
+        if callee is rt.fft_axes and len(args) == 3:
+            from ..rules.spaces import static_value
+
+            axes = static_value(args[2])
+            if isinstance(axes, (tuple, list)) and all(type(a) is int for a in axes):
+                return (tuple(axes),)
+        if callee in (rt.fft_dual_norm, rt.angle_unit) and all(
+                c is not NOT_CONST and not isinstance(c, np.ndarray) for c in consts):
+            return (callee(*consts),)
+    except TypeError:
+        return None
     return None
 
 

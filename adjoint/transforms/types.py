@@ -40,10 +40,10 @@ from ..rules.results import dtype_of
 
 
 def is_float(v: Value) -> bool:
-    """Is ``v`` known to be floating point (so ``1.0 * v`` is exactly ``v``)?"""
+    """Is ``v`` known to be floating point, real or complex (so ``1.0 * v`` is exactly ``v``)?"""
     t = v.type
     if isinstance(t, Num):
-        return t.dtype == "f"
+        return t.dtype in ("f", "c")
     return t is None and v.origin is not None
 
 
@@ -266,6 +266,8 @@ def _attr_type(name: str, t: Any) -> Any:
         return Seq("tuple", None)
     if name in ("ndim", "size"):
         return INT
+    if name in ("real", "imag") and isinstance(t, Num):
+        return Num("f" if t.dtype in ("c", "f") else t.dtype, t.dims)
     return UNKNOWN
 
 

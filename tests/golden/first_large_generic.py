@@ -81,7 +81,8 @@ def tree_add_at(d, index, g):
         else:
             out[index] = tree_add(out[index], g)
         return like_container(d, out)
-    out = np.array(d, dtype=float, copy=True)
+    complex_ = np.iscomplexobj(d) or np.iscomplexobj(g)
+    out = np.array(d, dtype=complex if complex_ else float, copy=True)
     np.add.at(out, index, g)
     return out
 
