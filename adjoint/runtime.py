@@ -956,3 +956,10 @@ from .array_helpers import ARRAY_DEPENDS, ARRAY_HELPERS  # noqa: E402
 
 HELPERS = HELPERS + ARRAY_HELPERS
 DEPENDS.update(ARRAY_DEPENDS)
+
+# -- the helpers of median, quantile, percentile and sorted ------------------------------------
+from .order_helpers import *  # noqa: E402, F403
+from .order_helpers import ORDER_DEPENDS, ORDER_HELPERS  # noqa: E402
+
+HELPERS = HELPERS + ORDER_HELPERS
+DEPENDS.update(ORDER_DEPENDS)

@@ -178,6 +178,9 @@ spec(builtins.dict, cases=lambda r: [case({"a": R(r, 2), "b": R(r)})])
 spec(_containers._items, _containers._values, cases=lambda r: [case({"a": R(r, 2), "b": R(r)})])
 spec(_containers._get, diff=(0, 2), cases=lambda r: [case({"a": R(r, 2), "b": R(r)}, "a", R(r, 2)),
                                                      case({"a": R(r, 2)}, "z", R(r, 2))])
+spec(builtins.sorted, cases=lambda r: [case([R(r), R(r), R(r)]), case(R(r, 4)),
+                                      case((R(r), R(r), R(r)), reverse=True)])
+spec(math.fsum, cases=lambda r: [case([R(r), R(r), R(r)]), case(R(r, 4)), case((R(r),))])
 spec(builtins.tuple, builtins.list, cases=lambda r: [case(R(r, 3)), case(R(r, 2, 3))])
 
 
@@ -398,6 +401,21 @@ spec(np.array, np.asarray, np.asanyarray, np.ascontiguousarray, cases=lambda r: 
 spec(np.array, cases=lambda r: [case(R(r, 2, 3)), case([R(r), R(r)]), case(R(r, 3), ndmin=2)])
 spec(np.copy, cases=lambda r: [case(R(r, 2, 3)), case(R(r))])
 spec(np.sort, cases=lambda r: [case(R(r, 5)), case(R(r, 3, 4), axis=0), case(R(r, 3, 4), None)])
+
+# Order statistics: no ties (a tie's derivative is one-sided), NaNs for the nan* twins.
+spec(np.median, cases=lambda r: [
+    case(R(r, 5)), case(R(r, 4)), case(R(r, 3, 4), axis=1), case(R(r, 3, 4), 0, keepdims=True),
+    case(R(r, 2, 3, 4), axis=(0, 2)), case(R(r))])
+spec(np.nanmedian, cases=lambda r: [
+    case(_with_nan(r, 5)), case(_with_nan(r, 3, 4), axis=1),
+    case(_with_nan(r, 2, 3, 4), axis=(0, 2), keepdims=True)])
+spec(np.quantile, np.nanquantile, diff=(0,), cases=lambda r: [
+    case(R(r, 6), 0.3), case(R(r, 3, 5), [0.1, 0.5, 0.95], axis=1),
+    case(R(r, 3, 4), np.array([[0.2], [0.8]]), 0, keepdims=True), case(R(r, 4), 1.0),
+    case(R(r, 2, 3, 4), 0.25, (0, 2))])
+spec(np.percentile, np.nanpercentile, diff=(0,), cases=lambda r: [
+    case(R(r, 6), 30.0), case(R(r, 3, 5), [10.0, 50.0, 95.0], axis=1),
+    case(R(r, 3, 4), 0.0, -1, keepdims=True)])
 spec(np.diff, cases=lambda r: [case(R(r, 5)), case(R(r, 3, 4), 2, 0), case(R(r, 2, 5), 0)])
 
 # Joining, layout, selection and real parts.
@@ -662,6 +680,16 @@ spec(rt.cumprod_jvp, cases=lambda r: [
 spec(rt.cumprod_grad, cases=lambda r: [
     case(R(r, 3, 4), P(r, 3, 4), 1), case(R(r, 4), np.array([1.5, 0.0, 2.0, 0.5])),
     case(R(r, 6), P(r, 2, 3)), case(R(r, 2, 3), _ZEROS_23, 1)])
+spec(rt.quantile_take, diff=(0,), cases=lambda r: [
+    case(R(r, 5), R(r, 5), 0.5), case(R(r, 3, 4), R(r, 3, 4), [0.1, 0.7], 1),
+    case(R(r, 2, 3, 4), R(r, 2, 3, 4), 0.3, (0, 2), True),
+    case(R(r, 3, 4), _with_nan(r, 3, 4), 0.4, 1, False, True)])
+spec(rt.quantile_put, diff=(0,), cases=lambda r: [
+    case(R(r), R(r, 5), 0.5), case(R(r, 2, 3), R(r, 3, 4), [0.1, 0.7], 1),
+    case(R(r, 1, 3, 1), R(r, 2, 3, 4), 0.3, (0, 2), True),
+    case(R(r, 3), _with_nan(r, 3, 4), 0.4, 1, False, True)])
+spec(rt.take_items, rt.untake_items, diff=(0,), cases=lambda r: [
+    case([R(r), R(r), R(r)], [2, 0, 1]), case(R(r, 4), [1, 3, 0, 2])])
 spec(rt.sort_grad, rt.sort_take, cases=lambda r: [
     case(R(r, 3, 4), R(r, 3, 4)), case(R(r, 3, 4), R(r, 3, 4), 0),
     case(R(r, 12), R(r, 3, 4), None)])

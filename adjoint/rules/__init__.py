@@ -18,6 +18,8 @@ from . import (  # noqa: F401  (registration)
     indexing,
     kron,
     linalg,
+    order_helpers,
+    quantiles,
     ranges,
     reductions,
     sampling,

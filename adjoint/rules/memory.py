@@ -42,7 +42,8 @@ def _names(module: Any, names: str) -> set[Any]:
 #: NumPy functions that always allocate their result.
 _NEW = _names(np, """
     sum mean prod max min amax amin nansum nanmean nanprod nanmax nanmin std var nanstd
-    nanvar average median nanmedian percentile quantile ptp cumsum cumprod nancumsum
+    nanvar average median nanmedian percentile quantile nanpercentile nanquantile ptp
+    cumsum cumprod nancumsum
     nancumprod dot vdot inner outer matmul tensordot kron cross trace concatenate stack
     vstack hstack dstack column_stack row_stack block append tile repeat pad where select
     choose clip sort argsort partition argpartition take take_along_axis roll diff ediff1d
@@ -57,7 +58,8 @@ _NEW |= _names(np.linalg, """
     inv pinv solve det slogdet norm eig eigh eigvals eigvalsh svd qr cholesky lstsq
     matrix_power matrix_rank tensorsolve multi_dot cond
 """)
-_NEW |= {rt.zeros_like, rt.index_add, rt.scalar_seed, rt.sort_grad, rt.sort_take}
+_NEW |= {rt.zeros_like, rt.index_add, rt.scalar_seed, rt.sort_grad, rt.sort_take,
+        rt.quantile_take, rt.quantile_put}
 _NEW |= {v for v in vars(math).values() if callable(v)}
 
 #: Methods that allocate their result (``x.copy()``, reductions).
