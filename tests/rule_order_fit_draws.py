@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from tests.rule_draws import Ctx
+from adjoint.rules.spaces import Axis
+from tests.rule_draws import NONEMPTY, Ctx, draw_axis
 from tests.rule_joint_draws import _sequence
 
 
@@ -21,4 +22,23 @@ def j_numbers(ctx: Ctx) -> None:
         ctx.put("reverse", ctx.boolean("value"))
 
 
-ORDER_FIT_JOINT = {"numbers": j_numbers}
+def j_average(ctx: Ctx) -> None:
+    """``a``, an axis, and weights shaped like ``a`` or like the axes averaged over."""
+    shape = ctx.shape(0, 3, NONEMPTY)
+    ctx.put("a", ctx.array(shape) if shape else ctx.value(ctx.one_of(["float", "0d"]), ()))
+    axis = draw_axis(ctx, Axis("a"), len(shape)) if ctx.boolean("axis") else None
+    if axis is not None or ctx.boolean("pass"):
+        ctx.put("axis", axis)
+    if ctx.boolean("weights"):
+        if axis is None or ctx.boolean("full"):
+            w = ctx.array(shape, "positive")
+        else:
+            axes = axis if isinstance(axis, tuple) else (axis,)
+            w = ctx.array(tuple(shape[v] for v in axes), "positive")
+        ctx.put("weights", w)
+    for name in ("returned", "keepdims"):
+        if ctx.boolean(name):
+            ctx.put(name, ctx.boolean("value"))
+
+
+ORDER_FIT_JOINT = {"numbers": j_numbers, "average": j_average}

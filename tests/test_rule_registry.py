@@ -255,6 +255,10 @@ def _with_nan(r, *shape):
     return x
 
 
+spec(np.average, diff=(0, 2), cases=lambda r: [
+    case(R(r, 3, 4)), case(R(r, 3, 4), 1, P(r, 4)), case(R(r, 3, 4), None, P(r, 3, 4), True),
+    case(R(r, 2, 3, 4), (2, 0), P(r, 4, 2), keepdims=True), case(R(r, 3, 4), -2, P(r, 3, 4)),
+    case(R(r, 3, 4), 0, returned=True), case(R(r, 5), None, P(r, 5), True)])
 spec(np.nansum, np.nanmean, np.nanmax, np.nanmin, cases=lambda r: [
     case(_with_nan(r, 3, 4)), case(_with_nan(r, 3, 4), axis=1),
     case(_with_nan(r, 2, 3, 4), axis=(0, 2), keepdims=True)])

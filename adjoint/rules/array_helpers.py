@@ -155,5 +155,6 @@ def _(dd, dindex, dg, ans, d, index, g):
 
 
 nondifferentiable(
-    rt.kron_shapes, rt.partition_index, rt.gradient_plan, rt.convolve_padding, rt.band_rows,
+    rt.kron_shapes, rt.partition_index, rt.weights_layout, rt.gradient_plan,
+    rt.convolve_padding, rt.band_rows,
 )
