@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from adjoint.rules.spaces import Axis
-from tests.rule_draws import NONEMPTY, Ctx, draw_axis
+from tests.rule_draws import NONEMPTY, Ctx, draw_axis, matrix
 from tests.rule_joint_draws import _sequence
 
 
@@ -41,4 +41,13 @@ def j_average(ctx: Ctx) -> None:
             ctx.put(name, ctx.boolean("value"))
 
 
-ORDER_FIT_JOINT = {"numbers": j_numbers, "average": j_average}
+def j_lstsq(ctx: Ctx) -> None:
+    """A matrix of full rank (distinct singular values) and one or more right-hand sides."""
+    m, n = ctx.draw(NONEMPTY), ctx.draw(NONEMPTY)
+    ctx.put("a", matrix(ctx, (), m, "svd", n))
+    ctx.put("b", ctx.array((m,) + ((ctx.draw(NONEMPTY),) if ctx.boolean("columns") else ())))
+    if ctx.boolean("rcond"):
+        ctx.put("rcond", None)
+
+
+ORDER_FIT_JOINT = {"numbers": j_numbers, "average": j_average, "lstsq": j_lstsq}

@@ -321,6 +321,15 @@ spec(np.linalg.svd, cases=lambda r: [
     case(SVDM(r, 3, 3)), case(SVDM(r, 4, 2), full_matrices=False), case(SVDM(r, 2, 4), False),
     case(SVDM(r, 3, 2, 2), False), case(SVDM(r, 4, 3), compute_uv=False),
     case(SVDM(r, 2, 3, 2), True, False)])
+spec(np.linalg.qr, cases=lambda r: [
+    case(SVDM(r, 4, 3)), case(SVDM(r, 3, 3)), case(SVDM(r, 2, 4)), case(SVDM(r, 4, 2), "r"),
+    case(SVDM(r, 3, 2, 3), mode="reduced"), case(SVDM(r, 2, 3), "r")])
+spec(np.linalg.pinv, cases=lambda r: [
+    case(SVDM(r, 4, 3)), case(SVDM(r, 2, 4)), case(SVDM(r, 3, 3)), case(SVDM(r, 3, 2, 3), 1e-12)])
+spec(np.linalg.lstsq, cases=lambda r: [
+    case(SVDM(r, 5, 3), R(r, 5)), case(SVDM(r, 4, 2), R(r, 4, 3), None),
+    case(SVDM(r, 3, 3), R(r, 3)),
+    case(SVDM(r, 2, 4), R(r, 2, 2), rcond=None)])
 spec(np.linalg.matrix_power, cases=lambda r: [
     case(WELL(r, 3) * 0.5, 3), case(WELL(r, 3), 0), case(WELL(r, 3) * 0.5, 1),
     case(WELL(r, 3), -2), case(WELL(r, 3, 2) * 0.5, 2)])

@@ -17,6 +17,7 @@ from . import (  # noqa: F401  (registration)
     helpers,
     indexing,
     kron,
+    least_squares,
     linalg,
     order_helpers,
     quantiles,
