@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from adjoint.rules.spaces import Axis
 from tests.rule_draws import NONEMPTY, Ctx, draw_axis, matrix
 from tests.rule_joint_draws import _sequence
@@ -50,4 +52,42 @@ def j_lstsq(ctx: Ctx) -> None:
         ctx.put("rcond", None)
 
 
-ORDER_FIT_JOINT = {"numbers": j_numbers, "average": j_average, "lstsq": j_lstsq}
+def j_polyval(ctx: Ctx) -> None:
+    ctx.put("p", ctx.array((ctx.draw(NONEMPTY),)))
+    shape = ctx.shape(0, 2)
+    ctx.put("x", ctx.array(shape) if shape else ctx.value(ctx.one_of(["float", "0d"]), ()))
+
+
+def j_polyfit(ctx: Ctx) -> None:
+    """Distinct points, enough for the degree, and one or more series of values."""
+    deg = ctx.integer(0, 3, "deg")
+    m = deg + 1 + ctx.integer(0, 3, "extra points")
+    x = np.sort(ctx.r.uniform(-1.0, 1.0, size=m)) + np.arange(m) * 0.3
+    ctx.put("x", x.astype(ctx.dtype))
+    ctx.put("y", ctx.array((m,) + ((ctx.draw(NONEMPTY),) if ctx.boolean("columns") else ())))
+    ctx.put("deg", deg, "data")
+    if ctx.boolean("w"):
+        ctx.put("w", ctx.numbers((m,), "positive").astype(ctx.dtype), "data")
+
+
+def j_interp(ctx: Ctx) -> None:
+    """Increasing knots, and points away from them (some outside, on either side)."""
+    n = ctx.integer(2, 5, "knots")
+    xp = np.cumsum(ctx.r.uniform(0.5, 1.5, size=n)) - 1.0
+    shape = ctx.shape(0, 2, NONEMPTY)
+    gaps = np.concatenate([[xp[0] - 1.0], xp, [xp[-1] + 1.0]])
+    k = ctx.r.integers(0, n + 1, size=shape)
+    x = gaps[k] + (gaps[k + 1] - gaps[k]) * ctx.r.uniform(0.15, 0.85, size=shape)
+    if not shape and ctx.boolean("float"):
+        ctx.put("x", float(x))
+    else:
+        ctx.put("x", np.asarray(x).astype(ctx.dtype))
+    ctx.put("xp", xp.astype(ctx.dtype))
+    ctx.put("fp", ctx.array((n,)))
+    for name in ("left", "right"):
+        if ctx.boolean(name):
+            ctx.put(name, ctx.value(ctx.one_of(["float", "0d"]), ()))
+
+
+ORDER_FIT_JOINT = {"numbers": j_numbers, "average": j_average, "lstsq": j_lstsq,
+                   "polyval": j_polyval, "polyfit": j_polyfit, "interp": j_interp}

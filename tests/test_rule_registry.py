@@ -206,6 +206,18 @@ spec(operator.matmul, np.matmul, cases=lambda r: [
     case(R(r, 2, 3), R(r, 3, 4)), case(R(r, 5, 2, 3), R(r, 3, 4)), case(R(r, 2, 3), R(r, 2, 3, 4)),
     case(R(r, 1, 2, 3), R(r, 4, 3, 2)), case(R(r, 3), R(r, 2, 3, 4))])
 
+# Polynomials and interpolation (x away from the knots xp).
+spec(np.polyval, cases=lambda r: [
+    case(R(r, 4), R(r, 5)), case(R(r, 3), R(r)), case(R(r, 1), R(r, 2, 3)), case(R(r, 5), 0.0)])
+spec(np.polyfit, diff=(0, 1), cases=lambda r: [
+    case(R(r, 6), R(r, 6), 2), case(R(r, 5), R(r, 5, 2), 1), case(R(r, 4), R(r, 4), 3),
+    case(R(r, 6), R(r, 6), 2, w=P(r, 6))])
+_XP = np.array([-1.0, 0.0, 0.5, 2.0])
+spec(np.interp, cases=lambda r: [
+    case(np.array([-1.5, -0.3, 0.2, 0.9, 1.7, 2.5]), _XP + 0.1 * U(r, 4), R(r, 4)),
+    case(0.3, _XP, R(r, 4)), case(np.array([[-2.0, 0.7], [1.1, 3.0]]), _XP, R(r, 4), R(r), R(r)),
+    case(np.array([0.1, 1.9]), np.array([0.0, 1.0]), R(r, 2))])
+
 # Elementwise NumPy.
 unary(np.exp, np.exp2, np.expm1, np.square, np.deg2rad, np.radians, np.rad2deg, np.degrees)
 unary(np.sin, np.cos, np.arctan, np.sinh, np.cosh, np.tanh, np.arcsinh)

@@ -20,6 +20,7 @@ from . import (  # noqa: F401  (registration)
     least_squares,
     linalg,
     order_helpers,
+    polynomials,
     quantiles,
     ranges,
     reductions,
