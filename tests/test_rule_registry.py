@@ -605,6 +605,25 @@ if st is not None:
         spec(_d.cdf, _d.logcdf, _d.sf, _d.logsf, diff=_plain,
              cases=_location_scale_cases(_d, _shapes))
 
+    def _quantile_function_cases(n):
+        """q in (0, 1) and each shape parameter, loc and scale, broadcasting; by keyword too."""
+        def cases(r):
+            out = []
+            for qs, ps, ls, ss in [((), (), (), ()), ((3,), (), (), ()),
+                                   ((2, 3), (3,), (2, 1), (3,)), ((2, 3), (2, 1), (3,), (2, 1))]:
+                q = _shaped(r.uniform(0.1, 0.9, size=qs))
+                out.append(case(q, *[_shaped(r.uniform(1.2, 2.5, size=ps)) for _ in range(n)],
+                                R(r, *ls), P(r, *ss)))
+            out.append(case(_shaped(r.uniform(0.1, 0.9, size=4)),
+                            *[1.5 for _ in range(n)], loc=R(r), scale=P(r)))
+            return out
+        return cases
+
+    for _name, _shapes in _STATS_SHAPES.items():
+        _d = getattr(st, _name)
+        _plain = (0,) + tuple(range(len(_shapes) + 1, len(_shapes) + 3))
+        spec(_d.ppf, _d.isf, diff=_plain, cases=_quantile_function_cases(len(_shapes)))
+
     def _poisson_cases(r):
         return [case(3, P(r)), case(np.array([0, 2, 5]), P(r, 3) * 2.0),
                 case(np.array([[1], [4]]), P(r, 3)), case(np.array([2, 3]), P(r), 1),

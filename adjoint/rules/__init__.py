@@ -31,6 +31,7 @@ from . import (  # noqa: F401  (registration)
     solvers,
     special,
     stats,
+    stats_quantiles,
     trig,
 )
 from .catalog import catalog
