@@ -1,4 +1,5 @@
-"""``scipy.stats`` quantile functions: ``ppf`` and ``isf`` (the inverse of ``sf``).
+"""``scipy.stats`` quantile functions: ``ppf`` and ``isf`` (the inverse of ``sf``); and
+``multivariate_normal.cdf``, left without a rule on purpose.
 
 Registered only when SciPy can be imported. ``x = ppf(q)`` solves ``cdf(x) = q``, so it
 moves with ``q`` by the inverse of the density at ``x``: ``dx/dq = 1 / pdf(x)``
@@ -7,12 +8,18 @@ differentiable again. In a location-scale family ``x = loc + scale * ppf0(q)``, 
 moves with ``loc`` one for one and with ``scale`` by ``(x - loc) / scale``. The shape
 parameters (``df``, ``a``, ``b``) are not differentiated: the derivative of the
 distribution function in them has no closed form here (as for ``cdf``).
+
+SciPy computes a multivariate normal's distribution function by randomized numerical
+integration, to an absolute tolerance (``abseps``, 1e-5 by default): its value is not a
+smooth function of its arguments, and its exact derivative (each coordinate's density
+times a distribution function of one dimension less, again an integral) could only be
+computed to the same tolerance. Differentiating through it is refused with a hint.
 """
 
 import numpy as np
 
 from ..runtime import unbroadcast
-from .registry import jvp_rule, vjp_rule
+from .registry import jvp_rule, vjp_rule, without_rule
 from .spaces import Array, Data, space
 
 try:
@@ -101,6 +108,12 @@ if st is not None:
     _one_shape(st.chi2, "chi2")
     _one_shape(st.gamma, "gamma")
     _beta(st.beta)
+    without_rule(
+        st.multivariate_normal.cdf, st.multivariate_normal.logcdf,
+        hint="SciPy integrates it numerically, to an absolute tolerance (abseps), so it has "
+             "no exact derivative to differentiate; pass arguments that do not vary "
+             "(adjoint.stop_gradient), or write the probability with functions that have "
+             "rules (one dimension: scipy.stats.norm.cdf)")
 
     # The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
     _SHAPE = Data("shape", "a positive number or array (not differentiated: the "

@@ -36,7 +36,7 @@ from ..frontend.lower import PLACEHOLDER, UNDEFINED
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Value, walk
 from ..ir.prims import Method
-from ..rules.registry import BUILDERS, find_vjp, is_nondifferentiable
+from ..rules.registry import BUILDERS, find_vjp, is_nondifferentiable, missing_rule_hint
 from .ad import BoundRule, UserCall, bind_rule, callee_label, check_varied_uses, varied_values
 from .builder import Builder, clone_op
 from .calls import ModuleFunctions, is_user_function
@@ -438,12 +438,8 @@ class _Reverse:
             self.reverse_user_call(op, ctx, g)
             return
         if rule is None:
-            raise NoRuleError(
-                f"no derivative rule for {callee_label(callee)}",
-                op.loc,
-                "register one with @adjoint.vjp_rule(fn), or mark the argument as constant"
-                " with adjoint.stop_gradient(x)",
-            )
+            raise NoRuleError(f"no derivative rule for {callee_label(callee)}", op.loc,
+                              missing_rule_hint(callee))
         bound = bind_rule(rule, op)
         contributions = self.instantiate(rule, ctx, g, op, bound)
         for i in active:
