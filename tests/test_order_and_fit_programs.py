@@ -195,3 +195,34 @@ def quantile_in_q(q, x):
 def test_the_quantile_level_is_not_differentiated():
     with pytest.raises(adjoint.NonDifferentiableError, match="'q'"):
         adjoint.grad(quantile_in_q)(0.3, np.arange(5.0))
+
+
+def polyfit_full(y):
+    return np.sum(np.polyfit(np.arange(4.0), y, 1, full=True)[0])
+
+
+def qr_complete(y):
+    return np.sum(np.linalg.qr(np.reshape(y, (2, 2)), mode="complete")[0])
+
+
+def pinv_hermitian(y):
+    return np.sum(np.linalg.pinv(np.reshape(y, (2, 2)), hermitian=True))
+
+
+def quantile_nearest(y):
+    return np.quantile(y, 0.3, method="nearest")
+
+
+@pytest.mark.parametrize("fn, words", [
+    (polyfit_full, ["'numpy.polyfit'", "full"]), (qr_complete, ["mode", "'complete'"]),
+    (pinv_hermitian, ["hermitian"]), (quantile_nearest, ["method", "'linear'", "'nearest'"]),
+])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_arguments_outside_the_rules_are_refused(fn, words, mode):
+    y = np.arange(1.0, 5.0) ** 1.5
+    with pytest.raises(adjoint.UnsupportedArgumentError) as info:
+        adjoint.grad(fn)(y) if mode == "reverse" else adjoint.jvp(fn)(y, y)
+    message = str(info.value)
+    assert "test_order_and_fit_programs.py:" in message, message
+    for w in words:
+        assert w in message, message

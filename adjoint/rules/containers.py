@@ -172,8 +172,8 @@ space(builtins.sum, joint="items", iterable=Arrays(), start=Array(optional=True)
 space(builtins.max, builtins.min, a=Number(), b=Number())
 space(max_of, min_of, joint="items", iterable=Arrays())
 space(builtins.sorted, joint="numbers", iterable=Arrays(ranks=(0, 0)), key=Choice((None,)),
-      reverse=Flag(), note="a list or tuple of numbers, or an array of rank 1; ties keep "
-      "their order (Python's sort is stable), and so do their derivatives")
+      reverse=Flag(), note="`iterable` may be an array of rank 1 too; ties keep their order "
+      "(Python's sort is stable), and so do their derivatives")
 space(_items, _values, d=Custom("mapping", "a dict of numbers and arrays"))
 space(_get, d=Custom("mapping", "a dict of numbers and arrays"),
       key=Custom("key", "a key of the dict"), default=Array(optional=True))

@@ -388,7 +388,7 @@ space(math.hypot, x=Number("nonzero"), y=Number("nonzero", optional=True),
       note="one or two coordinates")
 space(math.fmod, x=Number("mod"), y=Number("nonzero"))
 space(math.fsum, joint="numbers", seq=Arrays(ranks=(0, 0)),
-      note="a list or tuple of numbers, or an array of rank 1")
+      note="`seq` may be an array of rank 1 too")
 if hasattr(math, "cbrt"):
     scalar(math.cbrt, domain="nonzero")
 if hasattr(math, "exp2"):

@@ -125,7 +125,6 @@ if st is not None:
         space(_d.ppf, _d.isf, joint="quantile_function", q=Array("open01"),
               **{n: _SHAPE for n in _shapes}, loc=Array(like="q"),
               scale=Array("positive", like="q"),
-              note="q in (0, 1), where the density at the quantile is positive; "
-                   "arguments broadcast against each other" +
-                   ("; laplace: not at q = 1/2 (its density has a kink there)"
-                    if _name == "laplace" else ""))
+              note="arguments broadcast against each other; the density at the quantile is "
+                   "positive" + ("; not at q = 1/2, where the density has a kink (a "
+                                 "second derivative jumps there)" if _name == "laplace" else ""))
