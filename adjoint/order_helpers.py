@@ -86,6 +86,8 @@ def quantile_take(x, a, q, axis=None, keepdims=False, nan=False):
     gamma = gamma.astype(np.result_type(rows, 0.0))
     y = (1 - gamma) * np.take_along_axis(rows, lo, axis=-1) + \
         gamma * np.take_along_axis(rows, hi, axis=-1)
+    if nan and np.size(a) == 0:
+        q = 0.5  # NumPy's nan* quantiles of an empty array have no dimensions for q
     return np.reshape(np.moveaxis(y, -1, 0), quantile_shape(a, q, axis, keepdims))
 
 

@@ -24,7 +24,8 @@ from .spaces import Array, Choice, Data, Real, space
 def _(g, ans, p, x):
     n = np.shape(p)[0]
     powers = np.expand_dims(x, -1) ** np.arange(n - 1, -1, -1, dtype=np.result_type(ans, 0.0))
-    g_p = np.sum(np.reshape(np.expand_dims(g, -1) * powers, (-1, n)), axis=0)
+    terms = np.expand_dims(g, -1) * powers  # (an empty p has no terms: no reshape by -1)
+    g_p = np.sum(terms, axis=tuple(range(np.ndim(terms) - 1)))
     slope = np.polyval(p[:-1] * np.arange(n - 1, 0, -1, dtype=np.result_type(ans, 0.0)), x)
     return np.reshape(g_p, np.shape(p)), unbroadcast(g * slope, x)
 

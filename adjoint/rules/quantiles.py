@@ -87,14 +87,16 @@ def _(da, dq, ans, a, q, axis=None, out=None, overwrite_input=False, method="lin
 
 # The calls these rules support (adjoint/rules/spaces.py; listed in docs/rules.md).
 _NOTE = "the default method `'linear'`; at ties, the derivative of a stable sort's order"
-space(np.median, a=Array("distinct"), axis=Axis("a"), overwrite_input=Flag(), keepdims=Flag(),
+# overwrite_input=True lets NumPy reorder the argument in place, which the derivative reads.
+_KEEP = Choice((False,))
+space(np.median, a=Array("distinct"), axis=Axis("a"), overwrite_input=_KEEP, keepdims=Flag(),
       note="the mean of the two middle values for an even count; " + _NOTE)
-space(np.nanmedian, a=Array("nan"), axis=Axis("a"), overwrite_input=Flag(), keepdims=Flag(),
+space(np.nanmedian, a=Array("nan"), axis=Axis("a"), overwrite_input=_KEEP, keepdims=Flag(),
       note="NaNs left out of each group (a group of NaNs only has a NaN median)")
 _Q = Data("quantile", "a number or an array of numbers in [0, 1] (not differentiated)")
 _P = Data("percentile", "a number or an array of numbers in [0, 100] (not differentiated)")
 for _fn, _a, _q in ((np.quantile, "distinct", _Q), (np.nanquantile, "nan", _Q),
                     (np.percentile, "distinct", _P), (np.nanpercentile, "nan", _P)):
-    space(_fn, a=Array(_a), q=_q, axis=Axis("a"), overwrite_input=Flag(),
+    space(_fn, a=Array(_a), q=_q, axis=Axis("a"), overwrite_input=_KEEP,
           method=Choice(("linear",)), keepdims=Flag(),
           note=_NOTE + ("; NaNs left out of each group" if _a == "nan" else ""))
