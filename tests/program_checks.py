@@ -121,7 +121,7 @@ def fd_gradient(f, args) -> tuple:
 
                 def at(step, j=j, leaf=leaf, leaf_index=leaf_index, arg=arg, i=i):
                     moved = list(leaves(arg))
-                    x = np.array(leaf, dtype=float)
+                    x = np.array(leaf, dtype=float, order="C")  # (reshape is a view)
                     x.reshape(-1)[j] += step
                     moved[leaf_index] = float(x) if np.ndim(leaf) == 0 else x
                     shifted = list(args)
