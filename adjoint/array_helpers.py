@@ -93,6 +93,21 @@ def sum_to_shape(x, shape):
     return np.reshape(np.sum(x, axis=axes), shape)
 
 
+def weights_layout(a, weights, axis=None):
+    """How ``np.average(a, axis, weights)`` lays ``weights`` against ``a``: the axes
+    permutation and then the shape that make them broadcast (weights shaped like the
+    reduced axes go along those axes, in increasing order), and the permutation back."""
+    ws = np.shape(weights)
+    nd = np.ndim(weights)
+    if ws == np.shape(a) or axis is None:
+        return tuple(range(nd)), ws, tuple(range(nd))
+    axes = tuple(int(v) % np.ndim(a) for v in (axis if isinstance(axis, (tuple, list))
+                                               else (axis,)))
+    perm = tuple(int(i) for i in np.argsort(axes))
+    shape = tuple(s if i in axes else 1 for i, s in enumerate(np.shape(a)))
+    return perm, shape, tuple(int(i) for i in np.argsort(perm))
+
+
 def partition_index(ans, a, axis=-1):
     """Where each element of ``np.partition(a, kth, axis)`` (``ans``) came from in ``a``,
     as indices for ``np.take_along_axis(a, ..., axis)``. Equal values are interchangeable."""
@@ -314,6 +329,7 @@ ARRAY_HELPERS = (
     "select_spread",
     "select_default_spread",
     "partition_index",
+    "weights_layout",
     "gradient_plan",
     "stencil",
     "stencil_adjoint",

@@ -157,9 +157,10 @@ def sequence_grad(g, x):
         return like_container(x, list(g))
     if not isinstance(x, np.ndarray):
         return list(g)  # a view of a dict's items or values: their cotangents in order
+    dtype = x.dtype if x.dtype.kind == "f" else np.float64  # (float32 rows stay float32)
     if len(g) == 0:
-        return np.zeros(np.shape(x))
-    return np.stack([np.asarray(r, dtype=float) for r in g])
+        return np.zeros(np.shape(x), dtype)
+    return np.stack([np.asarray(r, dtype=dtype) for r in g])
 
 
 def sum_grad(g, iterable):
@@ -984,3 +985,10 @@ from .array_helpers import ARRAY_DEPENDS, ARRAY_HELPERS  # noqa: E402
 
 HELPERS = HELPERS + ARRAY_HELPERS
 DEPENDS.update(ARRAY_DEPENDS)
+
+# -- the helpers of median, quantile, percentile and sorted ------------------------------------
+from .order_helpers import *  # noqa: E402, F403
+from .order_helpers import ORDER_DEPENDS, ORDER_HELPERS  # noqa: E402
+
+HELPERS = HELPERS + ORDER_HELPERS
+DEPENDS.update(ORDER_DEPENDS)

@@ -252,7 +252,9 @@ def _richardson(at: Callable[[float], float], h: float) -> float:
 def _perturb(x: Any, j: int, h: float) -> Any:
     if np.ndim(x) == 0:
         return float(x) + h
-    y = np.array(x, dtype=float, copy=True)
+    # In C order, so that reshape(-1) is a view (an argument in Fortran order, such as a
+    # transposed matrix, would otherwise be perturbed in a copy, and not at all).
+    y = np.array(x, dtype=float, copy=True, order="C")
     y.reshape(-1)[j] += h
     return y
 

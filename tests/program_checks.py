@@ -131,7 +131,7 @@ def fd_gradient(f, args, precise: bool = False) -> tuple:
 
                 def at(step, j=j, leaf=leaf, leaf_index=leaf_index, arg=arg, i=i):
                     moved = list(leaves(arg))
-                    x = np.array(leaf, dtype=dtype)
+                    x = np.array(leaf, dtype=dtype, order="C")  # (reshape is a view)
                     x.reshape(-1)[j] += step
                     moved[leaf_index] = dtype(x) if np.ndim(leaf) == 0 else x
                     shifted = list(args)

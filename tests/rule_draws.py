@@ -283,6 +283,12 @@ def draw_data(ctx: Ctx, name: str, form: Data) -> None:
         ctx.put(name, float(value) if not shape and ctx.boolean("float") else value, "data")
     elif form.kind == "order":
         ctx.put(name, ctx.integer(0, 3, name), "data")
+    elif form.kind in ("quantile", "percentile"):
+        # A number or an array of them (the values drawn have no ties).
+        scale = 100.0 if form.kind == "percentile" else 1.0
+        shape = ctx.shape(0, 2, NONEMPTY)
+        q = ctx.r.uniform(0.03, 0.97, size=shape) * scale
+        ctx.put(name, float(q) if not shape and ctx.boolean("float") else q, "data")
     elif form.kind == "dimension":
         ctx.put(name, ctx.integer(1, 3, name), "data")
     else:

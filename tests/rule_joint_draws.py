@@ -600,3 +600,8 @@ JOINT.update(JOINT_EXTRA)
 from tests.rule_stats_draws import STATS_JOINT  # noqa: E402
 
 JOINT.update(STATS_JOINT)
+
+# Order statistics, fits and least squares.
+from tests.rule_order_fit_draws import ORDER_FIT_JOINT  # noqa: E402
+
+JOINT.update(ORDER_FIT_JOINT)

@@ -95,5 +95,27 @@ def j_mvn(ctx: Ctx) -> None:
         ctx.put("allow_singular", ctx.boolean("value"))
 
 
+def j_quantile_function(ctx: Ctx) -> None:
+    """``ppf`` and ``isf``: q inside (0, 1), then shape parameters, loc and scale."""
+    r = ctx.r
+    names = list(ctx.space.args)
+    full = ctx.shape(0, 3)
+    shapes = {n: broadcast_partner(ctx, full, 0, 3, into=True) for n in names}
+    values = {"q": r.uniform(0.1, 0.9, size=shapes["q"]),
+              "loc": r.normal(size=shapes["loc"]),
+              "scale": r.uniform(0.5, 2.0, size=shapes["scale"])}
+    for n in names:
+        if n not in values:  # a shape parameter (not differentiated)
+            ctx.put(n, float(r.uniform(1.2, 2.5)) if not shapes[n] else
+                    r.uniform(1.2, 2.5, size=shapes[n]), "data")
+        else:
+            ctx.put(n, _cast(ctx, values[n], _kind(ctx, shapes[n])))
+    if getattr(ctx.key.__self__, "name", "") == "laplace":
+        # Away from the median, where the density has a kink.
+        q = np.asarray(ctx.values["q"])
+        ctx.values["q"] = _cast(ctx, np.where(np.abs(q - 0.5) < 0.1, q * 0.5, q),
+                                "float" if isinstance(ctx.values["q"], float) else "nd")
+
+
 STATS_JOINT = {"location_scale": j_location_scale, "poisson": j_poisson,
-               "dirichlet": j_dirichlet, "mvn": j_mvn}
+               "dirichlet": j_dirichlet, "mvn": j_mvn, "quantile_function": j_quantile_function}

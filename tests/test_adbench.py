@@ -321,3 +321,14 @@ def test_check_grads_gives_every_call_its_own_arguments():
     grad = check_grads(doubles_its_argument_in_place, (x,))
     np.testing.assert_allclose(grad, [2.0 * np.cos(0.6), np.cos(-0.2), np.cos(0.5)])
     np.testing.assert_array_equal(x, [0.3, -0.2, 0.5])
+
+
+def solve_cubed(A, b):
+    return np.sum(np.linalg.solve(A, b) ** 3)
+
+
+def test_check_grads_perturbs_an_argument_in_fortran_order():
+    # A transposed matrix: its finite differences once stepped a copy, and came out zero.
+    A = (np.random.default_rng(4).normal(size=(3, 3)) + 3.0 * np.eye(3)).T
+    assert not A.flags["C_CONTIGUOUS"]
+    check_grads(solve_cubed, (A, np.array([0.3, -1.0, 0.8])), wrt=(0, 1))

@@ -1,9 +1,9 @@
 """The package is a one-way house: layers import only downward, and nothing imports in a circle.
 
-Bottom to top: errors, runtime (and array_helpers), markers, version, gcpause → ir → frontend →
-rules → transforms → backend → driver (compiler, cache) → api, cli, display. Every import
-counts, including those inside functions: an import placed in a function to dodge a circle
-is still one.
+Bottom to top: errors, runtime (and array_helpers, order_helpers), markers, version, gcpause →
+ir → frontend → rules → transforms → backend → driver (compiler, cache) → api, cli, display.
+Every import counts, including those inside functions: an import placed in a function to
+dodge a circle is still one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent / "adjoint"
 
 LAYERS = [
-    {"errors", "runtime", "array_helpers", "markers", "version", "gcpause"},
+    {"errors", "runtime", "array_helpers", "order_helpers", "markers", "version", "gcpause"},
     {"ir"},
     {"frontend"},
     {"rules"},

@@ -179,6 +179,9 @@ spec(builtins.dict, cases=lambda r: [case({"a": R(r, 2), "b": R(r)})])
 spec(_containers._items, _containers._values, cases=lambda r: [case({"a": R(r, 2), "b": R(r)})])
 spec(_containers._get, diff=(0, 2), cases=lambda r: [case({"a": R(r, 2), "b": R(r)}, "a", R(r, 2)),
                                                      case({"a": R(r, 2)}, "z", R(r, 2))])
+spec(builtins.sorted, cases=lambda r: [case([R(r), R(r), R(r)]), case(R(r, 4)),
+                                      case((R(r), R(r), R(r)), reverse=True)])
+spec(math.fsum, cases=lambda r: [case([R(r), R(r), R(r)]), case(R(r, 4)), case((R(r),))])
 spec(builtins.tuple, builtins.list, cases=lambda r: [case(R(r, 3)), case(R(r, 2, 3))])
 
 
@@ -203,6 +206,18 @@ spec(operator.matmul, np.matmul, cases=lambda r: [
     case(R(r, 3), R(r, 3)), case(R(r, 2, 3), R(r, 3)), case(R(r, 3), R(r, 3, 4)),
     case(R(r, 2, 3), R(r, 3, 4)), case(R(r, 5, 2, 3), R(r, 3, 4)), case(R(r, 2, 3), R(r, 2, 3, 4)),
     case(R(r, 1, 2, 3), R(r, 4, 3, 2)), case(R(r, 3), R(r, 2, 3, 4))])
+
+# Polynomials and interpolation (x away from the knots xp).
+spec(np.polyval, cases=lambda r: [
+    case(R(r, 4), R(r, 5)), case(R(r, 3), R(r)), case(R(r, 1), R(r, 2, 3)), case(R(r, 5), 0.0)])
+spec(np.polyfit, diff=(0, 1), cases=lambda r: [
+    case(R(r, 6), R(r, 6), 2), case(R(r, 5), R(r, 5, 2), 1), case(R(r, 4), R(r, 4), 3),
+    case(R(r, 6), R(r, 6), 2, w=P(r, 6))])
+_XP = np.array([-1.0, 0.0, 0.5, 2.0])
+spec(np.interp, cases=lambda r: [
+    case(np.array([-1.5, -0.3, 0.2, 0.9, 1.7, 2.5]), _XP + 0.1 * U(r, 4), R(r, 4)),
+    case(0.3, _XP, R(r, 4)), case(np.array([[-2.0, 0.7], [1.1, 3.0]]), _XP, R(r, 4), R(r), R(r)),
+    case(np.array([0.1, 1.9]), np.array([0.0, 1.0]), R(r, 2))])
 
 # Elementwise NumPy.
 unary(np.exp, np.exp2, np.expm1, np.square, np.deg2rad, np.radians, np.rad2deg, np.degrees)
@@ -253,6 +268,10 @@ def _with_nan(r, *shape):
     return x
 
 
+spec(np.average, diff=(0, 2), cases=lambda r: [
+    case(R(r, 3, 4)), case(R(r, 3, 4), 1, P(r, 4)), case(R(r, 3, 4), None, P(r, 3, 4), True),
+    case(R(r, 2, 3, 4), (2, 0), P(r, 4, 2), keepdims=True), case(R(r, 3, 4), -2, P(r, 3, 4)),
+    case(R(r, 3, 4), 0, returned=True), case(R(r, 5), None, P(r, 5), True)])
 spec(np.nansum, np.nanmean, np.nanmax, np.nanmin, cases=lambda r: [
     case(_with_nan(r, 3, 4)), case(_with_nan(r, 3, 4), axis=1),
     case(_with_nan(r, 2, 3, 4), axis=(0, 2), keepdims=True)])
@@ -315,6 +334,15 @@ spec(np.linalg.svd, cases=lambda r: [
     case(SVDM(r, 3, 3)), case(SVDM(r, 4, 2), full_matrices=False), case(SVDM(r, 2, 4), False),
     case(SVDM(r, 3, 2, 2), False), case(SVDM(r, 4, 3), compute_uv=False),
     case(SVDM(r, 2, 3, 2), True, False)])
+spec(np.linalg.qr, cases=lambda r: [
+    case(SVDM(r, 4, 3)), case(SVDM(r, 3, 3)), case(SVDM(r, 2, 4)), case(SVDM(r, 4, 2), "r"),
+    case(SVDM(r, 3, 2, 3), mode="reduced"), case(SVDM(r, 2, 3), "r")])
+spec(np.linalg.pinv, cases=lambda r: [
+    case(SVDM(r, 4, 3)), case(SVDM(r, 2, 4)), case(SVDM(r, 3, 3)), case(SVDM(r, 3, 2, 3), 1e-12)])
+spec(np.linalg.lstsq, cases=lambda r: [
+    case(SVDM(r, 5, 3), R(r, 5)), case(SVDM(r, 4, 2), R(r, 4, 3), None),
+    case(SVDM(r, 3, 3), R(r, 3)),
+    case(SVDM(r, 2, 4), R(r, 2, 2), rcond=None)])
 spec(np.linalg.matrix_power, cases=lambda r: [
     case(WELL(r, 3) * 0.5, 3), case(WELL(r, 3), 0), case(WELL(r, 3) * 0.5, 1),
     case(WELL(r, 3), -2), case(WELL(r, 3, 2) * 0.5, 2)])
@@ -399,6 +427,21 @@ spec(np.array, np.asarray, np.asanyarray, np.ascontiguousarray, cases=lambda r: 
 spec(np.array, cases=lambda r: [case(R(r, 2, 3)), case([R(r), R(r)]), case(R(r, 3), ndmin=2)])
 spec(np.copy, cases=lambda r: [case(R(r, 2, 3)), case(R(r))])
 spec(np.sort, cases=lambda r: [case(R(r, 5)), case(R(r, 3, 4), axis=0), case(R(r, 3, 4), None)])
+
+# Order statistics: no ties (a tie's derivative is one-sided), NaNs for the nan* twins.
+spec(np.median, cases=lambda r: [
+    case(R(r, 5)), case(R(r, 4)), case(R(r, 3, 4), axis=1), case(R(r, 3, 4), 0, keepdims=True),
+    case(R(r, 2, 3, 4), axis=(0, 2)), case(R(r))])
+spec(np.nanmedian, cases=lambda r: [
+    case(_with_nan(r, 5)), case(_with_nan(r, 3, 4), axis=1),
+    case(_with_nan(r, 2, 3, 4), axis=(0, 2), keepdims=True)])
+spec(np.quantile, np.nanquantile, diff=(0,), cases=lambda r: [
+    case(R(r, 6), 0.3), case(R(r, 3, 5), [0.1, 0.5, 0.95], axis=1),
+    case(R(r, 3, 4), np.array([[0.2], [0.8]]), 0, keepdims=True), case(R(r, 4), 1.0),
+    case(R(r, 2, 3, 4), 0.25, (0, 2))])
+spec(np.percentile, np.nanpercentile, diff=(0,), cases=lambda r: [
+    case(R(r, 6), 30.0), case(R(r, 3, 5), [10.0, 50.0, 95.0], axis=1),
+    case(R(r, 3, 4), 0.0, -1, keepdims=True)])
 spec(np.diff, cases=lambda r: [case(R(r, 5)), case(R(r, 3, 4), 2, 0), case(R(r, 2, 5), 0)])
 
 # Joining, layout, selection and real parts.
@@ -563,6 +606,25 @@ if st is not None:
         spec(_d.cdf, _d.logcdf, _d.sf, _d.logsf, diff=_plain,
              cases=_location_scale_cases(_d, _shapes))
 
+    def _quantile_function_cases(n):
+        """q in (0, 1) and each shape parameter, loc and scale, broadcasting; by keyword too."""
+        def cases(r):
+            out = []
+            for qs, ps, ls, ss in [((), (), (), ()), ((3,), (), (), ()),
+                                   ((2, 3), (3,), (2, 1), (3,)), ((2, 3), (2, 1), (3,), (2, 1))]:
+                q = _shaped(r.uniform(0.1, 0.9, size=qs))
+                out.append(case(q, *[_shaped(r.uniform(1.2, 2.5, size=ps)) for _ in range(n)],
+                                R(r, *ls), P(r, *ss)))
+            out.append(case(_shaped(r.uniform(0.1, 0.9, size=4)),
+                            *[1.5 for _ in range(n)], loc=R(r), scale=P(r)))
+            return out
+        return cases
+
+    for _name, _shapes in _STATS_SHAPES.items():
+        _d = getattr(st, _name)
+        _plain = (0,) + tuple(range(len(_shapes) + 1, len(_shapes) + 3))
+        spec(_d.ppf, _d.isf, diff=_plain, cases=_quantile_function_cases(len(_shapes)))
+
     def _poisson_cases(r):
         return [case(3, P(r)), case(np.array([0, 2, 5]), P(r, 3) * 2.0),
                 case(np.array([[1], [4]]), P(r, 3)), case(np.array([2, 3]), P(r), 1),
@@ -663,6 +725,16 @@ spec(rt.cumprod_jvp, cases=lambda r: [
 spec(rt.cumprod_grad, cases=lambda r: [
     case(R(r, 3, 4), P(r, 3, 4), 1), case(R(r, 4), np.array([1.5, 0.0, 2.0, 0.5])),
     case(R(r, 6), P(r, 2, 3)), case(R(r, 2, 3), _ZEROS_23, 1)])
+spec(rt.quantile_take, diff=(0,), cases=lambda r: [
+    case(R(r, 5), R(r, 5), 0.5), case(R(r, 3, 4), R(r, 3, 4), [0.1, 0.7], 1),
+    case(R(r, 2, 3, 4), R(r, 2, 3, 4), 0.3, (0, 2), True),
+    case(R(r, 3, 4), _with_nan(r, 3, 4), 0.4, 1, False, True)])
+spec(rt.quantile_put, diff=(0,), cases=lambda r: [
+    case(R(r), R(r, 5), 0.5), case(R(r, 2, 3), R(r, 3, 4), [0.1, 0.7], 1),
+    case(R(r, 1, 3, 1), R(r, 2, 3, 4), 0.3, (0, 2), True),
+    case(R(r, 3), _with_nan(r, 3, 4), 0.4, 1, False, True)])
+spec(rt.take_items, rt.untake_items, diff=(0,), cases=lambda r: [
+    case([R(r), R(r), R(r)], [2, 0, 1]), case(R(r, 4), [1, 3, 0, 2])])
 spec(rt.sort_grad, rt.sort_take, cases=lambda r: [
     case(R(r, 3, 4), R(r, 3, 4)), case(R(r, 3, 4), R(r, 3, 4), 0),
     case(R(r, 12), R(r, 3, 4), None)])

@@ -17,7 +17,11 @@ from . import (  # noqa: F401  (registration)
     helpers,
     indexing,
     kron,
+    least_squares,
     linalg,
+    order_helpers,
+    polynomials,
+    quantiles,
     ranges,
     reductions,
     sampling,
@@ -27,6 +31,7 @@ from . import (  # noqa: F401  (registration)
     solvers,
     special,
     stats,
+    stats_quantiles,
     trig,
 )
 from .catalog import catalog

@@ -166,9 +166,9 @@ def _(dx, ans, x, size, shape, axes):
 
 
 nondifferentiable(
-    rt.kron_shapes, rt.partition_index, rt.gradient_plan, rt.convolve_padding, rt.band_rows,
-    rt.eigenvector_pivots, rt.fft_dual_norm, rt.fft_axes, rt.fft_length, rt.fft_lengths,
-    rt.rfft_counts,
+    rt.kron_shapes, rt.partition_index, rt.weights_layout, rt.gradient_plan,
+    rt.convolve_padding, rt.band_rows, rt.eigenvector_pivots, rt.fft_dual_norm, rt.fft_axes,
+    rt.fft_length, rt.fft_lengths, rt.rfft_counts,
 )
 
 # -- what the compiler may assume of these callables (registry.Facts) ----------------------

@@ -1,11 +1,12 @@
 """Python's own containers and builtins: ``tuple``, ``list``, ``dict``, ``sum``, ``max``,
-``min``, and the dict methods ``items``, ``values``, ``keys``.
+``min``, ``sorted``, and the dict methods ``items``, ``values``, ``keys``.
 
 Converting or summing a sequence keeps its items, so the cotangent goes back item for
 item, in the kind the argument was (``tuple(rows_of_a_matrix)`` sends the rows'
 cotangents back stacked into a matrix). ``max(a, b)`` sends the cotangent to the
 argument Python returned (the first of equals), as ``max(xs)`` does to its first
-largest item. Dict keys carry no derivative.
+largest item. ``sorted`` sends each item's cotangent back to the place Python's stable
+sort took it from. Dict keys carry no derivative.
 """
 
 import builtins
@@ -23,11 +24,14 @@ from ..runtime import (
     pick_grad,
     pick_tangent,
     sequence_grad,
+    sorted_order,
     sum_grad,
+    take_items,
     unbroadcast,
+    untake_items,
 )
 from .registry import facts, jvp_rule, method, nondifferentiable, vjp_rule
-from .spaces import Array, Arrays, Custom, Number, space
+from .spaces import Array, Arrays, Choice, Custom, Flag, Number, space
 
 
 @vjp_rule(builtins.tuple, builtins.list)
@@ -83,6 +87,16 @@ def _(g, ans, a, b):
 @jvp_rule(builtins.min, ndiff=2)
 def _(da, db, ans, a, b):
     return da * (a <= b) + db * (a > b)
+
+
+@vjp_rule(builtins.sorted)
+def _(g, ans, iterable, key=None, reverse=False):
+    return sequence_grad(untake_items(g, sorted_order(iterable, reverse)), iterable)
+
+
+@jvp_rule(builtins.sorted)
+def _(diterable, ans, iterable, key=None, reverse=False):
+    return take_items(diterable, sorted_order(iterable, reverse))
 
 
 @vjp_rule(max_of, min_of)
@@ -157,6 +171,9 @@ space(builtins.dict, mapping=Custom("mapping", "a dict of numbers and arrays"))
 space(builtins.sum, joint="items", iterable=Arrays(), start=Array(optional=True))
 space(builtins.max, builtins.min, a=Number(), b=Number())
 space(max_of, min_of, joint="items", iterable=Arrays())
+space(builtins.sorted, joint="numbers", iterable=Arrays(ranks=(0, 0)), key=Choice((None,)),
+      reverse=Flag(), note="`iterable` may be an array of rank 1 too; ties keep their order "
+      "(Python's sort is stable), and so do their derivatives")
 space(_items, _values, d=Custom("mapping", "a dict of numbers and arrays"))
 space(_get, d=Custom("mapping", "a dict of numbers and arrays"),
       key=Custom("key", "a key of the dict"), default=Array(optional=True))
@@ -169,4 +186,4 @@ facts(builtins.max, builtins.min, foldable=True)
 facts(builtins.max, builtins.min, rt.max_of, rt.min_of, _get, _items, _values, memory="view")
 facts(builtins.sum, builtins.float, memory="new")
 # A new container, holding the same items.
-facts(builtins.tuple, builtins.list, builtins.dict, memory="view")
+facts(builtins.tuple, builtins.list, builtins.dict, builtins.sorted, memory="view")

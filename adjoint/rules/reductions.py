@@ -3,6 +3,8 @@
 A reduction's cotangent is spread back over the reduced axes with ``unreduce``
 (which undoes ``keepdims=False`` by re-inserting the axes, then broadcasts).
 ``max``/``min`` share the cotangent equally among the elements that attain them.
+``average`` is ``sum(a * w) / sum(w)``, with ``w`` the weights laid along ``a`` as NumPy
+lays them (``weights_layout``): a transpose, a reshape and a broadcast, each with rules.
 """
 
 import numpy as np
@@ -13,7 +15,9 @@ from ..runtime import (
     extremum_grad,
     prod_grad,
     reduced_size,
+    unbroadcast,
     unreduce,
+    weights_layout,
 )
 from .registry import complex_safe, facts, jvp_rule, method, nondifferentiable, vjp_rule
 from .results import reduce_result
@@ -28,6 +32,26 @@ def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
 @vjp_rule(np.mean)
 def _(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
     return unreduce(g, a, axis, keepdims) / reduced_size(a, axis)
+
+
+@vjp_rule(np.average, ndiff=3)
+def _(g, ans, a, axis=None, weights=None, returned=False, keepdims=False):
+    avg = ans[0] if returned else ans
+    g_avg = g[0] if returned else g
+    ge = unreduce(g_avg, a, axis, keepdims)
+    if weights is None:
+        return ge / reduced_size(a, axis), None, None
+    perm, shape, back = weights_layout(a, weights, axis)
+    laid = np.reshape(np.transpose(weights, perm), shape)
+    w = np.broadcast_to(laid, np.shape(a))
+    total = np.sum(w, axis=axis, keepdims=True)
+    gw = ge * (a - unreduce(avg, a, axis, keepdims)) / total
+    if returned:
+        # The sum of the weights, broadcast to the average's shape.
+        gw = gw + unreduce(g[1], a, axis, keepdims)
+    gw = np.transpose(np.reshape(unbroadcast(gw, laid), np.shape(np.transpose(weights, perm))),
+                      back)
+    return ge * w / total, None, gw
 
 
 @vjp_rule(np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin)
@@ -97,6 +121,23 @@ def _(da, ans, a, axis=None, dtype=None, out=None, keepdims=False):
 @jvp_rule(np.mean)
 def _(da, ans, a, axis=None, dtype=None, out=None, keepdims=False):
     return np.mean(da, axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+@jvp_rule(np.average, ndiff=3)
+def _(da, daxis, dweights, ans, a, axis=None, weights=None, returned=False, keepdims=False):
+    if weights is None:
+        t = np.mean(da, axis=axis, keepdims=keepdims)
+        return (t, 0.0 * ans[1]) if returned else t
+    avg = ans[0] if returned else ans
+    perm, shape, back = weights_layout(a, weights, axis)
+    w = np.broadcast_to(np.reshape(np.transpose(weights, perm), shape), np.shape(a))
+    dw = np.broadcast_to(np.reshape(np.transpose(dweights, perm), shape), np.shape(a))
+    centered = a - unreduce(avg, a, axis, keepdims)
+    t = np.sum(da * w + centered * dw, axis=axis, keepdims=keepdims) / np.sum(
+        w, axis=axis, keepdims=keepdims)
+    if returned:
+        return t, np.broadcast_to(np.sum(dw, axis=axis, keepdims=keepdims), np.shape(t))
+    return t
 
 
 @jvp_rule(np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin)
@@ -192,6 +233,9 @@ space(np.var, a=Array(), axis=Axis("a"), dtype=Dtype(), ddof=Real(0, 2), keepdim
 space(np.std, a=Array(), axis=Axis("a"), dtype=Dtype(), ddof=Real(0, 2), keepdims=Flag(),
       singular_at_zero=True)
 space(np.cumsum, a=Array(), axis=Axis("a", multi=False), dtype=Dtype())
+space(np.average, joint="average", a=Array(), axis=Axis("a"),
+      weights=Array("positive", optional=True), returned=Flag(), keepdims=Flag(),
+      note="`weights` shaped like `a`, or like the axes averaged over; their sum not zero")
 space(np.cumprod, a=Array("zeros"), axis=Axis("a", multi=False), dtype=Dtype())
 
 # -- what the compiler may assume of these callables (registry.Facts) ----------------------

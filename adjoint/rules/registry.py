@@ -79,6 +79,9 @@ NONDIFF: set[Any] = set()
 NO_DERIVATIVE: dict[Any, str] = {}
 #: Callables whose results are complex or real depending on the values (``np.linalg.eig``).
 SOMETIMES_COMPLEX: set[Any] = set()
+#: Callables left without rules on purpose -> what to write instead (the hint of the error
+#: that refuses them, in place of "register one").
+MISSING_HINTS: dict[Any, str] = {}
 #: Method name -> function it stands for, with the array prepended (x.sum() is np.sum(x)).
 METHODS: dict[str, Callable[..., Any]] = {}
 #: Primitive classes whose VJP is built directly in IR (indexing with static templates).
@@ -260,6 +263,23 @@ def no_derivative(*fns: Any, reason: str) -> None:
     a differentiated value passed to one is refused with ``reason`` as the hint."""
     for fn in fns:
         NO_DERIVATIVE[key_of(fn)] = reason
+
+
+def without_rule(*fns: Any, hint: str) -> None:
+    """Declare that ``fns`` have no rule on purpose: differentiating through one is refused,
+    as for any callable without a rule, with ``hint`` as the error's hint."""
+    for fn in fns:
+        MISSING_HINTS[key_of(fn)] = hint
+
+
+def missing_rule_hint(callee: Any) -> str:
+    """The hint of the error for ``callee``, a callable without a derivative rule."""
+    try:
+        hint = MISSING_HINTS.get(key_of(canonical(callee)))
+    except TypeError:
+        hint = None
+    return hint or ("register one with @adjoint.vjp_rule(fn), or mark the argument as "
+                    "constant with adjoint.stop_gradient(x)")
 
 
 def complex_safe(*fns: Any, modes: tuple[str, ...] = ("vjp", "jvp")) -> None:

@@ -7,10 +7,10 @@ array allocations. Parameter names follow the ``math`` documentation.
 
 import math
 
-from ..runtime import digamma
+from ..runtime import digamma, sum_grad
 from .registry import facts, jvp_rule, nondifferentiable, vjp_rule
 from .results import float_scalar
-from .spaces import Number, scalar, space
+from .spaces import Arrays, Number, scalar, space
 
 _LN2 = math.log(2.0)
 _DEG = math.pi / 180.0
@@ -20,6 +20,17 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 @vjp_rule(math.exp)
 def _(g, ans, x):
     return g * ans
+
+
+@vjp_rule(math.fsum)
+def _(g, ans, seq):
+    # The exactly rounded sum moves with each item as the sum does.
+    return sum_grad(g, seq)
+
+
+@jvp_rule(math.fsum)
+def _(dseq, ans, seq):
+    return math.fsum(dseq)
 
 
 @vjp_rule(math.expm1)
@@ -377,6 +388,8 @@ space(math.copysign, x=Number("nonzero"), y=Number("nonzero"))
 space(math.hypot, x=Number("nonzero"), y=Number("nonzero", optional=True),
       note="one or two coordinates")
 space(math.fmod, x=Number("mod"), y=Number("nonzero"))
+space(math.fsum, joint="numbers", seq=Arrays(ranks=(0, 0)),
+      note="`seq` may be an array of rank 1 too")
 if hasattr(math, "cbrt"):
     scalar(math.cbrt, domain="nonzero")
 if hasattr(math, "exp2"):

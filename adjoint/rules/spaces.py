@@ -132,7 +132,8 @@ class Arrays(Form):
     ranks: tuple[int, int | None] = (0, None)
 
     def describe(self) -> str:
-        return "a list or tuple of arrays"
+        return "a list or tuple of numbers" if self.ranks == (0, 0) else \
+            "a list or tuple of arrays"
 
 
 @dataclass(frozen=True)

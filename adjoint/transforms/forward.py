@@ -38,7 +38,7 @@ from ..errors import NonDifferentiableError, NoRuleError
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Undefined, Value
 from ..ir.printer import callee_name
-from ..rules.registry import find_jvp, find_vjp, is_nondifferentiable
+from ..rules.registry import find_jvp, find_vjp, is_nondifferentiable, missing_rule_hint
 from .ad import (
     RuleSignature,
     UserCall,
@@ -290,12 +290,8 @@ class _Forward:
             self.user_call(op, b)
             return
         if rule is None:
-            raise NoRuleError(
-                f"no derivative rule for {_label(callee)}",
-                op.loc,
-                "register one with @adjoint.jvp_rule(fn), or mark the argument as constant"
-                " with adjoint.stop_gradient(x)",
-            )
+            hint = missing_rule_hint(callee).replace("vjp_rule", "jvp_rule")
+            raise NoRuleError(f"no derivative rule for {_label(callee)}", op.loc, hint)
         tmpl = rule.template()
         names = tmpl.param_names
         # The tangent parameters are those before ``ans``: one per leading primal parameter.

@@ -41,7 +41,13 @@ from ..errors import ArgumentError, NonDifferentiableError, NoRuleError
 from ..ir import prims
 from ..ir.core import PLACEHOLDER, UNDEFINED, Block, Function, Op, Value, walk
 from ..ir.prims import Method
-from ..rules.registry import BUILDERS, facts_of, find_vjp, is_nondifferentiable
+from ..rules.registry import (
+    BUILDERS,
+    facts_of,
+    find_vjp,
+    is_nondifferentiable,
+    missing_rule_hint,
+)
 from ..rules.results import ELEMENTWISE
 from .ad import (
     BoundRule,
@@ -475,12 +481,8 @@ class _Reverse:
             self.reverse_user_call(op, ctx, g)
             return
         if rule is None:
-            raise NoRuleError(
-                f"no derivative rule for {callee_label(callee)}",
-                op.loc,
-                "register one with @adjoint.vjp_rule(fn), or mark the argument as constant"
-                " with adjoint.stop_gradient(x)",
-            )
+            raise NoRuleError(f"no derivative rule for {callee_label(callee)}", op.loc,
+                              missing_rule_hint(callee))
         bound = bind_rule(rule, op)
         contributions = self.instantiate(rule, ctx, g, op, bound)
         for i in active:
