@@ -167,7 +167,13 @@ def broadcast(*ts: Any) -> tuple | None:
     for t in ts:
         if not isinstance(t, Num) or t.dims is None:
             return None
-        dims_list.append(t.dims)
+        if t.dims:  # a scalar never widens the result
+            dims_list.append(t.dims)
+    if not dims_list:
+        return ()
+    first = dims_list[0]
+    if all(d == first for d in dims_list):  # the common case: one shape
+        return first
     n = max(len(d) for d in dims_list)
     out: list[Any] = []
     for i in range(n):

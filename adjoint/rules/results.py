@@ -21,23 +21,30 @@ from ..ir import prims
 from ..ir.core import NOT_CONST, Op, Value, const_value
 from ..ir.types import FLOAT, INT, MANY, Num, Seq, broadcast
 
+_ORDER = {"b": 0, "i": 1, "f": 2, "c": 3}
+
 
 def dtype_of(*ts: Any) -> str:
-    """The dtype kind NumPy promotes ``ts`` to (``"?"`` when one is not a number)."""
-    if any(isinstance(t, Num) and t.dtype == "c" for t in ts):
-        return "c"  # NumPy's promotion: complex with any number is complex
-    order = "bifc"
-    best = 0
+    """The dtype kind NumPy promotes ``ts`` to (``"?"`` when one is not a number);
+    complex with anything is complex."""
+    best, bad = 0, False
     for t in ts:
-        if not isinstance(t, Num) or t.dtype not in order:
-            return "?"
-        best = max(best, order.index(t.dtype))
-    return order[best]
+        k = _ORDER.get(t.dtype) if isinstance(t, Num) else None
+        if k is None:
+            bad = True
+        elif k == 3:
+            return "c"
+        elif k > best:
+            best = k
+    return "?" if bad else "bifc"[best]
 
 
 def real_or_complex(*ts: Any) -> str:
     """The dtype kind of a floating result of ``ts``: complex when one of them is."""
-    return "c" if any(isinstance(t, Num) and t.dtype == "c" for t in ts) else "f"
+    for t in ts:
+        if isinstance(t, Num) and t.dtype == "c":
+            return "c"
+    return "f"
 
 
 def complex_dtype(op: Op) -> bool:
