@@ -37,10 +37,10 @@ from ..ir.core import (
     const_value,
     hashable,
 )
+from ..ir.effects import has_effect
 from ..ir.printer import distribution_method, stats_name
 from ..ir.types import Num
 from ..rules.memory import returns_new
-from ..transforms.simplify import has_effect
 from .naming import Namer, Points, build_classes, congruence, identifier
 from .schedule import sink_definitions
 from .to_ast import to_ast

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir.core import Block, Function, Op, Value
-from ..transforms.simplify import has_effect
+from ..ir.effects import has_effect
 from .naming import congruence
 
 

@@ -23,23 +23,13 @@ from .. import runtime as rt
 from ..frontend.targets import is_user_function
 from ..ir import prims
 from ..ir.core import NOT_CONST, UNDEFINED, Block, Function, Op, Value, const_value, walk
+from ..ir.effects import draws, has_effect, per_callee
 from ..rules.registry import facts_of
 from .types import Num, is_float, type_of_value
 
-_EFFECTS = ("append", "pop")
 #: What the complex rules leave behind to fold (see ``_fold_complex``).
 _COMPLEX_CALLEES = {np.real, np.conjugate, rt.fft_fit, rt.fft_length, rt.fft_lengths,
                     rt.fft_axes, rt.fft_dual_norm, rt.angle_unit}
-def has_effect(op: Op) -> bool:
-    if op.attrs.get("effect"):
-        return True
-    callee = op.attrs.get("callee")
-    if callee is not None and draws(callee):
-        return True
-    return isinstance(callee, prims.Method) and callee.name in _EFFECTS and not \
-        op.attrs.get("mutates")
-
-
 def simplify(fn: Function, rounds: int = 4) -> Function:
     """Simplify ``fn`` in place until nothing changes (or ``rounds`` passes).
 
@@ -410,35 +400,7 @@ class _Rebuild:
         self.operands = operands
 
 
-#: Methods of random generators (``rng.normal(...)``): each call is a new draw.
-_DRAW_METHODS = frozenset({
-    "normal", "uniform", "random", "integers", "choice", "shuffle", "permutation",
-    "permuted", "standard_normal", "standard_exponential", "standard_gamma", "exponential",
-    "poisson", "binomial", "beta", "gamma", "lognormal", "laplace", "logistic",
-    "multivariate_normal", "dirichlet", "rand", "randn", "randint", "random_sample",
-    "bytes", "gauss", "randrange", "sample", "triangular", "vonmisesvariate",
-})
-
-
-def _per_callee(predicate: Any) -> Any:
-    """Remember ``predicate(callee)``: simplification asks it of every call, every round."""
-    cache: dict[Any, bool] = {}
-
-    def remembered(callee: Any) -> bool:
-        try:
-            return cache[callee]
-        except KeyError:
-            answer = cache[callee] = predicate(callee)
-            return answer
-        except TypeError:  # an unhashable callee
-            return predicate(callee)
-
-    remembered.__doc__ = predicate.__doc__
-    remembered.__wrapped__ = predicate  # type: ignore[attr-defined]
-    return remembered
-
-
-@_per_callee
+@per_callee
 def _same_result_each_call(callee: Any) -> bool:
     """Do two calls with equal arguments give equal results (so one may stand for both)?
 
@@ -449,23 +411,6 @@ def _same_result_each_call(callee: Any) -> bool:
                                             prims.Opaque)):
         return False
     return isinstance(callee, prims.Primitive) or not is_user_function(callee)
-
-
-@_per_callee
-def draws(callee: Any) -> bool:
-    """Is ``callee`` a random draw? Each call moves its generator on: two calls are two
-    draws, and a draw nothing reads still changes the ones after it."""
-    import random
-
-    if isinstance(callee, prims.Method):
-        return callee.name in _DRAW_METHODS
-    if isinstance(callee, prims.Primitive):
-        return False
-    owner = getattr(callee, "__self__", None)
-    if isinstance(owner, (np.random.RandomState, np.random.Generator, random.Random)):
-        return True
-    module = getattr(callee, "__module__", None) or ""
-    return module.startswith("numpy.random") or module == "random"
 
 
 def _cse_key(op: Op) -> Any:
@@ -488,7 +433,7 @@ def _cse_key(op: Op) -> Any:
     return ("call", op.callee, tuple(map(id, op.operands)), op.attrs.get("kwnames", ()))
 
 
-@_per_callee
+@per_callee
 def _reusable(callee: Any) -> bool:
     """May one call of ``callee`` stand for another with the same arguments?"""
     if isinstance(callee, prims.BuildList) or getattr(callee, "inplace", False) or \
