@@ -131,3 +131,25 @@ def test_hessian_through_a_rule_matches_differences_of_the_gradient(f, n):
     H = adjoint.hessian(f)(x)
     np.testing.assert_allclose(H, fd_jacobian(grad, x), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(H, H.T, rtol=1e-9, atol=1e-9)
+
+
+def _twice_step(x):
+    y = np.tanh(x)
+    return y * 1.5
+
+
+def _loop_of_calls(x):
+    for _ in range(3):
+        x = _twice_step(x)
+    return np.sum(x * x)
+
+
+def test_hessian_through_a_loop_of_calls_of_a_function_of_ones_own():
+    # The inner gradient tapes x and pops it back: the item popped is one of the arrays the
+    # tape holds, not the tape, so the outer derivative sees no shared memory.
+    x = np.array([0.3, -0.2])
+    H = adjoint.hessian(_loop_of_calls)(x)
+    g = adjoint.grad(_loop_of_calls)
+    eps = 1e-6
+    fd = np.stack([(g(x + eps * e) - g(x - eps * e)) / (2 * eps) for e in np.eye(2)])
+    np.testing.assert_allclose(H, fd, rtol=1e-6, atol=1e-8)

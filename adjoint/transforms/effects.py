@@ -56,16 +56,17 @@ def mark_effect_calls(fn: Function) -> None:
 
 
 def silence(fn: Function) -> None:
-    """Drop the effects of ``fn`` whose results nothing reads (reports, checks, writes,
-    calls made only for their effects); values it reads at run time stay."""
-    used = {v for op in walk(fn.body) for v in op.operands}
+    """Drop the effects of ``fn``: statements run for their effect alone (reports, checks,
+    attribute writes) go; what computes a value (an attribute read, a call of an
+    effectful function) stays where its value is needed and goes where it is not."""
     for op in list(walk(fn.body)):
-        if op.attrs.get("effect") and not any(r in used for r in op.results):
-            if op.results:
-                del op.attrs["effect"]  # dead now: simplification removes it
-            elif op.parent is not None:
-                op.parent.ops.remove(op)
-                op.parent = None
+        if not op.attrs.get("effect"):
+            continue
+        if op.results:
+            del op.attrs["effect"]  # kept only while something reads it
+        elif op.parent is not None:
+            op.parent.ops.remove(op)
+            op.parent = None
 
 
 def quiet_callee(op: Op) -> bool:
