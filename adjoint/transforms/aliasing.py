@@ -193,7 +193,10 @@ def _flow(pt: _PointsTo, op: Op) -> bool:
         niter = op.attrs["niter"]
         body = op.regions[0]
         if op.attrs.get("kind") == "iter":
-            changed |= pt.add(body.args[0], pt.of(op.operands[0]))  # for row in S: a view
+            # for row in S: a view of S; for w in ws: one of the arrays the list holds.
+            changed |= pt.add(body.args[0], frozenset(
+                m for m in pt.of(op.operands[0])
+                if not (isinstance(m, Value) and _is_container(m))))
         else:
             changed |= pt.add(body.args[0], frozenset())
         for k, r in enumerate(op.results):
