@@ -153,18 +153,24 @@ _PARSED_STD: dict[tuple[str, int], Any] = {}
 def _parse_std(filename: str, lines: list[str]) -> Any:
     """The whole file's standard ``ast`` tree (cached per file text); None when it does
     not parse."""
+    return _parsed(_PARSED_STD, ast.parse, filename, lines)
+
+
+def _parsed(cache: dict[tuple[str, int], Any], parse: Any, filename: str,
+            lines: list[str]) -> Any:
+    """``parse`` of the file's text, remembered per file and text (the last 64)."""
     if not lines:
         return None
     text = "".join(lines)
     key = (filename, hash(text))
-    if key not in _PARSED_STD:
+    if key not in cache:
         try:
-            _PARSED_STD[key] = ast.parse(text)
+            cache[key] = parse(text)
         except (SyntaxError, ValueError):
-            _PARSED_STD[key] = None
-        if len(_PARSED_STD) > 64:
-            _PARSED_STD.pop(next(iter(_PARSED_STD)))
-    return _PARSED_STD[key]
+            cache[key] = None
+        if len(cache) > 64:
+            cache.pop(next(iter(cache)))
+    return cache[key]
 
 
 def _find_def_std(tree: Any, code: Any) -> Any:
@@ -195,18 +201,7 @@ def _find_def_std(tree: Any, code: Any) -> Any:
 
 def _parse_file(filename: str, lines: list[str]) -> Any:
     """The whole file's gast tree (cached per file text); None when it does not parse."""
-    if not lines:
-        return None
-    text = "".join(lines)
-    key = (filename, hash(text))
-    if key not in _PARSED:
-        try:
-            _PARSED[key] = gast.parse(text)
-        except SyntaxError:
-            _PARSED[key] = None
-        if len(_PARSED) > 64:
-            _PARSED.pop(next(iter(_PARSED)))
-    return _PARSED[key]
+    return _parsed(_PARSED, gast.parse, filename, lines)
 
 
 def _first_line(node: Any) -> int:
