@@ -156,6 +156,12 @@ _IN_PLACE_HINTS = {
 }
 
 
+def _is_add_at(callee: Any) -> bool:
+    """Is ``callee`` ``np.add.at`` (a new bound method at each attribute read)?"""
+    return isinstance(callee, Static) and getattr(callee.obj, "__self__", None) is np.add \
+        and getattr(callee.obj, "__name__", None) == "at"
+
+
 def _only_reports(obj: Any) -> bool:
     """Is ``obj`` called for an effect that changes no value of ``f``'s (print, log,
     warn), or that makes the derivative draw what ``f`` draws (seeding)?"""
@@ -449,6 +455,17 @@ class _Lowerer:
                         result = self.value(call)
                     assert isinstance(result.owner, Op)
                     result.owner.attrs["effect"] = True
+                    return
+                if _is_add_at(callee) and len(call.args) == 3 and not call.keywords and \
+                        isinstance(call.args[0], gast.Name):
+                    # np.add.at(S, idx, v): S[idx] += v, repeated indices accumulating.
+                    target = gast.Subscript(value=call.args[0], slice=call.args[1],
+                                            ctx=gast.Load())
+                    gast.copy_location(target, call)
+                    container, index_op, dyn = self.subscript_target(target, "np.add.at")
+                    v = self.value(call.args[2])
+                    self.bind(call.args[0].id,
+                              self.call(prims.IndexAdd(index_op), [container, v, *dyn], call))
                     return
                 if any(k.arg == "out" for k in call.keywords):
                     raise self.unsupported(call, "out= writes into an existing array, which "

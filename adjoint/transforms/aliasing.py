@@ -164,8 +164,10 @@ def _flow(pt: _PointsTo, op: Op) -> bool:
         if op.attrs.get("mutates") or isinstance(op.callee, (prims.SetItem, prims.IndexAdd)) \
                 or op.attrs.get("augmented") and op.operands and holds_memory(op.operands[0]):
             changed |= pt.add(op.results[0], pt.of(op.operands[0]))  # the new version
-            for r in op.results[1:]:  # item = xs.pop(): one of the list's items
-                changed |= pt.add(r, pt.of(op.operands[0]))
+            for r in op.results[1:]:  # item = xs.pop(): one of the arrays the list holds,
+                # not the list, as for xs[i] below: popping again does not change it.
+                changed |= pt.add(r, frozenset(m for m in pt.of(op.operands[0])
+                                               if not (isinstance(m, Value) and _is_container(m))))
         elif op.attrs.get("fresh") or returns_new(op.callee, op.attrs.get("kwnames", ())):
             for r in op.results:
                 changed |= pt.add(r, frozenset({r}))
@@ -282,8 +284,10 @@ def check_aliasing(fn: Function) -> None:
         for k in updated_operands(op):
             target = op.operands[k]
             in_place = isinstance(op.callee, (prims.SetItem, prims.IndexAdd))
-            # ys[0] = v replaces an item of a list or dict: no array it holds is written.
-            item_of_container = in_place and _is_container(target)
+            # ys[0] = v replaces an item of a list or dict, ys.append(v) and ys.pop() add and
+            # remove one: no array it holds is written.
+            item_of_container = (in_place or bool(op.attrs.get("mutates"))) and \
+                _is_container(target)
             if in_place and not item_of_container and _is_view(target):
                 raise UnsupportedSyntaxError(
                     "assignment into a view changes the array it views, which adjoint cannot "
