@@ -29,7 +29,7 @@ from ..ir import prims
 from ..ir.core import PLACEHOLDER, UNDEFINED, Block, Function, Op, Stmt, Value, hashable
 from ..markers import grad_hook
 from .annotations import annotated_kinds
-from .canonicalize import RETURN_TEXT, Canonicalizer
+from .canonicalize import RETURN_TEXT, Canonicalizer, reversed_slice
 from .guards import is_library
 from .source import ParsedFunction, parse_live_function
 from .targets import is_user_function
@@ -696,6 +696,8 @@ class _Lowerer:
             # for i in reversed(range(...)): what reverse mode writes; read it back.
             reverse = True
             it = it.args[0]
+        else:
+            it = self.reversed_as_slice(it)
         if (
             isinstance(it, gast.Call)
             and isinstance(it.func, gast.Name)
@@ -714,6 +716,14 @@ class _Lowerer:
         op = self.loop(stmt, kind, iter_operands, stmt.target, stmt.body)
         if reverse:
             op.attrs["reverse"] = True
+
+    def reversed_as_slice(self, it: gast.expr) -> gast.expr:
+        """``for r in reversed(xs)`` loops over ``xs[::-1]``: the same items, in the same
+        order (``enumerate`` and ``zip`` of it are turned into an index loop before)."""
+        if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and \
+                self.resolve_static(it.func.id) is reversed:
+            return reversed_slice(it) or it
+        return it
 
     def loop(
         self,
