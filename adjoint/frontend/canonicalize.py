@@ -437,8 +437,8 @@ def reversed_slice(it: Any) -> gast.Subscript | None:
             it.func.id == "reversed" and len(it.args) == 1 and not it.keywords):
         return None
     arg = it.args[0]
-    if isinstance(arg, gast.Starred) or _index_iter(arg) is not None and \
-            _index_iter(arg)[0] == "range":
+    inner = _index_iter(arg)
+    if isinstance(arg, gast.Starred) or inner is not None and inner[0] == "range":
         return None
     step = gast.copy_location(gast.Constant(-1, None), it)
     return gast.copy_location(gast.Subscript(value=arg, slice=gast.Slice(None, None, step),
