@@ -198,7 +198,8 @@ def check_modes(f: Callable[..., Any], args: Sequence[Any], wrt: Any = None, *,
 
     For random tangents ``v`` (shaped like the ``wrt`` arguments, containers included)
     and a random cotangent ``u`` of the output, ``<u, jvp(v)>`` must equal
-    ``<vjp(u), v>`` to rounding. Returns the reverse-mode derivative.
+    ``<vjp(u), v>`` to rounding. Returns the reverse-mode derivative. As in
+    :func:`check_grads`, every call gets its own copies of the arrays.
     """
     from . import jacobians
 
@@ -210,15 +211,15 @@ def check_modes(f: Callable[..., Any], args: Sequence[Any], wrt: Any = None, *,
     idx = [names.index(w) if isinstance(w, str) else int(w) for w in wrt_items]
     for i in idx:
         args[i] = _float(args[i])
-    out = f(*args)
+    out = f(*_fresh(args))
     scalar = not isinstance(out, (tuple, list, dict)) and np.ndim(out) == 0
     u = 1.0 if scalar else _random_like(out, rng)
     vs = [_random_like(args[i], rng) for i in idx]
     back = grads if is_tuple else (grads,)
     if not scalar:
-        back = api.vjp(f, wrt=wrt)(*args, u)
+        back = api.vjp(f, wrt=wrt)(*_fresh(args), u)
         back = back if is_tuple else (back,)
-    _, tangent = jacobians.jvp(f, wrt=wrt)(*args, *vs)
+    _, tangent = jacobians.jvp(f, wrt=wrt)(*_fresh(args), *vs)
     lhs = _inner(u, tangent)
     rhs = sum(_inner(g, v) for g, v in zip(back, vs))
     if not np.isclose(lhs, rhs, rtol=1e-8, atol=1e-10 * max(1.0, abs(rhs))):

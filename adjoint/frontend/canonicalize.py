@@ -400,7 +400,7 @@ class Canonicalizer:
                 )
             lens = [self.items_at(a, t, k, s, pre, items) for a, t in zip(args, target.elts)]
             return lens[0] if len(lens) == 1 else _call("min", lens)
-        seq, p = self.once(it, s)
+        seq, p = self.once(reversed_slice(it) or it, s)
         pre += p
         items.append(_locate(gast.Assign(targets=[target], value=_subscript(seq, _name(k)),
                                          type_comment=None), s))
@@ -428,6 +428,21 @@ def _always_returns(stmts: list[Any]) -> bool:
 
 def _subscript(value: gast.expr, index: gast.expr) -> gast.Subscript:
     return gast.Subscript(value=value, slice=index, ctx=gast.Load())
+
+
+def reversed_slice(it: Any) -> gast.Subscript | None:
+    """``xs[::-1]`` for ``reversed(xs)`` (not of a ``range``, which loops count down over):
+    the same items in the same order, where they are only iterated over or indexed."""
+    if not (isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and
+            it.func.id == "reversed" and len(it.args) == 1 and not it.keywords):
+        return None
+    arg = it.args[0]
+    inner = _index_iter(arg)
+    if isinstance(arg, gast.Starred) or inner is not None and inner[0] == "range":
+        return None
+    step = gast.copy_location(gast.Constant(-1, None), it)
+    return gast.copy_location(gast.Subscript(value=arg, slice=gast.Slice(None, None, step),
+                                             ctx=gast.Load()), it)
 
 
 def _index_iter(it: Any) -> tuple[str, list[Any]] | None:

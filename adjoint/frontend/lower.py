@@ -29,7 +29,7 @@ from ..ir import prims
 from ..ir.core import PLACEHOLDER, UNDEFINED, Block, Function, Op, Stmt, Value, hashable
 from ..markers import grad_hook
 from .annotations import annotated_kinds
-from .canonicalize import RETURN_TEXT, Canonicalizer
+from .canonicalize import RETURN_TEXT, Canonicalizer, reversed_slice
 from .guards import is_library
 from .source import ParsedFunction, parse_live_function
 from .targets import is_user_function
@@ -154,6 +154,12 @@ _IN_PLACE_HINTS = {
     "fill": "make a new array: x = np.full_like(x, v)",
     "clear": "assign an empty container: xs = []",
 }
+
+
+def _is_add_at(callee: Any) -> bool:
+    """Is ``callee`` ``np.add.at`` (a new bound method at each attribute read)?"""
+    return isinstance(callee, Static) and getattr(callee.obj, "__self__", None) is np.add \
+        and getattr(callee.obj, "__name__", None) == "at"
 
 
 def _only_reports(obj: Any) -> bool:
@@ -450,6 +456,17 @@ class _Lowerer:
                     assert isinstance(result.owner, Op)
                     result.owner.attrs["effect"] = True
                     return
+                if _is_add_at(callee) and len(call.args) == 3 and not call.keywords and \
+                        isinstance(call.args[0], gast.Name):
+                    # np.add.at(S, idx, v): S[idx] += v, repeated indices accumulating.
+                    target = gast.Subscript(value=call.args[0], slice=call.args[1],
+                                            ctx=gast.Load())
+                    gast.copy_location(target, call)
+                    container, index_op, dyn = self.subscript_target(target, "np.add.at")
+                    v = self.value(call.args[2])
+                    self.bind(call.args[0].id,
+                              self.call(prims.IndexAdd(index_op), [container, v, *dyn], call))
+                    return
                 if any(k.arg == "out" for k in call.keywords):
                     raise self.unsupported(call, "out= writes into an existing array, which "
                                            "adjoint cannot follow", "assign the result instead: "
@@ -679,6 +696,8 @@ class _Lowerer:
             # for i in reversed(range(...)): what reverse mode writes; read it back.
             reverse = True
             it = it.args[0]
+        else:
+            it = self.reversed_as_slice(it)
         if (
             isinstance(it, gast.Call)
             and isinstance(it.func, gast.Name)
@@ -697,6 +716,14 @@ class _Lowerer:
         op = self.loop(stmt, kind, iter_operands, stmt.target, stmt.body)
         if reverse:
             op.attrs["reverse"] = True
+
+    def reversed_as_slice(self, it: gast.expr) -> gast.expr:
+        """``for r in reversed(xs)`` loops over ``xs[::-1]``: the same items, in the same
+        order (``enumerate`` and ``zip`` of it are turned into an index loop before)."""
+        if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and \
+                self.resolve_static(it.func.id) is reversed:
+            return reversed_slice(it) or it
+        return it
 
     def loop(
         self,

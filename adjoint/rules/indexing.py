@@ -79,6 +79,28 @@ def setitem_vjp(rev: Any, ctx: Any, op: Any, g: Any, active: list[int]) -> None:
         rev.accumulate(ctx, op.operands[0], rest)
 
 
+@builder(prims.IndexAdd)
+def indexadd_vjp(rev: Any, ctx: Any, op: Any, g: Any, active: list[int]) -> None:
+    """``S2 = S1`` with ``v`` added at ``idx`` (``np.add.at``, repeats accumulating): ``S1``
+    gets ``g`` whole, ``v`` gets ``g[idx]`` (a repeated element's cotangent read once per
+    time it was added to)."""
+    b = ctx.adj_builder
+    dyn = [ctx.primal(v) for v in op.operands[2:]]
+    if any(i >= 2 for i in active):
+        from ..errors import NonDifferentiableError
+
+        raise NonDifferentiableError(
+            "an index computed from the differentiated inputs has no derivative",
+            op.loc, "compute integer indices from non-differentiated values",
+        )
+    if 1 in active:
+        v = op.operands[1]
+        piece = b.call(prims.Subscript(op.callee.index), g, *dyn)
+        rev.accumulate(ctx, v, b.call(rt.unbroadcast, piece, ctx.primal(v)))
+    if 0 in active:
+        rev.accumulate(ctx, op.operands[0], g)
+
+
 def may_repeat(index: prims.Index, dyn: list[Any]) -> bool:
     """Could ``index`` name one element twice (an integer array or list with repeats)?
 

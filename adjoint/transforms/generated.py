@@ -43,6 +43,7 @@ def resolve_generated_calls(fn: Function) -> bool:
             npos = len(op.operands) - len(op.attrs.get("kwnames", ()))
             op.attrs["callee"] = op.operands[0].type.obj
             op.operands = op.operands[1:]
+            _bind_target(op)
             changed = True
             if npos == 0:  # pragma: no cover - the function value is always positional
                 continue
@@ -64,6 +65,32 @@ def resolve_generated_calls(fn: Function) -> bool:
         op.attrs["kwnames"] = ()
         changed = True
     return changed
+
+
+def _bind_target(op: Op) -> None:
+    """A passed bound method, ``functools.partial`` or callable object: a call of its
+    Python function with what is bound to it (``self``, the partial's arguments) ahead."""
+    import types
+
+    from ..errors import ArgumentError
+    from ..frontend.targets import resolve
+    from .calls import is_user_function
+
+    obj = op.callee
+    if isinstance(obj, types.FunctionType) or getattr(obj, "__adjoint_generate__", None):
+        return
+    try:
+        target = resolve(obj)
+    except ArgumentError:
+        return  # a library callable: its rule, or the refusal naming it, comes later
+    if not is_user_function(target.function):
+        return
+    kwnames = tuple(op.attrs.get("kwnames", ()))
+    extra = [k for k in target.kwargs if k not in kwnames]
+    op.operands = [_const_before(op, a) for a in target.args] + list(op.operands) + \
+        [_const_before(op, target.kwargs[k]) for k in extra]
+    op.attrs["kwnames"] = kwnames + tuple(extra)
+    op.attrs["callee"] = target.function
 
 
 def _unspread(op: Op) -> None:
