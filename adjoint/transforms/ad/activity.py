@@ -266,8 +266,11 @@ def check_varied_uses(fn: Function, varied: set[Value], cplx: set[Value] | None 
                 f"'{f.hint or 'this function'}' is called here, but which function it is is "
                 "only known when the derivative runs",
                 op.loc,
-                "call the derivative with the function as an argument from Python (it is then "
-                "specialized for it); written modules cannot take function arguments")
+                "pass the function (or the object holding its parameters) to the "
+                "differentiated function as an argument from Python, where it is then "
+                "specialized for it, or call a function defined at module level with the "
+                "parameters as arguments (an object built inside the function is only known "
+                "when it runs); written modules cannot take function arguments")
         elif op.opname == "call" and isinstance(op.callee, prims.SetAttr) and \
                 op.operands[1] in varied:
             raise NonDifferentiableError(
