@@ -314,6 +314,8 @@ class Namer:
                 return "d" + inner
             if kind == "tape":
                 return inner + "_tape"
+            if kind == "saved":
+                return inner + "_saved"
             return inner
         if v.hint:
             return v.hint
