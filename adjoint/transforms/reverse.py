@@ -614,7 +614,7 @@ class _Reverse:
             self.home[c.result] = block
             operands.append(c.result)
         y = op.result
-        pair = Value(y.hint)
+        pair = Value()
         pair.type = Seq("tuple", (y.type, None))
         pair.owner = op
         op.results = [pair]
@@ -966,7 +966,9 @@ class _Reverse:
             else:
                 # Inside a loop the tape saves it after the if, so the other branch must
                 # bind it too (to None); elsewhere it can stay unbound there.
-                u = Op("const", [], 1, {"value": PLACEHOLDER if in_loop else UNDEFINED})
+                # A split derivative may save it for its backward sweep: bound too.
+                bound = in_loop or self.kind == "split"
+                u = Op("const", [], 1, {"value": PLACEHOLDER if bound else UNDEFINED})
                 u.parent = region
                 region.ops.insert(len(region.ops) - 1, u)
                 y.operands.append(u.result)

@@ -32,7 +32,7 @@ from ..ir import prims
 from ..ir.core import Block, Function, Op, Value, walk
 from .types import Seq
 
-_CHEAP = (prims.Attribute, prims.Subscript, prims.GetItem)
+_CHEAP = (prims.Attribute, prims.Subscript)
 _CHEAP_CALLEES = {len, operator.add, operator.sub, operator.mul, operator.floordiv,
                   operator.neg}
 
@@ -216,7 +216,8 @@ def _has_effect(op: Op) -> bool:
 
 def _cheap(op: Op) -> bool:
     """Cheaper to compute again in the backward sweep than to save: a constant, a view,
-    an attribute, a length, integer arithmetic on such."""
+    an attribute, a length, integer arithmetic on such. (An item of a tuple is saved: it
+    costs as little, and the tuple itself is then not kept.)"""
     if op.opname == "const":
         return True
     if op.opname != "call" or op.regions:
