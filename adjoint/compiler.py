@@ -32,8 +32,8 @@ from .transforms.generated import resolve_generated_calls
 from .transforms.requests import KINDS, Request
 from .transforms.reverse import vjp_function
 from .transforms.simplify import simplify
-from .transforms.split import split_vjp
 from .transforms.specialize import specialize
+from .transforms.split import split_vjp
 from .transforms.types import infer, tangent_type
 
 #: Run the IR verifier after every pass (the tests switch this on).

@@ -1,11 +1,12 @@
 """Calls to the user's own functions: each becomes a function of the generated module.
 
-A call ``h = layer(x, W)`` stays a call in the forward sweep, to a copy of
-``layer`` written into the generated module, and its adjoint is a call to
-``layer_vjp(x, W, dh)``, derived the same way as the top-level function. The
-derivative function recomputes the callee's forward values it needs, so the
-caller saves nothing for it; recursion works because a function's derivative is
-registered under its name before it is derived.
+A call ``h = layer(x, W)`` becomes ``h, h_saved = layer_fwd(x, W)`` in the forward
+sweep and ``dx, dW = layer_bwd(h_saved, dh)`` in the adjoint sweep (see
+:mod:`.split`), both derived the same way as the top-level function. Without the
+split (``reverse.SPLIT_CALLS`` off) it stays a call, to a copy of ``layer`` written
+into the generated module, and its adjoint is ``layer_vjp(x, W, dh)``, which
+recomputes the callee's forward values. Recursion works because a function's
+derivative is registered under its name before it is derived.
 """
 
 from __future__ import annotations

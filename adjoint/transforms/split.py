@@ -25,12 +25,14 @@ No operation of the forward part reads the cotangent, so the cut is always possi
 from __future__ import annotations
 
 import operator
+
+import numpy as np
 from typing import Any
 
 from ..errors import InternalError
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Value, walk
-from .types import Seq
+from .types import Num, Seq
 
 _CHEAP = (prims.Attribute, prims.Subscript)
 _CHEAP_CALLEES = {len, operator.add, operator.sub, operator.mul, operator.floordiv,
@@ -214,6 +216,25 @@ def _has_effect(op: Op) -> bool:
     return bool(op.attrs.get("effect")) or any(sub.attrs.get("effect") for sub in _nested(op))
 
 
+def _indices(op: Op) -> bool:
+    """Does ``op`` compute indices or shapes (``np.triu_indices``...), with no derivative?"""
+    from ..rules.registry import is_nondifferentiable
+
+    return op.opname == "call" and not isinstance(op.callee, prims.Primitive) and \
+        is_nondifferentiable(op.callee, False) and op.callee not in _ALLOCATIONS
+
+
+_ALLOCATIONS = {np.zeros, np.ones, np.empty, np.eye, np.identity, np.zeros_like, np.ones_like,
+                np.empty_like, np.tri}
+
+
+def _integral(t: Any) -> bool:
+    if isinstance(t, Num):
+        return t.dtype in ("i", "b")
+    return isinstance(t, Seq) and t.items is not None and bool(t.items) and \
+        all(_integral(u) for u in t.items)
+
+
 def _cheap(op: Op) -> bool:
     """Cheaper to compute again in the backward sweep than to save: a constant, a view,
     an attribute, a length, integer arithmetic on such. (An item of a tuple is saved: it
@@ -224,6 +245,15 @@ def _cheap(op: Op) -> bool:
         return False
     callee = op.callee
     if isinstance(callee, _CHEAP):
+        return True
+    if op.attrs.get("effect") or op.attrs.get("mutates"):
+        return False
+    src = op.operands[0].owner if isinstance(callee, prims.GetItem) and op.operands else None
+    if (op.results and all(_integral(r.type) for r in op.results)) or _indices(op) or (
+            isinstance(src, Op) and _indices(src)):
+        # Indices (np.triu_indices(d, 1), an argmax): computed again, so that a derivative
+        # of the backward sweep does not see them come out of the residuals it
+        # differentiates, as if they depended on the inputs.
         return True
     if callee in _CHEAP_CALLEES:
         return all(getattr(r.type, "dtype", None) == "i" and getattr(r.type, "dims", None) == ()
