@@ -202,10 +202,10 @@ class Emitter:
         if self.fn.meta.get("kind") == "bwd":
             # The residuals a backward sweep receives: unpacked under their own names.
             users = self.uses.get(self.fn.params[0], [])
-            index = [u.callee.i for u in users if u.opname == "call" and
+            found = [u.callee.i for u in users if u.opname == "call" and
                      isinstance(u.callee, prims.GetItem) and u.parent is self.fn.body]
-            if users and len(index) == len(users) == len(set(index)):
-                items = [None] * (max(index) + 1)
+            if users and len(found) == len(users) == len(set(found)):
+                items = [None] * (max(found) + 1)
                 for u in users:
                     items[u.callee.i] = u.result
                     self.inline.pop(u.result, None)

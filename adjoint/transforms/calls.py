@@ -85,10 +85,10 @@ class ModuleFunctions:
         key = ("split", fn, tuple(wrt), types_, _types_key([cot_type]))
         if key not in self.names:
             fwd, bwd = self._name(f"{fn.__name__}_fwd"), self._name(f"{fn.__name__}_bwd")
-            self.names[key] = (fwd, bwd)  # type: ignore[assignment]
+            self.names[key] = (fwd, bwd)
             self.pending.append(((fwd, bwd), Request(fn, "split", tuple(wrt), types_,
                                                      (cot_type,), True)))
-        return self.names[key]  # type: ignore[return-value]
+        return self.names[key]
 
     def jvp(self, fn: Callable[..., Any], wrt: list[int], arg_types: list[Any]) -> str:
         """The name of ``fn``'s JVP with respect to parameters ``wrt``."""

@@ -25,9 +25,9 @@ No operation of the forward part reads the cotangent, so the cut is always possi
 from __future__ import annotations
 
 import operator
+from typing import Any
 
 import numpy as np
-from typing import Any
 
 from ..errors import InternalError
 from ..ir import prims
@@ -154,7 +154,7 @@ def split_vjp(vjp: Function, fwd_name: str, bwd_name: str) -> tuple[Function, Fu
             r.origin = ("copy", v)  # named as the value it stands for in the forward sweep
         mapping[v] = r
         unpack.append(get)
-    const_ops = [c.owner for c in consts.values()]
+    const_ops = [c.owner for c in consts.values() if isinstance(c.owner, Op)]
     redo = []
     for o in sorted(set(again.values()), key=pos.__getitem__):
         copy = Op(o.opname, [mapping.get(v, v) for v in o.operands], 1, dict(o.attrs),
@@ -167,7 +167,6 @@ def split_vjp(vjp: Function, fwd_name: str, bwd_name: str) -> tuple[Function, Fu
         for sub in [op, *_nested(op)]:
             sub.operands = [mapping.get(v, v) for v in sub.operands]
     for op in [*unpack, *const_ops, *redo, *bwd_ops]:
-        assert isinstance(op, Op)
         op.parent = bwd.body
         bwd.body.ops.append(op)
     back = Op("return", [mapping.get(grads, grads)], 0, loc=ret.loc)
