@@ -133,9 +133,8 @@ def test_user_functions_become_functions_of_the_generated_module():
 
 
 def test_user_functions_recomputed_when_calls_are_not_split(monkeypatch):
-    from adjoint.transforms import reverse
-
     from adjoint.compiler import COMPILER
+    from adjoint.transforms import reverse
 
     monkeypatch.setattr(reverse, "SPLIT_CALLS", False)
     COMPILER.forget(P.two_layers)  # what this process generated with calls split
