@@ -199,12 +199,20 @@ def key_for(fn: Any, primal: Any, kind: str, wrt: list[int], wrt_tuple: bool,
             "function": [primal.filename, getattr(fn, "__module__", None),
                          getattr(fn, "__qualname__", None), primal.meta["source"]],
             "globals": {k: fingerprint(v) for k, v in sorted(primal.meta["globals_read"].items())},
-            "derivative": [kind, list(wrt), wrt_tuple, name, repr(types_)],
+            "derivative": [kind, list(wrt), wrt_tuple, name, repr(types_),
+                           _split_calls()],
         }
     except Exception:  # noqa: BLE001 - whatever cannot be keyed is simply not cached
         return None
     text = json.dumps(material, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _split_calls() -> bool:
+    """How calls of the user's functions are differentiated (it changes the code)."""
+    from .transforms import reverse
+
+    return reverse.SPLIT_CALLS
 
 
 _MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.py")

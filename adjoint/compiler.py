@@ -33,6 +33,7 @@ from .transforms.requests import KINDS, Request
 from .transforms.reverse import vjp_function
 from .transforms.simplify import simplify
 from .transforms.specialize import specialize
+from .transforms.split import split_vjp
 from .transforms.types import infer, tangent_type
 
 #: Run the IR verifier after every pass (the tests switch this on).
@@ -110,8 +111,10 @@ class Compiler:
             part: int | None = 1
         else:
             fn.meta["wrt_tuple"] = request.wrt_tuple
-            out = _check(vjp_function(fn, wrt, request.kind, name, module))
-            part = 1 if request.kind == "value_and_grad" else None
+            # A quiet VJP recomputes its calls: their forward sweeps would run their effects.
+            out = _check(vjp_function(fn, wrt, request.kind, name, module,
+                                      split=False if request.quiet else None))
+            part = 1 if request.kind in ("value_and_grad", "split") else None
         all_types = types_ + list(extra or []) if types_ is not None else None
         if request.check_kinds and types_ is not None:
             out.meta["entry_kinds"] = list(zip(primal.param_names, types_))
@@ -125,6 +128,11 @@ class Compiler:
         while module.pending:
             name, request = module.pending.pop(0)
             ir = self.derive(request, module)
+            if request.kind == "split":
+                # One derivative, written as its forward and backward sweeps.
+                fwd, bwd = split_vjp(ir, *name)
+                module.functions += [_check(fwd), _check(bwd)]
+                continue
             ir.name = name
             module.functions.append(ir)
 

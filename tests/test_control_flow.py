@@ -123,8 +123,29 @@ def test_user_functions_become_functions_of_the_generated_module():
     df = adjoint.grad(P.two_layers, wrt=(1, 2))
     df(rng.normal(size=(2, 3)), rng.normal(size=(3, 3)), rng.normal(size=(3, 2)))
     src = adjoint.source(df)
+    # Its forward sweep saves what its backward sweep reads: nothing is computed twice.
+    assert "h, h_saved = layer_fwd_2(x, W1, 0.0)" in src
+    assert "def layer_fwd(x, W, b):" in src
+    assert "def layer_bwd(saved, dout):" in src
+    bwd = src.split("def layer_bwd(")[1].split("def ")[0]
+    assert "np.tanh(" not in "".join(line for line in bwd.splitlines()
+                                     if not line.lstrip().startswith("#"))
+
+
+def test_user_functions_recomputed_when_calls_are_not_split(monkeypatch):
+    from adjoint.compiler import COMPILER
+    from adjoint.transforms import reverse
+
+    monkeypatch.setattr(reverse, "SPLIT_CALLS", False)
+    COMPILER.forget(P.two_layers)  # what this process generated with calls split
+    df = adjoint.grad(P.two_layers, wrt=(1, 2))
+    args = (rng.normal(size=(2, 3)), rng.normal(size=(3, 3)), rng.normal(size=(3, 2)))
+    df(*args)
+    src = adjoint.source(df)
     assert "def layer(x, W, b=0.0):" in src
     assert "def layer_vjp(" in src
+    check_grads(P.two_layers, args, wrt=(1, 2))
+    COMPILER.forget(P.two_layers)
 
 
 def test_recursion_with_data_independent_depth():

@@ -199,6 +199,17 @@ class Emitter:
                     items[u.callee.i] = u.result
                     self.inline.pop(u.result, None)
                 unpack[t] = items
+        if self.fn.meta.get("kind") == "bwd":
+            # The residuals a backward sweep receives: unpacked under their own names.
+            users = self.uses.get(self.fn.params[0], [])
+            found = [u.callee.i for u in users if u.opname == "call" and
+                     isinstance(u.callee, prims.GetItem) and u.parent is self.fn.body]
+            if users and len(found) == len(users) == len(set(found)):
+                items = [None] * (max(found) + 1)
+                for u in users:
+                    items[u.callee.i] = u.result
+                    self.inline.pop(u.result, None)
+                unpack[self.fn.params[0]] = items
         return unpack
 
     def _is_hook(self, op: Op) -> bool:
@@ -426,7 +437,13 @@ class Emitter:
 
     # -- statements -----------------------------------------------------------------------
     def body(self) -> list[Any]:
-        return self.block(self.fn.body)
+        out = []
+        for p in self.fn.params:
+            if p in self.unpack:  # a, b = saved
+                target = gast.Tuple(elts=[_name(self.names[t] if t in self.names else "_", True)
+                                          for t in self.unpack[p]], ctx=gast.Store())
+                out.append(gast.Assign(targets=[target], value=self.expr(p), type_comment=None))
+        return out + self.block(self.fn.body)
 
     def block(self, block: Block) -> list[Any]:
         out: list[Any] = []

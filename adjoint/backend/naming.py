@@ -49,6 +49,10 @@ class Points:
         self._path: tuple = ()
         for p in fn.params:
             self._define(p)
+        for p in fn.params:
+            for item in self.unpack.get(p, ()):
+                if item is not None:  # a parameter unpacked first thing: a, b = saved
+                    self._define(item)
         self._block(fn.body, [])
 
     def _define(self, v: Value) -> None:
@@ -314,6 +318,8 @@ class Namer:
                 return "d" + inner
             if kind == "tape":
                 return inner + "_tape"
+            if kind == "saved":
+                return inner + "_saved"
             return inner
         if v.hint:
             return v.hint

@@ -1,11 +1,12 @@
 """Calls to the user's own functions: each becomes a function of the generated module.
 
-A call ``h = layer(x, W)`` stays a call in the forward sweep, to a copy of
-``layer`` written into the generated module, and its adjoint is a call to
-``layer_vjp(x, W, dh)``, derived the same way as the top-level function. The
-derivative function recomputes the callee's forward values it needs, so the
-caller saves nothing for it; recursion works because a function's derivative is
-registered under its name before it is derived.
+A call ``h = layer(x, W)`` becomes ``h, h_saved = layer_fwd(x, W)`` in the forward
+sweep and ``dx, dW = layer_bwd(h_saved, dh)`` in the adjoint sweep (see
+:mod:`.split`), both derived the same way as the top-level function. Without the
+split (``reverse.SPLIT_CALLS`` off) it stays a call, to a copy of ``layer`` written
+into the generated module, and its adjoint is ``layer_vjp(x, W, dh)``, which
+recomputes the callee's forward values. Recursion works because a function's
+derivative is registered under its name before it is derived.
 """
 
 from __future__ import annotations
@@ -32,10 +33,10 @@ class ModuleFunctions:
 
     def __init__(self, taken: set[str] | None = None):
         self.functions: list[Function] = []
-        self.names: dict[Any, str] = {}
+        self.names: dict[Any, Any] = {}
         self.taken: set[str] = set(taken or ())
         #: (name, request) pairs not derived yet, in the order they were asked for.
-        self.pending: list[tuple[str, Any]] = []
+        self.pending: list[tuple[Any, Any]] = []
 
     def _name(self, base: str) -> str:
         name, k = base, 1
@@ -73,6 +74,21 @@ class ModuleFunctions:
         return self._ask(("vjp", fn, tuple(wrt), types_, _types_key([cot_type])),
                          f"{fn.__name__}_vjp",
                          Request(fn, "vjp", tuple(wrt), types_, (cot_type,), True, quiet=True))
+
+    def split(self, fn: Callable[..., Any], wrt: list[int], arg_types: list[Any] | None,
+              cot_type: Any) -> tuple[str, str]:
+        """The names of ``fn``'s forward and backward sweeps, as two functions (see
+        :mod:`.split`): ``y, saved = f_fwd(x)`` runs ``fn`` (with its effects) and keeps
+        what the backward sweep reads; ``dx = f_bwd(saved, dy)`` runs only that sweep."""
+
+        types_ = _types_key(arg_types)
+        key = ("split", fn, tuple(wrt), types_, _types_key([cot_type]))
+        if key not in self.names:
+            fwd, bwd = self._name(f"{fn.__name__}_fwd"), self._name(f"{fn.__name__}_bwd")
+            self.names[key] = (fwd, bwd)
+            self.pending.append(((fwd, bwd), Request(fn, "split", tuple(wrt), types_,
+                                                     (cot_type,), True)))
+        return self.names[key]
 
     def jvp(self, fn: Callable[..., Any], wrt: list[int], arg_types: list[Any]) -> str:
         """The name of ``fn``'s JVP with respect to parameters ``wrt``."""

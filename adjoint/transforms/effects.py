@@ -9,9 +9,11 @@ recomputation repeats the effects (a log line twice, a counter incremented twice
 and where the forward call's result is not needed the call was dropped, losing them.
 
 So the effects run in one place: a call of an effectful function is itself an
-effect (it always runs, in program order, in the forward sweep), and the VJP its
-adjoint sweep calls is *quiet*: the recomputation keeps the values it needs and
-drops the effects (calling quiet copies of effectful functions it calls in turn).
+effect (it always runs, in program order, in the forward sweep). With calls split
+(:mod:`.split`) that call is the callee's forward sweep, which runs the effects, and
+its backward sweep has none; otherwise the VJP its adjoint sweep calls is *quiet*:
+the recomputation keeps the values it needs and drops the effects (calling quiet
+copies of effectful functions it calls in turn).
 Forward mode needs none of this: a call is replaced by the callee's JVP, which runs
 the effects once as it computes the value.
 """

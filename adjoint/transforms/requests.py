@@ -12,7 +12,7 @@ from typing import Any
 
 from ..ir.core import Function
 
-KINDS = ("primal", "grad", "value_and_grad", "vjp", "jvp")
+KINDS = ("primal", "grad", "value_and_grad", "vjp", "jvp", "split")
 
 
 @dataclass(frozen=True)

@@ -79,14 +79,26 @@ def _is_number(v: Value) -> bool:
 
 def vjp_function(
     primal: Function, wrt: list[int], kind: str = "grad", name: str | None = None,
-    module: ModuleFunctions | None = None,
+    module: ModuleFunctions | None = None, split: bool | None = None,
 ) -> Function:
-    """Build ``kind`` ("grad", "vjp" or "value_and_grad") of ``primal`` w.r.t. params ``wrt``.
+    """Build ``kind`` ("grad", "vjp", "value_and_grad" or "split") of ``primal`` w.r.t.
+    params ``wrt``.
 
     ``module`` collects the other functions the result calls (the user's functions and
-    their derivatives), to be written into the same generated module.
+    their derivatives), to be written into the same generated module. ``split`` (default
+    :data:`SPLIT_CALLS`): a call of the user's functions runs their forward sweep, which
+    saves what their backward sweep needs, rather than the primal and a VJP that
+    computes it all again. A "split" is a "vjp" that returns ``(output, gradients)``,
+    cut in two by :func:`.split.split_vjp`.
     """
-    return _Reverse(primal, wrt, kind, name, module).run()
+    rev = _Reverse(primal, wrt, kind, name, module)
+    rev.split = SPLIT_CALLS if split is None else split
+    return rev.run()
+
+
+#: Calls of the user's functions: forward and backward sweeps (True), or the primal in the
+#: forward sweep and a VJP that recomputes it in the adjoint sweep (False).
+SPLIT_CALLS = True
 
 
 class _Ctx:
@@ -179,6 +191,7 @@ class _Reverse:
         self.module = module if module is not None else ModuleFunctions({self.name})
         #: Cotangents known to be zero where a ``np.where`` did not take their branch.
         self.masks: dict[Value, tuple[Value, bool]] = {}
+        self.split = SPLIT_CALLS
 
     # -- analysis -------------------------------------------------------------------------
     def index_scopes(self) -> None:
@@ -217,7 +230,7 @@ class _Reverse:
         top = _Ctx(self, None, None, None, "top")
         b = Builder(fn.body, stmt, ret.loc, adjoint=True)
         top.adj_builder = b
-        if self.kind == "vjp":
+        if self.kind in ("vjp", "split"):
             seed_name = "d" + (out.hint or "out")
             while seed_name in fn.param_names:  # vjp of a vjp: its own parameter is dout
                 seed_name += "_"
@@ -242,7 +255,8 @@ class _Reverse:
             grads.append(g)
         result = grads[0] if len(grads) == 1 and not self.src.meta.get("wrt_tuple") else \
             b.call(prims.BUILD_TUPLE, *grads)
-        if self.kind == "value_and_grad":
+        if self.kind in ("value_and_grad", "split"):
+            # split: the primal result comes along, for the forward sweep to return
             result = b.call(prims.BUILD_TUPLE, out, result)
         b.op("return", [result], 0)
         fn.body.ops[0:0] = tapes_block.ops
@@ -252,7 +266,7 @@ class _Reverse:
         fn.meta["output"] = out
         fn.meta["kind"] = self.kind
         fn.meta["module"] = self.module
-        if self.kind == "vjp":
+        if self.kind in ("vjp", "split"):
             fn.defaults = {}  # the cotangent comes last, so every argument is passed
         return fn
 
@@ -566,9 +580,61 @@ class _Reverse:
         assert b is not None
         call = UserCall(op, lambda v: v in self.varied)
         args, wrt = call.args, call.wrt
+        if self.split:
+            self.reverse_split_call(op, ctx, g, call)
+            return
         name = self.module.vjp(call.fn, wrt, call.types, op.result.type)
         operands = [ctx.primal(a) if isinstance(a, Value) else b.const(a.value) for a in args]
         grads = b.call(prims.LocalFunction(name), *operands, g)
+        grads.type = Seq("tuple", tuple(a.type if isinstance(a, Value) else None
+                                        for j, a in enumerate(args) if j in wrt))
+        assert isinstance(grads.owner, Op)
+        grads.owner.attrs["keep_type"] = True  # the derivative returns one item per wrt
+        grads.owner.attrs["fresh"] = True  # derivatives never return their arguments
+        for k, j in enumerate(wrt):
+            self.accumulate(ctx, args[j], b.call(prims.GetItem(k), grads))
+
+    def reverse_split_call(self, op: Op, ctx: _Ctx, g: Value, call: UserCall) -> None:
+        """``h = f(x, W)``: the forward sweep becomes ``h, saved = f_fwd(x, W)`` and the
+        adjoint sweep ``dx, dW = f_bwd(saved, dh)``; ``saved`` is reached like any primal
+        value (taped in a loop, an extra result of a branch)."""
+        b = ctx.adj_builder
+        assert b is not None and op.parent is not None
+        args, wrt = call.args, call.wrt
+        fwd, bwd = self.module.split(call.fn, wrt, call.types, op.result.type)
+        block = op.parent
+        operands = []
+        for a in args:
+            if isinstance(a, Value):
+                operands.append(a)
+                continue
+            c = Op("const", [], 1, {"value": a.value})
+            c.stmt, c.loc, c.parent = op.stmt, op.loc, block
+            block.ops.insert(block.ops.index(op), c)
+            self.home[c.result] = block
+            operands.append(c.result)
+        y = op.result
+        pair = Value()
+        pair.type = Seq("tuple", (y.type, None))
+        pair.owner = op
+        op.results = [pair]
+        op.operands = operands
+        op.attrs["callee"] = prims.LocalFunction(fwd)
+        op.attrs["kwnames"] = ()
+        op.attrs["keep_type"] = True
+        at = block.ops.index(op) + 1
+        saved = Value("saved")
+        saved.origin = ("saved", y)
+        for k, r in enumerate((y, saved)):
+            get = Op("call", [pair], 0, {"callee": prims.GetItem(k), "kwnames": (),
+                                         "keep_type": True})
+            get.results = [r]
+            r.owner = get
+            get.stmt, get.loc, get.parent = op.stmt, op.loc, block
+            block.ops.insert(at + k, get)
+            self.home[r] = block
+        self.home[pair] = block
+        grads = b.call(prims.LocalFunction(bwd), ctx.primal(saved), g)
         grads.type = Seq("tuple", tuple(a.type if isinstance(a, Value) else None
                                         for j, a in enumerate(args) if j in wrt))
         assert isinstance(grads.owner, Op)
@@ -900,7 +966,9 @@ class _Reverse:
             else:
                 # Inside a loop the tape saves it after the if, so the other branch must
                 # bind it too (to None); elsewhere it can stay unbound there.
-                u = Op("const", [], 1, {"value": PLACEHOLDER if in_loop else UNDEFINED})
+                # A split derivative may save it for its backward sweep: bound too.
+                bound = in_loop or self.kind == "split"
+                u = Op("const", [], 1, {"value": PLACEHOLDER if bound else UNDEFINED})
                 u.parent = region
                 region.ops.insert(len(region.ops) - 1, u)
                 y.operands.append(u.result)

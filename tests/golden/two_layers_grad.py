@@ -5,17 +5,23 @@ import numpy as np
 
 
 def grad_two_layers(x, W1, W2):
-    h = layer(x, W1, 0.0)
+    h, h_saved = layer_fwd_2(x, W1, 0.0)
+    out_0, out_0_saved = layer_fwd(h, W2, 0.5)
     # return np.sum(layer(h, W2, b=0.5) ** 2)
-    dh, dW2 = layer_vjp(h, W2, 0.5, 2.0 * layer(h, W2, 0.5))
+    dh, dW2 = layer_bwd(out_0_saved, 2.0 * out_0)
     # h = layer(x, W1)
-    dW1 = layer_vjp_2(x, W1, 0.0, dh)[0]
+    dW1 = layer_bwd_2(h_saved, dh)[0]
     return dW1, dW2
 
 
-def layer_vjp(x, W, b, dout):
+def layer_fwd(x, W, b):
     z = x @ W + b
     out_tanh = np.tanh(z)
+    return out_tanh, (x, W, out_tanh)
+
+
+def layer_bwd(saved, dout):
+    x, W, out_tanh = saved
     # return np.tanh(z)
     dz = dout * (1.0 - out_tanh * out_tanh)
     # z = x @ W + b
@@ -24,14 +30,14 @@ def layer_vjp(x, W, b, dout):
     return dx, dW
 
 
-def layer_vjp_2(x, W, b, dout):
+def layer_fwd_2(x, W, b):
     z = x @ W + b
     out_tanh = np.tanh(z)
+    return out_tanh, (x, out_tanh)
+
+
+def layer_bwd_2(saved, dout):
+    x, out_tanh = saved
     # z = x @ W + b
     dW = x.T @ (dout * (1.0 - out_tanh * out_tanh))
     return (dW,)
-
-
-def layer(x, W, b=0.0):
-    z = x @ W + b
-    return np.tanh(z)
