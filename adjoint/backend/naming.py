@@ -23,6 +23,7 @@ from ..ir import prims
 from ..ir.core import Block, Function, Op, Value
 from ..ir.printer import callee_name
 from ..rules.memory import returns_new
+from ..rules.registry import facts_of
 
 _SHORT = {
     "operator.add": "add", "operator.sub": "sub", "operator.mul": "mul",
@@ -192,8 +193,10 @@ def alias_sources(v: Value) -> list[Value]:
         return []  # a number is never shared
     if _returns_new(op):
         return []
-    return [u for u in op.operands if getattr(u.type, "dims", None) != () and not (
-        isinstance(u.owner, Op) and u.owner.opname == "const")]
+    aliases = facts_of(op.callee).aliases
+    return [u for i, u in enumerate(op.operands)
+            if (aliases is None or i in aliases) and getattr(u.type, "dims", None) != ()
+            and not (isinstance(u.owner, Op) and u.owner.opname == "const")]
 
 
 def _returns_new(op: Op) -> bool:

@@ -755,3 +755,5 @@ facts(rt.cumprod_grad, rt.cumprod_jvp, rt.detached, rt.diag_grad, rt.diagonal_gr
       rt.tree_add_at, rt.unbroadcast, rt.unconcatenate, rt.undiff, rt.ungroup, rt.unpad,
       rt.unreduce, rt.unrepeat, rt.unsplit, rt.unstack, rt.untake, rt.untake_along_axis,
       rt.untile, rt.real_if, memory="view")
+facts(rt.unbroadcast, rt.unreduce, aliases=(0,))  # g itself, or a view of it
+facts(rt.detached, memory="new")  # a copy of every array it holds

@@ -108,6 +108,9 @@ class Facts:
     #: ``"new"``: the result is memory no argument holds (arithmetic, reductions, joins);
     #: ``"view"``: it may be (a view of) an argument (``np.diagonal``, ``np.reshape``).
     memory: str | None = None
+    #: For a ``"view"``: the positions of the operands its result may be or view (None:
+    #: any); ``unbroadcast(g, x)`` may return ``g``, never ``x``, whose shape it reads.
+    aliases: tuple[int, ...] | None = None
     #: Builds a new array from shapes or values alone (``np.zeros``): two equal calls are
     #: two arrays, since either may be updated in place.
     fresh: bool = False

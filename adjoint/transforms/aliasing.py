@@ -27,6 +27,7 @@ from ..errors import UnsupportedSyntaxError
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Value
 from ..rules.memory import returns_new
+from ..rules.registry import facts_of
 from .calls import bind_call, is_user_function
 from .types import Fn, Num, Other, Seq
 
@@ -172,7 +173,9 @@ def _flow(pt: _PointsTo, op: Op) -> bool:
             for r in op.results:
                 changed |= pt.add(r, frozenset({r}))
         else:
-            inputs = frozenset().union(*[pt.of(v) for v in op.operands])
+            aliases = facts_of(op.callee).aliases
+            inputs = frozenset().union(*[pt.of(v) for i, v in enumerate(op.operands)
+                                         if aliases is None or i in aliases])
             items = _tuple_items(op.operands[0]) if op.operands else None
             if isinstance(op.callee, prims.GetItem) and items is not None and \
                     op.callee.i < len(items):

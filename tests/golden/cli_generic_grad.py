@@ -70,5 +70,5 @@ def grad_unannotated(w, x):
     # return np.sum(np.tanh(x @ w) ** 2)
     dw = matmul_rhs(unbroadcast(unreduce(1.0, out_tanh ** 2, None, False) * 2 * out_tanh, out_tanh) * (1.0 - out_tanh * out_tanh),
                     x, w)
-    dw_1 = detached(dw)
-    return dw_1
+    dw = detached(dw)
+    return dw
