@@ -103,6 +103,7 @@ class Emitter:
         self.constants: dict[str, Any] = {}  # module-level names for non-literal constants
         self.inline: dict[Value, Op] = {}
         self.uses: dict[Value, list[Op]] = {}
+        _copy_carried_starts(fn)
         sink_definitions(fn)
         self._decide_inlining()
         self.unpack = self._decide_unpacking()
@@ -742,6 +743,43 @@ def _fresh_values(fn: Function) -> set[Value]:
                     fresh.discard(v)
                     changed = True
     return fresh
+
+
+def _copy_carried_starts(fn: Function) -> None:
+    """A loop that updates a carried array in place, from a start it may not own (a view
+    of an argument), copies the start once before the loop.
+
+    The carried value is fresh only where its start is, so otherwise every iteration
+    would copy it before its update (quadratic in the iterations) though only the first
+    copy is needed.
+    """
+    fresh = _fresh_values(fn)
+    for op in _all_ops(fn):
+        if op.opname != "for" or op.parent is None:
+            continue
+        body = op.regions[0]
+        niter = op.attrs["niter"]
+        updated = {o.operands[0] for o in body.ops if o.opname == "call" and o.operands
+                   and getattr(o.callee, "inplace", False)}
+        for k, arg in enumerate(body.args[1:]):
+            start = op.operands[niter + k]
+            t = start.type
+            if arg not in updated or start in fresh:
+                continue
+            # An array's own copy; what may be a number or a container, copied where it
+            # holds arrays (detached).
+            callee = prims.Method("copy") if isinstance(t, Num) and t.dims else rt.detached
+            copy = Op("call", [start], 1, {"callee": callee, "kwnames": (), "fresh": True},
+                      loc=op.loc)
+            if op.attrs.get("adjoint"):
+                copy.attrs["adjoint"] = True
+            copy.stmt = op.stmt
+            copy.parent = op.parent
+            copy.result.type = t
+            copy.result.hint = start.hint
+            copy.result.origin = start.origin
+            op.parent.ops.insert(op.parent.ops.index(op), copy)
+            op.operands[niter + k] = copy.result
 
 
 def _all_ops(fn: Function) -> list[Op]:
