@@ -144,8 +144,24 @@ def j_solve_banded(ctx: Ctx) -> None:
         ctx.put("check_finite", ctx.boolean("check_finite"))
 
 
+def j_trapezoid(ctx: Ctx) -> None:
+    rank = ctx.integer(1, 3)
+    shape = tuple(ctx.draw(NONEMPTY) for _ in range(rank))
+    axis = ctx.integer(-rank, rank - 1)
+    ctx.put("y", ctx.array(shape))
+    spacing = ctx.one_of(["none", "dx", "x1", "x"], "spacing")
+    if spacing == "dx":
+        ctx.put("dx", ctx.number())
+    elif spacing == "x1":  # one coordinate per point along the axis
+        ctx.put("x", ctx.array((shape[axis],)))
+    elif spacing == "x":
+        ctx.put("x", ctx.array(shape))
+    if axis != -1 or ctx.boolean("pass axis"):
+        ctx.put("axis", axis)
+
+
 JOINT_EXTRA = {
     "append": j_append, "partition": j_partition, "select": j_select, "gradient": j_gradient,
     "convolve": j_convolve, "nd_convolve": j_nd_convolve, "sylvester": j_sylvester,
-    "solve_banded": j_solve_banded,
+    "solve_banded": j_solve_banded, "trapezoid": j_trapezoid,
 }

@@ -494,6 +494,10 @@ spec(np.gradient, cases=lambda r: [
     case(R(r, 5), np.cumsum(P(r, 5))), case(R(r, 5), np.cumsum(P(r, 5)), edge_order=2),
     case(R(r, 3, 4)), case(R(r, 3, 4), 0.3, 2.0), case(R(r, 3, 4), axis=-1),
     case(R(r, 3, 4, 3), np.cumsum(P(r, 3)), 0.7, axis=(2, 0), edge_order=2)])
+spec(np.trapezoid, cases=lambda r: [
+    case(R(r, 5)), case(R(r, 5), np.cumsum(P(r, 5))), case(R(r, 4), dx=0.3),
+    case(R(r, 3, 4), np.cumsum(P(r, 4))), case(R(r, 3, 4), axis=0),
+    case(R(r, 3, 4), np.cumsum(P(r, 3, 4), axis=1), axis=1), case(R(r, 1))])
 spec(np.fft.fftshift, np.fft.ifftshift, cases=lambda r: [
     case(R(r, 5)), case(R(r, 4, 5)), case(R(r, 4, 5), axes=1), case(R(r, 3, 4, 5), (0, -1))])
 

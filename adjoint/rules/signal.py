@@ -13,7 +13,14 @@ whose weights (read off NumPy, see ``gradient_plan``) depend only on the spacing
 
 import numpy as np
 
-from ..runtime import convolve_padding, gradient_apply, gradient_grad, gradient_plan
+from ..runtime import (
+    convolve_padding,
+    gradient_apply,
+    gradient_grad,
+    gradient_plan,
+    unbroadcast,
+    undiff,
+)
 from .registry import facts, jvp_rule, vjp_rule
 from .spaces import Array, Axis, Choice, Data, space
 
@@ -74,7 +81,48 @@ space(np.gradient, joint="gradient", f=Array(ranks=(1, None), number=False),
       note="up to three spacings, passed positionally: none, one for every axis, or one "
            "per axis; every axis differentiated at least `edge_order` + 1 long")
 
+# np.trapezoid: the sum along ``axis`` of (y[k] + y[k+1]) / 2 times the spacing, dx or
+# np.diff(x) (an x of one dimension lies along the axis). Linear in y; in x through the
+# differences; in dx as a factor.
+@vjp_rule(np.trapezoid, ndiff=3)
+def _(g, ans, y, x=None, dx=1.0, axis=-1):
+    ym = np.moveaxis(y, axis, -1)
+    pairs = (ym[..., 1:] + ym[..., :-1]) / 2.0
+    if x is None:
+        d = dx
+    elif np.ndim(x) == 1:
+        d = np.diff(x)
+    else:
+        d = np.diff(np.moveaxis(x, axis, -1), axis=-1)
+    ge = np.expand_dims(g, -1)
+    w = ge * d / 2.0 + np.zeros_like(pairs)  # one weight per pair, whatever d's shape
+    zero = np.zeros_like(np.sum(w, axis=-1, keepdims=True))  # (a single point: no pair)
+    gy = unbroadcast(np.moveaxis(np.concatenate([zero, w], -1) + np.concatenate([w, zero], -1),
+                                 -1, axis), y)
+    if x is None:
+        return gy, None, unbroadcast(np.sum(ge * pairs), dx)
+    gd = unbroadcast(ge * pairs, d)
+    if np.ndim(x) == 1:
+        return gy, undiff(gd, x, 1, -1), None
+    return gy, np.moveaxis(undiff(gd, np.moveaxis(x, axis, -1), 1, -1), -1, axis), None
+
+
+@jvp_rule(np.trapezoid, ndiff=3)
+def _(t_y, t_x, t_dx, ans, y, x=None, dx=1.0, axis=-1):
+    if x is None:
+        return np.trapezoid(t_y, None, dx, axis) + t_dx * np.trapezoid(y, None, 1.0, axis)
+    return np.trapezoid(t_y, x, dx, axis) + np.trapezoid(y, t_x, 1.0, axis)
+
+
+space(np.trapezoid, joint="trapezoid", y=Array(ranks=(1, None), number=False),
+      x=Array(ranks=(1, None), number=False, optional=True), dx=Array(),
+      axis=Axis("y", multi=False, none=False),
+      note="`x` of `y`'s shape, of one dimension along `axis`, or None (then `dx` is "
+           "the spacing)")
+
+
 # -- what the compiler may assume of these callables (registry.Facts) ----------------------
 facts(np.convolve, np.correlate, np.gradient, memory="new")
 if ss is not None:
     facts(ss.convolve, memory="new")
+facts(np.trapezoid, memory="new")
