@@ -68,3 +68,11 @@ def f(x, *a, y=1, **k):
     for node in gast.walk(module):
         if isinstance(node, (gast.stmt, gast.expr)):
             assert ast.dump(to_ast(node)) == ast.dump(gast.gast_to_ast(node))
+
+
+def test_a_long_list_of_targets_is_broken_inside_parentheses():
+    line = "    " + ", ".join(f"saved_value_{i}" for i in range(12)) + " = saved"
+    lines = wrap(line)
+    assert len(lines) > 1 and all(len(ln) <= 100 for ln in lines)
+    assert lines[0].startswith("    (saved_value_0, ") and lines[-1].endswith(") = saved")
+    compile("\n".join(ln[4:] if i == 0 else ln for i, ln in enumerate(lines)), "<t>", "exec")
