@@ -39,12 +39,12 @@ def wrap(line: str, width: int = WIDTH) -> list[str]:
     if len(pad + head) > width // 2 and head.endswith("= ") and not head.startswith("return"):
         # A long list of targets (``a, b, ... = saved``): broken inside parentheses.
         targets = head[:-2].rstrip()
-        found = _tokens(targets)
-        commas = [end for depth, kind, _, end in found or () if depth == 0 and kind == ","]
-        lines = _fill(targets, commas, pad + "(", width, close=") = " + body) if commas \
-            else None
-        if lines is not None and all(len(ln) <= width for ln in lines):
-            return lines
+        target_cuts = [end for depth, kind, _, end in _tokens(targets) or ()
+                       if depth == 0 and kind == ","]
+        broken = _fill(targets, target_cuts, pad + "(", width, close=") = " + body) \
+            if target_cuts else None
+        if broken is not None and all(len(ln) <= width for ln in broken):
+            return broken
     tokens = _tokens(body)
     if tokens is None:
         return [line]
