@@ -613,7 +613,7 @@ facts(np.sort, result=sort_result)
 facts(np.broadcast_to, result=broadcast_to_result)
 facts(np.expand_dims, result=expand_dims_result)
 facts(np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
-      np.full_like, np.array, np.copy, fresh=True)
+      np.full_like, np.array, np.copy, np.eye, np.identity, np.tri, fresh=True)
 facts(np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
       np.full_like, np.array, np.copy, np.eye, np.identity, np.tri, np.tril, np.triu,
       np.concatenate, np.stack, np.vstack, np.hstack, np.dstack, np.column_stack,

@@ -24,20 +24,16 @@ No operation of the forward part reads the cotangent, so the cut is always possi
 
 from __future__ import annotations
 
-import operator
 from typing import Any
-
-import numpy as np
 
 from ..errors import InternalError
 from ..ir import prims
 from ..ir.core import Block, Function, Op, Value, walk
+from ..ir.effects import has_effect
+from ..rules.registry import facts_of
 from .types import Num, Seq
 
 _CHEAP = (prims.Attribute, prims.Subscript)
-_CHEAP_CALLEES = {len, operator.add, operator.sub, operator.mul, operator.floordiv,
-                  operator.neg}
-
 
 def split_vjp(vjp: Function, fwd_name: str, bwd_name: str) -> tuple[Function, Function]:
     """``vjp`` (a "split" derivative: parameters then the cotangent, returning
@@ -212,19 +208,18 @@ def _reads(op: Op) -> set[Value]:
 
 
 def _has_effect(op: Op) -> bool:
-    return bool(op.attrs.get("effect")) or any(sub.attrs.get("effect") for sub in _nested(op))
+    """Must ``op`` run where the forward sweep runs it (an effect, a draw), or does an
+    operation inside it?"""
+    return has_effect(op) or any(has_effect(sub) for sub in _nested(op))
 
 
 def _indices(op: Op) -> bool:
     """Does ``op`` compute indices or shapes (``np.triu_indices``...), with no derivative?"""
     from ..rules.registry import is_nondifferentiable
 
+    # An allocation (np.zeros, np.eye) is an array to save, not an index to recompute.
     return op.opname == "call" and not isinstance(op.callee, prims.Primitive) and \
-        is_nondifferentiable(op.callee, False) and op.callee not in _ALLOCATIONS
-
-
-_ALLOCATIONS = {np.zeros, np.ones, np.empty, np.eye, np.identity, np.zeros_like, np.ones_like,
-                np.empty_like, np.tri}
+        is_nondifferentiable(op.callee, False) and not facts_of(op.callee).fresh
 
 
 def _integral(t: Any) -> bool:
@@ -254,9 +249,6 @@ def _cheap(op: Op) -> bool:
         # of the backward sweep does not see them come out of the residuals it
         # differentiates, as if they depended on the inputs.
         return True
-    if callee in _CHEAP_CALLEES:
-        return all(getattr(r.type, "dtype", None) == "i" and getattr(r.type, "dims", None) == ()
-                   for r in op.results)
     return False
 
 
