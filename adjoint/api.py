@@ -249,13 +249,16 @@ class Derivative(Transform):
         assert self.primal is not None and self.target is not None
         values = list(args)
         for i in self.wrt:
-            values[i] = as_float(values[i])
-        self._refresh()
+            if values[i].__class__ is not float:
+                values[i] = as_float(values[i])
+        if not self._guards_hold():
+            self._refresh()
         if self.primal.meta.get("updated_parameters", True):
             _check_no_shared_updates(self.primal, self.target.args, values)
         # Numbers and plain arrays find their code by class and shape, without building
         # their kinds (which the code was picked by the first time).
-        key = tuple([_FAST_KEYS.get(v.__class__, _no_key)(v) for v in values])
+        key = tuple([v.__class__ if v.__class__ is float else
+                     _FAST_KEYS.get(v.__class__, _no_key)(v) for v in values])
         fn = self._by_key.get(key)
         if fn is None:
             kinds = tuple([type_of_value(v) for v in values])

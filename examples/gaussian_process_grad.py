@@ -118,7 +118,7 @@ def grad_nll(theta, X, y):
     dell = np.sum(dK_mul * sf2 * K_exp * K_div / K_pow) * -2 * ell
     # sn2 = np.exp(2.0 * theta[2])
     dtheta = np.zeros_like(theta)
-    dtheta[2] += unbroadcast(unbroadcast(dK, K_mul_1) * K_eye, sn2) * sn2 * 2.0
+    dtheta[2] = unbroadcast(unbroadcast(dK, K_mul_1) * K_eye, sn2) * sn2 * 2.0
     # sf2 = np.exp(2.0 * theta[1])
     dtheta[1] += dsf2 * sf2 * 2.0
     # ell = np.exp(theta[0])

@@ -33,10 +33,9 @@ def grad_miss(v0, target, gravity, drag):
     dout_sub = 2.0 * (p - target)
     # for _ in range(STEPS):
     dv = np.zeros_like(v)
-    for _ in reversed(range(200)):
+    for v in v_tape[::-1]:
         v_mul = v_mul_tape.pop()
         speed = speed_tape.pop()
-        v = v_tape.pop()
         # v = v + DT * (gravity - drag * speed * v)
         dv_mul = dv * -0.01
         # speed = np.sqrt(np.sum(v * v))

@@ -228,6 +228,13 @@ def _rewrite(op: Op, cplx: Any = frozenset()) -> Value | tuple | _Rebuild | None
         return None
     if isinstance(callee, prims.BoolOp):
         return _fold_boolop(callee, args)
+    if isinstance(callee, prims.IndexAdd) and _zeros_made(args[0]) and is_float(op.result) \
+            and is_float(args[0]) and callee.index.is_basic(
+                ["int" if _int_scalar(v) else "?" for v in args[2:]]):
+        # zeros[i] += v  ->  zeros[i] = v: the first adjoint into a slice of a new array of
+        # zeros is written, not added (one pass less; 0.0 + v is v, but for the sign of a
+        # zero: -0.0 is written as it comes).
+        return _Rebuild(prims.SetItem(callee.index), tuple(args))
     if callee is len:
         src = args[0].owner
         if isinstance(src, Op) and src.opname == "call" and isinstance(
@@ -390,6 +397,21 @@ def _is_number(v: Value) -> bool:
 def _is_int_one(v: Value) -> bool:
     c = const_value(v)
     return type(c) is int and c == 1
+
+
+def _zeros_made(v: Value) -> bool:
+    """Is ``v`` a new array of zeros (``np.zeros_like(x)``, ``np.zeros(shape)``)?"""
+    src = v.owner
+    if not isinstance(src, Op) or src.opname != "call" or src.attrs.get("kwnames"):
+        return False
+    return src.callee is np.zeros_like and len(src.operands) == 1 or \
+        src.callee is np.zeros and len(src.operands) == 1
+
+
+def _int_scalar(v: Value) -> bool:
+    t = v.type
+    return isinstance(t, Num) and t.dims == () and t.dtype == "i" or \
+        type(const_value(v)) is int
 
 
 class _Rebuild:

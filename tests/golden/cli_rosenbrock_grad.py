@@ -14,6 +14,6 @@ def grad_rosenbrock(x):
     # return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
     dout_sub = 200.0 * (x[1:] - out_item ** 2)
     dx = np.zeros_like(x)
-    dx[:-1] += dout_sub * -2 * out_item - 2.0 * (1.0 - out_item)
+    dx[:-1] = dout_sub * -2 * out_item - 2.0 * (1.0 - out_item)
     dx[1:] += dout_sub
     return dx

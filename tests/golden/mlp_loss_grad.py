@@ -16,15 +16,11 @@ def grad_loss(W1, b1, W2, b2, W3, b3, x, y):
     # logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
     dz = (dlogp
           + -dlogp.sum(axis=1, keepdims=True) / np.sum(logp_exp, axis=1, keepdims=True) * logp_exp)
-    # m = np.max(logits, axis=1, keepdims=True)
-    mask = logits == m
-    dlogits = (dz + -dz.sum(axis=1, keepdims=True)
-               / np.sum(mask, axis=1, keepdims=True, dtype=m.dtype) * mask)
     # logits = h2 @ W3 + b3
-    db3 = dlogits.sum(axis=0)
-    dW3 = h2.T @ dlogits
+    db3 = dz.sum(axis=0)
+    dW3 = h2.T @ dz
     # h2 = np.tanh(h1 @ W2 + b2)
-    dh2_add = dlogits @ W3.T * (1.0 - h2 * h2)
+    dh2_add = dz @ W3.T * (1.0 - h2 * h2)
     db2 = dh2_add.sum(axis=0)
     dW2 = h1.T @ dh2_add
     # h1 = np.tanh(x @ W1 + b1)

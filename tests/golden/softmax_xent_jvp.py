@@ -4,22 +4,11 @@
 import numpy as np
 
 
-def extremum_grad(g, ans, x, axis=None, keepdims=False):
-    """Cotangent of ``max``/``min``: ``g`` shared equally among the elements that attain it."""
-    if axis is not None and not keepdims:
-        g = np.expand_dims(g, axis)
-        ans = np.expand_dims(ans, axis)
-    mask = x == ans
-    return g * mask / np.sum(mask, axis=axis, keepdims=True, dtype=np.result_type(g, 0.0))
-
-
 def jvp_softmax_xent(logits, y, dlogits):
     m = np.max(logits, axis=1, keepdims=True)
-    share = extremum_grad(np.ones_like(m), m, logits, 1, True)
     z = logits - m
-    dz = dlogits - np.sum(dlogits * share, axis=1, keepdims=True)
     logp_exp = np.exp(z)
     logp_sum = np.sum(logp_exp, axis=1, keepdims=True)
     logp = z - np.log(logp_sum)
-    dlogp = dz - np.sum(dz * logp_exp, axis=1, keepdims=True) / logp_sum
+    dlogp = dlogits - np.sum(dlogits * logp_exp, axis=1, keepdims=True) / logp_sum
     return -np.mean(np.sum(y * logp, axis=1)), -np.mean(np.sum(y * dlogp, axis=1))

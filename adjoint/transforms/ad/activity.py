@@ -33,6 +33,7 @@ from ...rules.registry import (
     is_sometimes_complex,
     refusal,
 )
+from .shifts import invariant_shifts
 
 
 def loop_slots(op: Op) -> list[list[Value]]:
@@ -166,9 +167,12 @@ def involves_complex(op: Op, cplx: set[Value]) -> bool:
 def varied_values(fn: Function, wrt: list[int], cplx: set[Value] | None = None) -> set[Value]:
     """Values that depend on the ``wrt`` parameters (a fixpoint, for loops).
 
-    ``cplx``: the values that may be complex (``np.imag`` of one has a derivative)."""
+    ``cplx``: the values that may be complex (``np.imag`` of one has a derivative). A
+    maximum the function is invariant to (a stabilizing shift, :mod:`.shifts`) is not
+    varied: its derivative contributes exactly zero."""
     cplx = cplx if cplx is not None else set()
     varied = {fn.params[i] for i in wrt}
+    fixed = invariant_shifts(fn)
     changed = True
     while changed:
         changed = False
@@ -176,7 +180,7 @@ def varied_values(fn: Function, wrt: list[int], cplx: set[Value] | None = None) 
             new: list[Value] = []
             if op.opname == "call":
                 if any(v in varied for v in op.operands) and not is_nondifferentiable(
-                        op.callee, involves_complex(op, cplx)):
+                        op.callee, involves_complex(op, cplx)) and op not in fixed:
                     new = op.results
             elif op.opname == "if":
                 for k, r in enumerate(op.results):
