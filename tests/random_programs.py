@@ -85,6 +85,9 @@ GENERATE_COMPLEX = True
 # y[i] = ... then an if or loop where y passes on unchanged or through a sum (t = y,
 # t = y + o), so that two names share one adjoint, in either branch and in loops.
 GENERATE_JOINS = True
+# m = np.max(x, axis=..), then a logsumexp, softmax or log-softmax shifted by m (whose
+# derivative through m is zero and left out), or a use of m the value depends on.
+GENERATE_SHIFTS = True
 
 BOUND = 20.0  # every intermediate value stays within [-BOUND, BOUND]
 MARGIN = 0.05  # gap between the two largest entries of a max; distance of a branch test
@@ -128,6 +131,7 @@ VIEW_LOOP_KINDS = ["loop_row", "loop_slice", "loop_column", "loop_diagonal"]
 EFFECT_KINDS = ["print", "logging", "warnings"]
 COMPLEX_KINDS = ["multiply", "exp", "builtin", "fft"]
 JOIN_KINDS = ["if_then", "if_else", "if_only", "loop_init", "loop_body", "loop_branch"]
+SHIFT_KINDS = ["logsumexp", "softmax", "log_softmax", "dependent"]
 
 #: Constructs of the base kinds that a statement may happen to use, named so that a
 #: run can leave them out (they are never chosen for a program, only noticed).
@@ -156,6 +160,7 @@ FAMILIES: dict[str, bool] = {
     **{f"effect:{k}": GENERATE_EFFECTS for k in EFFECT_KINDS},
     **{f"complex:{k}": GENERATE_COMPLEX for k in COMPLEX_KINDS},
     **{f"join:{k}": GENERATE_JOINS for k in JOIN_KINDS},
+    **{f"shift:{k}": GENERATE_SHIFTS for k in SHIFT_KINDS},
 }
 
 #: Families where a clear ``adjoint.AdjointError`` at one of the family's own lines is a
@@ -1062,6 +1067,46 @@ class _Generator:
                             if kind == "fft" else []))
         return [f"{z} = {make}", f"{t} = {back.format(z=z)}"], t
 
+    def shifted(self, kind: str):
+        """``m = np.max(x, ...)`` (or ``min``, or the method) and a use of it: the
+        numerically stable logsumexp, softmax or log-softmax, or (``dependent``) one
+        whose value changes with ``m``, where the maximum's own derivative counts."""
+        x = self.operand(lambda s: len(s) >= 1)
+        nd = np.ndim(self.env[x])
+        axis = self.choice([None] + list(range(-nd, nd)))
+        keep = self.flip(0.5)
+        fn = self.choice(["max", "min"])
+        if kind == "dependent" and not all(_max_gap_ok(env[x] * (1 if fn == "max" else -1),
+                                                       axis) for env in self.envs):
+            return None
+        m = self.fresh("m")
+        kw = ("" if axis is None else f"axis={axis}") + (", keepdims=True" if keep else "")
+        kw = kw.lstrip(", ")
+        if self.flip(0.3):
+            make = f"{x}.{fn}({kw})"
+        else:
+            make = f"np.{fn}({x}{', ' + kw if kw else ''})"
+        mb = m if keep or axis is None else f"np.expand_dims({m}, {axis})"
+        # x - m for a maximum, m - x for a minimum: exp of it is at most 1.
+        d = f"{x} - {mb}" if fn == "max" else f"{mb} - {x}"
+        sign = "+" if fn == "max" else "-"
+        red = "" if axis is None else f", axis={axis}"
+        t = self.fresh("t")
+        if kind == "logsumexp":
+            s_kw = red + (", keepdims=True" if keep else "")
+            expr = f"{m} {sign} np.log(np.sum(np.exp({d}){s_kw}))"
+        elif kind == "softmax":
+            e = self.fresh("e")
+            return [f"{m} = {make}", f"{e} = np.exp({d})",
+                    f"{t} = {e} / np.sum({e}{red}, keepdims=True)"], t
+        elif kind == "log_softmax":
+            expr = f"({d}) - np.log(np.sum(np.exp({d}){red}, keepdims=True))"
+        else:
+            expr = self.choice([f"np.exp({d})", f"np.exp({d}) * {mb}",
+                                f"2.0 * {m} + np.log(np.sum(np.exp({d}){red}))",
+                                f"{m} + np.sum(np.exp({d}){red})"])
+        return [f"{m} = {make}", f"{t} = {expr}"], t
+
     def join(self, kind: str):
         """An array updated in place, then an ``if`` or loop joining it with another name.
 
@@ -1213,6 +1258,8 @@ class _Generator:
                 kinds.append((lambda k=kind: self.complex_value(k), fam))
             elif group == "join":
                 kinds.append((lambda k=kind: self.join(k), fam))
+            elif group == "shift":
+                kinds.append((lambda k=kind: self.shifted(k), fam))
             elif group == "helper":
                 kinds.append((lambda k=kind: self.helper_call(k), fam))
             elif group == "fancy":
