@@ -619,7 +619,7 @@ class _Reverse:
         pair.owner = op
         op.results = [pair]
         op.operands = operands
-        op.attrs["callee"] = prims.LocalFunction(fwd)
+        op.set_callee(prims.LocalFunction(fwd))
         op.attrs["kwnames"] = ()
         op.attrs["keep_type"] = True
         at = block.ops.index(op) + 1

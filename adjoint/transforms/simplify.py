@@ -136,7 +136,7 @@ def _fold(fn: Function, changes: _Changes, only: set[Op] | None = None) -> None:
         if repl is None:
             continue
         if isinstance(repl, _Rebuild):
-            op.attrs["callee"] = repl.callee
+            op.set_callee(repl.callee)
             for v in op.operands:
                 users = table.get(v)
                 if users:
