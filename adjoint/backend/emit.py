@@ -111,7 +111,8 @@ class Emitter:
         points = Points(fn, self.inline, self.unpack)
         classes = build_classes(points, pairs)
         reserved_names = set(reserved or ()) | {"np", "math"} | set(rt.HELPERS)
-        self.namer = Namer(fn, self.inline, classes, reserved_names, self.uses, self.unpack)
+        self.namer = Namer(fn, self.inline, classes, reserved_names, self.uses, self.unpack,
+                           points)
         self.names = self.namer.names
         self.fresh = _fresh_values(fn)
         #: Where in the user's source each emitted statement comes from (keyed by ``id``).
