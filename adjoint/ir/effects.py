@@ -28,7 +28,12 @@ def has_effect(op: Op) -> bool:
     callee = op.callee
     if callee is None:
         return False
-    effect = _callee_effect(callee)
+    try:  # (asked of every operation by every pass: the cache is read here, not in a call)
+        effect = _EFFECT_OF[callee]
+    except KeyError:
+        effect = _EFFECT_OF[callee] = _callee_effect(callee)
+    except TypeError:  # an unhashable callee
+        effect = _callee_effect(callee)
     return effect == _ALWAYS or (effect == _UNLESS_UPDATE and not attrs.get("mutates"))
 
 
@@ -78,9 +83,9 @@ def draws(callee: Any) -> bool:
 
 
 _NONE, _ALWAYS, _UNLESS_UPDATE = 0, 1, 2
+_EFFECT_OF: dict[Any, int] = {}
 
 
-@per_callee
 def _callee_effect(callee: Any) -> int:
     """What calling ``callee`` does besides its result: nothing, always something (a
     draw), or something unless the call is lowered as an update (``xs.append(v)``)."""

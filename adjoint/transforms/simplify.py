@@ -542,17 +542,24 @@ def _sweep(fn: Function, changes: _Changes, table: Uses | None = None) -> tuple[
         again = False
         dead_in: dict[Block, set[Op]] = {}
         for op in reversed(list(walk(fn.body))):
-            if op.opname in ("yield", "return", "condition") or has_effect(op):
+            opname = op.opname
+            if opname in ("yield", "return", "condition"):
                 continue
-            if op.opname in ("if", "for", "while"):
+            if opname in ("if", "for", "while"):  # (no effect of their own: their regions')
                 pruned = _prune_control(op, table, changes)
                 removed |= pruned
                 again |= pruned
                 if any(table.get(r) for r in op.results) or _has_effects(op):
                     continue
                 again = True
-            elif any(table.get(r) for r in op.results):
-                continue
+            else:
+                read = False
+                for r in op.results:
+                    if table.get(r):
+                        read = True
+                        break
+                if read or has_effect(op):
+                    continue
             if op.parent is not None:
                 dead_in.setdefault(op.parent, set()).add(op)
                 for v in op.operands:
