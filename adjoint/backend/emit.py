@@ -111,7 +111,8 @@ class Emitter:
         points = Points(fn, self.inline, self.unpack)
         classes = build_classes(points, pairs)
         reserved_names = set(reserved or ()) | {"np", "math"} | set(rt.HELPERS)
-        self.namer = Namer(fn, self.inline, classes, reserved_names, self.uses, self.unpack)
+        self.namer = Namer(fn, self.inline, classes, reserved_names, self.uses, self.unpack,
+                           points)
         self.names = self.namer.names
         self.fresh = _fresh_values(fn)
         #: Where in the user's source each emitted statement comes from (keyed by ``id``).
@@ -753,7 +754,7 @@ def _copy_carried_starts(fn: Function) -> None:
     would copy it before its update (quadratic in the iterations) though only the first
     copy is needed.
     """
-    fresh = _fresh_values(fn)
+    fresh: set[Value] | None = None  # worked out at the first loop that updates in place
     for op in _all_ops(fn):
         if op.opname != "for" or op.parent is None:
             continue
@@ -764,7 +765,11 @@ def _copy_carried_starts(fn: Function) -> None:
         for k, arg in enumerate(body.args[1:]):
             start = op.operands[niter + k]
             t = start.type
-            if arg not in updated or start in fresh:
+            if arg not in updated:
+                continue
+            if fresh is None:
+                fresh = _fresh_values(fn)
+            if start in fresh:
                 continue
             # An array's own copy; what may be a number or a container, copied where it
             # holds arrays (detached).

@@ -152,19 +152,26 @@ class Points:
     def _reads(self, op: Op, skip_first: bool = False) -> list[Value]:
         """Values whose names ``op``'s statement reads, following inlined expressions."""
         out: list[Value] = []
-        stack = list(op.operands[1:] if skip_first else op.operands)
+        inline = self.inline_into
+        stack = op.operands[1:] if skip_first else list(op.operands)
         while stack:
             v = stack.pop()
-            inner = v.owner if v in self.inline_into else None
-            if isinstance(inner, Op):
-                stack.extend(inner.operands)
-            elif not (isinstance(v.owner, Op) and v.owner.opname == "const"):
-                out.append(v)
-                # Reading a value that may share memory with others (a view, or what a
-                # helper passed through) reads them too: keep them alive, so none is
-                # updated in place while this value is still needed.
+            owner = v.owner
+            if not isinstance(owner, Op):
+                pass
+            elif v in inline:
+                stack.extend(owner.operands)
+                continue
+            elif owner.opname == "const":
+                continue
+            out.append(v)
+            # Reading a value that may share memory with others (a view, or what a
+            # helper passed through) reads them too: keep them alive, so none is
+            # updated in place while this value is still needed.
+            more = self._sources(v)
+            if more:
                 seen: set[Value] = set()
-                more = list(self._sources(v))
+                more = list(more)
                 while more:
                     base = more.pop()
                     if base not in seen:
@@ -254,10 +261,11 @@ class Namer:
 
     def __init__(self, fn: Function, inline: dict[Value, Op], classes: list[list[Value]],
                  reserved: set[str], uses: dict[Value, list[Op]] | None = None,
-                 unpack: dict[Value, list] | None = None):
+                 unpack: dict[Value, list] | None = None, points: Points | None = None):
         self.fn = fn
         self.uses = uses or {}
-        self.points = Points(fn, inline, unpack)
+        # The points the classes were built from, when given (they are the same function's).
+        self.points = points if points is not None else Points(fn, inline, unpack)
         self.names: dict[Value, str] = {}
         #: Per name, the live ranges of the values holding it (with the value).
         self.taken: dict[str, list[tuple[int, int, Value]]] = {}

@@ -22,29 +22,37 @@ _BY_GAST = frozenset({"arguments", "FunctionDef", "AsyncFunctionDef", "Lambda",
                       "ExceptHandler", "ClassDef", "alias", "withitem", "match_case",
                       "MatchAs", "MatchStar", "MatchMapping", "MatchClass", "Try",
                       "TryStar", "Import", "ImportFrom"})
-_SPECS: dict[type, tuple[type, tuple[str, ...]] | None] = {}
+#: gast class -> how to convert its nodes (None: not a gast node, passed through).
+_CONVERT: dict[type, Any] = {}
 
 
-def _spec(cls: type) -> tuple[type, tuple[str, ...]] | None:
+def _converter(cls: type) -> Any:
+    """How to convert nodes of ``cls``: by gast, to one shared node (classes without
+    fields: contexts and operators, which ``ast.unparse`` only reads), or field by field."""
+    if not issubclass(cls, gast.AST):
+        return None
     name = cls.__name__
     target = getattr(ast, name, None)
     if target is None or name in _BY_GAST:
-        return None
+        return gast.gast_to_ast
     fields = tuple(f for f in getattr(cls, "_fields", ()) if f in target._fields)
-    return target, fields
+    if not fields and not target._fields:
+        shared = target()
+        return lambda node: shared
+    if name == "Name":
+        return lambda node: ast.Name(node.id, to_ast(node.ctx))
+    if name == "Constant":
+        return lambda node: ast.Constant(node.value, node.kind)
+    return lambda node: target(**{f: to_ast(getattr(node, f, None)) for f in fields})
 
 
 def to_ast(node: Any) -> Any:
     """The ``ast`` form of gast ``node`` (lists and plain values pass through)."""
-    if isinstance(node, list):
-        return [to_ast(n) for n in node]
     cls = type(node)
+    if cls is list:
+        return [to_ast(n) for n in node]
     try:
-        spec = _SPECS[cls]
+        convert = _CONVERT[cls]
     except KeyError:
-        spec = _SPECS[cls] = _spec(cls) if isinstance(node, gast.AST) else None
-    if spec is None:
-        return gast.gast_to_ast(node) if isinstance(node, gast.AST) else node
-    target, fields = spec
-    out = target(**{f: to_ast(getattr(node, f, None)) for f in fields})
-    return out
+        convert = _CONVERT[cls] = _converter(cls)
+    return node if convert is None else convert(node)

@@ -123,7 +123,8 @@ FLAGS = {"mutates", "augmented", "effect", "adjoint", "keep_type", "tape", "fres
 class Op:
     """An operation: ``results = opname(operands) {regions}``."""
 
-    __slots__ = ("opname", "operands", "results", "attrs", "regions", "loc", "parent", "stmt")
+    __slots__ = ("opname", "operands", "results", "attrs", "regions", "loc", "parent", "stmt",
+                 "callee")
 
     def __init__(
         self,
@@ -138,6 +139,9 @@ class Op:
         self.opname = opname
         self.operands: list[Value] = list(operands)
         self.attrs: dict[str, Any] = dict(attrs or {})
+        #: ``attrs["callee"]`` (calls only), kept as an attribute of its own because the passes
+        #: read it at every operation: change it with :meth:`set_callee`, which keeps both.
+        self.callee: Any = self.attrs.get("callee")
         self.regions: list[Block] = list(regions)
         for r in self.regions:
             r.parent = self
@@ -157,9 +161,10 @@ class Op:
         assert len(self.results) == 1, self
         return self.results[0]
 
-    @property
-    def callee(self) -> Any:
-        return self.attrs.get("callee")
+    def set_callee(self, callee: Any) -> None:
+        """Make this call call ``callee``."""
+        self.attrs["callee"] = callee
+        self.callee = callee
 
     def positional(self) -> list[Value]:
         """Operands passed positionally (calls only)."""

@@ -22,13 +22,19 @@ _EFFECTS = ("append", "pop")
 
 def has_effect(op: Op) -> bool:
     """Must ``op`` run even where nothing reads its results, in its place?"""
-    if op.attrs.get("effect"):
+    attrs = op.attrs
+    if attrs.get("effect"):
         return True
-    callee = op.attrs.get("callee")
-    if callee is not None and draws(callee):
-        return True
-    return isinstance(callee, prims.Method) and callee.name in _EFFECTS and not \
-        op.attrs.get("mutates")
+    callee = op.callee
+    if callee is None:
+        return False
+    try:  # (asked of every operation by every pass: the cache is read here, not in a call)
+        effect = _EFFECT_OF[callee]
+    except KeyError:
+        effect = _EFFECT_OF[callee] = _callee_effect(callee)
+    except TypeError:  # an unhashable callee
+        effect = _callee_effect(callee)
+    return effect == _ALWAYS or (effect == _UNLESS_UPDATE and not attrs.get("mutates"))
 
 
 #: Methods of random generators (``rng.normal(...)``): each call is a new draw.
@@ -74,3 +80,16 @@ def draws(callee: Any) -> bool:
         return True
     module = getattr(callee, "__module__", None) or ""
     return module.startswith("numpy.random") or module == "random"
+
+
+_NONE, _ALWAYS, _UNLESS_UPDATE = 0, 1, 2
+_EFFECT_OF: dict[Any, int] = {}
+
+
+def _callee_effect(callee: Any) -> int:
+    """What calling ``callee`` does besides its result: nothing, always something (a
+    draw), or something unless the call is lowered as an update (``xs.append(v)``)."""
+    if draws(callee):
+        return _ALWAYS
+    return _UNLESS_UPDATE if isinstance(callee, prims.Method) and callee.name in _EFFECTS \
+        else _NONE

@@ -68,6 +68,8 @@ def _verify_regions(op: Op, visible: set[Value], defined: set[Value]) -> None:
     name = op.opname
     if name == "call" and "callee" not in op.attrs:
         raise VerificationError("call without callee")
+    if op.callee is not op.attrs.get("callee"):
+        raise VerificationError(f"{op!r}: attrs['callee'] was set without Op.set_callee")
     if name == "if":
         if len(op.regions) != 2 or len(op.operands) != 1:
             raise VerificationError("if takes one condition and two regions")

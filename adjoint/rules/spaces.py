@@ -27,8 +27,10 @@ test draws such inputs together.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +38,11 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnsupportedArgumentError
-from .registry import key_of
+from ..ir import prims
+from ..ir.core import NOT_CONST, Op, const_value
+from ..ir.printer import callee_name
+from ..ir.types import Num
+from .registry import canonical, find_jvp, find_vjp, key_of
 
 #: The values an :class:`Array` may hold, and how ``docs/rules.md`` says it.
 DOMAINS = {
@@ -351,19 +357,12 @@ def scalar(*fns: Any, domain: str = "real") -> None:
 
 def space_of(callee: Any) -> Space | None:
     """The space of ``callee`` (a method's is its function's)."""
-    from .registry import canonical
-
     return SPACES.get(key_of(canonical(callee))) or SPACES.get(key_of(callee))
 
 
 # -- refusing what is not supported, when the derivative is made ---------------------------------
 def static_value(v: Any) -> Any:
     """The constant ``v`` holds, looking through tuples, lists and negation, else NOT_CONST."""
-    import operator
-
-    from ..ir import prims
-    from ..ir.core import NOT_CONST, Op, const_value
-
     c = const_value(v)
     if c is not NOT_CONST:
         return c
@@ -384,8 +383,6 @@ def static_value(v: Any) -> Any:
 def argument(op: Any, name: str) -> Any:
     """The value a call passes as the rule parameter ``name``, by keyword or position
     (``None`` when it is not passed): ``keepdims`` of ``np.sum(x, 0, None, None, True)``."""
-    from .registry import find_jvp, find_vjp
-
     kw = op.keywords()
     if name in kw:
         return kw[name]
@@ -403,30 +400,28 @@ def check_arguments(callee: Any, values: dict[str, Any], loc: Any) -> None:
     ``values`` maps the rule's parameter names to the call's IR values. Passing a
     parameter its default explicitly (``out=None``) is always fine.
     """
-    from ..ir.core import NOT_CONST
-    from ..ir.printer import callee_name
-
     s = space_of(callee)
     if s is None:
         return
-    label = callee_name(callee)
-    defaults = _defaults(callee)
     for name, v in values.items():
         form = s.args.get(name)
         value = static_value(v)
         if form is None:
+            defaults = _defaults(callee)
             if value is not NOT_CONST and name in defaults and _same(value, defaults[name]):
                 continue
-            raise unsupported(label, name, s, loc)
+            raise unsupported(callee_name(callee), name, s, loc)
         rank = _rank(v)
         lo, hi = form.ranks if isinstance(form, Array) else (0, None)
         if rank is not None and not (lo <= rank and (hi is None or rank <= hi)):
+            label = callee_name(callee)
             raise UnsupportedArgumentError(
                 f"the derivative of '{label}' takes {name} as {form.describe()}, not an "
                 f"array of rank {rank}", loc,
                 f"see docs/rules.md for the arguments of {label}",
             )
         if value is not NOT_CONST and not form.accepts(value):
+            label = callee_name(callee)
             raise UnsupportedArgumentError(
                 f"the derivative of '{label}' takes {name} as {form.describe()}, "
                 f"not {value!r}", loc,
@@ -437,8 +432,6 @@ def check_arguments(callee: Any, values: dict[str, Any], loc: Any) -> None:
 
 def _rank(v: Any) -> int | None:
     """The rank of the array ``v`` holds, when the types say (None for anything else)."""
-    from ..ir.types import Num
-
     t = getattr(v, "type", None)
     if isinstance(t, Num) and t.dims is not None and not t.py:
         return len(t.dims)
@@ -446,10 +439,6 @@ def _rank(v: Any) -> int | None:
 
 
 def _defaults(callee: Any) -> dict[str, Any]:
-    import inspect
-
-    from .registry import find_jvp, find_vjp
-
     rule = find_vjp(callee) or find_jvp(callee)
     if rule is None:
         return {}

@@ -151,11 +151,17 @@ def _points_to(fn: Function, ops: list[Op]) -> _PointsTo:
     pt = _PointsTo()
     for p in fn.params:
         pt.add(p, pt.of(p))
+    # Without branches or loops every operand is final before it is read: one pass is the
+    # fixpoint. (An if or a loop comes before its body in ``ops``, and a loop feeds values
+    # back.)
+    straight = not any(op.regions for op in ops)
     changed = True
-    while changed:  # loops feed values back: iterate to a fixpoint (sets only grow)
+    while changed:  # iterate to a fixpoint (sets only grow)
         changed = False
         for op in ops:
             changed |= _flow(pt, op)
+        if straight:
+            break
     return pt
 
 
@@ -255,18 +261,23 @@ def mutated_parameters(fn: Any, nargs: int | None = None) -> frozenset[int]:
 def updated_parameters(ir: Function) -> frozenset[int]:
     """Which parameters of ``ir`` it updates in place (maybe through views or callees)."""
     ops = _program_order(ir)[0]
+    updates = [(op, k) for op in ops for k in updated_operands(op)]
+    if not updates:
+        return frozenset()  # (what may alias what matters only where something is updated)
     pt = _points_to(ir, ops)
     changed: set[int] = set()
-    for op in ops:
-        for k in updated_operands(op):
-            hit = pt.of(op.operands[k])
-            changed.update(i for i, p in enumerate(ir.params) if p in hit)
+    for op, k in updates:
+        hit = pt.of(op.operands[k])
+        changed.update(i for i, p in enumerate(ir.params) if p in hit)
     return frozenset(changed)
 
 
 def check_aliasing(fn: Function) -> None:
     """Raise when an in-place update would be visible through a value still in use."""
     ops, order, paths, loops_of, uses = _program_order(fn)
+    updates = [(op, k) for op in ops for k in updated_operands(op)]
+    if not updates:
+        return  # nothing is updated in place (the rest only asks what an update reaches)
     pt = _points_to(fn, ops)
 
     def exclusive(a: Op, b: Op) -> bool:
@@ -286,43 +297,42 @@ def check_aliasing(fn: Function) -> None:
         return any(loop in loops_of[x] and not _defined_inside(v, loop) for loop in loops_of[u])
 
     members = pt.members()
-    for op in ops:
-        for k in updated_operands(op):
-            target = op.operands[k]
-            in_place = isinstance(op.callee, (prims.SetItem, prims.IndexAdd))
-            # ys[0] = v replaces an item of a list or dict, ys.append(v) and ys.pop() change
-            # the list: no array it holds is written (only names of the list see it).
-            item_of_container = (in_place or bool(op.attrs.get("mutates"))) and \
-                _is_container(target)
-            if in_place and not item_of_container and _is_view(target):
-                raise UnsupportedSyntaxError(
-                    "assignment into a view changes the array it views, which adjoint cannot "
-                    "follow",
-                    op.loc,
-                    "assign into the array itself (S[i, j] = v rather than row = S[i]; "
-                    "row[j] = v), or make the view a copy with .copy()",
-                )
-            if is_user_function(op.callee):
-                shared = pt.of(target)
-                for j, other in enumerate(op.operands):
-                    if j != k and shared & pt.of(other):
-                        raise UnsupportedSyntaxError(
-                            f"'{getattr(op.callee, '__name__', 'this function')}' changes one "
-                            "of its arguments in place, and another argument shares its memory",
-                            op.loc, "pass a copy of one of them (x.copy())")
-            new_version = op.results[0] if op.results and k == 0 and (
-                in_place or op.attrs.get("mutates") or op.attrs.get("augmented")) else None
-            memory = pt.of(target)
-            if item_of_container:
-                memory = frozenset(r for r in memory
-                                   if isinstance(r, Value) and _is_container(r)) or memory
-            others = {id(v): v for r in memory for v in members.get(r, ())}
-            for v in others.values() or [target]:
-                if v is new_version or not _older(v, op, order, loops_of):
-                    continue
-                if any(runs_after(x, op, v) for x in uses.get(v, ()) if x is not op
-                       and not _joins(x, v, target)):
-                    raise _seen_elsewhere(op, v, target, new_version is None)
+    for op, k in updates:
+        target = op.operands[k]
+        in_place = isinstance(op.callee, (prims.SetItem, prims.IndexAdd))
+        # ys[0] = v replaces an item of a list or dict, ys.append(v) and ys.pop() change
+        # the list: no array it holds is written (only names of the list see it).
+        item_of_container = (in_place or bool(op.attrs.get("mutates"))) and \
+            _is_container(target)
+        if in_place and not item_of_container and _is_view(target):
+            raise UnsupportedSyntaxError(
+                "assignment into a view changes the array it views, which adjoint cannot "
+                "follow",
+                op.loc,
+                "assign into the array itself (S[i, j] = v rather than row = S[i]; "
+                "row[j] = v), or make the view a copy with .copy()",
+            )
+        if is_user_function(op.callee):
+            shared = pt.of(target)
+            for j, other in enumerate(op.operands):
+                if j != k and shared & pt.of(other):
+                    raise UnsupportedSyntaxError(
+                        f"'{getattr(op.callee, '__name__', 'this function')}' changes one "
+                        "of its arguments in place, and another argument shares its memory",
+                        op.loc, "pass a copy of one of them (x.copy())")
+        new_version = op.results[0] if op.results and k == 0 and (
+            in_place or op.attrs.get("mutates") or op.attrs.get("augmented")) else None
+        memory = pt.of(target)
+        if item_of_container:
+            memory = frozenset(r for r in memory
+                               if isinstance(r, Value) and _is_container(r)) or memory
+        others = {id(v): v for r in memory for v in members.get(r, ())}
+        for v in others.values() or [target]:
+            if v is new_version or not _older(v, op, order, loops_of):
+                continue
+            if any(runs_after(x, op, v) for x in uses.get(v, ()) if x is not op
+                   and not _joins(x, v, target)):
+                raise _seen_elsewhere(op, v, target, new_version is None)
 
 
 def _seen_elsewhere(op: Op, v: Value, target: Value, by_callee: bool) -> UnsupportedSyntaxError:

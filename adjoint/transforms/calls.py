@@ -143,12 +143,12 @@ def localize_calls(fn: Function, module: ModuleFunctions,
     for op in list(walk(fn.body)):
         if op.opname == "call" and isinstance(op.callee, prims.Opaque) and \
                 is_user_function(op.callee.fn) and _readable(op.callee.fn):
-            op.attrs["callee"] = op.callee.fn
+            op.set_callee(op.callee.fn)
         if op.opname == "call" and is_user_function(op.callee) and _has_rule(op.callee) and \
                 not _readable(op.callee):
             # Differentiated by its rule, and its source cannot be copied: called where
             # it lives, like a library function.
-            op.attrs["callee"] = prims.Opaque(op.callee)
+            op.set_callee(prims.Opaque(op.callee))
             continue
         if op.opname == "call" and is_user_function(op.callee):
             types_ = [v.type for v in bound_values(op)] if bindable(op) else None
@@ -166,7 +166,7 @@ def localize_calls(fn: Function, module: ModuleFunctions,
                 else:
                     operands.append(a)
             op.operands = operands
-            op.attrs["callee"] = prims.LocalFunction(name)
+            op.set_callee(prims.LocalFunction(name))
             op.attrs["kwnames"] = ()
 
 

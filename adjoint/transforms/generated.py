@@ -41,7 +41,7 @@ def resolve_generated_calls(fn: Function) -> bool:
         if isinstance(op.callee, prims.CallValue) and isinstance(op.operands[0].type, Fn):
             # f(y) where f is a function passed in: a call of that very function.
             npos = len(op.operands) - len(op.attrs.get("kwnames", ()))
-            op.attrs["callee"] = op.operands[0].type.obj
+            op.set_callee(op.operands[0].type.obj)
             op.operands = op.operands[1:]
             _bind_target(op)
             changed = True
@@ -61,7 +61,7 @@ def resolve_generated_calls(fn: Function) -> bool:
         kinds = [_kind(v) for v in operands]
         function, ahead = generate(kinds)
         op.operands = [_const_before(op, a) for a in ahead] + operands
-        op.attrs["callee"] = function
+        op.set_callee(function)
         op.attrs["kwnames"] = ()
         changed = True
     return changed
@@ -90,7 +90,7 @@ def _bind_target(op: Op) -> None:
     op.operands = [_const_before(op, a) for a in target.args] + list(op.operands) + \
         [_const_before(op, target.kwargs[k]) for k in extra]
     op.attrs["kwnames"] = kwnames + tuple(extra)
-    op.attrs["callee"] = target.function
+    op.set_callee(target.function)
 
 
 def _unspread(op: Op) -> None:

@@ -198,5 +198,5 @@ def resolve_fits(fn: Function) -> None:
         z.stmt = op.stmt
         z.parent = block
         block.ops.insert(block.ops.index(op), z)
-        op.attrs["callee"] = operator.add
+        op.set_callee(operator.add)
         op.operands = [t, z.result]

@@ -619,7 +619,7 @@ class _Reverse:
         pair.owner = op
         op.results = [pair]
         op.operands = operands
-        op.attrs["callee"] = prims.LocalFunction(fwd)
+        op.set_callee(prims.LocalFunction(fwd))
         op.attrs["kwnames"] = ()
         op.attrs["keep_type"] = True
         at = block.ops.index(op) + 1
@@ -667,9 +667,10 @@ class _Reverse:
                 ret = t_op
                 break
             new_op = clone_op(t_op, mapping)
-            for sub_op in [new_op, *walk_regions(new_op)]:
-                sub_op.stmt = b.stmt
-                sub_op.loc = op.loc
+            new_op.stmt, new_op.loc = b.stmt, op.loc
+            if new_op.regions:
+                for sub_op in walk_regions(new_op):
+                    sub_op.stmt, sub_op.loc = b.stmt, op.loc
             sb.add(new_op)
         assert ret is not None
         out = mapping.get(ret.operands[0], ret.operands[0])
@@ -701,7 +702,7 @@ class _Reverse:
         for s_op in scratch.ops:
             if s_op not in live:
                 continue
-            for sub in [s_op, *walk_regions(s_op)]:
+            for sub in [s_op, *walk_regions(s_op)] if s_op.regions else (s_op,):
                 for k, v in enumerate(sub.operands):
                     if v in self.home:
                         if v not in remap:
@@ -1188,6 +1189,8 @@ def _needed(block: Block, roots: list[Value]) -> set[Op]:
         for v in op.operands:
             if isinstance(v.owner, Op):
                 stack.append(v.owner)
+        if not op.regions:
+            continue
         for sub in walk_regions(op):
             for v in sub.operands:
                 if isinstance(v.owner, Op):

@@ -42,16 +42,24 @@ def simplify(fn: Function, rounds: int = 4) -> Function:
     """
     only: set[Op] | None = None  # the first round looks at every operation
     cse_pending = dce_pending = True
+    # Who reads each value, kept up to date by the passes while they can do it cheaply;
+    # None when a pass could not (the next one builds it again).
+    table: Uses | None = None
     for _ in range(rounds):
         fold = _Changes()
-        _fold(fn, fold, only)
-        _constant_branches(fn, fold)
+        if table is None:
+            table = _uses(fn)
+        _fold(fn, fold, table, only)
+        if _constant_branches(fn, fold):
+            table = None
         merge = _Changes()
         if cse_pending or fold.any:
-            _cse(fn, merge)
+            if table is None:
+                table = _uses(fn)
+            _cse(fn, merge, table)
         dead = _Changes()
         if dce_pending or fold.any or merge.any:
-            _dce(fn, dead)
+            table = _dce(fn, dead, table)
         if not (fold.any or merge.any or dead.any):
             break
         only = {op for op in fold.ops | merge.ops | dead.ops if op.parent is not None}
@@ -101,9 +109,14 @@ def _replace_uses(fn: Function, old: Value, new: Value, table: Uses,
 
 def _uses(fn: Function) -> Uses:
     table: Uses = {}
+    get = table.get
     for op in walk(fn.body):
         for v in op.operands:
-            table.setdefault(v, {})[op] = None
+            users = get(v)
+            if users is None:
+                table[v] = {op: None}
+            else:
+                users[op] = None
     return table
 
 
@@ -122,10 +135,9 @@ class _Complex:
         return v in self.values
 
 
-def _fold(fn: Function, changes: _Changes, only: set[Op] | None = None) -> None:
+def _fold(fn: Function, changes: _Changes, table: Uses, only: set[Op] | None = None) -> None:
     if only is not None and not only:
         return
-    table = _uses(fn)
     cplx = _Complex(fn)
     inserts: dict[Block, dict[Op, list[Op]]] = {}
     for op in list(walk(fn.body)):
@@ -136,7 +148,7 @@ def _fold(fn: Function, changes: _Changes, only: set[Op] | None = None) -> None:
         if repl is None:
             continue
         if isinstance(repl, _Rebuild):
-            op.attrs["callee"] = repl.callee
+            op.set_callee(repl.callee)
             for v in op.operands:
                 users = table.get(v)
                 if users:
@@ -172,8 +184,11 @@ def _const_op(value: Any, at: Op) -> Op:
     return const
 
 
-def _constant_branches(fn: Function, changes: _Changes) -> None:
-    """``if True: A else: B`` is ``A``: the taken branch moves into the enclosing block."""
+def _constant_branches(fn: Function, changes: _Changes) -> bool:
+    """``if True: A else: B`` is ``A``: the taken branch moves into the enclosing block.
+
+    Returns whether any branch was pruned."""
+    pruned = False
     for op in list(walk(fn.body)):
         if op.opname != "if" or op.parent is None:
             continue
@@ -198,6 +213,8 @@ def _constant_branches(fn: Function, changes: _Changes) -> None:
         block.ops[at:at + 1] = moved
         op.parent = None
         changes.touch(moved)
+        pruned = True
+    return pruned
 
 
 def insert_before(block: Block, before: dict[Op, list[Op]]) -> None:
@@ -465,8 +482,7 @@ def _reusable(callee: Any) -> bool:
     return _same_result_each_call(callee)
 
 
-def _cse(fn: Function, changes: _Changes) -> None:
-    table = _uses(fn)
+def _cse(fn: Function, changes: _Changes, table: Uses) -> None:
     # A stack of scopes: what is available in a block is what its ancestors computed before.
     work: list[tuple[Block, dict]] = [(fn.body, {})]
     while work:
@@ -479,6 +495,10 @@ def _cse(fn: Function, changes: _Changes) -> None:
                 prev = seen.get(key)
                 if prev is not None:
                     _replace_uses(fn, op.result, prev, table, changes)
+                    for v in op.operands:
+                        users = table.get(v)
+                        if users:
+                            users.pop(op, None)
                     op.parent = None
                     continue
                 seen[key] = op.result
@@ -516,22 +536,27 @@ def _drop_dead_tapes(fn: Function) -> tuple[bool, bool]:
     return bool(dead_in), True
 
 
-def _dce(fn: Function, changes: _Changes) -> None:
+def _dce(fn: Function, changes: _Changes, table: Uses | None = None) -> Uses:
     """Remove what nothing reads, until none is left: removing a use can free a tape
-    (all of whose pops went unread), which frees the values pushed on it."""
+    (all of whose pops went unread), which frees the values pushed on it.
+
+    ``table`` (who reads each value, if known) is used and returned up to date."""
     while True:
         dropped, taped = _drop_dead_tapes(fn)
         if dropped:
             changes.touch()
-        removed = _sweep(fn, changes)
+            table = None
+        removed, table = _sweep(fn, changes, table)
         if not (removed and taped):
-            return
+            return table
 
 
-def _sweep(fn: Function, changes: _Changes) -> bool:
+def _sweep(fn: Function, changes: _Changes, table: Uses | None = None) -> tuple[bool, Uses]:
+    """Remove dead operations; returns whether any was, and who reads each value after."""
     changed = False
     while True:
-        table = _uses(fn)
+        if table is None:
+            table = _uses(fn)
         removed = False
         # Ops are visited users first, and removing one updates the table, so one sweep
         # frees whole chains. Only pruning a loop or branch leaves uses in the table
@@ -539,17 +564,24 @@ def _sweep(fn: Function, changes: _Changes) -> bool:
         again = False
         dead_in: dict[Block, set[Op]] = {}
         for op in reversed(list(walk(fn.body))):
-            if op.opname in ("yield", "return", "condition") or has_effect(op):
+            opname = op.opname
+            if opname in ("yield", "return", "condition"):
                 continue
-            if op.opname in ("if", "for", "while"):
+            if opname in ("if", "for", "while"):  # (no effect of their own: their regions')
                 pruned = _prune_control(op, table, changes)
                 removed |= pruned
                 again |= pruned
                 if any(table.get(r) for r in op.results) or _has_effects(op):
                     continue
                 again = True
-            elif any(table.get(r) for r in op.results):
-                continue
+            else:
+                read = False
+                for r in op.results:
+                    if table.get(r):
+                        read = True
+                        break
+                if read or has_effect(op):
+                    continue
             if op.parent is not None:
                 dead_in.setdefault(op.parent, set()).add(op)
                 for v in op.operands:
@@ -564,7 +596,8 @@ def _sweep(fn: Function, changes: _Changes) -> bool:
             changes.touch()
         changed |= removed
         if not again:
-            return changed
+            return changed, table
+        table = None
 
 
 def _has_effects(op: Op) -> bool:

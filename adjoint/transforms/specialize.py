@@ -27,7 +27,6 @@ from ..ir.core import (
     Op,
     Value,
     const_value,
-    hashable,
     walk,
 )
 from ..rules.registry import facts_of
@@ -59,15 +58,21 @@ def specialize(fn: Function) -> bool:
     for op in walk(fn.body):
         for v in op.operands:
             table.setdefault(v, []).append(op)
+    scratch: Builder | None = None
     for op in list(walk(fn.body)):
         if op.opname != "call" or op.parent is None:
             continue
-        rewrite = _REWRITES.get(op.callee) if hashable(op.callee) else None
+        try:
+            rewrite = _REWRITES.get(op.callee)
+        except TypeError:  # an unhashable callee
+            continue
         if rewrite is None:
             continue
         block = op.parent
-        scratch = Builder(block.__class__(), op.stmt, op.loc)
-        new = rewrite(scratch, op, *[v for v in op.operands])
+        if scratch is None or scratch.block.ops:
+            scratch = Builder(Block())  # a rewrite that built nothing leaves it empty
+        scratch.stmt, scratch.loc = op.stmt, op.loc
+        new = rewrite(scratch, op, *op.operands)
         if new is None:
             continue
         for new_op in scratch.block.ops:

@@ -18,7 +18,7 @@ import operator
 from typing import Any
 
 from ..ir import prims
-from ..ir.core import Block, Function, Op, Value
+from ..ir.core import Block, Function, Op, Undefined, Value
 from ..ir.types import (  # noqa: F401  (the lattice, re-exported for the passes)
     BOOL,
     FLOAT,
@@ -90,8 +90,6 @@ def _infer_block(block: Block, canonical: Any) -> None:
     for op in block.ops:
         if op.opname == "const":
             value = op.attrs["value"]
-            from ..ir.core import Undefined
-
             op.result.type = Other("undefined") if isinstance(value, Undefined) else \
                 type_of_value(value)
         elif op.opname == "call":
@@ -167,12 +165,15 @@ _BY_STRUCTURE = frozenset({stop_gradient, builtins.sum, builtins.tuple, builtins
 def _call_type(op: Op, canonical: Any) -> Any:
     callee = op.callee
     ts = [v.type for v in op.operands]
-    pos = [v.type for v in op.positional()]
-    kw = op.keywords()
+    if op.attrs.get("kwnames"):
+        pos = [v.type for v in op.positional()]
+        kw = op.keywords()
+    else:
+        pos, kw = list(ts), {}
     fn = canonical(callee)
     try:
         if not isinstance(callee, prims.Primitive) and "spread" not in op.attrs and \
-                callee not in _BY_STRUCTURE and not any(isinstance(t, Seq) for t in ts):
+                callee not in _BY_STRUCTURE and not _any_seq(ts):
             # The common case, a library call on numbers and arrays: its declared rule.
             rule = facts_of(fn).result
             if rule is not None:
@@ -255,6 +256,13 @@ def _call_type(op: Op, canonical: Any) -> Any:
         return _user_function_type(callee, op, ts)
     except (IndexError, TypeError, ValueError):
         return UNKNOWN
+
+
+def _any_seq(ts: list[Any]) -> bool:
+    for t in ts:
+        if isinstance(t, Seq):
+            return True
+    return False
 
 
 def _attr_type(name: str, t: Any) -> Any:
