@@ -949,6 +949,13 @@ class _Reverse:
         """Make ``v`` (defined inside a branch) available after the primal ``if``."""
         op = ctx.owner
         assert op is not None and op.parent is not None
+        yielded = op.regions[ctx.branch_index].ops[-1].operands
+        if v in yielded:
+            # The branch yields it already: where this branch's adjoint runs, the if's result
+            # is ``v``. Reached through that result, it is saved once, not once more beside
+            # it (in a loop the result is often carried, and so saved anyway).
+            r = op.results[yielded.index(v)]
+            return ctx.parent.primal(r) if ctx.parent is not None else r
         r = Value(v.hint)
         r.type = v.type
         r.owner = op
