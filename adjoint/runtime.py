@@ -321,6 +321,15 @@ def stand_in(x, tape):
     return np.broadcast_to(np.zeros((), x.dtype), x.shape)
 
 
+def segment_length(start, stop, step, segments=0):
+    """How many iterations of ``range(start, stop, step)`` each checkpointed segment runs:
+    the range cut into ``segments`` runs (about the square root of its length when 0)."""
+    n = len(range(start, stop, step))
+    if not segments:
+        segments = max(1, round(n ** 0.5))
+    return max(1, -(-n // segments))
+
+
 def inverse_axes(axes, ndim):
     """The permutation that undoes ``np.transpose(x, axes)`` (``None`` undoes ``None``)."""
     if axes is None:
@@ -897,6 +906,7 @@ HELPERS: tuple[str, ...] = (
     "unreduce",
     "reduced_size",
     "stand_in",
+    "segment_length",
     "extremum_grad",
     "matmul_lhs",
     "matmul_rhs",

@@ -722,7 +722,7 @@ def _(dt, dout, ans, t, out):
 nondifferentiable(
     rt.reduced_size, rt.zeros_like, rt.tape, rt.scalar_seed, rt.tensordot_axes, rt.einsum_spec,
     rt.take_index, rt.inverse_axes, rt.clip_bound, rt.reduced_axes, rt.svd_size,
-    rt.angle_unit, rt.real_seed, rt.stand_in,
+    rt.angle_unit, rt.real_seed, rt.stand_in, rt.segment_length,
 )
 # The adjoints of linear maps with real coefficients (sums, copies, rearrangements): their
 # rules are right for complex values as written.
@@ -740,7 +740,7 @@ facts(rt.unbroadcast, rt.unreduce, result=unbroadcast_result)
 facts(rt.matmul_lhs, rt.dot_lhs, result=float_like_second)
 facts(rt.matmul_rhs, rt.dot_rhs, rt.extremum_grad, result=float_like_third)
 facts(rt.zeros_like, result=zeros_like_result)
-facts(rt.reduced_size, result=int_scalar)
+facts(rt.reduced_size, rt.segment_length, result=int_scalar)
 facts(rt.tree_add, rt.tree_add_at, result=tree_result)
 facts(rt.zeros_like, rt.index_add, rt.scalar_seed, rt.sort_grad, rt.sort_take, memory="new")
 facts(rt.zeros_like, rt.index_add, fresh=True)
