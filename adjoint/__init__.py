@@ -8,6 +8,7 @@ from .api import Derivative, grad, show, source, value_and_grad, vjp  # noqa: E4
 from .errors import (  # noqa: E402
     AdjointError,
     ArgumentError,
+    CheckpointError,
     InternalError,
     NameResolutionError,
     NonDifferentiableError,
@@ -15,7 +16,7 @@ from .errors import (  # noqa: E402
     UnsupportedArgumentError,
     UnsupportedSyntaxError,
 )
-from .gradient_control import custom_vjp, grad_hook, stop_gradient  # noqa: E402
+from .gradient_control import checkpoint, custom_vjp, grad_hook, stop_gradient  # noqa: E402
 from .higher import hessian, hvp  # noqa: E402
 from .jacobians import jacobian, jvp  # noqa: E402
 from .rules import jvp_rule, vjp_rule  # noqa: E402
@@ -24,6 +25,7 @@ from .version import __version__
 __all__ = [
     "AdjointError",
     "ArgumentError",
+    "CheckpointError",
     "Derivative",
     "InternalError",
     "NameResolutionError",
@@ -32,6 +34,7 @@ __all__ = [
     "UnsupportedArgumentError",
     "UnsupportedSyntaxError",
     "__version__",
+    "checkpoint",
     "custom_vjp",
     "grad",
     "grad_hook",

@@ -35,6 +35,7 @@ from .transforms.simplify import simplify
 from .transforms.specialize import specialize
 from .transforms.split import split_vjp
 from .transforms.tape_reads import iterate_tapes
+from .transforms.tapes import trim_tapes
 from .transforms.types import infer, tangent_type
 
 #: Run the IR verifier after every pass (the tests switch this on).
@@ -120,6 +121,7 @@ class Compiler:
         if request.check_kinds and types_ is not None:
             out.meta["entry_kinds"] = list(zip(primal.param_names, types_))
         out = optimize(out, all_types)
+        trim_tapes(out)  # once the adjoint's reads are final
         if request.kind != "jvp":
             iterate_tapes(out)
         detach_results(out, part)

@@ -85,6 +85,11 @@ class UnsupportedArgumentError(NoRuleError):
     """
 
 
+class CheckpointError(UnsupportedSyntaxError):
+    """A checkpointed loop whose body cannot be run again exactly (an effect, a draw, a
+    write into an argument)."""
+
+
 class InternalError(AdjointError):
     """adjoint produced something invalid: a bug in adjoint, not in the user's program.
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .markers import grad_hook, stop_gradient
+from .markers import checkpoint, grad_hook, stop_gradient
 from .rules.registry import jvp_rule, nondifferentiable, vjp_rule
 
 nondifferentiable(stop_gradient)
@@ -49,4 +49,4 @@ def custom_vjp(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-__all__ = ["custom_vjp", "grad_hook", "stop_gradient"]
+__all__ = ["checkpoint", "custom_vjp", "grad_hook", "stop_gradient"]

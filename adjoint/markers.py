@@ -39,4 +39,25 @@ def grad_hook(x: Any, fn: Callable[[Any], Any]) -> Any:
     return x
 
 
-__all__ = ["grad_hook", "stop_gradient"]
+def checkpoint(iterations: range, segments: int | None = None) -> range:
+    """``iterations``; reverse mode saves the loop's state only at the start of each of
+    ``segments`` runs of iterations (about the square root of their number by default),
+    and runs each segment forward again, saving its steps, when its adjoint needs them.
+
+    Memory for the loop's saved values goes from one per iteration to one per segment
+    plus one segment's; the forward sweep runs twice. Written as the loop's iterable:
+    ``for t in adjoint.checkpoint(range(n)):``.
+
+    Examples:
+        >>> import numpy as np, adjoint
+        >>> def f(x):
+        ...     for _ in adjoint.checkpoint(range(100)):
+        ...         x = 1.01 * x
+        ...     return x
+        >>> bool(np.isclose(adjoint.grad(f)(0.5), 1.01 ** 100))
+        True
+    """
+    return iterations
+
+
+__all__ = ["checkpoint", "grad_hook", "stop_gradient"]

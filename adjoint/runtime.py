@@ -306,6 +306,30 @@ def tape():
     return []
 
 
+def stand_in(x, tape):
+    """What ``tape`` keeps of ``x`` when the adjoint reads only its shape and dtype: an
+    array of ``x``'s shape and dtype that holds one element (every position views it),
+    or the tape's last entry when that has the same shape and dtype (as it has in a loop
+    whose shapes do not change: then each step costs the tape one slot).
+
+    An array small enough that the stand-in would cost as much is kept as it is."""
+    if not isinstance(x, np.ndarray) or x.nbytes <= 128:
+        return x
+    last = tape[-1] if tape else None
+    if isinstance(last, np.ndarray) and last.shape == x.shape and last.dtype == x.dtype:
+        return last
+    return np.broadcast_to(np.zeros((), x.dtype), x.shape)
+
+
+def segment_length(start, stop, step, segments=0):
+    """How many iterations of ``range(start, stop, step)`` each checkpointed segment runs:
+    the range cut into ``segments`` runs (about the square root of its length when 0)."""
+    n = len(range(start, stop, step))
+    if not segments:
+        segments = max(1, round(n ** 0.5))
+    return max(1, -(-n // segments))
+
+
 def inverse_axes(axes, ndim):
     """The permutation that undoes ``np.transpose(x, axes)`` (``None`` undoes ``None``)."""
     if axes is None:
@@ -881,6 +905,8 @@ HELPERS: tuple[str, ...] = (
     "unbroadcast",
     "unreduce",
     "reduced_size",
+    "stand_in",
+    "segment_length",
     "extremum_grad",
     "matmul_lhs",
     "matmul_rhs",

@@ -27,7 +27,7 @@ from ..errors import NameResolutionError, SourceLoc, UnsupportedSyntaxError
 from ..gcpause import paused_gc
 from ..ir import prims
 from ..ir.core import PLACEHOLDER, UNDEFINED, Block, Function, Op, Stmt, Value, hashable
-from ..markers import grad_hook
+from ..markers import checkpoint, grad_hook
 from .annotations import annotated_kinds
 from .canonicalize import RETURN_TEXT, Canonicalizer, reversed_slice
 from .guards import is_library
@@ -154,6 +154,17 @@ _IN_PLACE_HINTS = {
     "fill": "make a new array: x = np.full_like(x, v)",
     "clear": "assign an empty container: xs = []",
 }
+
+
+def _int_literal(node: Any) -> int | None:
+    """The integer ``node`` writes (``2``, ``-1``), or None."""
+    sign = 1
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        sign, node = -1, node.operand
+    if isinstance(node, gast.Constant) and isinstance(node.value, int) and \
+            not isinstance(node.value, bool):
+        return sign * node.value
+    return None
 
 
 def _is_add_at(callee: Any) -> bool:
@@ -683,6 +694,9 @@ class _Lowerer:
                 stmt.orelse[0], "for ... else is not supported", "move the else part after the loop"
             )
         it = stmt.iter
+        segments = self.checkpointed(it)
+        if segments is not None:
+            it = it.args[0]
         reverse = False
         if (
             isinstance(it, gast.Call)
@@ -716,6 +730,46 @@ class _Lowerer:
         op = self.loop(stmt, kind, iter_operands, stmt.target, stmt.body)
         if reverse:
             op.attrs["reverse"] = True
+        if segments is not None:
+            op.attrs["checkpoint"] = segments
+
+    def checkpointed(self, it: gast.expr) -> int | None:
+        """``for t in adjoint.checkpoint(range(...), segments)``: the number of segments
+        (0 for the default), after checking the loop is one reverse mode can run again."""
+        if not isinstance(it, gast.Call):
+            return None
+        func = it.func
+        if isinstance(func, gast.Name):
+            obj = self.resolve_static(func.id)
+        elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+            obj = getattr(self.resolve_static(func.value.id), func.attr, None)
+        else:
+            return None
+        if obj is not checkpoint:
+            return None
+        hint = "write for t in adjoint.checkpoint(range(start, stop, step), segments)"
+        keywords = {k.arg: k.value for k in it.keywords}
+        if len(it.args) == 2 and "segments" not in keywords:
+            keywords["segments"] = it.args[1]
+        elif len(it.args) != 1 or set(keywords) - {"segments"}:
+            raise self.unsupported(it, "adjoint.checkpoint takes a range and a number of "
+                                   "segments", hint)
+        inner = it.args[0]
+        if not (isinstance(inner, gast.Call) and isinstance(inner.func, gast.Name) and
+                self.resolve_static(inner.func.id) is range):
+            raise self.unsupported(inner, "adjoint.checkpoint checkpoints a loop over a "
+                                   "range only", hint)
+        if len(inner.args) == 3 and not _int_literal(inner.args[2]):  # None or 0
+            raise self.unsupported(inner.args[2], "a checkpointed range needs a constant "
+                                   "step", "write the step as a number, such as 2 or -1")
+        seg = keywords.get("segments")
+        if seg is None:
+            return 0
+        count = _int_literal(seg)
+        if count is None or count <= 0:
+            raise self.unsupported(seg, "the number of segments of a checkpointed loop must "
+                                   "be a positive integer written in the loop", hint)
+        return count
 
     def reversed_as_slice(self, it: gast.expr) -> gast.expr:
         """``for r in reversed(xs)`` loops over ``xs[::-1]``: the same items, in the same

@@ -107,6 +107,10 @@ OP_ATTRS: dict[str, dict[str, str]] = {
         "kind": "'range' (operands are start, stop, step) or 'iter' (operand is a sequence)",
         "niter": "how many leading operands describe the iteration",
         "reverse": "flag: runs the range backwards (reverse mode's loops)",
+        "checkpoint": "adjoint.checkpoint(range(...), segments): how many segments reverse "
+                      "mode cuts the loop into (0: about the square root of its length)",
+        "segments": "flag: the outer loop of a checkpointed loop, one iteration a segment; "
+                    "its adjoint runs each segment again from its saved start",
     },
     "while": {},
     "yield": {},
@@ -117,7 +121,7 @@ OP_ATTRS: dict[str, dict[str, str]] = {
 COMMON_ATTRS = {"adjoint": "flag: built by reverse mode's adjoint sweep (comments, naming)"}
 #: Attributes that are flags (True or absent); the verifier checks they are booleans.
 FLAGS = {"mutates", "augmented", "effect", "adjoint", "keep_type", "tape", "fresh",
-         "expression", "reverse"}
+         "expression", "reverse", "segments"}
 
 
 class Op:

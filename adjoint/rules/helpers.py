@@ -18,6 +18,7 @@ import numpy as np
 from .. import runtime as rt
 from .registry import complex_safe, facts, jvp_rule, nondifferentiable, vjp_rule
 from .results import (
+    first_argument,
     float_like_second,
     float_like_third,
     int_scalar,
@@ -721,7 +722,7 @@ def _(dt, dout, ans, t, out):
 nondifferentiable(
     rt.reduced_size, rt.zeros_like, rt.tape, rt.scalar_seed, rt.tensordot_axes, rt.einsum_spec,
     rt.take_index, rt.inverse_axes, rt.clip_bound, rt.reduced_axes, rt.svd_size,
-    rt.angle_unit, rt.real_seed,
+    rt.angle_unit, rt.real_seed, rt.stand_in, rt.segment_length,
 )
 # The adjoints of linear maps with real coefficients (sums, copies, rearrangements): their
 # rules are right for complex values as written.
@@ -739,7 +740,7 @@ facts(rt.unbroadcast, rt.unreduce, result=unbroadcast_result)
 facts(rt.matmul_lhs, rt.dot_lhs, result=float_like_second)
 facts(rt.matmul_rhs, rt.dot_rhs, rt.extremum_grad, result=float_like_third)
 facts(rt.zeros_like, result=zeros_like_result)
-facts(rt.reduced_size, result=int_scalar)
+facts(rt.reduced_size, rt.segment_length, result=int_scalar)
 facts(rt.tree_add, rt.tree_add_at, result=tree_result)
 facts(rt.zeros_like, rt.index_add, rt.scalar_seed, rt.sort_grad, rt.sort_take, memory="new")
 facts(rt.zeros_like, rt.index_add, fresh=True)
@@ -757,3 +758,8 @@ facts(rt.cumprod_grad, rt.cumprod_jvp, rt.detached, rt.diag_grad, rt.diagonal_gr
       rt.untile, rt.real_if, memory="view")
 facts(rt.unbroadcast, rt.unreduce, aliases=(0,))  # g itself, or a view of it
 facts(rt.detached, memory="new")  # a copy of every array it holds
+facts(rt.stand_in, result=first_argument, memory="view")  # x itself, or an item of the tape
+# What reads only an argument's shape and dtype, position by position.
+facts(rt.unbroadcast, rt.unreduce, rt.matmul_lhs, rt.dot_lhs, shape_only=(1,))
+facts(rt.matmul_rhs, rt.dot_rhs, shape_only=(2,))
+facts(rt.zeros_like, rt.reduced_size, rt.stand_in, shape_only=(0,))

@@ -219,6 +219,8 @@ nondifferentiable(
     np.searchsorted, np.digitize, np.lexsort,
 )
 
+facts(np.shape, np.ndim, np.size, shape_only=(0,))
+
 # Sums and means are linear with real coefficients: the same rules hold for complex values.
 complex_safe(np.sum, np.mean, np.cumsum)
 

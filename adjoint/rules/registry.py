@@ -127,6 +127,10 @@ class Facts:
     #: Every term of its JVP involves every operand (``dx * y + x * dy``), so dropping a
     #: zero term never loses a broadcast dimension.
     full_terms: bool = False
+    #: Positions of the operands it reads only for their shape and dtype (``x`` in
+    #: ``unbroadcast(g, x)``, in ``np.zeros_like(x)``): a tape that saves such an operand
+    #: for nothing else keeps a stand-in of that shape instead (``transforms/tapes.py``).
+    shape_only: tuple[int, ...] = ()
 
 
 #: Callable key -> its :class:`Facts`.

@@ -602,6 +602,10 @@ space(np.partition, joint="partition", a=Array("distinct", ranks=(1, None), numb
 
 # -- what the compiler may assume of these callables (registry.Facts) ----------------------
 facts(np.zeros, np.ones, np.empty, np.full, result=alloc_result)
+# Read only for the shape and dtype of their first operand.
+facts(Attribute("shape"), Attribute("ndim"), Attribute("size"), Attribute("dtype"),
+      np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.result_type,
+      shape_only=(0,))
 facts(np.zeros_like, np.ones_like, np.empty_like, result=like_result)
 facts(np.array, np.asarray, result=array_result)
 facts(np.copy, result=copy_result)

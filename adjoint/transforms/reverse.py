@@ -37,9 +37,10 @@ from typing import Any
 import numpy as np
 
 from .. import runtime as rt
-from ..errors import ArgumentError, NonDifferentiableError, NoRuleError
+from ..errors import ArgumentError, CheckpointError, NonDifferentiableError, NoRuleError
 from ..ir import prims
 from ..ir.core import PLACEHOLDER, UNDEFINED, Block, Function, Op, Value, walk
+from ..ir.effects import draws, has_effect
 from ..ir.prims import Method
 from ..rules.registry import (
     BUILDERS,
@@ -218,6 +219,7 @@ class _Reverse:
     # -- driver ---------------------------------------------------------------------------
     def run(self) -> Function:
         fn = self.fn
+        cut_into_segments(fn)
         self.index_scopes()
         self.activity()
         ret = fn.body.ops.pop()
@@ -829,7 +831,8 @@ class _Reverse:
         reverse = iterates or not op.attrs.get("reverse")
         self.reversed_loop(op, ctx, body, body.args[1:], op.operands[niter:], active, free,
                            d_init, f_init, it_operands, index, ctx_index=index,
-                           prepare=prepare, finish=finish, reverse=reverse)
+                           prepare=prepare, finish=finish, reverse=reverse,
+                           rerun=bool(op.attrs.get("segments")))
 
     def reverse_while(self, op: Op, ctx: _Ctx) -> None:
         b = ctx.adj_builder
@@ -882,11 +885,13 @@ class _Reverse:
                       inits: list[Value], active: list[int], free: list[Value],
                       d_init: list[Value], f_init: list[Value], it_operands: list[Value],
                       index: Value, ctx_index: Value | None, prepare: Any = None,
-                      finish: Any = None, reverse: bool = False) -> None:
+                      finish: Any = None, reverse: bool = False, rerun: bool = False) -> None:
         """The adjoint of a loop: a loop over its iterations in reverse order.
 
         It carries the adjoints of the loop's carried values (``active``) and of the
-        values from outside the loop that the body reads (``free``).
+        values from outside the loop that the body reads (``free``). With ``rerun`` (the
+        segments of a checkpointed loop), each reversed iteration runs the body again
+        from its saved start, and reverses that copy, whose inner loop saves its steps.
         """
         b = ctx.adj_builder
         assert b is not None
@@ -904,18 +909,23 @@ class _Reverse:
             prepare(sub)
         for f, fv in zip(free, fargs):
             self.adj[f] = fv
+        walk_block, walk_ctx, starts = body, sub, carried_args
+        if rerun:
+            walk_block, ys, starts = self.run_again(sub, body)
+            walk_ctx = _Ctx(self, None, sub, None, "segment")
+            walk_ctx.adj_builder = sub.adj_builder
         for k, dv in zip(active, dargs):
             self.involves = ys[k] not in self.cplx and any(
                 v in self.cplx for v in (carried_args[k], op.results[k]))
-            self.accumulate(sub, ys[k], dv)
+            self.accumulate(walk_ctx, ys[k], dv)
             self.involves = False
-        self.reverse_block(body, sub)
+        self.reverse_block(walk_block, walk_ctx)
         if finish is not None:
             finish(sub)
         yields = []
         for k in active:
-            g = self._settle(sub, carried_args[k])
-            self.adj.pop(carried_args[k], None)
+            g = self._settle(sub, starts[k])
+            self.adj.pop(starts[k], None)
             yields.append(g or self.zeros(sub, carried_args[k]))
         yields += [self._settle(sub, f) or self.adj[f] for f in free]
         shift_inits = []
@@ -941,6 +951,45 @@ class _Reverse:
                 self.accumulate(ctx, inits[k], r)
                 self.involves = False
 
+    def run_again(self, sub: _Ctx, body: Block) -> tuple[Block, list[Value], list[Value]]:
+        """A segment's body run again at the top of its reversed iteration, from the state
+        saved at its start: a block of the copies (reversed in place of ``body``), what its
+        iteration yields, and the state it starts from."""
+        assert sub.adj_builder is not None
+        mapping = {a: sub.primal(a) for a in body.args}
+        starts = [mapping[a] for a in body.args[1:]]
+        copies = Block()
+        for op in body.ops[:-1]:
+            copy = clone_op(op, mapping)
+            sub.adj_builder.add(copy)
+            copies.ops.append(copy)
+        for old, new in list(mapping.items()):
+            if old in self.varied:
+                self.varied.add(new)
+            if old in self.cplx:
+                self.cplx.add(new)
+        # The copies are primal values of this iteration: reachable where they are made,
+        # and, inside their own loops, saved like any loop's (the parent of ``copies`` is
+        # left unset, so no outer context claims them).
+        for op in copies.ops:
+            for r in op.results:
+                self.home[r] = copies
+            for region in op.regions:
+                self.parent_block[region] = copies
+                self._index_region(region)
+        ys = [mapping.get(v, v) for v in body.ops[-1].operands]
+        return copies, ys, starts
+
+    def _index_region(self, block: Block) -> None:
+        for a in block.args:
+            self.home[a] = block
+        for op in block.ops:
+            for r in op.results:
+                self.home[r] = block
+            for region in op.regions:
+                self.parent_block[region] = block
+                self._index_region(region)
+
     def adj_or_zero(self, ctx: _Ctx, v: Value) -> Value:
         g = self.adjoint_of(ctx, v)
         return g if g is not None else self.zeros(ctx, v)
@@ -950,6 +999,13 @@ class _Reverse:
         """Make ``v`` (defined inside a branch) available after the primal ``if``."""
         op = ctx.owner
         assert op is not None and op.parent is not None
+        yielded = op.regions[ctx.branch_index].ops[-1].operands
+        if v in yielded:
+            # The branch yields it already: where this branch's adjoint runs, the if's result
+            # is ``v``. Reached through that result, it is saved once, not once more beside
+            # it (in a loop the result is often carried, and so saved anyway).
+            r = op.results[yielded.index(v)]
+            return ctx.parent.primal(r) if ctx.parent is not None else r
         r = Value(v.hint)
         r.type = v.type
         r.owner = op
@@ -1120,6 +1176,92 @@ class _Reverse:
         for p in pops:
             p.attrs["effect"] = True
         adj_block.ops[0:0] = pops
+
+
+def cut_into_segments(fn: Function) -> None:
+    """Each checkpointed loop ``for t in range(a, b, s)`` becomes a loop over its segments
+    (the ``segments`` loop, whose adjoint runs each one again) around the loop itself:
+
+        k = segment_length(a, b, s)
+        for t0 in range(a, b, s * k):
+            for t in range(t0, min(t0 + s * k, b), s):   # max(...) for a negative step
+                ...
+    """
+    for op in list(walk(fn.body)):
+        if op.opname == "for" and op.attrs.get("checkpoint") is not None:
+            _check_rerunnable(op, fn)
+            _segment(op)
+
+
+def _segment(op: Op) -> None:
+    block = op.parent
+    assert block is not None
+    start, stop, step = op.operands[:3]
+    inits = op.operands[3:]
+    body = op.regions[0]
+    step_value = step.owner.attrs["value"] if isinstance(step.owner, Op) and \
+        step.owner.opname == "const" else 1
+    outer_args = [Value("t0")] + [Value(a.hint) for a in body.args[1:]]
+    for a, old in zip(outer_args[1:], body.args[1:]):
+        a.type = old.type
+    outer_body = Block(outer_args)
+    before = Builder(Block(), op.stmt, op.loc)
+    count = before.const(op.attrs["checkpoint"])
+    k = before.call(rt.segment_length, start, stop, step, count, hint="k")
+    stride = k if step_value == 1 else before.call(operator.mul, step, k)
+    inner_b = Builder(outer_body, op.stmt, op.loc)
+    end = inner_b.call(operator.add, outer_args[0], stride)
+    bound = inner_b.call(min if step_value > 0 else max, end, stop, hint="t1")
+    outer = Op("for", [start, stop, stride, *inits], len(op.results),
+               {"kind": "range", "niter": 3, "segments": True}, [outer_body], loc=op.loc)
+    outer.stmt = op.stmt
+    outer.results = op.results
+    for r in outer.results:
+        r.owner = outer
+    op.results = []
+    for r in outer.results:
+        nr = Value(r.hint)
+        nr.type, nr.owner = r.type, op
+        op.results.append(nr)
+    op.operands = [outer_args[0], bound, step, *outer_args[1:]]
+    del op.attrs["checkpoint"]
+    outer_body.append(op)
+    y = Op("yield", list(op.results))
+    y.stmt = op.stmt
+    outer_body.append(y)
+    outer_body.parent = outer
+    at = block.ops.index(op)
+    for o in before.block.ops:
+        o.parent = block
+    block.ops[at:at + 1] = [*before.block.ops, outer]
+    outer.parent = block
+
+
+def _check_rerunnable(op: Op, fn: Function) -> None:
+    """A checkpointed loop's body runs twice: refuse one whose second run would be seen
+    (an effect, a random draw, a write into an argument)."""
+    params = set(fn.body.args)
+    body = op.regions[0]
+    starts = dict(zip(body.args[1:], op.operands[3:]))
+    hint = ("move it out of the loop, or drop adjoint.checkpoint(...) to save every "
+            "iteration instead")
+    for sub in walk(body):
+        if has_effect(sub):
+            what = "draws random numbers" if draws(sub.attrs.get("callee")) else \
+                "has an effect (a print, a check, an attribute or list write)"
+            raise CheckpointError(
+                f"a checkpointed loop runs again in the adjoint sweep, but this {what}, "
+                "which would happen twice", sub.loc or op.loc, hint)
+        if sub.attrs.get("mutates") or isinstance(sub.attrs.get("callee"),
+                                                  (prims.SetItem, prims.IndexAdd)):
+            target = sub.operands[0] if sub.operands else None
+            while target in starts:
+                target = starts[target]
+            if target in params:
+                raise CheckpointError(
+                    "a checkpointed loop runs again in the adjoint sweep, but this writes "
+                    "into an argument, which the second run would see written",
+                    sub.loc or op.loc, "write into a copy made before the loop")
 
 
 def _same_shape(a: Value, b: Value) -> bool:

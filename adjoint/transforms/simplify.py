@@ -192,6 +192,7 @@ def _constant_branches(fn: Function, changes: _Changes) -> bool:
     for op in list(walk(fn.body)):
         if op.opname != "if" or op.parent is None:
             continue
+        _same_in_both(fn, op, changes)
         c = const_value(op.operands[0])
         if c is NOT_CONST or isinstance(c, np.ndarray) or c is UNDEFINED:
             continue
@@ -215,6 +216,25 @@ def _constant_branches(fn: Function, changes: _Changes) -> bool:
         changes.touch(moved)
         pruned = True
     return pruned
+
+
+def _same_in_both(fn: Function, op: Op, changes: _Changes) -> None:
+    """A result every branch yields the same value for is that value: ``if c: yield a
+    else: yield a`` is ``a``, whatever ``c`` (an adjoint branch with nothing to do passes
+    its cotangents through; once the ``if`` is gone, so is the tape of ``c``)."""
+    table: Uses | None = None
+    for k, r in enumerate(op.results):
+        first = op.regions[0].ops[-1].operands[k]
+        if any(region.ops[-1].operands[k] is not first for region in op.regions[1:]):
+            continue
+        if table is None:
+            table = _uses(fn)
+        users = table.get(r)
+        if users:
+            changes.touch(users)
+            for user in users:
+                user.operands = [first if u is r else u for u in user.operands]
+            table.setdefault(first, {}).update(table.pop(r, {}))
 
 
 def insert_before(block: Block, before: dict[Op, list[Op]]) -> None:

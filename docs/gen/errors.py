@@ -44,6 +44,16 @@ CASES = [
             S[0] = x
             return np.sum(r * x)
         """, "adjoint.grad(f)(np.ones(2))"),
+    Case("CheckpointError", "A checkpointed loop that cannot run twice", """
+        import numpy as np
+        import adjoint
+
+        def f(x):
+            for t in adjoint.checkpoint(range(10)):
+                print(t)
+                x = np.sin(x)
+            return x
+        """, "adjoint.grad(f)(0.5)"),
     Case("NameResolutionError", "A name that denotes nothing", """
         import numpy as np
 

@@ -24,6 +24,21 @@ def unbroadcast(g, x):
     return np.reshape(np.sum(g, axis=axes), shape)
 
 
+def stand_in(x, tape):
+    """What ``tape`` keeps of ``x`` when the adjoint reads only its shape and dtype: an
+    array of ``x``'s shape and dtype that holds one element (every position views it),
+    or the tape's last entry when that has the same shape and dtype (as it has in a loop
+    whose shapes do not change: then each step costs the tape one slot).
+
+    An array small enough that the stand-in would cost as much is kept as it is."""
+    if not isinstance(x, np.ndarray) or x.nbytes <= 128:
+        return x
+    last = tape[-1] if tape else None
+    if isinstance(last, np.ndarray) and last.shape == x.shape and last.dtype == x.dtype:
+        return last
+    return np.broadcast_to(np.zeros((), x.dtype), x.shape)
+
+
 def like_container(x, items):
     """A container of the kind ``x`` is (list, tuple, named tuple) holding ``items``."""
     if isinstance(x, list):
@@ -107,7 +122,7 @@ def grad_first_large(x, t):
     i = 0
     trips = 0
     while i < x.shape[0] and (not broke):
-        s_tape.append(s)
+        s_tape.append(stand_in(s, s_tape))
         i_tape.append(i)
         x_i = x[i]
         if x_i > t:
@@ -119,7 +134,7 @@ def grad_first_large(x, t):
             s = s + t_if
         else:
             t_if = None
-        t_if_tape.append(t_if)
+        t_if_tape.append(stand_in(t_if, t_if_tape))
         i = i + 1
         trips = trips + 1
     # return s

@@ -24,14 +24,13 @@ def grad_first_large(x, t):
         trips = trips + 1
     # for i in range(x.shape[0]):
     dx = np.zeros_like(x)
-    ds = 1.0
     for _ in range(trips):
         cond = cond_tape.pop()
         i = i_tape.pop()
         # if x[i] > t:
         x_i = x[i]
         if cond:
-            dx_i = ds * 2 * x_i
+            dx_i = 2.0 * x_i
         else:
             dx_i = np.zeros_like(x_i)
         # if x[i] > t:
