@@ -27,7 +27,7 @@ from ..runtime import (
     unreduce,
 )
 from .registry import complex_safe, facts, jvp_rule, method, nondifferentiable, vjp_rule
-from .results import dot_result
+from .results import cross_result, dot_result
 from .spaces import Array, Axis, Choice, Custom, Dtype, Flag, Int, space
 
 
@@ -519,6 +519,7 @@ space(np.linalg.norm, joint="norm", singular_at_zero=True,
 
 # -- what the compiler may assume of these callables (registry.Facts) ----------------------
 facts(np.dot, result=dot_result)
+facts(np.cross, result=cross_result)
 facts(np.dot, np.vdot, np.inner, np.outer, np.tensordot, np.trace, np.cross, np.linalg.inv,
       np.linalg.pinv, np.linalg.solve, np.linalg.det, np.linalg.slogdet, np.linalg.norm,
       np.linalg.eigh, np.linalg.eigvals, np.linalg.eigvalsh, np.linalg.svd, np.linalg.qr,

@@ -188,6 +188,14 @@ def _product(a: Any, b: Any, is_dot: bool) -> Any:
     return Num(dtype, batch + (a.dims[-2], b.dims[-1])) if batch is not None else None
 
 
+def cross_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.cross(a, b)``: of the promoted dtype; the rank is not known (vectors of two
+    components have a scalar cross product, of three a vector)."""
+    if len(pos) < 2 or not all(isinstance(t, Num) for t in pos[:2]):
+        return None
+    return Num(dtype_of(*pos[:2]), None)
+
+
 def matmul_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
     """``a @ b``: the matrix product's shape, batch dimensions broadcast."""
     return _product(pos[0], pos[1], False)
@@ -316,12 +324,7 @@ def alloc_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) ->
     shape = args[0] if args else kw.get("shape")
     if shape is None:
         return None
-    dtype_v = kw.get("dtype")
-    dtype = "f"
-    if dtype_v is not None:
-        c = const_value(dtype_v)
-        dtype = "i" if c is int else "b" if c is bool else "f" if c in (float, None) else \
-            "c" if complex_dtype(op) else "?"
+    dtype = _alloc_dtype(op, kw.get("dtype"))
     t = shape.type
     c = const_value(shape)
     if isinstance(c, int):
@@ -331,11 +334,48 @@ def alloc_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) ->
     dims = dims_of_shape(shape)
     if dims is not None:
         return Num(dtype, dims)
+    built = shape.owner
+    if isinstance(built, Op) and built.opname == "call" and \
+            isinstance(built.callee, prims.BuildTuple):
+        # (n + 3, 3): the lengths that are constants are known.
+        return Num(dtype, tuple(_length(v) for v in built.operands))
     if isinstance(t, Seq) and t.items is not None:
         return Num(dtype, tuple(None for _ in t.items))
     if isinstance(t, Num) and t.dims == ():
         return Num(dtype, (None,))
     return None
+
+
+def _alloc_dtype(op: Op, dtype_v: Value | None) -> str:
+    """The dtype kind an allocation's ``dtype=`` gives (float when it is not passed)."""
+    if dtype_v is None:
+        return "f"
+    c = const_value(dtype_v)
+    return "i" if c is int else "b" if c is bool else "f" if c in (float, None) else \
+        "c" if complex_dtype(op) else "?"
+
+
+def _length(v: Value | None) -> Any:
+    """The dimension a constant length gives (1 or ``MANY``), None when it is not known."""
+    c = const_value(v) if v is not None else NOT_CONST
+    if isinstance(c, int) and not isinstance(c, bool):
+        return 1 if c == 1 else MANY
+    return None
+
+
+def eye_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.eye(N, M, k, dtype)``, ``np.tri(...)``, ``np.identity(n, dtype)``: a matrix,
+    ``N`` by ``M`` (``N`` by ``N`` without ``M``), of the dtype asked for."""
+    names = ("n", "dtype") if op.callee is np.identity else ("N", "M", "k", "dtype")
+    args = dict(zip(names, op.positional()))
+    args.update(kw)
+    n = args.get("n", args.get("N"))
+    if n is None:
+        return None
+    m = args.get("M")
+    rows = _length(n)
+    cols = rows if m is None or const_value(m) is None else _length(m)
+    return Num(_alloc_dtype(op, args.get("dtype")), (rows, cols))
 
 
 def broadcast_to_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:

@@ -38,6 +38,7 @@ from .results import (
     concatenate_result,
     copy_result,
     expand_dims_result,
+    eye_result,
     like_result,
     reshape_result,
     sort_result,
@@ -602,6 +603,7 @@ space(np.partition, joint="partition", a=Array("distinct", ranks=(1, None), numb
 
 # -- what the compiler may assume of these callables (registry.Facts) ----------------------
 facts(np.zeros, np.ones, np.empty, np.full, result=alloc_result)
+facts(np.eye, np.identity, np.tri, result=eye_result)
 facts(np.zeros_like, np.ones_like, np.empty_like, result=like_result)
 facts(np.array, np.asarray, result=array_result)
 facts(np.copy, result=copy_result)
