@@ -18,12 +18,14 @@ import numpy as np
 from .. import runtime as rt
 from .registry import complex_safe, facts, jvp_rule, nondifferentiable, vjp_rule
 from .results import (
+    copy_result,
     cross_result,
     float_like_second,
     float_like_third,
     int_scalar,
     tree_result,
     unbroadcast_result,
+    unconcatenate_result,
     zeros_like_result,
 )
 
@@ -751,6 +753,8 @@ facts(rt.unbroadcast, rt.unreduce, result=unbroadcast_result)
 facts(rt.matmul_lhs, rt.dot_lhs, result=float_like_second)
 facts(rt.matmul_rhs, rt.dot_rhs, rt.extremum_grad, result=float_like_third)
 facts(rt.zeros_like, result=zeros_like_result)
+facts(rt.detached, result=copy_result)
+facts(rt.unconcatenate, result=unconcatenate_result)
 facts(rt.cross_vectors, result=cross_result, memory="new", zeros="product", full_terms=True)
 facts(rt.reduced_size, result=int_scalar)
 facts(rt.tree_add, rt.tree_add_at, result=tree_result)

@@ -221,9 +221,24 @@ def reshape_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) 
         shape = tuple(const_value(v) for v in operands[1:])
     if isinstance(shape, int):
         shape = (shape,)
+    if shape is NOT_CONST:
+        # np.reshape(g, np.shape(x)): the dimensions of x.
+        v = kw.get("shape", operands[1] if len(operands) == 2 else None)
+        dims = dims_of_shape(v) if v is not None else None
+        if dims is not None:
+            return Num(t.dtype, dims)
     if not isinstance(shape, tuple) or not all(isinstance(n, int) for n in shape):
         return Num(t.dtype, None)
     return Num(t.dtype, tuple(1 if n == 1 else MANY if n > 1 else None for n in shape))
+
+
+def ravel_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.ravel(x)``: one dimension, of length 1 exactly when every one of ``x``'s is."""
+    t = pos[0] if pos else None
+    if not isinstance(t, Num) or t.dims is None:
+        return None
+    n = 1 if all(d == 1 for d in t.dims) else MANY if MANY in t.dims else None
+    return Num(t.dtype, (n,))
 
 
 def transpose_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
@@ -309,9 +324,12 @@ def sort_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> 
 
 
 def dims_of_shape(shape: Value) -> tuple | None:
-    """The dimensions a shape value stands for, when it is ``x.shape`` of a known ``x``."""
+    """The dimensions a shape value stands for, when it is ``x.shape`` (or
+    ``np.shape(x)``) of a known ``x``."""
     op = shape.owner
-    if isinstance(op, Op) and op.opname == "call" and op.callee == prims.Attribute("shape"):
+    if isinstance(op, Op) and op.opname == "call" and (
+            op.callee == prims.Attribute("shape") or
+            (op.callee is np.shape and len(op.operands) == 1 and not op.attrs.get("kwnames"))):
         t = op.operands[0].type
         if isinstance(t, Num) and t.dims is not None:
             return t.dims
@@ -411,6 +429,15 @@ def unbroadcast_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Valu
     if isinstance(x, Num) and isinstance(g, Num):
         return Num(dtype_of(g, x), x.dims, x.py and g.py)
     return None
+
+
+def unconcatenate_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``unconcatenate(g, xs, axis)``: a list of cotangents, each of its input's shape."""
+    g, xs = ts[0], ts[1]
+    if not (isinstance(g, Num) and isinstance(xs, Seq) and xs.kind != "dict" and
+            xs.items is not None and all(isinstance(x, Num) for x in xs.items)):
+        return None
+    return Seq("list", tuple(Num(g.dtype, x.dims) for x in xs.items))
 
 
 def float_like_second(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:

@@ -40,6 +40,7 @@ from .results import (
     expand_dims_result,
     eye_result,
     like_result,
+    ravel_result,
     reshape_result,
     sort_result,
     stack_result,
@@ -608,6 +609,7 @@ facts(np.zeros_like, np.ones_like, np.empty_like, result=like_result)
 facts(np.array, np.asarray, result=array_result)
 facts(np.copy, result=copy_result)
 facts(np.reshape, result=reshape_result)
+facts(np.ravel, result=ravel_result)
 facts(np.transpose, result=transpose_result)
 facts(np.concatenate, result=concatenate_result)
 facts(np.stack, result=stack_result)

@@ -109,6 +109,8 @@ def _unbroadcast(b: Builder, op: Op, g: Value, x: Value) -> Value | None:
     if shape_rep(g) is shape_rep(x):
         return g
     tg, tx = _num(g), _num(x)
+    if tg is None and tx is not None and tx.dims == () and _number(g):
+        return b.call(np.sum, g)  # down to a scalar, from any rank
     if tg is None or tx is None:
         return None
     assert tg.dims is not None and tx.dims is not None  # as _num promises
