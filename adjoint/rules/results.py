@@ -374,10 +374,24 @@ def _alloc_dtype(op: Op, dtype_v: Value | None) -> str:
 
 
 def _length(v: Value | None) -> Any:
-    """The dimension a constant length gives (1 or ``MANY``), None when it is not known."""
+    """The dimension a length gives (1 or ``MANY``): a constant, or ``x.shape[k]`` of an
+    ``x`` whose dimensions are known; None when it is not known."""
     c = const_value(v) if v is not None else NOT_CONST
     if isinstance(c, int) and not isinstance(c, bool):
         return 1 if c == 1 else MANY
+    op = v.owner if v is not None else None
+    if not (isinstance(op, Op) and op.opname == "call" and len(op.operands) == 1):
+        return None
+    k: Any = None
+    if isinstance(op.callee, prims.GetItem):
+        k = op.callee.i
+    elif isinstance(op.callee, prims.Subscript) and not op.callee.index.is_tuple and \
+            len(op.callee.index.items) == 1 and op.callee.index.items[0][0] == "const":
+        k = op.callee.index.items[0][1]
+    dims = dims_of_shape(op.operands[0])
+    if dims is not None and isinstance(k, int) and not isinstance(k, bool) and \
+            -len(dims) <= k < len(dims):
+        return dims[k]
     return None
 
 
