@@ -95,10 +95,29 @@ def _class_key(x: Any) -> type:
     return x.__class__
 
 
-#: Classes whose kind follows from the class alone, or from an array's shape and dtype.
+def _items_key(x: list | tuple) -> tuple | None:
+    """A list or tuple: its class and its items' keys (None when one has none)."""
+    keys = [_FAST_KEYS.get(v.__class__, _no_key)(v) for v in x]
+    return None if None in keys else (x.__class__, tuple(keys))
+
+
+def _dict_key(x: dict) -> tuple | None:
+    """A dict (a model of named arrays): its keys, in order, and its values' keys."""
+    keys = []
+    for k, v in x.items():
+        key = _FAST_KEYS.get(v.__class__, _no_key)(v)
+        if key is None or not isinstance(k, (str, int)):
+            return None
+        keys.append((k, key))
+    return dict, tuple(keys)
+
+
+#: Classes whose kind follows from the class alone, from an array's shape and dtype, or
+#: from the keys of what a container holds.
 _FAST_KEYS: dict[type, Callable[[Any], Any]] = {
     float: _class_key, int: _class_key, bool: _class_key, np.float64: _class_key,
-    np.ndarray: _array_key,
+    str: _class_key, type(None): _class_key,
+    np.ndarray: _array_key, list: _items_key, tuple: _items_key, dict: _dict_key,
 }
 
 

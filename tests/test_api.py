@@ -92,6 +92,23 @@ def test_generated_code_for_scalars_is_plain_arithmetic():
     assert "math.cos(x)" in body
 
 
+def model_loss(w, model):
+    return np.sum(model["scale"] * np.tanh(model["x"] @ w) ** 2)
+
+
+def test_code_is_picked_again_when_an_array_inside_a_dict_changes_shape():
+    # Dicts of arrays find their code by the arrays' shapes, like arrays passed directly:
+    # a scale of another shape broadcasts differently and needs code of its own.
+    df = adjoint.grad(model_loss)
+    w = np.full(3, 0.3)
+    x = np.linspace(0.0, 1.0, 12).reshape(4, 3)
+    t = np.tanh(x @ w)
+    dt = x.T * (1 - t * t)  # d t_j / d w, one column per row of x
+    for scale, weights in [(np.full(4, 2.0), np.full(4, 2.0)), (1.5, np.full(4, 1.5)),
+                           (np.full((2, 1), 2.0), np.full(4, 4.0))]:
+        np.testing.assert_allclose(df(w, {"x": x, "scale": scale}), dt @ (weights * 2 * t))
+
+
 def test_generic_source_before_any_call_works_for_every_shape():
     df = adjoint.grad(loss)
     src = adjoint.source(df)  # not called yet: the shape-generic version

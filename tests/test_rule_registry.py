@@ -744,6 +744,8 @@ spec(rt.sort_grad, rt.sort_take, cases=lambda r: [
     case(R(r, 12), R(r, 3, 4), None)])
 
 
+spec(rt.cross_vectors, cases=lambda r: [case(R(r, 3), R(r, 3)), case(R(r, 4, 3), R(r, 3)),
+                                       case(R(r, 2, 1, 3), R(r, 4, 3))])
 spec(rt.inner_lhs, rt.inner_rhs, cases=lambda r: [
     case(R(r, 2, 4), R(r, 2, 3), R(r, 4, 3)), case(R(r, 3), R(r), R(r, 3)),
     case(R(r), R(r, 3), R(r, 3))])

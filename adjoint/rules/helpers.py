@@ -18,12 +18,15 @@ import numpy as np
 from .. import runtime as rt
 from .registry import complex_safe, facts, jvp_rule, nondifferentiable, vjp_rule
 from .results import (
+    copy_result,
+    cross_result,
     first_argument,
     float_like_second,
     float_like_third,
     int_scalar,
     tree_result,
     unbroadcast_result,
+    unconcatenate_result,
     zeros_like_result,
 )
 
@@ -169,6 +172,12 @@ def _(h, ans, g, a, b):
 @vjp_rule(rt.inner_rhs, ndiff=3)
 def _(h, ans, g, a, b):
     return np.inner(a, h), rt.inner_lhs(g, a, h), rt.zeros_like(b)
+
+
+@vjp_rule(rt.cross_vectors, ndiff=2)
+def _(g, ans, a, b):
+    # np.cross's rule, for vectors along the last axes.
+    return rt.unbroadcast(rt.cross_vectors(b, g), a), rt.unbroadcast(rt.cross_vectors(g, a), b)
 
 
 @vjp_rule(rt.tensordot_lhs, ndiff=3)
@@ -495,6 +504,11 @@ def _(dg, da, db, ans, g, a, b):
     return rt.inner_lhs(dg, a, b) + rt.inner_lhs(g, a, db)
 
 
+@jvp_rule(rt.cross_vectors)
+def _(da, db, ans, a, b):
+    return rt.cross_vectors(da, b) + rt.cross_vectors(a, db)
+
+
 @jvp_rule(rt.inner_rhs)
 def _(dg, da, db, ans, g, a, b):
     return rt.inner_rhs(dg, a, b) + rt.inner_rhs(g, da, b)
@@ -740,6 +754,9 @@ facts(rt.unbroadcast, rt.unreduce, result=unbroadcast_result)
 facts(rt.matmul_lhs, rt.dot_lhs, result=float_like_second)
 facts(rt.matmul_rhs, rt.dot_rhs, rt.extremum_grad, result=float_like_third)
 facts(rt.zeros_like, result=zeros_like_result)
+facts(rt.detached, result=copy_result)
+facts(rt.unconcatenate, result=unconcatenate_result)
+facts(rt.cross_vectors, result=cross_result, memory="new", zeros="product", full_terms=True)
 facts(rt.reduced_size, rt.segment_length, result=int_scalar)
 facts(rt.tree_add, rt.tree_add_at, result=tree_result)
 facts(rt.zeros_like, rt.index_add, rt.scalar_seed, rt.sort_grad, rt.sort_take, memory="new")

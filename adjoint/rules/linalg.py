@@ -10,6 +10,7 @@ the symmetric choice is the one that is right for every symmetric perturbation.
 import numpy as np
 
 from ..runtime import (
+    cross_vectors,
     diag_grad,
     diagonal_grad,
     dot_lhs,
@@ -27,7 +28,7 @@ from ..runtime import (
     unreduce,
 )
 from .registry import complex_safe, facts, jvp_rule, method, nondifferentiable, vjp_rule
-from .results import dot_result
+from .results import cross_result, dot_result
 from .spaces import Array, Axis, Choice, Custom, Dtype, Flag, Int, space
 
 
@@ -99,8 +100,12 @@ def _(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
         axisa = axis
         axisb = axis
         axisc = axis
-    ga = np.cross(b, g, axisa=axisb, axisb=axisc, axisc=-1)
-    gb = np.cross(g, a, axisa=axisc, axisb=axisa, axisc=-1)
+    if axisa == -1 and axisb == -1 and axisc == -1:
+        ga = cross_vectors(b, g)  # NumPy's cross, quicker on small vectors
+        gb = cross_vectors(g, a)
+    else:
+        ga = np.cross(b, g, axisa=axisb, axisb=axisc, axisc=-1)
+        gb = np.cross(g, a, axisa=axisc, axisb=axisa, axisc=-1)
     if axisa == -1:
         ga = unbroadcast(ga, a)
     else:
@@ -332,6 +337,8 @@ def _(da, ans, a, offset=0, axis1=0, axis2=1):
 
 @jvp_rule(np.cross)
 def _(da, db, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    if axis is None and axisa == -1 and axisb == -1 and axisc == -1:
+        return cross_vectors(da, b) + cross_vectors(a, db)
     return np.cross(da, b, axisa, axisb, axisc, axis) + np.cross(a, db, axisa, axisb, axisc, axis)
 
 
@@ -519,6 +526,7 @@ space(np.linalg.norm, joint="norm", singular_at_zero=True,
 
 # -- what the compiler may assume of these callables (registry.Facts) ----------------------
 facts(np.dot, result=dot_result)
+facts(np.cross, result=cross_result, zeros="product", full_terms=True)
 facts(np.dot, np.vdot, np.inner, np.outer, np.tensordot, np.trace, np.cross, np.linalg.inv,
       np.linalg.pinv, np.linalg.solve, np.linalg.det, np.linalg.slogdet, np.linalg.norm,
       np.linalg.eigh, np.linalg.eigvals, np.linalg.eigvalsh, np.linalg.svd, np.linalg.qr,

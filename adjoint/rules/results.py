@@ -188,6 +188,14 @@ def _product(a: Any, b: Any, is_dot: bool) -> Any:
     return Num(dtype, batch + (a.dims[-2], b.dims[-1])) if batch is not None else None
 
 
+def cross_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.cross(a, b)``: of the promoted dtype; the rank is not known (vectors of two
+    components have a scalar cross product, of three a vector)."""
+    if len(pos) < 2 or not all(isinstance(t, Num) for t in pos[:2]):
+        return None
+    return Num(dtype_of(*pos[:2]), None)
+
+
 def matmul_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
     """``a @ b``: the matrix product's shape, batch dimensions broadcast."""
     return _product(pos[0], pos[1], False)
@@ -213,9 +221,24 @@ def reshape_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) 
         shape = tuple(const_value(v) for v in operands[1:])
     if isinstance(shape, int):
         shape = (shape,)
+    if shape is NOT_CONST:
+        # np.reshape(g, np.shape(x)): the dimensions of x.
+        v = kw.get("shape", operands[1] if len(operands) == 2 else None)
+        dims = dims_of_shape(v) if v is not None else None
+        if dims is not None:
+            return Num(t.dtype, dims)
     if not isinstance(shape, tuple) or not all(isinstance(n, int) for n in shape):
         return Num(t.dtype, None)
     return Num(t.dtype, tuple(1 if n == 1 else MANY if n > 1 else None for n in shape))
+
+
+def ravel_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.ravel(x)``: one dimension, of length 1 exactly when every one of ``x``'s is."""
+    t = pos[0] if pos else None
+    if not isinstance(t, Num) or t.dims is None:
+        return None
+    n = 1 if all(d == 1 for d in t.dims) else MANY if MANY in t.dims else None
+    return Num(t.dtype, (n,))
 
 
 def transpose_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
@@ -301,9 +324,12 @@ def sort_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> 
 
 
 def dims_of_shape(shape: Value) -> tuple | None:
-    """The dimensions a shape value stands for, when it is ``x.shape`` of a known ``x``."""
+    """The dimensions a shape value stands for, when it is ``x.shape`` (or
+    ``np.shape(x)``) of a known ``x``."""
     op = shape.owner
-    if isinstance(op, Op) and op.opname == "call" and op.callee == prims.Attribute("shape"):
+    if isinstance(op, Op) and op.opname == "call" and (
+            op.callee == prims.Attribute("shape") or
+            (op.callee is np.shape and len(op.operands) == 1 and not op.attrs.get("kwnames"))):
         t = op.operands[0].type
         if isinstance(t, Num) and t.dims is not None:
             return t.dims
@@ -316,12 +342,7 @@ def alloc_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) ->
     shape = args[0] if args else kw.get("shape")
     if shape is None:
         return None
-    dtype_v = kw.get("dtype")
-    dtype = "f"
-    if dtype_v is not None:
-        c = const_value(dtype_v)
-        dtype = "i" if c is int else "b" if c is bool else "f" if c in (float, None) else \
-            "c" if complex_dtype(op) else "?"
+    dtype = _alloc_dtype(op, kw.get("dtype"))
     t = shape.type
     c = const_value(shape)
     if isinstance(c, int):
@@ -331,11 +352,62 @@ def alloc_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) ->
     dims = dims_of_shape(shape)
     if dims is not None:
         return Num(dtype, dims)
+    built = shape.owner
+    if isinstance(built, Op) and built.opname == "call" and \
+            isinstance(built.callee, prims.BuildTuple):
+        # (n + 3, 3): the lengths that are constants are known.
+        return Num(dtype, tuple(_length(v) for v in built.operands))
     if isinstance(t, Seq) and t.items is not None:
         return Num(dtype, tuple(None for _ in t.items))
     if isinstance(t, Num) and t.dims == ():
         return Num(dtype, (None,))
     return None
+
+
+def _alloc_dtype(op: Op, dtype_v: Value | None) -> str:
+    """The dtype kind an allocation's ``dtype=`` gives (float when it is not passed)."""
+    if dtype_v is None:
+        return "f"
+    c = const_value(dtype_v)
+    return "i" if c is int else "b" if c is bool else "f" if c in (float, None) else \
+        "c" if complex_dtype(op) else "?"
+
+
+def _length(v: Value | None) -> Any:
+    """The dimension a length gives (1 or ``MANY``): a constant, or ``x.shape[k]`` of an
+    ``x`` whose dimensions are known; None when it is not known."""
+    c = const_value(v) if v is not None else NOT_CONST
+    if isinstance(c, int) and not isinstance(c, bool):
+        return 1 if c == 1 else MANY
+    op = v.owner if v is not None else None
+    if not (isinstance(op, Op) and op.opname == "call" and len(op.operands) == 1):
+        return None
+    k: Any = None
+    if isinstance(op.callee, prims.GetItem):
+        k = op.callee.i
+    elif isinstance(op.callee, prims.Subscript) and not op.callee.index.is_tuple and \
+            len(op.callee.index.items) == 1 and op.callee.index.items[0][0] == "const":
+        k = op.callee.index.items[0][1]
+    dims = dims_of_shape(op.operands[0])
+    if dims is not None and isinstance(k, int) and not isinstance(k, bool) and \
+            -len(dims) <= k < len(dims):
+        return dims[k]
+    return None
+
+
+def eye_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.eye(N, M, k, dtype)``, ``np.tri(...)``, ``np.identity(n, dtype)``: a matrix,
+    ``N`` by ``M`` (``N`` by ``N`` without ``M``), of the dtype asked for."""
+    names = ("n", "dtype") if op.callee is np.identity else ("N", "M", "k", "dtype")
+    args = dict(zip(names, op.positional()))
+    args.update(kw)
+    n = args.get("n", args.get("N"))
+    if n is None:
+        return None
+    m = args.get("M")
+    rows = _length(n)
+    cols = rows if m is None or const_value(m) is None else _length(m)
+    return Num(_alloc_dtype(op, args.get("dtype")), (rows, cols))
 
 
 def broadcast_to_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
@@ -371,6 +443,15 @@ def unbroadcast_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Valu
     if isinstance(x, Num) and isinstance(g, Num):
         return Num(dtype_of(g, x), x.dims, x.py and g.py)
     return None
+
+
+def unconcatenate_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``unconcatenate(g, xs, axis)``: a list of cotangents, each of its input's shape."""
+    g, xs = ts[0], ts[1]
+    if not (isinstance(g, Num) and isinstance(xs, Seq) and xs.kind != "dict" and
+            xs.items is not None and all(isinstance(x, Num) for x in xs.items)):
+        return None
+    return Seq("list", tuple(Num(g.dtype, x.dims) for x in xs.items))
 
 
 def float_like_second(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:

@@ -38,7 +38,9 @@ from .results import (
     concatenate_result,
     copy_result,
     expand_dims_result,
+    eye_result,
     like_result,
+    ravel_result,
     reshape_result,
     sort_result,
     stack_result,
@@ -606,10 +608,12 @@ facts(np.zeros, np.ones, np.empty, np.full, result=alloc_result)
 facts(Attribute("shape"), Attribute("ndim"), Attribute("size"), Attribute("dtype"),
       np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.result_type,
       shape_only=(0,))
+facts(np.eye, np.identity, np.tri, result=eye_result)
 facts(np.zeros_like, np.ones_like, np.empty_like, result=like_result)
 facts(np.array, np.asarray, result=array_result)
 facts(np.copy, result=copy_result)
 facts(np.reshape, result=reshape_result)
+facts(np.ravel, result=ravel_result)
 facts(np.transpose, result=transpose_result)
 facts(np.concatenate, result=concatenate_result)
 facts(np.stack, result=stack_result)

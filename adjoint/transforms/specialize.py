@@ -114,6 +114,8 @@ def _unbroadcast(b: Builder, op: Op, g: Value, x: Value) -> Value | None:
     if shape_rep(g) is shape_rep(x):
         return g
     tg, tx = _num(g), _num(x)
+    if tg is None and tx is not None and tx.dims == () and _number(g):
+        return b.call(np.sum, g)  # down to a scalar, from any rank
     if tg is None or tx is None:
         return None
     assert tg.dims is not None and tx.dims is not None  # as _num promises
@@ -329,14 +331,20 @@ def _shape_step(v: Value) -> Value | None:
         return None
     callee = op.callee
     nxt = None
-    if _elementwise(callee) and isinstance(v.type, Num) and v.type.dims is not None:
+    if _elementwise(callee) and isinstance(v.type, Num):
         pos = op.positional()
         # Parameters and named variables first: ``y.size`` reads better than a temporary's.
         for u in sorted(pos, key=lambda w: (not isinstance(w.owner, Block), w.hint is None)):
             if not (isinstance(u.type, Num) and u.type.dims == v.type.dims):
                 continue
-            others_scalar = all(isinstance(w.type, Num) and w.type.dims == ()
-                                for w in pos if w is not u)
+            others_scalar = all(_number(w) and w.type.dims == () for w in pos if w is not u)
+            if v.type.dims is None:
+                # Of unknown rank: only numbers times scalars (``x ** 2``, ``g * c``) are
+                # known to keep the shape of ``x``.
+                if others_scalar and _number(u):
+                    nxt = u
+                    break
+                continue
             if others_scalar or _exact(u.type) or _all_same_shape(pos):
                 nxt = u
                 break
@@ -383,6 +391,12 @@ def _slice_cut(index: prims.Index) -> tuple | None:
     return tuple(cut)
 
 
+def _number(v: Value) -> bool:
+    """Is ``v`` known to be a number or an array of them (not a list typed from unknowns)?"""
+    t = v.type
+    return isinstance(t, Num) and t.dtype in ("b", "i", "f", "c")
+
+
 def _all_same_shape(values: list[Value]) -> bool:
     """Do all the non-scalar ``values`` have one shape (so broadcasting keeps it)?"""
     arrays = [w for w in values if not (isinstance(w.type, Num) and w.type.dims == ())]
@@ -417,6 +431,27 @@ def _full_scalar(v: Value) -> tuple[Value, Value] | None:
         if isinstance(c.type, Num) and c.type.dims == ():
             return op.operands[0], c
     return None
+
+
+def _spread_scalar(v: Value) -> tuple[Value, Value] | None:
+    """``(a, c)`` when ``v`` is ``unreduce(c, a)`` (over every axis) of a scalar ``c`` and
+    numbers ``a``: ``c`` everywhere, in ``a``'s shape."""
+    op = v.owner
+    if not (isinstance(op, Op) and op.opname == "call" and op.callee is rt.unreduce and
+            not op.attrs.get("kwnames")):
+        return None
+    g, a, *rest = op.operands
+    axis = const_value(rest[0]) if len(rest) > 0 else None
+    keep = const_value(rest[1]) if len(rest) > 1 else False
+    if axis is not None or keep is not False:
+        return None
+    if _number(g) and g.type.dims == () and _number(a):
+        return a, g
+    return None
+
+
+def _spread(b: Builder, c: Value, a: Value) -> Value:
+    return b.call(rt.unreduce, c, a, b.const(None), b.const(False))
 
 
 def _has_attributes(v: Value) -> bool:
@@ -479,6 +514,9 @@ def _scale_full(b: Builder, op: Op, x: Value, y: Value | None = None) -> Value |
                 return other
     if callee is operator.neg:
         full = _full_scalar(x)
+        spread = _spread_scalar(x)
+        if spread is not None:
+            return _spread(b, b.call(operator.neg, spread[1]), spread[0])
         return b.call(np.full, full[0], b.call(operator.neg, full[1])) if full else None
     assert y is not None  # the operators left take two operands
     full_x, full_y = _full_scalar(x), _full_scalar(y)
@@ -486,6 +524,18 @@ def _scale_full(b: Builder, op: Op, x: Value, y: Value | None = None) -> Value |
     def scalar(v: Value | None) -> bool:
         return v is not None and isinstance(v.type, Num) and v.type.dims == ()
 
+    # The same for a scalar spread over an array of unknown rank (the cotangent of a sum):
+    # unreduce(c, a) * s  ->  unreduce(c * s, a);  unreduce(c, a) * y  ->  c * y  when y
+    # has exactly a's shape.
+    spread_x, spread_y = _spread_scalar(x), _spread_scalar(y)
+    if spread_x is not None and callee in (operator.mul, operator.truediv) and scalar(y):
+        return _spread(b, b.call(callee, spread_x[1], y), spread_x[0])
+    if spread_y is not None and callee is operator.mul and scalar(x):
+        return _spread(b, b.call(callee, x, spread_y[1]), spread_y[0])
+    for spread, other, left in ((spread_x, y, True), (spread_y, x, False)):
+        if spread is not None and shape_rep(spread[0]) is shape_rep(other):
+            c = spread[1]
+            return b.call(callee, c, other) if left else b.call(callee, other, c)
     if full_x is not None and callee in (operator.mul, operator.truediv) and scalar(y):
         return b.call(np.full, full_x[0], b.call(callee, full_x[1], y))
     if full_y is not None and callee is operator.mul and scalar(x):

@@ -318,7 +318,7 @@ def _subscript_type(index: prims.Index, t: Any, dyn: list[Any]) -> Any:
             if pos >= len(dims):
                 return UNKNOWN
             full = item[1] is None and item[2] is None and item[3] is None
-            out.append(dims[pos] if full else None)
+            out.append(dims[pos] if full or _keeps_many(item, dims[pos]) else None)
             pos += 1
         else:
             it = dyn[item[1]] if kind == "dyn" else type_of_value(item[1])
@@ -327,6 +327,19 @@ def _subscript_type(index: prims.Index, t: Any, dyn: list[Any]) -> Any:
             pos += 1
     out.extend(dims[pos:])
     return Num(t.dtype, tuple(out))
+
+
+def _keeps_many(item: tuple, dim: Any) -> bool:
+    """``x[:k]`` (or ``x[0:k]``) with ``k >= 2`` of a dimension that is not 1 is not 1
+    either: it keeps ``min(k, n)`` elements, and ``n`` is 0 or at least 2."""
+    lo, hi, step = item[1], item[2], item[3]
+    if dim != MANY or step is not None or hi is None or hi[0] != "const":
+        return False
+    if lo is not None and not (lo[0] == "const" and lo[1] == 0 and
+                               not isinstance(lo[1], bool)):
+        return False
+    k = hi[1]
+    return isinstance(k, int) and not isinstance(k, bool) and k >= 2
 
 
 _IN_PROGRESS: set = set()

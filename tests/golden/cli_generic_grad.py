@@ -27,13 +27,6 @@ def unbroadcast(g, x):
     return np.reshape(np.sum(g, axis=axes), shape)
 
 
-def unreduce(g, x, axis=None, keepdims=False):
-    """Spread the cotangent of a reduction of ``x`` over ``axis`` back to the shape of ``x``."""
-    if axis is not None and not keepdims:
-        g = np.expand_dims(g, axis)
-    return np.broadcast_to(g, np.shape(x))
-
-
 def matmul_rhs(g, x, y):
     """Cotangent of ``y`` in ``x @ y`` for any ranks NumPy's matmul accepts."""
     if np.ndim(x) == 1 and np.ndim(y) == 1:
@@ -68,7 +61,6 @@ def grad_unannotated(w, x):
     """Gradient of unannotated with respect to w."""
     out_tanh = np.tanh(x @ w)
     # return np.sum(np.tanh(x @ w) ** 2)
-    dw = matmul_rhs(unbroadcast(unreduce(1.0, out_tanh ** 2, None, False) * 2 * out_tanh, out_tanh) * (1.0 - out_tanh * out_tanh),
-                    x, w)
+    dw = matmul_rhs(2.0 * out_tanh * (1.0 - out_tanh * out_tanh), x, w)
     dw = detached(dw)
     return dw
