@@ -5,13 +5,13 @@ Every gradient is compared with the same loop saved at every step and with centr
 finite differences (float64).
 """
 
-import tracemalloc
 
 import numpy as np
 import pytest
 
 import adjoint
 from adjoint.testing import check_grads
+from tests.peak_memory import peak
 
 rng = np.random.default_rng(5)
 
@@ -121,20 +121,12 @@ def test_value_and_grad_and_the_generated_code():
     assert "for t0 in reversed(range(0, n_x, k)):" in source
 
 
-def _peak(fn, *args):
-    fn(*args)
-    tracemalloc.start()
-    fn(*args)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
-
 
 def test_checkpointing_saves_about_the_square_root_of_the_states():
     n, steps = 50, 900
     W, x, h = rng.normal(size=(n, n)) / np.sqrt(n), rng.normal(size=(steps, n)), np.zeros(n)
-    every = _peak(adjoint.grad(rnn_saved), W, x, h)
-    some = _peak(adjoint.grad(rnn), W, x, h)
+    every = peak(adjoint.grad(rnn_saved), W, x, h)
+    some = peak(adjoint.grad(rnn), W, x, h)
     # 900 states against 30 saved starts and one 30-step segment's.
     assert some < every / 3, (some, every)
 

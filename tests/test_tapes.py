@@ -6,7 +6,6 @@ whose adjoint has nothing to do leaves no tape of its condition.
 """
 
 import re
-import tracemalloc
 
 import numpy as np
 
@@ -15,6 +14,7 @@ from adjoint import compiler
 from adjoint import runtime as rt
 from adjoint.frontend import lower
 from adjoint.testing import check_grads
+from tests.peak_memory import peak
 
 rng = np.random.default_rng(11)
 
@@ -93,14 +93,6 @@ def test_a_value_read_only_for_its_shape_is_taped_as_a_stand_in():
     check_grads(rnn, (W, x))
 
 
-def _peak(fn, *args) -> int:
-    fn(*args)
-    tracemalloc.start()
-    fn(*args)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
-
 
 def test_stand_ins_cost_the_tape_one_slot_a_step():
     n, steps = 100, 1000
@@ -108,8 +100,8 @@ def test_stand_ins_cost_the_tape_one_slot_a_step():
     _, generic = _generic(rnn)
     # The gradient specialized for these shapes saves one state a step (h); the
     # shape-generic one saves W @ h too, for its shape: as a stand-in, not a copy of it.
-    specialized = _peak(adjoint.grad(rnn), W, x)
-    assert _peak(generic, W, x) < 1.25 * specialized
+    specialized = peak(adjoint.grad(rnn), W, x)
+    assert peak(generic, W, x) < 1.25 * specialized
 
 
 def test_stand_in_has_the_shape_and_dtype_and_holds_one_element():

@@ -971,12 +971,7 @@ class _Reverse:
         # The copies are primal values of this iteration: reachable where they are made,
         # and, inside their own loops, saved like any loop's (the parent of ``copies`` is
         # left unset, so no outer context claims them).
-        for op in copies.ops:
-            for r in op.results:
-                self.home[r] = copies
-            for region in op.regions:
-                self.parent_block[region] = copies
-                self._index_region(region)
+        self._index_region(copies)
         ys = [mapping.get(v, v) for v in body.ops[-1].operands]
         return copies, ys, starts
 
