@@ -309,6 +309,32 @@ def check_dot(f, args, grads, tangents) -> None:
     )
 
 
+def check_second(f, args, tangents) -> None:
+    """Second order: ``hvp`` (forward mode over the generated gradient) along ``v`` against
+    the central difference of the gradient along ``v``, for the first argument."""
+    v = tangents[0]
+    hv = adjoint.hvp(f, wrt=0)(*fresh(tuple(args)), fresh(v))
+    grad = adjoint.grad(f, wrt=0)
+    size = max(1.0, max(float(np.max(np.abs(leaf))) for leaf in leaves(args[0])))
+    h = EPS * size
+
+    def along(step):
+        moved = list(fresh(tuple(args)))
+        moved[0] = rebuild(args[0], [np.asarray(x) + step * np.asarray(t) if np.ndim(x)
+                                     else float(x) + step * float(t)
+                                     for x, t in zip(leaves(args[0]), leaves(v))])
+        return leaves(grad(*moved))
+
+    ups, downs = along(h), along(-h)
+    half_ups, half_downs = along(h / 2), along(-h / 2)
+    for k, (got, a, b, c, d) in enumerate(zip(leaves(hv), ups, downs, half_ups, half_downs)):
+        fd = (4.0 * (np.asarray(c) - np.asarray(d)) / h - (np.asarray(a) - np.asarray(b))
+              / (2 * h)) / 3.0
+        scale = 1.0 + float(np.max(np.abs(a)))
+        np.testing.assert_allclose(got, fd, rtol=RTOL * 10, atol=ATOL * 10 * scale,
+                                   err_msg=f"hvp (item {k}) against differences of the gradient")
+
+
 _CLI_ERROR = re.compile(r"error: .*?:(\d+):\d+:")
 
 

@@ -982,6 +982,11 @@ class _Lowerer:
         return self.call(BINOPS[type(node.op)], [left, right], node)
 
     def expr_UnaryOp(self, node: gast.UnaryOp) -> Value:
+        if isinstance(node.op, gast.USub) and isinstance(node.operand, gast.Constant) and \
+                type(node.operand.value) in (int, float):
+            # A negative literal (``axis=-1``, ``-2.0``) is a constant, as Python folds it:
+            # what reads it (type rules, index templates) sees the number.
+            return self.const(-node.operand.value, node)
         operand = self.value(node.operand)
         return self.call(UNARYOPS[type(node.op)], [operand], node)
 

@@ -43,15 +43,20 @@ class Seq:
     kind: str  # "tuple", "list" or "dict"
     items: tuple | None
     keys: tuple | None = None  # a dict's keys, in order
+    #: Of a tuple or list of unknown length: the type each item has, when that is known
+    #: (a tape appended to in a loop holds values of one type).
+    elem: Any = None
 
     def __str__(self) -> str:
         inner = "..." if self.items is None else ", ".join(str(i) for i in self.items)
+        if self.items is None and self.elem is not None:
+            inner = f"{self.elem}..."
         return f"{self.kind}({inner})"
 
     def item(self, key: Any) -> Any:
         """The type stored under ``key`` (a position, or a dict key)."""
         if self.items is None:
-            return UNKNOWN
+            return self.elem if self.elem is not None and self.kind != "dict" else UNKNOWN
         if self.kind == "dict":
             keys = self.keys or ()
             return self.items[keys.index(key)] if key in keys else UNKNOWN
@@ -147,7 +152,8 @@ def join(a: Any, b: Any) -> Any:
         return Num(dtype, None)
     if isinstance(a, Seq) and isinstance(b, Seq) and a.kind == b.kind:
         if a.items is None or b.items is None or len(a.items) != len(b.items):
-            return Seq(a.kind, None)
+            return Seq(a.kind, None, elem=None if a.kind == "dict" else
+                       element_type([a, b]))
         if a.kind != "dict":
             return Seq(a.kind, tuple(join(x, y) for x, y in zip(a.items, b.items)))
         # Dicts: the same keys (in any order) join item by item, in a's order.
@@ -160,6 +166,20 @@ def join(a: Any, b: Any) -> Any:
     if isinstance(b, Other) and b.name == "undefined":
         return a
     return UNKNOWN
+
+
+def element_type(seqs: list[Any]) -> Any:
+    """The type every item of the sequences ``seqs`` has (None: not known for all)."""
+    out = None
+    for t in seqs:
+        if not isinstance(t, Seq):
+            return None
+        parts = t.items if t.items is not None else (t.elem,) if t.elem is not None else None
+        if parts is None:
+            return None
+        for p in parts:
+            out = p if out is None else join(out, p)
+    return None if out == UNKNOWN else out
 
 
 def broadcast(*ts: Any) -> tuple | None:
@@ -188,4 +208,4 @@ def broadcast(*ts: Any) -> tuple | None:
 
 
 __all__ = ["BOOL", "FLOAT", "INT", "MANY", "UNKNOWN", "Fn", "Num", "Other", "Seq", "broadcast",
-           "join", "tangent_type", "type_of_value"]
+           "element_type", "join", "tangent_type", "type_of_value"]

@@ -30,6 +30,7 @@ from ..ir.types import (  # noqa: F401  (the lattice, re-exported for the passes
     Other,
     Seq,
     broadcast,
+    element_type,
     join,
     tangent_type,
     type_of_value,
@@ -97,9 +98,13 @@ def _infer_block(block: Block, canonical: Any) -> None:
                 continue  # a value popped from a tape has the type of what was pushed
             if op.attrs.get("mutates") and len(op.results) == 2:  # item = xs.pop()
                 t = op.operands[0].type
-                op.results[0].type = Seq("list", t.items[:-1]) if isinstance(t, Seq) and \
-                    t.items else Seq("list", None)
-                op.results[1].type = t.items[-1] if isinstance(t, Seq) and t.items else UNKNOWN
+                if isinstance(t, Seq) and t.items:
+                    op.results[0].type = Seq("list", t.items[:-1])
+                    op.results[1].type = t.items[-1]
+                else:  # of unknown length: the type its items have, if known
+                    elem = t.elem if isinstance(t, Seq) and t.items is None else None
+                    op.results[0].type = Seq("list", None, elem=elem)
+                    op.results[1].type = UNKNOWN if elem is None else elem
                 continue
             t = _call_type(op, canonical)
             for r in op.results:
@@ -149,11 +154,8 @@ def _infer_loop(op: Op, canonical: Any) -> None:
 def _item_type(t: Any) -> Any:
     if isinstance(t, Num) and t.dims:
         return Num(t.dtype, t.dims[1:])
-    if isinstance(t, Seq) and t.items:
-        out = t.items[0]
-        for i in t.items[1:]:
-            out = join(out, i)
-        return out
+    if isinstance(t, Seq) and t.kind != "dict" and (t.items or t.elem is not None):
+        return element_type([t])
     return UNKNOWN
 
 
@@ -193,7 +195,7 @@ def _call_type(op: Op, canonical: Any) -> Any:
             t = ts[0]
             if isinstance(t, Seq) and t.items is not None:
                 return Seq("list", t.items + (ts[1],))
-            return Seq("list", None)
+            return Seq("list", None, elem=element_type([t, Seq("list", (ts[1],))]))
         if "spread" in op.attrs:
             return UNKNOWN  # f(*xs): typed once it is a plain call
         if isinstance(callee, prims.MergeDicts) and all(
@@ -222,7 +224,9 @@ def _call_type(op: Op, canonical: Any) -> Any:
         if callee in (builtins.tuple, builtins.list) and len(ts) == 1:
             kind = "tuple" if callee is builtins.tuple else "list"
             t = ts[0]
-            return Seq(kind, t.items if isinstance(t, Seq) and t.kind != "dict" else None)
+            if isinstance(t, Seq) and t.kind != "dict":
+                return Seq(kind, t.items, elem=t.elem)
+            return Seq(kind, None)
         if callee is builtins.dict and len(ts) == 1 and not kw and isinstance(ts[0], Seq) and \
                 ts[0].kind == "dict":
             return ts[0]  # a copy of a dict
@@ -292,17 +296,14 @@ def _subscript_type(index: prims.Index, t: Any, dyn: list[Any]) -> Any:
             if t.items is not None and all(b is None or b[0] == "const" for b in bounds):
                 cut = slice(*[None if b is None else b[1] for b in bounds])
                 return Seq(t.kind, t.items[cut])
-            return Seq(t.kind, None)
-        if item[0] == "dyn" and t.kind != "dict" and t.items:
-            out = t.items[0]
-            for i in t.items[1:]:
-                out = join(out, i)
-            return out
+            return Seq(t.kind, None, elem=element_type([t]))
+        if item[0] == "dyn" and t.kind != "dict" and (t.items or t.elem is not None):
+            return element_type([t]) or UNKNOWN
         return UNKNOWN
     if not isinstance(t, Num) or t.dims is None:
         return UNKNOWN
     dims = list(t.dims)
-    out = []
+    out: list[Any] = []
     pos = 0
     for item in index.items:
         kind = item[0]
