@@ -158,6 +158,8 @@ class ObjectiveResult:
     compile: float
     checked: str
     hand_ratio: float | None
+    mem_f: int
+    mem_grad: int
 
     @property
     def meets(self) -> bool:
@@ -181,20 +183,22 @@ def measure_objectives(quick: bool, budget: float) -> list[ObjectiveResult]:
             obj.name, "tiny" if quick else obj.size, t.median("f"), t.median("grad"),
             t.ratio("grad", "f"), max(first - t.median("grad"), 0.0),
             "by hand" if obj.by_hand is not None else "central differences",
-            t.ratio("hand", "f")[0] if obj.by_hand is not None else None))
+            t.ratio("hand", "f")[0] if obj.by_hand is not None else None,
+            peak_memory(calls["f"]), peak_memory(calls["grad"])))
     return out
 
 
 def objective_table(results: list[ObjectiveResult]) -> list[str]:
     out = ["| Objective | Size | Objective | Gradient | Gradient ÷ objective (quartiles) "
-           "| By hand ÷ objective | Compile (1st call) | Checked against "
-           f"| ≤ {OBJECTIVE_TARGET:.0f} |",
-           "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | :-: |"]
+           "| By hand ÷ objective | Compile (1st call) | Peak: objective / gradient "
+           f"| Checked against | ≤ {OBJECTIVE_TARGET:.0f} |",
+           "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | :-: |"]
     for r in results:
         hand = "—" if r.hand_ratio is None else f"{r.hand_ratio:.2f}"
         out.append(f"| {r.name} | {r.size} | {fmt_time(r.f)} | {fmt_time(r.grad)} "
                    f"| **{r.ratio[0]:.2f}** ({r.ratio[1]:.2f}–{r.ratio[2]:.2f}) | {hand} "
-                   f"| {fmt_time(r.compile)} | {r.checked} | {'yes' if r.meets else '**no**'} |")
+                   f"| {fmt_time(r.compile)} | {fmt_bytes(r.mem_f)} / {fmt_bytes(r.mem_grad)} "
+                   f"| {r.checked} | {'yes' if r.meets else '**no**'} |")
     return out
 
 
@@ -381,7 +385,8 @@ def report(work, objs, comp, prof, others, notes, quick, elapsed, ckpt=()) -> st
         "ADBench-like objectives (`tests/adbench_objectives.py`, sizes of "
         "`bench/adbench.py`), a least-squares fit and an ODE integrated by RK4 in a "
         "Python loop (`bench/objectives.py`): the gradient's time over the objective's, "
-        "timed interleaved.", "",
+        "timed interleaved. Peak memory is that of one call under `tracemalloc`, as for "
+        "the workloads.", "",
         *objective_table(objs), "",
         "## Compile time", "",
         "The first call of `adjoint.grad(f, wrt=(0, 1))` on a fresh straight-line function "
