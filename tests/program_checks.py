@@ -329,8 +329,10 @@ def check_second(f, args, tangents, path: Path | None = None) -> None:
     Generated gradients of targets taking ``*args`` are differentiated again only through
     a function with fixed parameters, and an update in generated code whose arrays'
     kinds the generic helpers hide (``tree_add_at``, a value first bound in a loop) is
-    refused as a possible view: both are documented refusals (``docs/limitations.md``),
-    reported as declined. A wrong number is a finding, as is any other refusal."""
+    refused as a possible view, and a real value saved beside a complex one (in a helper's
+    residuals) is taken to be complex: these are documented refusals
+    (``docs/limitations.md``), reported as declined. A wrong number is a finding, as is
+    any other refusal."""
     v = tangents[0]
     try:
         hv = adjoint.hvp(f, wrt=0)(*fresh(tuple(args)), fresh(v))
@@ -338,9 +340,11 @@ def check_second(f, args, tangents, path: Path | None = None) -> None:
         if "takes *args" in str(exc):
             raise Declined(str(exc)) from None
         raise
-    except adjoint.UnsupportedSyntaxError as exc:
-        if path is not None and _generated_here(exc, path) and "still refers to" in str(exc):
-            raise Declined(str(exc).splitlines()[0]) from None
+    except (adjoint.UnsupportedSyntaxError, adjoint.NonDifferentiableError) as exc:
+        text = str(exc)
+        if path is not None and _generated_here(exc, path) and (
+                "still refers to" in text or "may be complex" in text):
+            raise Declined(text.splitlines()[0]) from None
         raise
     grad = adjoint.grad(f, wrt=0)
     size = max(1.0, max(float(np.max(np.abs(leaf))) for leaf in leaves(args[0])))
