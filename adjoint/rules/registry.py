@@ -127,6 +127,13 @@ class Facts:
     #: Every term of its JVP involves every operand (``dx * y + x * dy``), so dropping a
     #: zero term never loses a broadcast dimension.
     full_terms: bool = False
+    #: How it applies to a stack of values along a new leading axis (vector forward mode,
+    #: :mod:`adjoint.transforms.batch`): ``"elementwise"`` (broadcasting), ``"reduce"`` and
+    #: ``"scan"`` (an ``axis`` argument), ``"matmul"``, ``"transpose"``, ``"reshape"``,
+    #: ``"axes"`` (axis arguments to shift), ``"join"`` (a sequence and an ``axis``),
+    #: ``"shape"`` (a query of the shape), ...; None: not known, and a JVP that applies it
+    #: to a tangent falls back to one direction per pass.
+    batch: str | None = None
 
 
 #: Callable key -> its :class:`Facts`.

@@ -1,0 +1,480 @@
+"""Vector forward mode: a JVP rewritten to carry many tangent directions in one pass.
+
+``jvp_f(x, dx)`` computes one directional derivative. :func:`batch_jvp` rewrites it so
+that each tangent parameter holds a stack of directions along a new leading axis
+(``dx`` of shape ``(B,) + x.shape``) and the output tangent comes back stacked the same
+way, ``(B,) + out.shape``: a whole Jacobian is then one call, its work done by NumPy on
+arrays one axis larger instead of by Python once per column.
+
+Only values that depend on the tangents are *stacked*; the primal computation is left as
+it is. Each operation that reads a stacked value is rewritten by the kind of callable it
+is, declared with its other facts (``batch=``, :mod:`adjoint.rules.batching`):
+broadcasting functions get axes inserted after the leading one where a stacked operand
+has fewer dimensions than the result, reductions and axis arguments shift by one,
+products pick the order that keeps the stack axis in front, ``dx[i]`` becomes
+``dx[:, i]``. Loops and branches carry stacked values like any other, and a value that
+meets a stacked one where a single value must stand for both (a loop's initial value,
+one branch's result) is broadcast along the stack axis.
+
+The rewrite needs ranks, which the types give. When an operation on a stacked value has
+no declared stacked form, or a rank is unknown, it raises :class:`Unbatchable` with the
+reason: the caller then keeps the JVP and runs it once per direction, which is always
+right. Nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import numpy as np
+
+from ..ir import prims
+from ..ir.core import NOT_CONST, Block, Function, Op, Undefined, Value, const_value, walk
+from ..ir.printer import callee_name
+from ..rules.registry import facts_of
+from .ad import loop_slots
+from .builder import Builder
+from .clone import clone_function
+from .types import Num, Seq, _subscript_type
+
+
+class Unbatchable(Exception):
+    """The JVP applies something with no known stacked form to a tangent (the message says what)."""
+
+
+def batch_jvp(jvp: Function, ntangents: int, name: str) -> Function:
+    """``jvp`` (whose last ``ntangents`` parameters are tangents) with stacked tangents.
+
+    Raises :class:`Unbatchable` when some operation on a tangent has no stacked form.
+    """
+    fn = clone_function(jvp)
+    fn.name = name
+    _Batch(fn, fn.params[len(fn.params) - ntangents:]).run()
+    return fn
+
+
+_FULL = ("slice", None, None, None)
+_BUILDS = (prims.BuildTuple, prims.BuildList)
+
+
+def _kind(callee: Any) -> str | None:
+    if isinstance(callee, prims.Subscript):
+        return "index"
+    if isinstance(callee, (prims.SetItem, prims.IndexAdd)):
+        return "update"
+    if isinstance(callee, _BUILDS):
+        return "container"
+    if isinstance(callee, prims.GetItem):
+        return "item"
+    return facts_of(callee).batch
+
+
+def _built(v: Value) -> Op | None:
+    """The tuple or list display that built ``v``, if one did."""
+    owner = v.owner
+    if isinstance(owner, Op) and owner.opname == "call" and isinstance(owner.callee, _BUILDS):
+        return owner
+    return None
+
+
+def _label(op: Op) -> str:
+    where = f" (line {op.loc.line})" if op.loc is not None and hasattr(op.loc, "line") else ""
+    return f"'{callee_name(op.callee)}'{where}"
+
+
+class _Batch:
+    def __init__(self, fn: Function, tangents: list[Value]):
+        self.fn = fn
+        self.tangents = tangents
+        #: The values that hold a stack of directions (their types stay per direction).
+        self.stacked: set[Value] = set(tangents)
+        self.prelude = Builder(Block())
+        self._count: Value | None = None
+
+    # -- which values are stacked -----------------------------------------------------------
+    def analyze(self) -> None:
+        stacked = self.stacked
+        changed = True
+        while changed:
+            changed = False
+            for op in walk(self.fn.body):
+                new: list[Value] = []
+                if op.opname == "call":
+                    if not any(v in stacked for v in op.operands) or \
+                            _kind(op.callee) == "shape":
+                        continue
+                    built = _built(op.operands[0]) if isinstance(op.callee, prims.GetItem) \
+                        else None
+                    if built is not None:
+                        if built.operands[op.callee.i] in stacked:
+                            new.append(op.result)
+                    else:
+                        new += op.results
+                elif op.opname in ("for", "while"):
+                    for slot in loop_slots(op):
+                        if slot[2] in stacked or slot[3] in stacked:
+                            new += [slot[0], slot[1], *slot[4:]]
+                elif op.opname == "if":
+                    for k, r in enumerate(op.results):
+                        if any(region.ops[-1].operands[k] in stacked for region in op.regions):
+                            new.append(r)
+                for v in new:
+                    if v not in stacked:
+                        stacked.add(v)
+                        changed = True
+
+    # -- the rewrite ----------------------------------------------------------------------
+    def run(self) -> None:
+        self.analyze()
+        body = self.fn.body
+        self.block(body)
+        ret = body.ops.pop()
+        pair = _built(ret.operands[0])
+        if pair is None or len(pair.operands) != 2:
+            raise Unbatchable("the JVP does not return a (value, tangent) pair")
+        out, dout = pair.operands
+        if isinstance(dout.type, Seq) or _built(dout) is not None:
+            raise Unbatchable("the output is a container")
+        if dout not in self.stacked:
+            b = Builder(body, ret.stmt, ret.loc)
+            pair = b.op("call", [out, self.stack(b, dout)], 1, callee=prims.BUILD_TUPLE,
+                        kwnames=())
+            ret.operands = [pair.result]
+        body.append(ret)
+        if self._count is not None:
+            for op in reversed(self.prelude.block.ops):
+                op.parent = body
+                body.ops.insert(0, op)
+        for v in self.stacked:
+            t = v.type
+            if isinstance(t, Num) and t.dims is not None:
+                v.type = Num(t.dtype, (None, *t.dims), False)
+
+    def block(self, block: Block) -> None:
+        ops = block.ops
+        block.ops = []
+        b = Builder(block)
+        stacked = self.stacked
+        for op in ops:
+            b.stmt, b.loc = op.stmt, op.loc
+            if op.opname == "call" and any(v in stacked for v in op.operands):
+                self.call(op, b)
+            elif op.opname == "if":
+                if op.operands[0] in stacked:
+                    raise Unbatchable("a branch depends on a tangent")
+                b.add(op)
+                for region in op.regions:
+                    self.block(region)
+                for k, r in enumerate(op.results):
+                    if r in stacked:
+                        for region in op.regions:
+                            self.stack_yield(region, k)
+            elif op.opname in ("for", "while"):
+                niter = op.attrs.get("niter", 0)
+                if any(v in stacked for v in op.operands[:niter]):
+                    raise Unbatchable("a loop's range depends on a tangent")
+                for k, slot in enumerate(loop_slots(op)):
+                    if slot[0] in stacked and slot[2] not in stacked:
+                        op.operands[niter + k] = self.stack(b, slot[2])
+                b.add(op)
+                for region in op.regions:
+                    self.block(region)
+                for k, slot in enumerate(loop_slots(op)):
+                    if slot[0] in stacked:
+                        self.stack_yield(op.regions[-1], k)
+            elif op.opname == "condition" and op.operands[0] in stacked:
+                raise Unbatchable("a loop's condition depends on a tangent")
+            else:
+                b.add(op)
+
+    def stack_yield(self, region: Block, k: int) -> None:
+        term = region.ops[-1]
+        v = term.operands[k]
+        if v in self.stacked:
+            return
+        region.ops.pop()
+        term.operands[k] = self.stack(Builder(region, term.stmt, term.loc), v)
+        region.append(term)
+
+    # -- helpers that build stacked values ------------------------------------------------
+    @property
+    def count(self) -> Value:
+        """The number of directions, read once from the first tangent's leading axis."""
+        if self._count is None:
+            pb = self.prelude
+            shape = pb.call(np.shape, self.tangents[0])
+            self._count = pb.call(prims.Subscript(prims.Index((("const", 0),), False)),
+                                  shape, hint="n_directions")
+        return self._count
+
+    def stack(self, b: Builder, v: Value) -> Value:
+        """``v`` repeated along a new leading axis, as the stack of a direction-free value."""
+        owner = v.owner
+        if isinstance(owner, Op) and owner.opname == "const" and \
+                isinstance(owner.attrs["value"], Undefined):
+            return v  # unbound on this path: so is what stands for it
+        if not isinstance(v.type, Num):
+            raise Unbatchable("a container meets a tangent in a loop or branch")
+        full = b.call(operator.add, b.call(prims.BUILD_TUPLE, self.count), b.call(np.shape, v))
+        out = b.call(operator.add, b.call(np.zeros, full), v)
+        out.type = v.type
+        self.stacked.add(out)
+        return out
+
+    def expand(self, b: Builder, v: Value, k: int) -> Value:
+        """Stacked ``v`` with ``k`` axes of length 1 after the leading one."""
+        out = b.call(np.expand_dims, v, b.const(tuple(range(1, k + 1))))
+        t = v.type
+        assert isinstance(t, Num) and t.dims is not None
+        out.type = Num(t.dtype, (1,) * k + t.dims, False)
+        self.stacked.add(out)
+        return out
+
+    # -- operations on stacked values -----------------------------------------------------
+    def call(self, op: Op, b: Builder) -> None:
+        kind = _kind(op.callee)
+        handler = getattr(self, f"batch_{kind}", None) if kind is not None else None
+        if handler is None or op.attrs.get("mutates"):
+            raise Unbatchable(f"no vectorized form of {_label(op)}")
+        handler(op, b)
+
+    def others_plain(self, op: Op, skip: int = 1) -> None:
+        if any(v in self.stacked for v in op.operands[skip:]):
+            raise Unbatchable(f"{_label(op)} with a tangent past its first argument")
+
+    def batch_elementwise(self, op: Op, b: Builder) -> None:
+        r = _rank(op.result, op)
+        npos = len(op.positional())
+        operands = []
+        for i, v in enumerate(op.operands):
+            if v in self.stacked:
+                if i >= npos:
+                    raise Unbatchable(f"{_label(op)} with a tangent passed by keyword")
+                k = r - _rank(v, op)
+                if k > 0:
+                    v = self.expand(b, v, k)
+            operands.append(v)
+        op.operands = operands
+        b.add(op)
+
+    def batch_reduce(self, op: Op, b: Builder, scan: bool = False) -> None:
+        self.others_plain(op)
+        x = op.operands[0]
+        r = _rank(x, op)
+        pos, kw = op.positional(), op.keywords()
+        if len(pos) > 2:
+            raise Unbatchable(f"{_label(op)} with more than two positional arguments")
+        axis_v = pos[1] if len(pos) > 1 else kw.pop("axis", None)
+        axis = None if axis_v is None else const_value(axis_v)
+        if axis is NOT_CONST:
+            raise Unbatchable(f"{_label(op)} with an axis known only at run time")
+        if axis is None:
+            if scan:
+                raise Unbatchable(f"{_label(op)} over the flattened array")
+            shifted: Any = tuple(range(1, r + 1))
+        else:
+            shifted = _shift(axis, op)
+        kw["axis"] = b.const(shifted)
+        op.operands = [x, *kw.values()]
+        op.attrs["kwnames"] = tuple(kw)
+        b.add(op)
+
+    def batch_scan(self, op: Op, b: Builder) -> None:
+        self.batch_reduce(op, b, scan=True)
+
+    def batch_matmul(self, op: Op, b: Builder) -> None:
+        if op.keywords() or len(op.operands) != 2:
+            raise Unbatchable(f"{_label(op)} with keywords")
+        a, c = op.operands
+        ra, rc = _rank(a, op), _rank(c, op)
+        if a in self.stacked and c in self.stacked:
+            raise Unbatchable(f"{_label(op)} of two tangents")
+        if a in self.stacked:
+            # (B, ..., m, k) @ (..., k, n): the stack axis leads when c has no more axes.
+            if not ((ra == 1 and rc <= 2) or (ra >= 2 and rc <= ra)):
+                raise Unbatchable(f"{_label(op)} of ranks {ra} and {rc}")
+        elif rc == 1:
+            # a @ dc for a stack of vectors dc (B, k): dc @ a.T.
+            if ra == 1:
+                op.operands = [c, a]
+            elif ra == 2:
+                at = b.call(prims.Attribute("T"), a)
+                at.type = a.type
+                op.operands = [c, at]
+            else:
+                raise Unbatchable(f"{_label(op)} of ranks {ra} and {rc}")
+        elif ra > rc:
+            raise Unbatchable(f"{_label(op)} of ranks {ra} and {rc}")
+        b.add(op)
+
+    def batch_transpose(self, op: Op, b: Builder) -> None:
+        self.others_plain(op)
+        x = op.operands[0]
+        r = _rank(x, op)
+        axes: Any = None
+        if not isinstance(op.callee, prims.Attribute):
+            pos, kw = op.positional(), op.keywords()
+            given = pos[1:] or ([kw["axes"]] if "axes" in kw else [])
+            values = [const_value(v) for v in given]
+            if any(v is NOT_CONST for v in values):
+                raise Unbatchable(f"{_label(op)} with axes known only at run time")
+            axes = tuple(values) if len(values) > 1 else values[0] if values else None
+        order = tuple(range(r, 0, -1)) if axes is None else \
+            tuple(int(a) % r + 1 for a in axes)
+        op.attrs["callee"] = np.transpose
+        op.operands = [x, b.const((0, *order))]
+        op.attrs["kwnames"] = ()
+        b.add(op)
+
+    def batch_reshape(self, op: Op, b: Builder) -> None:
+        self.others_plain(op)
+        pos, kw = op.positional(), op.keywords()
+        x = pos[0]
+        shape = pos[1:] or [kw.pop(k) for k in ("newshape", "shape") if k in kw]
+        if set(kw) - {"order"} or not shape:
+            raise Unbatchable(f"{_label(op)} with arguments other than a shape and order")
+        if len(shape) == 1:
+            s = shape[0]
+            t, value = s.type, const_value(s)
+            if isinstance(value, tuple) or (isinstance(t, Seq) and t.kind == "tuple"):
+                new = b.call(operator.add, b.call(prims.BUILD_TUPLE, self.count), s)
+            elif isinstance(value, int) or (isinstance(t, Num) and t.dims == ()
+                                            and t.dtype == "i"):
+                new = b.call(prims.BUILD_TUPLE, self.count, s)
+            else:
+                raise Unbatchable(f"{_label(op)} to a shape of unknown kind")
+        else:
+            new = b.call(prims.BUILD_TUPLE, self.count, *shape)
+        op.attrs["callee"] = np.reshape
+        op.operands = [x, new, *kw.values()]
+        op.attrs["kwnames"] = tuple(kw)
+        b.add(op)
+
+    def batch_axes(self, op: Op, b: Builder) -> None:
+        self.others_plain(op)
+        operands = [op.operands[0]]
+        for v in op.operands[1:]:
+            value = const_value(v)
+            if value is NOT_CONST:
+                raise Unbatchable(f"{_label(op)} with axes known only at run time")
+            operands.append(b.const(_shift(value, op)))
+        op.operands = operands
+        b.add(op)
+
+    def batch_join(self, op: Op, b: Builder) -> None:
+        self.others_plain(op)
+        pos, kw = op.positional(), op.keywords()
+        built = _built(pos[0])
+        if built is None or len(pos) > 2 or set(kw) - {"axis"}:
+            raise Unbatchable(f"{_label(op)} of a sequence not written out")
+        axis_v = pos[1] if len(pos) > 1 else kw.get("axis")
+        axis = 0 if axis_v is None else const_value(axis_v)
+        if axis is None or axis is NOT_CONST:
+            raise Unbatchable(f"{_label(op)} without a known axis")
+        items = [v if v in self.stacked else self.stack(b, v) for v in built.operands]
+        seq = b.call(built.callee, *items)
+        op.operands = [seq, b.const(_shift(axis, op))]
+        op.attrs["kwnames"] = ("axis",)
+        b.add(op)
+
+    def batch_shape(self, op: Op, b: Builder) -> None:
+        self.others_plain(op)
+        callee = op.callee
+        x = op.operands[0]
+        if callee is np.shape or callee == prims.Attribute("shape"):
+            whole = b.call(callee, x)
+            op.attrs["callee"] = prims.Subscript(prims.Index((("slice", ("const", 1), None,
+                                                                None),), False))
+        else:
+            whole = b.call(callee, x)
+            op.attrs["callee"] = operator.sub
+            op.operands = [whole, b.const(1)]
+            op.attrs["kwnames"] = ()
+            b.add(op)
+            return
+        op.operands = [whole]
+        op.attrs["kwnames"] = ()
+        b.add(op)
+
+    def batch_container(self, op: Op, b: Builder) -> None:
+        b.add(op)  # its items are read back by position (``item``) or joined (``join``)
+
+    def batch_item(self, op: Op, b: Builder) -> None:
+        if _built(op.operands[0]) is None:
+            raise Unbatchable("an item of a container carried through a loop or a call")
+        b.add(op)
+
+    def batch_index(self, op: Op, b: Builder) -> None:
+        self.others_plain(op)
+        if not isinstance(op.operands[0].type, Num):
+            raise Unbatchable(f"{_label(op)} of a value that may not be an array")
+        index = op.callee.index
+        _check_advanced(index, op.operands[1:], op)
+        op.attrs["callee"] = prims.Subscript(prims.Index((_FULL, *index.items), True))
+        b.add(op)
+
+    def batch_update(self, op: Op, b: Builder) -> None:
+        x, v, *dyn = op.operands
+        if any(d in self.stacked for d in dyn):
+            raise Unbatchable(f"{_label(op)} at a position that depends on a tangent")
+        index = op.callee.index
+        _check_advanced(index, dyn, op)
+        if v in self.stacked:
+            part = _subscript_type(index, x.type, [d.type for d in dyn])
+            if not isinstance(part, Num) or part.dims is None:
+                raise Unbatchable(f"the rank of the part of {_label(op)} is not known")
+            k = len(part.dims) - _rank(v, op)
+            if k < 0:
+                raise Unbatchable(f"{_label(op)} of a value with more axes than its place")
+            if k > 0:
+                v = self.expand(b, v, k)
+        if x not in self.stacked:
+            x = self.stack(b, x)
+        op.attrs["callee"] = type(op.callee)(prims.Index((_FULL, *index.items), True))
+        op.operands = [x, v, *dyn]
+        b.add(op)
+
+
+def _rank(v: Value, op: Op) -> int:
+    t = v.type
+    if isinstance(t, Num) and t.dims is not None:
+        return len(t.dims)
+    raise Unbatchable(f"the rank of an argument of {_label(op)} is not known")
+
+
+def _shift(axis: Any, op: Op) -> Any:
+    """Axis numbers once a leading axis is added: non-negative ones move up by one."""
+    if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
+        return int(axis) + 1 if axis >= 0 else int(axis)
+    if isinstance(axis, (tuple, list)) and all(isinstance(a, (int, np.integer)) for a in axis):
+        return tuple(_shift(a, op) for a in axis)
+    raise Unbatchable(f"{_label(op)} with axis {axis!r}")
+
+
+def _check_advanced(index: prims.Index, dyn: list[Value], op: Op) -> None:
+    """Refuse an index whose array parts NumPy would move in front of a leading slice.
+
+    With integer arrays among its parts, NumPy puts the indexed axes first unless the
+    integer and array parts are next to each other; ``x[:, ...]`` must keep the stack
+    axis in front.
+    """
+    kinds = []
+    for item in index.items:
+        if item[0] == "dyn":
+            t = dyn[item[1]].type
+            scalar = isinstance(t, Num) and t.dims == () and t.dtype == "i"
+            kinds.append("int" if scalar else "array")
+        elif item[0] == "const":
+            kinds.append("int" if isinstance(item[1], (int, np.integer)) and
+                         not isinstance(item[1], bool) else "array")
+        else:
+            kinds.append("basic")
+    if "array" not in kinds:
+        return
+    at = [i for i, k in enumerate(kinds) if k != "basic"]
+    if at[-1] - at[0] + 1 != len(at):
+        raise Unbatchable(f"{_label(op)}: an index with separated array parts")
+
+
+__all__ = ["Unbatchable", "batch_jvp"]
