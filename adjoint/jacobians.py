@@ -19,7 +19,9 @@ import numpy as np
 
 from .api import Derivative, Transform, Wrt, as_float, jvp, normalize_wrt
 from .backend import GeneratedModule, default_header, load_module
+from . import compiler
 from .compiler import COMPILER, emit
+from .ir import verify
 from .errors import ArgumentError
 from .frontend.targets import resolve
 from .transforms.batch import Unbatchable, batch_jvp
@@ -196,7 +198,8 @@ class Jacobian(Transform):
                 "",
                 f'    {how}']
         if forward:
-            text += ["", *_forward_note(forward, vector)]
+            text = text[:-1] if self.mode == "forward" else text + [""]
+            text += _forward_note(forward, vector)
         text.append('    """')
         text += ["    " + ln for ln in lines]
         header = default_header(f"jacobian of {target.__name__} with respect to {wrt_names}")
@@ -283,11 +286,11 @@ class Jacobian(Transform):
 def _forward_note(jvp_name: str, fallback: str | None) -> list[str]:
     """The docstring lines that say how the generated Jacobian runs forward mode."""
     if fallback is None:
-        return [f"    Forward mode in vector form: {jvp_name} takes the tangent directions",
+        return [f"    Forward mode, vectorized: {jvp_name} takes the tangent directions",
                 "    stacked along a leading axis and pushes them all through in one pass",
                 "    (in chunks of at most a few million tangent elements)."]
-    return ["    Forward mode one column per input element: the JVP has no vector form",
-            f"    ({fallback})."]
+    return ["    Forward mode, one column per input element: the JVP has no vectorized",
+            f"    form ({fallback})."]
 
 
 def _vector_lines(names: list[str], wrt: list[int], out: str, jvp_name: str,
@@ -344,6 +347,8 @@ def vector_jvp(jvp_fn: Callable[..., Any], ntangents: int) -> tuple[Any, str | N
         batched = batch_jvp(ir, ntangents, name)
     except Unbatchable as exc:
         return None, str(exc)
+    if compiler.verify_passes:
+        verify(batched)
     doc = (f"Value of {base} and its Jacobian-vector products in the directions stacked "
            "along the tangents' leading axis.")
     module = load_module(emit([(batched, doc)], f"vector JVP of {base}"), name)

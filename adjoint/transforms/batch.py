@@ -36,7 +36,7 @@ from ..rules.registry import facts_of
 from .ad import loop_slots
 from .builder import Builder
 from .clone import clone_function
-from .types import Num, Seq, _subscript_type
+from .types import Num, Seq
 
 
 class Unbatchable(Exception):
@@ -50,6 +50,10 @@ def batch_jvp(jvp: Function, ntangents: int, name: str) -> Function:
     """
     fn = clone_function(jvp)
     fn.name = name
+    tangent_names = set(fn.param_names[len(fn.params) - ntangents:])
+    if "entry_kinds" in fn.meta:  # checked by rank, which a stack of tangents does not have
+        fn.meta["entry_kinds"] = [(n, k) for n, k in fn.meta["entry_kinds"]
+                                  if n not in tangent_names]
     _Batch(fn, fn.params[len(fn.params) - ntangents:]).run()
     return fn
 
@@ -91,6 +95,8 @@ class _Batch:
         self.stacked: set[Value] = set(tangents)
         self.prelude = Builder(Block())
         self._count: Value | None = None
+        #: Ranks (of one direction) that the types did not give, found from the operations.
+        self.ranks: dict[Value, int | None] = {}
 
     # -- which values are stacked -----------------------------------------------------------
     def analyze(self) -> None:
@@ -214,10 +220,21 @@ class _Batch:
         if isinstance(owner, Op) and owner.opname == "const" and \
                 isinstance(owner.attrs["value"], Undefined):
             return v  # unbound on this path: so is what stands for it
-        if not isinstance(v.type, Num):
+        t = v.type
+        if not isinstance(t, Num):
             raise Unbatchable("a container meets a tangent in a loop or branch")
-        full = b.call(operator.add, b.call(prims.BUILD_TUPLE, self.count), b.call(np.shape, v))
-        out = b.call(operator.add, b.call(np.zeros, full), v)
+        value = const_value(v)
+        like = _zeros_like_of(v)
+        if t.dims == () and isinstance(value, (int, float)) and value == 0:
+            out = b.call(np.zeros, self.count)  # ds = 0.0 before a loop: np.zeros(n)
+        elif like is not None:
+            full = b.call(operator.add, b.call(prims.BUILD_TUPLE, self.count),
+                          b.call(np.shape, like))
+            out = b.call(np.zeros, full)
+        else:
+            full = b.call(operator.add, b.call(prims.BUILD_TUPLE, self.count),
+                          b.call(np.shape, v))
+            out = b.call(operator.add, b.call(np.zeros, full), v)
         out.type = v.type
         self.stacked.add(out)
         return out
@@ -226,13 +243,125 @@ class _Batch:
         """Stacked ``v`` with ``k`` axes of length 1 after the leading one."""
         out = b.call(np.expand_dims, v, b.const(tuple(range(1, k + 1))))
         t = v.type
-        assert isinstance(t, Num) and t.dims is not None
-        out.type = Num(t.dtype, (1,) * k + t.dims, False)
+        if isinstance(t, Num) and t.dims is not None:
+            out.type = Num(t.dtype, (1,) * k + t.dims, False)
+        r = self.known_rank(v)
+        self.ranks[out] = None if r is None else r + k
         self.stacked.add(out)
         return out
 
+    # -- ranks ----------------------------------------------------------------------------
+    def rank(self, v: Value, op: Op) -> int:
+        """The number of axes of ``v`` (one direction's), from its type or how it was made."""
+        r = self.known_rank(v)
+        if r is None:
+            raise Unbatchable(f"the rank of an argument of {_label(op)} is not known")
+        return r
+
+    def known_rank(self, v: Value) -> int | None:
+        if v in self.ranks:
+            return self.ranks[v]
+        t = v.type
+        r = None
+        if isinstance(t, Num) and t.dims is not None:
+            r = len(t.dims)
+        elif isinstance(v.owner, Op) and v.owner.opname == "call" and len(v.owner.results) == 1:
+            self.ranks[v] = None  # (no cycles in SSA, but be safe)
+            try:
+                r = self.rank_rule(v.owner)
+            except Unbatchable:
+                r = None
+        self.ranks[v] = r
+        return r
+
+    def rank_rule(self, op: Op) -> int | None:
+        """The rank of ``op``'s result by the kind of callable it is (types did not say)."""
+        kind = _kind(op.callee)
+        pos, kw = op.positional(), op.keywords()
+        if kind == "elementwise":
+            return max(self.rank(v, op) for v in pos)
+        if kind in ("reduce", "scan"):
+            r = self.rank(pos[0], op)
+            axis = _static(pos[1]) if len(pos) > 1 else _static(kw["axis"]) if "axis" in kw \
+                else None
+            if kind == "scan":
+                return 1 if axis is None else r
+            if "keepdims" in kw and _static(kw["keepdims"]) is True:
+                return r
+            return 0 if axis is None else r - len(axis) if isinstance(axis, tuple) else r - 1
+        if kind == "matmul" and len(pos) == 2:
+            ra, rc = self.rank(pos[0], op), self.rank(pos[1], op)
+            return 0 if ra == rc == 1 else rc - 1 if ra == 1 else ra - 1 if rc == 1 \
+                else max(ra, rc)
+        if kind == "transpose":
+            return self.rank(pos[0], op)
+        if kind == "reshape":
+            shape = pos[1:] or [kw[k] for k in ("newshape", "shape") if k in kw]
+            if len(shape) != 1:
+                return len(shape)
+            return self.shape_length(shape[0])
+        if kind == "axes":
+            r = self.rank(pos[0], op)
+            if op.callee is np.expand_dims:
+                axis = _static(pos[1]) if len(pos) > 1 else _static(kw["axis"])
+                return r + (len(axis) if isinstance(axis, tuple) else 1)
+            return r
+        if kind == "join" and _built(pos[0]) is not None and _built(pos[0]).operands:
+            r = self.rank(_built(pos[0]).operands[0], op)
+            return r + 1 if op.callee is np.stack else r
+        if kind == "index":
+            return self.index_rank(op.callee.index, op.operands[0], op.operands[1:], op)
+        if kind == "update":
+            return self.rank(op.operands[0], op)
+        return None
+
+    def shape_length(self, s: Value) -> int | None:
+        """How many numbers the shape ``s`` holds (a tuple display, a constant, a shape)."""
+        built, value, owner = _built(s), const_value(s), s.owner
+        if built is not None:
+            return len(built.operands)
+        if isinstance(value, tuple):
+            return len(value)
+        if isinstance(value, int):
+            return 1
+        if isinstance(s.type, Seq) and s.type.items is not None:
+            return len(s.type.items)
+        if isinstance(s.type, Num) and s.type.dims == () and s.type.dtype == "i":
+            return 1
+        if isinstance(owner, Op) and owner.opname == "call" and \
+                (owner.callee is np.shape or owner.callee == prims.Attribute("shape")):
+            return self.known_rank(owner.operands[0])
+        return None
+
+    def index_rank(self, index: prims.Index, x: Value, dyn: list[Value], op: Op) -> int:
+        """The rank of ``x[index]``: axes kept by slices, added by None, made by arrays."""
+        r = self.rank(x, op)
+        taken = kept = 0
+        arrays = []
+        for item in index.items:
+            if item[0] == "none":
+                kept += 1
+            elif item[0] == "slice":
+                taken += 1
+                kept += 1
+            elif item[0] == "ellipsis":
+                continue
+            else:
+                taken += 1
+                if item[0] == "dyn":
+                    t = dyn[item[1]].type
+                    if isinstance(t, Num) and t.dtype == "b":
+                        raise Unbatchable(f"{_label(op)} with a boolean mask")
+                    rk = self.rank(dyn[item[1]], op)
+                else:
+                    rk = np.ndim(item[1])
+                if rk:
+                    arrays.append(rk)
+        return r - taken + kept + (max(arrays) if arrays else 0)
+
     # -- operations on stacked values -----------------------------------------------------
     def call(self, op: Op, b: Builder) -> None:
+        self.known_rank(op.result)  # before the rewrite changes what computes it
         kind = _kind(op.callee)
         handler = getattr(self, f"batch_{kind}", None) if kind is not None else None
         if handler is None or op.attrs.get("mutates"):
@@ -244,14 +373,14 @@ class _Batch:
             raise Unbatchable(f"{_label(op)} with a tangent past its first argument")
 
     def batch_elementwise(self, op: Op, b: Builder) -> None:
-        r = _rank(op.result, op)
+        r = self.rank(op.result, op)
         npos = len(op.positional())
         operands = []
         for i, v in enumerate(op.operands):
             if v in self.stacked:
                 if i >= npos:
                     raise Unbatchable(f"{_label(op)} with a tangent passed by keyword")
-                k = r - _rank(v, op)
+                k = r - self.rank(v, op)
                 if k > 0:
                     v = self.expand(b, v, k)
             operands.append(v)
@@ -261,18 +390,18 @@ class _Batch:
     def batch_reduce(self, op: Op, b: Builder, scan: bool = False) -> None:
         self.others_plain(op)
         x = op.operands[0]
-        r = _rank(x, op)
+        r = self.rank(x, op)
         pos, kw = op.positional(), op.keywords()
         if len(pos) > 2:
             raise Unbatchable(f"{_label(op)} with more than two positional arguments")
         axis_v = pos[1] if len(pos) > 1 else kw.pop("axis", None)
-        axis = None if axis_v is None else const_value(axis_v)
+        axis = None if axis_v is None else _static(axis_v)
         if axis is NOT_CONST:
             raise Unbatchable(f"{_label(op)} with an axis known only at run time")
         if axis is None:
             if scan:
                 raise Unbatchable(f"{_label(op)} over the flattened array")
-            shifted: Any = tuple(range(1, r + 1))
+            shifted: Any = tuple(range(1, r + 1)) if r != 1 else 1
         else:
             shifted = _shift(axis, op)
         kw["axis"] = b.const(shifted)
@@ -287,7 +416,7 @@ class _Batch:
         if op.keywords() or len(op.operands) != 2:
             raise Unbatchable(f"{_label(op)} with keywords")
         a, c = op.operands
-        ra, rc = _rank(a, op), _rank(c, op)
+        ra, rc = self.rank(a, op), self.rank(c, op)
         if a in self.stacked and c in self.stacked:
             raise Unbatchable(f"{_label(op)} of two tangents")
         if a in self.stacked:
@@ -311,12 +440,12 @@ class _Batch:
     def batch_transpose(self, op: Op, b: Builder) -> None:
         self.others_plain(op)
         x = op.operands[0]
-        r = _rank(x, op)
+        r = self.rank(x, op)
         axes: Any = None
         if not isinstance(op.callee, prims.Attribute):
             pos, kw = op.positional(), op.keywords()
             given = pos[1:] or ([kw["axes"]] if "axes" in kw else [])
-            values = [const_value(v) for v in given]
+            values = [_static(v) for v in given]
             if any(v is NOT_CONST for v in values):
                 raise Unbatchable(f"{_label(op)} with axes known only at run time")
             axes = tuple(values) if len(values) > 1 else values[0] if values else None
@@ -334,10 +463,14 @@ class _Batch:
         shape = pos[1:] or [kw.pop(k) for k in ("newshape", "shape") if k in kw]
         if set(kw) - {"order"} or not shape:
             raise Unbatchable(f"{_label(op)} with arguments other than a shape and order")
-        if len(shape) == 1:
+        if len(shape) == 1 and _built(shape[0]) is not None:
+            new = b.call(prims.BUILD_TUPLE, self.count, *_built(shape[0]).operands)
+        elif len(shape) == 1:
             s = shape[0]
             t, value = s.type, const_value(s)
-            if isinstance(value, tuple) or (isinstance(t, Seq) and t.kind == "tuple"):
+            shaped = isinstance(s.owner, Op) and s.owner.opname == "call" and \
+                (s.owner.callee is np.shape or s.owner.callee == prims.Attribute("shape"))
+            if shaped or isinstance(value, tuple) or (isinstance(t, Seq) and t.kind == "tuple"):
                 new = b.call(operator.add, b.call(prims.BUILD_TUPLE, self.count), s)
             elif isinstance(value, int) or (isinstance(t, Num) and t.dims == ()
                                             and t.dtype == "i"):
@@ -355,7 +488,7 @@ class _Batch:
         self.others_plain(op)
         operands = [op.operands[0]]
         for v in op.operands[1:]:
-            value = const_value(v)
+            value = _static(v)
             if value is NOT_CONST:
                 raise Unbatchable(f"{_label(op)} with axes known only at run time")
             operands.append(b.const(_shift(value, op)))
@@ -369,7 +502,7 @@ class _Batch:
         if built is None or len(pos) > 2 or set(kw) - {"axis"}:
             raise Unbatchable(f"{_label(op)} of a sequence not written out")
         axis_v = pos[1] if len(pos) > 1 else kw.get("axis")
-        axis = 0 if axis_v is None else const_value(axis_v)
+        axis = 0 if axis_v is None else _static(axis_v)
         if axis is None or axis is NOT_CONST:
             raise Unbatchable(f"{_label(op)} without a known axis")
         items = [v if v in self.stacked else self.stack(b, v) for v in built.operands]
@@ -407,7 +540,7 @@ class _Batch:
 
     def batch_index(self, op: Op, b: Builder) -> None:
         self.others_plain(op)
-        if not isinstance(op.operands[0].type, Num):
+        if self.known_rank(op.operands[0]) is None:
             raise Unbatchable(f"{_label(op)} of a value that may not be an array")
         index = op.callee.index
         _check_advanced(index, op.operands[1:], op)
@@ -421,10 +554,7 @@ class _Batch:
         index = op.callee.index
         _check_advanced(index, dyn, op)
         if v in self.stacked:
-            part = _subscript_type(index, x.type, [d.type for d in dyn])
-            if not isinstance(part, Num) or part.dims is None:
-                raise Unbatchable(f"the rank of the part of {_label(op)} is not known")
-            k = len(part.dims) - _rank(v, op)
+            k = self.index_rank(index, x, dyn, op) - self.rank(v, op)
             if k < 0:
                 raise Unbatchable(f"{_label(op)} of a value with more axes than its place")
             if k > 0:
@@ -436,11 +566,24 @@ class _Batch:
         b.add(op)
 
 
-def _rank(v: Value, op: Op) -> int:
-    t = v.type
-    if isinstance(t, Num) and t.dims is not None:
-        return len(t.dims)
-    raise Unbatchable(f"the rank of an argument of {_label(op)} is not known")
+def _static(v: Value) -> Any:
+    """The constant ``v`` holds (a tuple display of constants included), or NOT_CONST."""
+    built = _built(v)
+    if built is None:
+        return const_value(v)
+    items = tuple(const_value(e) for e in built.operands)
+    return NOT_CONST if any(e is NOT_CONST for e in items) else items
+
+
+def _zeros_like_of(v: Value) -> Value | None:
+    """``u`` when ``v`` is ``np.zeros_like(u)`` of a real array ``u`` (so its stack is zeros)."""
+    owner = v.owner
+    if isinstance(owner, Op) and owner.opname == "call" and owner.callee is np.zeros_like \
+            and len(owner.operands) == 1:
+        u = owner.operands[0]
+        if isinstance(u.type, Num) and u.type.dtype == "f" and u.type.dims:
+            return u
+    return None
 
 
 def _shift(axis: Any, op: Op) -> Any:
