@@ -4,9 +4,12 @@
 kinds it generates a readable function that assembles the Jacobian from the
 generated derivatives of ``f``, never from finite differences: one JVP per input
 element (columns, forward mode) or one VJP per output element (rows, reverse mode),
-whichever needs fewer passes. Because the assembly is generated Python too, a
-Jacobian can be differentiated again (``jacobian(jacobian(f))``, ``grad`` of a
-function that calls a Jacobian), and ``hessian`` is ``jacobian(grad(f))``.
+whichever needs fewer passes. In forward mode the columns come from one call of the
+JVP's vector form (:mod:`adjoint.transforms.batch`: every direction stacked along a
+leading axis) when it has one, and from one call per column otherwise. Because the
+assembly is generated Python too, a Jacobian can be differentiated again
+(``jacobian(jacobian(f))``, ``grad`` of a function that calls a Jacobian), and
+``hessian`` is ``jacobian(grad(f))``.
 """
 
 from __future__ import annotations
@@ -17,13 +20,13 @@ from typing import Any
 
 import numpy as np
 
+from . import compiler
 from .api import Derivative, Transform, Wrt, as_float, jvp, normalize_wrt
 from .backend import GeneratedModule, default_header, load_module
-from . import compiler
 from .compiler import COMPILER, emit
-from .ir import verify
 from .errors import ArgumentError
 from .frontend.targets import resolve
+from .ir import verify
 from .transforms.batch import Unbatchable, batch_jvp
 from .transforms.types import Num, type_of_value
 
@@ -340,7 +343,7 @@ def vector_jvp(jvp_fn: Callable[..., Any], ntangents: int) -> tuple[Any, str | N
     """The vector form of generated JVP ``jvp_fn`` and None, or None and why it has none."""
     ir = getattr(jvp_fn, "__adjoint_ir__", None)
     if ir is None:
-        ir = jvp_fn.__adjoint_derive__()  # loaded from the disk cache
+        ir = jvp_fn.__adjoint_derive__()  # type: ignore[attr-defined]  # from the disk cache
     base = ir.name.removeprefix("jvp_")
     name = "jvp_batched_" + base
     try:

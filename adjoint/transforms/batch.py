@@ -306,8 +306,9 @@ class _Batch:
                 axis = _static(pos[1]) if len(pos) > 1 else _static(kw["axis"])
                 return r + (len(axis) if isinstance(axis, tuple) else 1)
             return r
-        if kind == "join" and _built(pos[0]) is not None and _built(pos[0]).operands:
-            r = self.rank(_built(pos[0]).operands[0], op)
+        items = _built(pos[0]) if kind == "join" else None
+        if items is not None and items.operands:
+            r = self.rank(items.operands[0], op)
             return r + 1 if op.callee is np.stack else r
         if kind == "index":
             return self.index_rank(op.callee.index, op.operands[0], op.operands[1:], op)
@@ -463,8 +464,9 @@ class _Batch:
         shape = pos[1:] or [kw.pop(k) for k in ("newshape", "shape") if k in kw]
         if set(kw) - {"order"} or not shape:
             raise Unbatchable(f"{_label(op)} with arguments other than a shape and order")
-        if len(shape) == 1 and _built(shape[0]) is not None:
-            new = b.call(prims.BUILD_TUPLE, self.count, *_built(shape[0]).operands)
+        display = _built(shape[0]) if len(shape) == 1 else None
+        if display is not None:
+            new = b.call(prims.BUILD_TUPLE, self.count, *display.operands)
         elif len(shape) == 1:
             s = shape[0]
             t, value = s.type, const_value(s)
