@@ -267,3 +267,46 @@ def test_auto_mode_uses_the_vector_jvp():
     got = J2(x)
     assert J2.last_mode == "forward" and J2._last.__adjoint_forward__ == "vector"
     np.testing.assert_allclose(got[:3], J(x), rtol=1e-12, atol=1e-12)
+
+
+def list_of_tangents(x):
+    parts = [x, x * 2.0]
+    k = int(x.size > 2)
+    acc = np.zeros(3)
+    for i in range(2):
+        acc = acc + parts[k - i] * parts[i]
+    return acc
+
+
+def tape(x, n=3):
+    saved = []
+    h = x
+    for i in range(n):
+        saved.append(h)
+        h = np.sin(h) * x
+    total = h
+    for k in range(len(saved)):
+        total = total + saved[len(saved) - 1 - k] * (k + 1.0)
+    return total
+
+
+@pytest.mark.parametrize("f", [list_of_tangents, tape])
+def test_lists_holding_tangents(f, monkeypatch):
+    check(f, (RNG.normal(size=3),), monkeypatch, vector=None)
+
+
+# -- the user programs: every Hessian the vector form gives equals the per-column one --------
+def _hessian_cases():
+    from . import test_user_programs as U
+
+    for name, (f, args, wrt, hessian_checked) in U.CASES.items():
+        if hessian_checked:
+            yield pytest.param(f, args, wrt[0] if isinstance(wrt, tuple) else wrt, id=name)
+
+
+@pytest.mark.parametrize("f, args, wrt", list(_hessian_cases()))
+def test_user_program_hessians(f, args, wrt, monkeypatch):
+    got = adjoint.hessian(f, wrt=wrt)(*args)
+    ref = per_column(lambda: adjoint.hessian(f, wrt=wrt), monkeypatch)(*args)
+    scale = max(1.0, float(np.max(np.abs(ref))))
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12 * scale)

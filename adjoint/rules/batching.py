@@ -10,7 +10,9 @@ declared here with :func:`~.registry.facts` (``batch=``):
 * ``"reduce"`` (``np.sum(x, axis)``) and ``"scan"`` (``np.cumsum``): the axes shift by
   one (``axis=None`` becomes every axis but the leading one; a scan over the flattened
   array has no stacked form);
-* ``"matmul"``: products by the operands' ranks; ``"transpose"``, ``"reshape"``,
+* ``"matmul"`` (and ``"dot"``, for vectors and matrices): products by the operands'
+  ranks; ``"like"`` (``np.full_like``); ``"unbroadcast"`` (the runtime helper that sums a
+  cotangent down to a shape); ``"transpose"``, ``"reshape"``,
   ``"axes"`` (``np.swapaxes``, ``np.moveaxis``, ``np.expand_dims``: axis arguments),
   ``"join"`` (``np.stack``, ``np.concatenate``), ``"shape"`` (queries of the shape).
 
@@ -43,6 +45,9 @@ facts(np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std
       batch="reduce")
 facts(np.cumsum, np.cumprod, batch="scan")
 facts(operator.matmul, np.matmul, batch="matmul")
+facts(np.dot, batch="dot")
+facts(np.full_like, batch="like")
+facts(rt.unbroadcast, batch="unbroadcast")
 facts(np.transpose, Attribute("T"), batch="transpose")
 facts(np.reshape, batch="reshape")
 facts(np.swapaxes, np.moveaxis, np.expand_dims, batch="axes")

@@ -74,6 +74,10 @@ def _kind(callee: Any) -> str | None:
     return facts_of(callee).batch
 
 
+def _is_list(v: Value) -> bool:
+    return isinstance(v.type, Seq) and v.type.kind == "list"
+
+
 def _built(v: Value) -> Op | None:
     """The tuple or list display that built ``v``, if one did."""
     owner = v.owner
@@ -97,6 +101,7 @@ class _Batch:
         self._count: Value | None = None
         #: Ranks (of one direction) that the types did not give, found from the operations.
         self.ranks: dict[Value, int | None] = {}
+        self.list_arrays = False
 
     # -- which values are stacked -----------------------------------------------------------
     def analyze(self) -> None:
@@ -108,7 +113,8 @@ class _Batch:
                 new: list[Value] = []
                 if op.opname == "call":
                     if not any(v in stacked for v in op.operands) or \
-                            _kind(op.callee) == "shape":
+                            _kind(op.callee) == "shape" or \
+                            (op.callee is len and _is_list(op.operands[0])):
                         continue
                     built = _built(op.operands[0]) if isinstance(op.callee, prims.GetItem) \
                         else None
@@ -131,8 +137,43 @@ class _Batch:
                         changed = True
 
     # -- the rewrite ----------------------------------------------------------------------
+    def lists_hold_arrays(self) -> bool:
+        """Does every list of stacked values hold only arrays (so an item read back is one)?"""
+        for op in walk(self.fn.body):
+            if op.opname != "call":
+                continue
+            if isinstance(op.callee, prims.BuildList) and op.result in self.stacked:
+                items = op.operands
+            elif op.callee == prims.Method("append") and op.operands[0] in self.stacked:
+                items = op.operands[1:]
+            else:
+                continue
+            if not all(self.is_array(v) for v in items):
+                return False
+        return True
+
+    def is_array(self, v: Value) -> bool:
+        if isinstance(v.type, Num) or self.known_rank(v) is not None:
+            return True
+        owner = v.owner
+        if not (isinstance(owner, Op) and owner.opname == "call" and owner.operands
+                and _is_list(owner.operands[0]) and owner.operands[0] in self.stacked):
+            return False
+        if owner.callee == prims.Method("pop"):
+            return v is owner.results[-1]
+        if isinstance(owner.callee, prims.Subscript):
+            items = owner.callee.index.items
+            if len(items) != 1 or items[0][0] not in ("dyn", "const"):
+                return False
+            if items[0][0] == "const":
+                return isinstance(items[0][1], int)
+            t = owner.operands[1].type
+            return isinstance(t, Num) and t.dims == () and t.dtype == "i"
+        return False
+
     def run(self) -> None:
         self.analyze()
+        self.list_arrays = self.lists_hold_arrays()
         body = self.fn.body
         self.block(body)
         ret = body.ops.pop()
@@ -221,6 +262,9 @@ class _Batch:
                 isinstance(owner.attrs["value"], Undefined):
             return v  # unbound on this path: so is what stands for it
         t = v.type
+        built = _built(v)
+        if built is not None and not built.operands and _is_list(v):
+            return v  # an empty list: a list of stacked values as it is
         if not isinstance(t, Num):
             raise Unbatchable("a container meets a tangent in a loop or branch")
         value = const_value(v)
@@ -289,12 +333,14 @@ class _Batch:
             if "keepdims" in kw and _static(kw["keepdims"]) is True:
                 return r
             return 0 if axis is None else r - len(axis) if isinstance(axis, tuple) else r - 1
-        if kind == "matmul" and len(pos) == 2:
+        if kind in ("matmul", "dot") and len(pos) == 2:
             ra, rc = self.rank(pos[0], op), self.rank(pos[1], op)
             return 0 if ra == rc == 1 else rc - 1 if ra == 1 else ra - 1 if rc == 1 \
                 else max(ra, rc)
-        if kind == "transpose":
+        if kind in ("transpose", "like"):
             return self.rank(pos[0], op)
+        if kind == "unbroadcast" and len(pos) == 2:
+            return self.rank(pos[1], op)
         if kind == "reshape":
             shape = pos[1:] or [kw[k] for k in ("newshape", "shape") if k in kw]
             if len(shape) != 1:
@@ -362,6 +408,10 @@ class _Batch:
 
     # -- operations on stacked values -----------------------------------------------------
     def call(self, op: Op, b: Builder) -> None:
+        if op.operands and _is_list(op.operands[0]) and op.operands[0] in self.stacked \
+                and _kind(op.callee) != "join":
+            self.list_op(op, b)
+            return
         self.known_rank(op.result)  # before the rewrite changes what computes it
         kind = _kind(op.callee)
         handler = getattr(self, f"batch_{kind}", None) if kind is not None else None
@@ -369,18 +419,43 @@ class _Batch:
             raise Unbatchable(f"no vectorized form of {_label(op)}")
         handler(op, b)
 
+    def list_op(self, op: Op, b: Builder) -> None:
+        """A list of stacked values (a tape of tangents): read and grown as it is."""
+        callee = op.callee
+        if callee == prims.Method("append") and len(op.operands) == 2:
+            if op.operands[1] not in self.stacked:
+                op.operands[1] = self.stack(b, op.operands[1])
+        elif not (callee is len or isinstance(callee, prims.Subscript) or callee in (
+                prims.Method("copy"), prims.Method("pop"))):
+            raise Unbatchable(f"{_label(op)} of a list of tangents")
+        elif any(v in self.stacked for v in op.operands[1:]):
+            raise Unbatchable(f"{_label(op)} at a position that depends on a tangent")
+        b.add(op)
+
     def others_plain(self, op: Op, skip: int = 1) -> None:
         if any(v in self.stacked for v in op.operands[skip:]):
             raise Unbatchable(f"{_label(op)} with a tangent past its first argument")
 
     def batch_elementwise(self, op: Op, b: Builder) -> None:
-        r = self.rank(op.result, op)
-        npos = len(op.positional())
+        pos = op.positional()
+        if any(v in self.stacked for v in op.operands[len(pos):]):
+            raise Unbatchable(f"{_label(op)} with a tangent passed by keyword")
+        for v in pos:
+            if v in self.stacked and not isinstance(v.type, Num) and \
+                    self.known_rank(v) is None and not (self.list_arrays and self.is_array(v)):
+                raise Unbatchable(f"{_label(op)} of a tangent that may not be an array")
+        arrays = [v for v in pos if _const_number(v) is None]
+        if len(arrays) <= 1:
+            b.add(op)  # nothing to broadcast against
+            return
+        r = self.known_rank(op.result)
+        ranks = [self.known_rank(v) for v in arrays]
+        if r is None or None in ranks:
+            self.elementwise_at_run_time(op, b, arrays)
+            return
         operands = []
-        for i, v in enumerate(op.operands):
+        for v in op.operands:
             if v in self.stacked:
-                if i >= npos:
-                    raise Unbatchable(f"{_label(op)} with a tangent passed by keyword")
                 k = r - self.rank(v, op)
                 if k > 0:
                     v = self.expand(b, v, k)
@@ -388,10 +463,44 @@ class _Batch:
         op.operands = operands
         b.add(op)
 
+    def elementwise_at_run_time(self, op: Op, b: Builder, arrays: list[Value]) -> None:
+        """Ranks not known until the code runs: the axes to insert are computed there."""
+        rank = {v: self.rank_at_run_time(b, v) for v in arrays}
+        r = b.call(max, *rank.values()) if len(arrays) > 1 else rank[arrays[0]]
+        operands = []
+        for v in op.operands:
+            if v in self.stacked:
+                v = self.expand_at_run_time(b, v, b.call(operator.sub, r, rank[v]))
+            operands.append(v)
+        op.operands = operands
+        b.add(op)
+
+    def rank_at_run_time(self, b: Builder, v: Value) -> Value:
+        """The rank of one direction's ``v``, as a constant when known, else computed."""
+        r = self.known_rank(v)
+        if r is not None:
+            return b.const(r)
+        nd = b.call(np.ndim, v)
+        return b.call(operator.sub, nd, b.const(1)) if v in self.stacked else nd
+
+    def expand_at_run_time(self, b: Builder, v: Value, k: Value) -> Value:
+        """Stacked ``v`` with ``k`` (computed when it runs) axes after the leading one."""
+        shape = b.call(np.shape, v)
+        head = b.call(prims.Subscript(prims.Index((("slice", None, ("const", 1), None),),
+                                                  False)), shape)
+        tail = b.call(prims.Subscript(prims.Index((("slice", ("const", 1), None, None),),
+                                                  False)), shape)
+        ones = b.call(operator.mul, b.const((1,)), k)
+        out = b.call(np.reshape, v, b.call(operator.add, b.call(operator.add, head, ones), tail))
+        out.type = Num(v.type.dtype, None) if isinstance(v.type, Num) else None
+        self.stacked.add(out)
+        self.ranks[out] = None
+        return out
+
     def batch_reduce(self, op: Op, b: Builder, scan: bool = False) -> None:
         self.others_plain(op)
         x = op.operands[0]
-        r = self.rank(x, op)
+        r = self.known_rank(x)
         pos, kw = op.positional(), op.keywords()
         if len(pos) > 2:
             raise Unbatchable(f"{_label(op)} with more than two positional arguments")
@@ -402,10 +511,15 @@ class _Batch:
         if axis is None:
             if scan:
                 raise Unbatchable(f"{_label(op)} over the flattened array")
-            shifted: Any = tuple(range(1, r + 1)) if r != 1 else 1
+            shifted: Any = None
+            if r is not None:
+                shifted = tuple(range(1, r + 1)) if r != 1 else 1
         else:
             shifted = _shift(axis, op)
-        kw["axis"] = b.const(shifted)
+        if axis is None and r is None:  # every axis but the first, counted when it runs
+            kw["axis"] = b.call(tuple, b.call(range, b.const(1), b.call(np.ndim, x)))
+        else:
+            kw["axis"] = b.const(shifted)
         op.operands = [x, *kw.values()]
         op.attrs["kwnames"] = tuple(kw)
         b.add(op)
@@ -438,10 +552,37 @@ class _Batch:
             raise Unbatchable(f"{_label(op)} of ranks {ra} and {rc}")
         b.add(op)
 
+    def batch_dot(self, op: Op, b: Builder) -> None:
+        """``np.dot`` is ``@`` for vectors and matrices."""
+        ranks = [self.known_rank(v) for v in op.operands]
+        if len(ranks) != 2 or not all(r in (1, 2) for r in ranks):
+            raise Unbatchable(f"{_label(op)} of ranks other than 1 and 2")
+        self.batch_matmul(op, b)
+
+    def batch_like(self, op: Op, b: Builder) -> None:
+        """``np.full_like(x, v)``: shaped like a stacked ``x``, filled with a plain value."""
+        self.others_plain(op)
+        b.add(op)
+
+    def batch_unbroadcast(self, op: Op, b: Builder) -> None:
+        """``unbroadcast(g, x)`` sums ``g`` down to ``x``'s shape; with the stack axis last
+        it is summed down to ``x.shape + (n,)``, which keeps it."""
+        if len(op.operands) != 2 or op.operands[1] in self.stacked:
+            raise Unbatchable(f"{_label(op)} down to the shape of a tangent")
+        g, x = op.operands
+        last = b.call(np.moveaxis, g, b.const(0), b.const(-1))
+        shape = b.call(operator.add, b.call(np.shape, x), b.call(prims.BUILD_TUPLE, self.count))
+        like = b.call(np.broadcast_to, b.const(0.0), shape)
+        summed = b.call(op.callee, last, like)
+        op.attrs["callee"] = np.moveaxis
+        op.operands = [summed, b.const(-1), b.const(0)]
+        op.attrs["kwnames"] = ()
+        b.add(op)
+
     def batch_transpose(self, op: Op, b: Builder) -> None:
         self.others_plain(op)
         x = op.operands[0]
-        r = self.rank(x, op)
+        r = self.known_rank(x)
         axes: Any = None
         if not isinstance(op.callee, prims.Attribute):
             pos, kw = op.positional(), op.keywords()
@@ -450,9 +591,19 @@ class _Batch:
             if any(v is NOT_CONST for v in values):
                 raise Unbatchable(f"{_label(op)} with axes known only at run time")
             axes = tuple(values) if len(values) > 1 else values[0] if values else None
+        op.attrs["callee"] = np.transpose
+        if r is None and axes is None:  # the reversed axes, counted when it runs
+            nd = b.call(np.ndim, x)
+            order = b.call(operator.add, b.const((0,)), b.call(tuple, b.call(
+                range, b.call(operator.sub, nd, b.const(1)), b.const(0), b.const(-1))))
+            op.operands = [x, order]
+            op.attrs["kwnames"] = ()
+            b.add(op)
+            return
+        if r is None:
+            raise Unbatchable(f"the rank of an argument of {_label(op)} is not known")
         order = tuple(range(r, 0, -1)) if axes is None else \
             tuple(int(a) % r + 1 for a in axes)
-        op.attrs["callee"] = np.transpose
         op.operands = [x, b.const((0, *order))]
         op.attrs["kwnames"] = ()
         b.add(op)
@@ -533,7 +684,11 @@ class _Batch:
         b.add(op)
 
     def batch_container(self, op: Op, b: Builder) -> None:
-        b.add(op)  # its items are read back by position (``item``) or joined (``join``)
+        """A tuple's items are read back by position (``item``); a list's may be read by an
+        index known only when it runs, so every item of a list holding a tangent is stacked."""
+        if isinstance(op.callee, prims.BuildList):
+            op.operands = [v if v in self.stacked else self.stack(b, v) for v in op.operands]
+        b.add(op)
 
     def batch_item(self, op: Op, b: Builder) -> None:
         if _built(op.operands[0]) is None:
@@ -542,6 +697,8 @@ class _Batch:
 
     def batch_index(self, op: Op, b: Builder) -> None:
         self.others_plain(op)
+        if isinstance(op.operands[0].type, Seq):
+            raise Unbatchable(f"{_label(op)} of a container holding tangents")
         if self.known_rank(op.operands[0]) is None:
             raise Unbatchable(f"{_label(op)} of a value that may not be an array")
         index = op.callee.index
@@ -555,17 +712,32 @@ class _Batch:
             raise Unbatchable(f"{_label(op)} at a position that depends on a tangent")
         index = op.callee.index
         _check_advanced(index, dyn, op)
+        full = prims.Index((_FULL, *index.items), True)
         if v in self.stacked:
-            k = self.index_rank(index, x, dyn, op) - self.rank(v, op)
-            if k < 0:
-                raise Unbatchable(f"{_label(op)} of a value with more axes than its place")
-            if k > 0:
-                v = self.expand(b, v, k)
+            try:
+                k = self.index_rank(index, x, dyn, op) - self.rank(v, op)
+            except Unbatchable:  # count the axes of the place when it runs
+                place = b.call(prims.Subscript(full if x in self.stacked else index), x, *dyn)
+                ranks = [self.rank_at_run_time(b, place), self.rank_at_run_time(b, v)]
+                if x in self.stacked:
+                    ranks[0] = b.call(operator.sub, ranks[0], b.const(1))
+                v = self.expand_at_run_time(b, v, b.call(operator.sub, *ranks))
+            else:
+                if k < 0:
+                    raise Unbatchable(f"{_label(op)} of a value with more axes than its place")
+                if k > 0:
+                    v = self.expand(b, v, k)
         if x not in self.stacked:
             x = self.stack(b, x)
-        op.attrs["callee"] = type(op.callee)(prims.Index((_FULL, *index.items), True))
+        op.attrs["callee"] = type(op.callee)(full)
         op.operands = [x, v, *dyn]
         b.add(op)
+
+
+def _const_number(v: Value) -> Any:
+    """The Python number ``v`` is a constant of, or None."""
+    value = const_value(v)
+    return value if isinstance(value, (int, float, complex)) else None
 
 
 def _static(v: Value) -> Any:
