@@ -281,7 +281,7 @@ def list_of_tangents(x):
 def tape(x, n=3):
     saved = []
     h = x
-    for i in range(n):
+    for _ in range(n):
         saved.append(h)
         h = np.sin(h) * x
     total = h

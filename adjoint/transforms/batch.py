@@ -594,9 +594,9 @@ class _Batch:
         op.attrs["callee"] = np.transpose
         if r is None and axes is None:  # the reversed axes, counted when it runs
             nd = b.call(np.ndim, x)
-            order = b.call(operator.add, b.const((0,)), b.call(tuple, b.call(
+            counted = b.call(operator.add, b.const((0,)), b.call(tuple, b.call(
                 range, b.call(operator.sub, nd, b.const(1)), b.const(0), b.const(-1))))
-            op.operands = [x, order]
+            op.operands = [x, counted]
             op.attrs["kwnames"] = ()
             b.add(op)
             return
