@@ -310,3 +310,21 @@ def test_user_program_hessians(f, args, wrt, monkeypatch):
     ref = per_column(lambda: adjoint.hessian(f, wrt=wrt), monkeypatch)(*args)
     scale = max(1.0, float(np.max(np.abs(ref))))
     np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12 * scale)
+
+
+# -- calls of the user's functions: their JVPs get vector forms of their own ---------------
+def layer(W, h):
+    z = W @ h
+    a = np.tanh(z)
+    return a * 0.5 + z * 0.1
+
+
+def two_layers(x, W1, W2):
+    return layer(W2, layer(W1, x)) * np.sum(x)
+
+
+def test_calls_of_user_functions(monkeypatch):
+    args = (RNG.normal(size=3), RNG.normal(size=(4, 3)), RNG.normal(size=(2, 4)))
+    J = check(two_layers, args, monkeypatch, wrt=(0, 1, 2))
+    assert "layer_jvp_batched" in J._last.__globals__[
+        next(k for k in J._last.__globals__ if k.startswith("jvp_batched"))].__globals__

@@ -48,13 +48,32 @@ def batch_jvp(jvp: Function, ntangents: int, name: str) -> Function:
 
     Raises :class:`Unbatchable` when some operation on a tangent has no stacked form.
     """
+    fn = _batched(jvp, ntangents, name, {}, top=True)
+    module = jvp.meta.get("module")
+    if module is not None:
+        # The module's functions, with the vector forms of the JVPs it calls.
+        fn.meta["module"] = _Functions(list(module.functions) + fn.meta.pop("batched", []))
+    return fn
+
+
+class _Functions:
+    """The functions a generated module holds besides its main one (what ``emit`` reads)."""
+
+    def __init__(self, functions: list[Function]):
+        self.functions = functions
+
+
+def _batched(jvp: Function, ntangents: int, name: str, done: dict[str, Function | None],
+             top: bool = False) -> Function:
     fn = clone_function(jvp)
     fn.name = name
     tangent_names = set(fn.param_names[len(fn.params) - ntangents:])
     if "entry_kinds" in fn.meta:  # checked by rank, which a stack of tangents does not have
         fn.meta["entry_kinds"] = [(n, k) for n, k in fn.meta["entry_kinds"]
                                   if n not in tangent_names]
-    _Batch(fn, fn.params[len(fn.params) - ntangents:]).run()
+    batch = _Batch(fn, fn.params[len(fn.params) - ntangents:], done)
+    batch.run(top)
+    fn.meta["batched"] = [f for f in done.values() if f is not None] if top else []
     return fn
 
 
@@ -72,6 +91,20 @@ def _kind(callee: Any) -> str | None:
     if isinstance(callee, prims.GetItem):
         return "item"
     return facts_of(callee).batch
+
+
+def _local_call(v: Value) -> bool:
+    owner = v.owner
+    return isinstance(owner, Op) and owner.opname == "call" and \
+        isinstance(owner.callee, prims.LocalFunction)
+
+
+def _jvp_tangents(module: Any, name: str) -> int | None:
+    """How many tangent parameters the module's JVP ``name`` takes (its ``wrt``)."""
+    for key, value in getattr(module, "names", {}).items():
+        if value == name and isinstance(key, tuple) and key[:1] == ("jvp",):
+            return len(key[2])
+    return None
 
 
 def _is_list(v: Value) -> bool:
@@ -92,9 +125,13 @@ def _label(op: Op) -> str:
 
 
 class _Batch:
-    def __init__(self, fn: Function, tangents: list[Value]):
+    def __init__(self, fn: Function, tangents: list[Value],
+                 done: dict[str, Function | None] | None = None):
         self.fn = fn
         self.tangents = tangents
+        #: The vector forms of the module's JVPs this one calls, by original name (None
+        #: while one is being made: a recursive call).
+        self.done: dict[str, Function | None] = {} if done is None else done
         #: The values that hold a stack of directions (their types stay per direction).
         self.stacked: set[Value] = set(tangents)
         self.prelude = Builder(Block())
@@ -118,7 +155,10 @@ class _Batch:
                         continue
                     built = _built(op.operands[0]) if isinstance(op.callee, prims.GetItem) \
                         else None
-                    if built is not None:
+                    if isinstance(op.callee, prims.GetItem) and _local_call(op.operands[0]):
+                        if op.callee.i == 1:  # (value, tangent) of a JVP of the module
+                            new.append(op.result)
+                    elif built is not None:
                         if built.operands[op.callee.i] in stacked:
                             new.append(op.result)
                     else:
@@ -171,7 +211,7 @@ class _Batch:
             return isinstance(t, Num) and t.dims == () and t.dtype == "i"
         return False
 
-    def run(self) -> None:
+    def run(self, top: bool = True) -> None:
         self.analyze()
         self.list_arrays = self.lists_hold_arrays()
         body = self.fn.body
@@ -181,11 +221,11 @@ class _Batch:
         if pair is None or len(pair.operands) != 2:
             raise Unbatchable("the JVP does not return a (value, tangent) pair")
         out, dout = pair.operands
-        if isinstance(dout.type, Seq) or _built(dout) is not None:
+        if top and (isinstance(dout.type, Seq) or _built(dout) is not None):
             raise Unbatchable("the output is a container")
-        if dout not in self.stacked:
+        if dout not in self.stacked or _built(dout) is not None:
             b = Builder(body, ret.stmt, ret.loc)
-            pair = b.op("call", [out, self.stack(b, dout)], 1, callee=prims.BUILD_TUPLE,
+            pair = b.op("call", [out, self.stack_all(b, dout)], 1, callee=prims.BUILD_TUPLE,
                         kwnames=())
             ret.operands = [pair.result]
         body.append(ret)
@@ -245,12 +285,25 @@ class _Batch:
         region.append(term)
 
     # -- helpers that build stacked values ------------------------------------------------
+    def stack_all(self, b: Builder, v: Value) -> Value:
+        """``v`` stacked, and each item of a tuple or list display (a container of tangents
+        holds only stacked values)."""
+        built = _built(v)
+        if built is None:
+            return v if v in self.stacked else self.stack(b, v)
+        out = b.call(built.callee, *[self.stack_all(b, e) for e in built.operands])
+        self.stacked.add(out)
+        return out
+
     @property
     def count(self) -> Value:
         """The number of directions, read once from the first tangent's leading axis."""
         if self._count is None:
             pb = self.prelude
-            shape = pb.call(np.shape, self.tangents[0])
+            arrays = [t for t in self.tangents if isinstance(t.type, Num)]
+            if not arrays:
+                raise Unbatchable("no tangent is an array to count the directions of")
+            shape = pb.call(np.shape, arrays[0])
             self._count = pb.call(prims.Subscript(prims.Index((("const", 0),), False)),
                                   shape, hint="n_directions")
         return self._count
@@ -409,8 +462,11 @@ class _Batch:
     # -- operations on stacked values -----------------------------------------------------
     def call(self, op: Op, b: Builder) -> None:
         if op.operands and _is_list(op.operands[0]) and op.operands[0] in self.stacked \
-                and _kind(op.callee) != "join":
+                and _kind(op.callee) not in ("join", "container"):
             self.list_op(op, b)
+            return
+        if isinstance(op.callee, prims.LocalFunction):
+            self.local_call(op, b)
             return
         self.known_rank(op.result)  # before the rewrite changes what computes it
         kind = _kind(op.callee)
@@ -419,14 +475,41 @@ class _Batch:
             raise Unbatchable(f"no vectorized form of {_label(op)}")
         handler(op, b)
 
+    def local_call(self, op: Op, b: Builder) -> None:
+        """``f_jvp(x, dx)``, the JVP of one of the user's functions: its vector form."""
+        name = op.callee.name
+        module = self.fn.meta.get("module")
+        callee = next((f for f in getattr(module, "functions", ()) if f.name == name), None)
+        ntan = _jvp_tangents(module, name)
+        if callee is None or ntan is None or callee.meta.get("kind") != "jvp":
+            raise Unbatchable(f"no vectorized form of {_label(op)}")
+        if name not in self.done:
+            self.done[name] = None
+            self.done[name] = _batched(callee, ntan, name + "_batched", self.done)
+        if self.done[name] is None:
+            raise Unbatchable(f"{_label(op)} calls itself")
+        nprimal = len(op.operands) - ntan
+        if op.attrs.get("kwnames") or any(v in self.stacked for v in op.operands[:nprimal]):
+            raise Unbatchable(f"{_label(op)} with a tangent among its primal arguments")
+        op.operands = op.operands[:nprimal] + [self.stack_all(b, v)
+                                               for v in op.operands[nprimal:]]
+        op.attrs["callee"] = prims.LocalFunction(name + "_batched")
+        b.add(op)
+
     def list_op(self, op: Op, b: Builder) -> None:
         """A list of stacked values (a tape of tangents): read and grown as it is."""
         callee = op.callee
         if callee == prims.Method("append") and len(op.operands) == 2:
             if op.operands[1] not in self.stacked:
                 op.operands[1] = self.stack(b, op.operands[1])
-        elif not (callee is len or isinstance(callee, prims.Subscript) or callee in (
-                prims.Method("copy"), prims.Method("pop"))):
+        elif callee in (np.asarray, np.array) and len(op.operands) == 1 and self.list_arrays:
+            # An array of the list's items: its first axis is the list's, the stack's second.
+            whole = b.call(callee, op.operands[0])
+            op.attrs["callee"] = np.swapaxes
+            op.operands = [whole, b.const(0), b.const(1)]
+        elif not (callee in (len, list, tuple) or
+                  isinstance(callee, (prims.Subscript, prims.GetItem)) or
+                  callee in (prims.Method("copy"), prims.Method("pop"))):
             raise Unbatchable(f"{_label(op)} of a list of tangents")
         elif any(v in self.stacked for v in op.operands[1:]):
             raise Unbatchable(f"{_label(op)} at a position that depends on a tangent")
@@ -652,14 +735,18 @@ class _Batch:
         self.others_plain(op)
         pos, kw = op.positional(), op.keywords()
         built = _built(pos[0])
-        if built is None or len(pos) > 2 or set(kw) - {"axis"}:
+        listed = _is_list(pos[0]) and pos[0] in self.stacked and self.list_arrays
+        if (built is None and not listed) or len(pos) > 2 or set(kw) - {"axis"}:
             raise Unbatchable(f"{_label(op)} of a sequence not written out")
         axis_v = pos[1] if len(pos) > 1 else kw.get("axis")
         axis = 0 if axis_v is None else _static(axis_v)
         if axis is None or axis is NOT_CONST:
             raise Unbatchable(f"{_label(op)} without a known axis")
-        items = [v if v in self.stacked else self.stack(b, v) for v in built.operands]
-        seq = b.call(built.callee, *items)
+        if built is not None:
+            items = [v if v in self.stacked else self.stack(b, v) for v in built.operands]
+            seq = b.call(built.callee, *items)
+        else:
+            seq = pos[0]  # a list of stacked arrays
         op.operands = [seq, b.const(_shift(axis, op))]
         op.attrs["kwnames"] = ("axis",)
         b.add(op)
@@ -691,8 +778,8 @@ class _Batch:
         b.add(op)
 
     def batch_item(self, op: Op, b: Builder) -> None:
-        if _built(op.operands[0]) is None:
-            raise Unbatchable("an item of a container carried through a loop or a call")
+        # An item of a display is read back as it was put; any other container holding a
+        # tangent holds only stacked values (tangent parameters, a JVP's results).
         b.add(op)
 
     def batch_index(self, op: Op, b: Builder) -> None:
