@@ -328,3 +328,25 @@ def test_calls_of_user_functions(monkeypatch):
     J = check(two_layers, args, monkeypatch, wrt=(0, 1, 2))
     assert "layer_jvp_batched" in J._last.__globals__[
         next(k for k in J._last.__globals__ if k.startswith("jvp_batched"))].__globals__
+
+
+# -- the generated assembly is differentiated again like any generated code ----------------
+def sine_scaled(x):
+    return np.sin(x) * np.sum(x * x)
+
+
+def jacobian_norm(x):
+    return np.sum(adjoint.jacobian(sine_scaled, mode="forward")(x) ** 2)
+
+
+def test_derivatives_of_a_vectorized_jacobian(monkeypatch):
+    x = np.array([0.3, -0.7, 1.1])
+    JJ = adjoint.jacobian(adjoint.jacobian(sine_scaled, mode="forward"), mode="forward")
+    ref = per_column(lambda: adjoint.jacobian(adjoint.jacobian(sine_scaled, mode="forward"),
+                                              mode="forward"), monkeypatch)(x)
+    np.testing.assert_allclose(JJ(x), ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(JJ(x), central_jacobian(
+        adjoint.jacobian(sine_scaled, mode="reverse"), (x,), 0), rtol=1e-6, atol=1e-7)
+    g = adjoint.grad(jacobian_norm)(x)
+    np.testing.assert_allclose(g, central_jacobian(jacobian_norm, (x,), 0), rtol=1e-6,
+                               atol=1e-7)
