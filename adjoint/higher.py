@@ -3,7 +3,8 @@
 A generated gradient is plain Python in a real file, so it can be read and
 differentiated like the user's own code: ``hvp`` runs forward mode over the
 generated reverse-mode gradient (forward-over-reverse), and ``hessian`` assembles the
-Hessian from those Hessian-vector products, one column per input element.
+Hessian from those Hessian-vector products, one column per input element (all of
+them in one vectorized pass when forward mode over the gradient has a vector form).
 """
 
 from __future__ import annotations

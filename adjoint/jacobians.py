@@ -4,9 +4,12 @@
 kinds it generates a readable function that assembles the Jacobian from the
 generated derivatives of ``f``, never from finite differences: one JVP per input
 element (columns, forward mode) or one VJP per output element (rows, reverse mode),
-whichever needs fewer passes. Because the assembly is generated Python too, a
-Jacobian can be differentiated again (``jacobian(jacobian(f))``, ``grad`` of a
-function that calls a Jacobian), and ``hessian`` is ``jacobian(grad(f))``.
+whichever needs fewer passes. In forward mode the columns come from one call of the
+JVP's vector form (:mod:`adjoint.transforms.batch`: every direction stacked along a
+leading axis) when it has one, and from one call per column otherwise. Because the
+assembly is generated Python too, a Jacobian can be differentiated again
+(``jacobian(jacobian(f))``, ``grad`` of a function that calls a Jacobian), and
+``hessian`` is ``jacobian(grad(f))``.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ from typing import Any
 
 import numpy as np
 
+from . import compiler
 from .api import Derivative, Transform, Wrt, as_float, jvp, normalize_wrt
 from .backend import GeneratedModule, default_header, load_module
-from .compiler import COMPILER
+from .compiler import COMPILER, emit
 from .errors import ArgumentError
 from .frontend.targets import resolve
+from .ir import verify
+from .transforms.batch import Unbatchable, batch_jvp
 from .transforms.types import Num, type_of_value
 
 
@@ -147,9 +153,16 @@ class Jacobian(Transform):
         lines.append(f"{out} = {primal_name}({args})")
         blocks = []
         forward = reverse = None
+        vector: str | None = None
         if self.mode in ("auto", "forward"):
             jvp_fn = Derivative(target, tuple(wrt), "jvp").__adjoint_generate__(
                 all_kinds + [_tangent_kind(all_kinds[i]) for i in wrt])[0]
+            batched, why = vector_jvp(jvp_fn, len(wrt)) if vector_forward else \
+                (None, "vector forward mode is switched off")
+            if batched is not None:
+                jvp_fn = batched
+            else:
+                vector = why
             forward = fresh(jvp_fn.__name__)
             constants[forward] = jvp_fn
         if self.mode in ("auto", "reverse"):
@@ -160,8 +173,12 @@ class Jacobian(Transform):
             constants[reverse] = vjp_fn
         for i in wrt:
             blocks.append(fresh(f"jacobian_{names[i]}"))
-        fwd = self._forward_lines(names, wrt, all_kinds, out, forward, blocks, fresh) \
-            if forward else []
+        if forward and vector is None:
+            fwd = _vector_lines(names, wrt, out, forward, blocks, fresh)
+        elif forward:
+            fwd = self._forward_lines(names, wrt, all_kinds, out, forward, blocks, fresh)
+        else:
+            fwd = []
         rev = self._reverse_lines(names, wrt, out_kind, out, reverse, blocks, fresh) \
             if reverse else []
         result = f"({', '.join(blocks)},)" if self.wrt_tuple else blocks[0]
@@ -177,13 +194,16 @@ class Jacobian(Transform):
         fname = self.name if self.name not in constants else fresh(self.name)
         wrt_names = ", ".join(names[i] for i in wrt)
         how = {"auto": "Forward or reverse mode, whichever needs fewer passes.",
-               "forward": "Forward mode: one column per input element.",
+               "forward": "Forward mode.",
                "reverse": "Reverse mode: one row per output element."}[self.mode]
         text = [f"def {fname}({args}):",
                 f'    """Jacobian of {target.__name__} with respect to {wrt_names}.',
                 "",
-                f'    {how}',
-                '    """']
+                f'    {how}']
+        if forward:
+            text = text[:-1] if self.mode == "forward" else text + [""]
+            text += _forward_note(forward, vector)
+        text.append('    """')
         text += ["    " + ln for ln in lines]
         header = default_header(f"jacobian of {target.__name__} with respect to {wrt_names}")
         source = "\n".join(["# " + h if h else "#" for h in header] + ["", "import numpy as np",
@@ -191,6 +211,9 @@ class Jacobian(Transform):
         module = load_module(GeneratedModule(source, [fname], constants), fname)
         fn = getattr(module, fname)
         fn.__adjoint_mode__ = self.mode
+        # How forward mode runs: "vector" (every direction in one pass), or why it runs
+        # one direction per pass.
+        fn.__adjoint_forward__ = None if not forward else vector or "vector"
         return fn
 
     @staticmethod
@@ -261,6 +284,78 @@ class Jacobian(Transform):
             lines.append(f"{b} = np.reshape(np.stack({r}), np.shape({out}) + "
                          f"np.shape({names[i]}))")
         return lines
+
+
+def _forward_note(jvp_name: str, fallback: str | None) -> list[str]:
+    """The docstring lines that say how the generated Jacobian runs forward mode."""
+    if fallback is None:
+        return [f"    Forward mode, vectorized: {jvp_name} takes the tangent directions",
+                "    stacked along a leading axis and pushes them all through in one pass",
+                "    (in chunks of at most a few million tangent elements)."]
+    return ["    Forward mode, one column per input element: the JVP has no vectorized",
+            f"    form ({fallback})."]
+
+
+def _vector_lines(names: list[str], wrt: list[int], out: str, jvp_name: str,
+                  blocks: list[str], fresh: Any) -> list[str]:
+    """Every column at once: the identity's rows as tangent directions, in chunks.
+
+    The directions of all ``wrt`` inputs are the rows of one identity matrix of their
+    total size, split by input; each chunk of at most ``DIRECTION_ELEMENTS // size``
+    directions is one call of the vector JVP, which returns their output tangents
+    stacked along a leading axis."""
+    n, step, start, e, k = (fresh(b) for b in ("n", "step", "start", "e", "k"))
+    rows, t, cols = fresh("rows"), fresh("tangents"), fresh("columns")
+    xs = [names[i] for i in wrt]
+    lines = [f"{n} = {' + '.join(f'np.size({x})' for x in xs)}",
+             f"{step} = max(1, min({n}, {DIRECTION_ELEMENTS} // max(1, {n}, np.size({out}))))",
+             f"{rows} = []",
+             f"for {start} in range(0, {n}, {step}):",
+             f"    {k} = min({step}, {n} - {start})",
+             f"    {e} = np.zeros(({k}, {n}))",
+             f"    {e}[np.arange({k}), {start} + np.arange({k})] = 1.0"]
+    offset = "0"
+    tangents = []
+    for x in xs:
+        end = f"{offset} + np.size({x})" if offset != "0" else f"np.size({x})"
+        tangents.append(f"np.reshape({e}[:, {offset}:{end}], ({k},) + np.shape({x}))")
+        offset = end
+    lines += [f"    {t} = {jvp_name}({', '.join(names)}, {', '.join(tangents)})[1]",
+              f"    {rows}.append(np.reshape({t}, ({k}, np.size({out}))))",
+              f"{cols} = np.concatenate({rows}).T"]
+    offset = "0"
+    for b, x in zip(blocks, xs):
+        end = f"{offset} + np.size({x})" if offset != "0" else f"np.size({x})"
+        lines.append(f"{b} = np.reshape({cols}[:, {offset}:{end}], "
+                     f"np.shape({out}) + np.shape({x}))")
+        offset = end
+    return lines
+
+
+#: Use the vector form of the JVP for forward-mode Jacobians when there is one.
+vector_forward = True
+#: At most this many tangent elements (directions times the larger of the input and output
+#: sizes) per call of a vector JVP: the directions are pushed through in chunks this size.
+DIRECTION_ELEMENTS = 1 << 22
+
+
+def vector_jvp(jvp_fn: Callable[..., Any], ntangents: int) -> tuple[Any, str | None]:
+    """The vector form of generated JVP ``jvp_fn`` and None, or None and why it has none."""
+    ir = getattr(jvp_fn, "__adjoint_ir__", None)
+    if ir is None:
+        ir = jvp_fn.__adjoint_derive__()  # type: ignore[attr-defined]  # from the disk cache
+    base = ir.name.removeprefix("jvp_")
+    name = "jvp_batched_" + base
+    try:
+        batched = batch_jvp(ir, ntangents, name)
+    except Unbatchable as exc:
+        return None, str(exc)
+    if compiler.verify_passes:
+        verify(batched)
+    doc = (f"Value of {base} and its Jacobian-vector products in the directions stacked "
+           "along the tangents' leading axis.")
+    module = load_module(emit([(batched, doc)], f"vector JVP of {base}"), name)
+    return getattr(module, name), None
 
 
 def _is_array(kind: Any) -> bool:

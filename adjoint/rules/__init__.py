@@ -10,6 +10,7 @@ import warnings
 from . import (  # noqa: F401  (registration)
     arith,
     array_helpers,
+    batching,
     containers,
     decompositions,
     elementwise,

@@ -131,6 +131,13 @@ class Facts:
     #: ``unbroadcast(g, x)``, in ``np.zeros_like(x)``): a tape that saves such an operand
     #: for nothing else keeps a stand-in of that shape instead (``transforms/tapes.py``).
     shape_only: tuple[int, ...] = ()
+    #: How it applies to a stack of values along a new leading axis (vector forward mode,
+    #: :mod:`adjoint.transforms.batch`): ``"elementwise"`` (broadcasting), ``"reduce"`` and
+    #: ``"scan"`` (an ``axis`` argument), ``"matmul"``, ``"transpose"``, ``"reshape"``,
+    #: ``"axes"`` (axis arguments to shift), ``"join"`` (a sequence and an ``axis``),
+    #: ``"shape"`` (a query of the shape), ...; None: not known, and a JVP that applies it
+    #: to a tangent falls back to one direction per pass.
+    batch: str | None = None
 
 
 #: Callable key -> its :class:`Facts`.
