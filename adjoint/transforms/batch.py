@@ -493,7 +493,7 @@ class _Batch:
             raise Unbatchable(f"{_label(op)} with a tangent among its primal arguments")
         op.operands = op.operands[:nprimal] + [self.stack_all(b, v)
                                                for v in op.operands[nprimal:]]
-        op.attrs["callee"] = prims.LocalFunction(name + "_batched")
+        op.set_callee(prims.LocalFunction(name + "_batched"))
         b.add(op)
 
     def list_op(self, op: Op, b: Builder) -> None:
@@ -505,7 +505,7 @@ class _Batch:
         elif callee in (np.asarray, np.array) and len(op.operands) == 1 and self.list_arrays:
             # An array of the list's items: its first axis is the list's, the stack's second.
             whole = b.call(callee, op.operands[0])
-            op.attrs["callee"] = np.swapaxes
+            op.set_callee(np.swapaxes)
             op.operands = [whole, b.const(0), b.const(1)]
         elif not (callee in (len, list, tuple) or
                   isinstance(callee, (prims.Subscript, prims.GetItem)) or
@@ -657,7 +657,7 @@ class _Batch:
         shape = b.call(operator.add, b.call(np.shape, x), b.call(prims.BUILD_TUPLE, self.count))
         like = b.call(np.broadcast_to, b.const(0.0), shape)
         summed = b.call(op.callee, last, like)
-        op.attrs["callee"] = np.moveaxis
+        op.set_callee(np.moveaxis)
         op.operands = [summed, b.const(-1), b.const(0)]
         op.attrs["kwnames"] = ()
         b.add(op)
@@ -674,7 +674,7 @@ class _Batch:
             if any(v is NOT_CONST for v in values):
                 raise Unbatchable(f"{_label(op)} with axes known only at run time")
             axes = tuple(values) if len(values) > 1 else values[0] if values else None
-        op.attrs["callee"] = np.transpose
+        op.set_callee(np.transpose)
         if r is None and axes is None:  # the reversed axes, counted when it runs
             nd = b.call(np.ndim, x)
             counted = b.call(operator.add, b.const((0,)), b.call(tuple, b.call(
@@ -715,7 +715,7 @@ class _Batch:
                 raise Unbatchable(f"{_label(op)} to a shape of unknown kind")
         else:
             new = b.call(prims.BUILD_TUPLE, self.count, *shape)
-        op.attrs["callee"] = np.reshape
+        op.set_callee(np.reshape)
         op.operands = [x, new, *kw.values()]
         op.attrs["kwnames"] = tuple(kw)
         b.add(op)
@@ -757,11 +757,11 @@ class _Batch:
         x = op.operands[0]
         if callee is np.shape or callee == prims.Attribute("shape"):
             whole = b.call(callee, x)
-            op.attrs["callee"] = prims.Subscript(prims.Index((("slice", ("const", 1), None,
-                                                                None),), False))
+            op.set_callee(prims.Subscript(prims.Index((("slice", ("const", 1), None, None),),
+                                                      False)))
         else:
             whole = b.call(callee, x)
-            op.attrs["callee"] = operator.sub
+            op.set_callee(operator.sub)
             op.operands = [whole, b.const(1)]
             op.attrs["kwnames"] = ()
             b.add(op)
@@ -790,7 +790,7 @@ class _Batch:
             raise Unbatchable(f"{_label(op)} of a value that may not be an array")
         index = op.callee.index
         _check_advanced(index, op.operands[1:], op)
-        op.attrs["callee"] = prims.Subscript(prims.Index((_FULL, *index.items), True))
+        op.set_callee(prims.Subscript(prims.Index((_FULL, *index.items), True)))
         b.add(op)
 
     def batch_update(self, op: Op, b: Builder) -> None:
@@ -816,7 +816,7 @@ class _Batch:
                     v = self.expand(b, v, k)
         if x not in self.stacked:
             x = self.stack(b, x)
-        op.attrs["callee"] = type(op.callee)(full)
+        op.set_callee(type(op.callee)(full))
         op.operands = [x, v, *dyn]
         b.add(op)
 
