@@ -111,3 +111,22 @@ def test_stand_in_has_the_shape_and_dtype_and_holds_one_element():
     assert rt.stand_in(2 * x, [s]) is s  # the next step's shape agrees: the same stand-in
     assert rt.stand_in(np.ones(3), [s]).shape == (3,)  # small: kept as it is
     assert rt.stand_in(np.ones((40, 4)), [s]).shape == (40, 4)
+
+
+def layers_then_bias_update(a, ps):
+    for W, bias in ps:
+        a = np.sin(a @ W + bias)
+    bias = bias.copy()
+    for i in range(1):
+        bias[i] = np.sin(bias[i]) * a[0]
+    return np.sum(bias) + np.sum(a)
+
+
+def test_a_stand_in_is_not_copied_when_its_array_is_updated_later():
+    """The loop variable is unbound before the loop (its first stand-in is None) and is
+    updated in place after it: a stand-in is read only for its shape, so it is taped as
+    it is."""
+    for n in (1, 40):
+        ps = [(np.eye(n) * 0.5, np.linspace(0.0, 1.0, n)),
+              (np.eye(n) * 0.3, np.linspace(1.0, 2.0, n))]
+        check_grads(layers_then_bias_update, (np.linspace(0.1, 0.9, n), ps), wrt=(0, 1))

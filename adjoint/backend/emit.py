@@ -494,8 +494,10 @@ class Emitter:
         if isinstance(callee, (prims.SetItem, prims.IndexAdd)) or op.attrs.get("mutates"):
             return self.inplace_stmt(op)
         if not op.results and op.attrs.get("effect") and isinstance(callee, prims.Method) \
-                and callee.name == "append" and self._view_of_mutated(op.operands[1]):
-            # The tape must keep what the view shows now, not after its array is updated.
+                and callee.name == "append" and self._view_of_mutated(op.operands[1]) and \
+                not _read_for_shape(op.operands[1]):
+            # The tape must keep what the view shows now, not after its array is updated
+            # (a stand-in is read only for its shape, which an update does not change).
             tape, v = op.operands
             return [gast.Expr(value=_call(_attr(self.expr(tape), "append"),
                                           [self._copied(v)]))]
@@ -812,6 +814,12 @@ def _is_const_value(v: Value) -> bool:
 
 def _is_undefined(v: Value) -> bool:
     return _const_of(v) is UNDEFINED
+
+
+def _read_for_shape(v: Value) -> bool:
+    """Is ``v`` a tape's stand-in for a value read only for its shape and dtype?"""
+    owner = v.owner
+    return isinstance(owner, Op) and owner.opname == "call" and owner.callee is rt.stand_in
 
 
 def _is_int(v: Value) -> bool:
