@@ -23,6 +23,7 @@ from .backend import GeneratedModule, build_module, default_header, load_module
 from .frontend import guards, lower_for
 from .gcpause import paused_gc
 from .ir import Function, verify
+from .transforms.accumulate import accumulate_in_place
 from .transforms.aliasing import check_aliasing, detach_results
 from .transforms.calls import ModuleFunctions, localize_calls
 from .transforms.clone import clone_function
@@ -124,6 +125,7 @@ class Compiler:
         trim_tapes(out)  # once the adjoint's reads are final
         if request.kind != "jvp":
             iterate_tapes(out)
+            accumulate_in_place(out)
         detach_results(out, part)
         localize_calls(out, module, quiet)
         return _check(out)

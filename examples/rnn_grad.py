@@ -46,12 +46,13 @@ def grad_loss(Wx, Wh, b, Wo, xs, ys, h0):
         # total = total + np.sum(err * err)
         derr = dtotal * err * 2.0
         # err = h @ Wo - ys[t]
-        dWo = dWo + h.T @ derr
+        dh = dh + derr @ Wo.T
+        dWo += h.T @ derr
         # h = np.tanh(xs[t] @ Wx + h @ Wh + b)
-        dh_add = (dh + derr @ Wo.T) * (1.0 - h * h)
-        db = db + dh_add.sum(axis=0)
+        dh_add = dh * (1.0 - h * h)
+        db += dh_add.sum(axis=0)
         dh = dh_add @ Wh.T
-        dWh = dWh + h_1.T @ dh_add
-        dWx = dWx + xs[t].T @ dh_add
+        dWh += h_1.T @ dh_add
+        dWx += xs[t].T @ dh_add
         h = h_1
     return dWx, dWh, db, dWo

@@ -535,8 +535,14 @@ class Emitter:
         callee = op.callee
         x, result = op.operands[0], op.results[0]
         out: list[Any] = []
-        if self.names.get(x) != self.names.get(result) or _is_const_value(x) or \
-                x not in self.fresh:
+        shared = self.names.get(x) != self.names.get(result) or _is_const_value(x) or \
+            x not in self.fresh
+        if shared and isinstance(callee, prims.IndexAdd) and \
+                callee.index.items == (("ellipsis",),):
+            # A sum into the whole array that cannot happen in place: a new array.
+            value = gast.BinOp(left=self.expr(x), op=gast.Add(), right=self.expr(op.operands[1]))
+            return [self.assign([result], value)]
+        if shared:
             # The old array is still needed, or may be shared with something else (an
             # argument, a view): update a copy.
             out.append(self.assign([result], _call(_attr(self.expr(x), "copy"), [])))
@@ -556,6 +562,11 @@ class Emitter:
         if isinstance(callee, prims.SetItem):
             sub = gast.Subscript(value=target, slice=idx, ctx=gast.Store())
             out.append(gast.Assign(targets=[sub], value=v, type_comment=None))
+            return out
+        if callee.index.items == (("ellipsis",),):
+            # The whole array: dW += g.
+            out.append(gast.AugAssign(target=_name(self.names[result], True), op=gast.Add(),
+                                      value=v))
             return out
         kinds = ["int" if _is_int(d) else "?" for d in op.operands[2:]]
         if callee.index.is_basic(kinds):

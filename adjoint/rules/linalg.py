@@ -28,7 +28,7 @@ from ..runtime import (
     unreduce,
 )
 from .registry import complex_safe, facts, jvp_rule, method, nondifferentiable, vjp_rule
-from .results import cross_result, dot_result
+from .results import cross_result, dot_result, outer_result
 from .spaces import Array, Axis, Choice, Custom, Dtype, Flag, Int, space
 
 
@@ -526,6 +526,7 @@ space(np.linalg.norm, joint="norm", singular_at_zero=True,
 
 # -- what the compiler may assume of these callables (registry.Facts) ----------------------
 facts(np.dot, result=dot_result)
+facts(np.outer, result=outer_result)
 facts(np.cross, result=cross_result, zeros="product", full_terms=True)
 facts(np.dot, np.vdot, np.inner, np.outer, np.tensordot, np.trace, np.cross, np.linalg.inv,
       np.linalg.pinv, np.linalg.solve, np.linalg.det, np.linalg.slogdet, np.linalg.norm,

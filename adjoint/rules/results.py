@@ -196,6 +196,23 @@ def cross_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) ->
     return Num(dtype_of(*pos[:2]), None)
 
 
+def outer_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``np.outer(a, b)``: a matrix, one row per element of ``a`` and one column per
+    element of ``b`` (both flattened)."""
+    if len(pos) != 2 or not all(isinstance(t, Num) and t.dims is not None for t in pos):
+        return None
+
+    def length(t: Num) -> Any:
+        dims = t.dims or ()
+        if all(d == 1 for d in dims):
+            return 1
+        if any(d == MANY for d in dims):
+            return MANY
+        return None
+
+    return Num(dtype_of(*pos), (length(pos[0]), length(pos[1])))
+
+
 def matmul_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
     """``a @ b``: the matrix product's shape, batch dimensions broadcast."""
     return _product(pos[0], pos[1], False)

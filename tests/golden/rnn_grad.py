@@ -21,9 +21,9 @@ def grad_rnn(Wx, Wh, b, xs, h0):
         h_1 = h_tape.pop()
         # h = np.tanh(xs[t] @ Wx + h @ Wh + b)
         dh_add = dh * (1.0 - h * h)
-        db = db + dh_add
-        dWh = dWh + np.outer(h_1, dh_add)
-        dWx = dWx + np.outer(xs[t], dh_add)
+        db += dh_add
         dh = Wh @ dh_add
+        dWh += np.outer(h_1, dh_add)
+        dWx += np.outer(xs[t], dh_add)
         h = h_1
     return dWx, dWh, db
