@@ -96,13 +96,17 @@ class Canonicalizer:
         self.fn = fn
         self.loc = loc
         self.counter = 0
-        taken = {n.id for n in gast.walk(fn) if isinstance(n, gast.Name)}
+        taken: set[str] = set()
+        returns = 0
+        for n in gast.walk(fn):  # one walk: a long function has many nodes
+            if isinstance(n, gast.Name):
+                taken.add(n.id)
+            elif isinstance(n, gast.Return):
+                returns += 1
         taken |= {a.id for a in fn.args.args}
         self.taken = taken
-        self.returns = any(isinstance(n, gast.Return) for n in gast.walk(fn)) and not (
-            isinstance(fn.body[-1], gast.Return)
-            and sum(1 for n in gast.walk(fn) if isinstance(n, gast.Return)) == 1
-        )
+        self.returns = returns > 0 and not (isinstance(fn.body[-1], gast.Return)
+                                            and returns == 1)
         # Unused (empty) when the function returns only at its end.
         self.ret_flag = self.fresh("returned") if self.returns else ""
         self.ret_value = self.fresh("result") if self.returns else ""
