@@ -71,7 +71,15 @@ def is_library(obj: Any) -> bool:
     filename = getattr(module, "__file__", None)
     if filename is None:
         return name != "__main__"  # built into the interpreter (a notebook's has no file)
-    return os.path.realpath(filename).startswith(library_folders())
+    found = _IN_LIBRARY.get(filename)
+    if found is None:  # resolving links reads the disk: once per file
+        found = _IN_LIBRARY[filename] = os.path.realpath(filename).startswith(
+            library_folders())
+    return found
+
+
+#: Module file -> whether it lies in an installed library's or Python's folders.
+_IN_LIBRARY: dict[str, bool] = {}
 
 
 def close(guards: list[Guard]) -> list[Guard]:
