@@ -18,7 +18,10 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from . import rules  # noqa: F401  (registers the built-in rules)
+from . import (
+    cache,
+    rules,  # noqa: F401  (registers the built-in rules)
+)
 from .backend import GeneratedModule, build_module, default_header, load_module
 from .frontend import guards, lower_for
 from .gcpause import paused_gc
@@ -166,7 +169,6 @@ class Compiler:
             if holds():
                 return fn
             del self._functions[request]  # a name its code read was rebound since
-        from . import cache
 
         primal = request.primal if request.primal is not None else lower_for(
             request.fn, len(request.arg_types) if request.arg_types is not None else None)

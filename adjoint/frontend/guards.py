@@ -16,10 +16,13 @@ their functions (``np``, ``np.tanh``) are taken to be fixed.
 
 from __future__ import annotations
 
+import os
 import sys
 import types
 from collections.abc import Callable
 from typing import Any
+
+from .static import library_folders
 
 #: A guard: (namespace, name, object). The namespace is a dict (module globals), a
 #: closure cell, or a module whose attribute was read.
@@ -55,10 +58,6 @@ def holds(guards: list[Guard]) -> bool:
 
 def is_library(obj: Any) -> bool:
     """Is ``obj`` a module or function of an installed library, of Python's, or of adjoint?"""
-    import os
-
-    from .static import library_folders
-
     if isinstance(obj, types.ModuleType):
         module: Any = obj
     else:
