@@ -111,7 +111,7 @@ class Compiler:
             return _check(fn)
         extra = list(request.extra_types) if request.extra_types is not None else None
         if request.kind == "jvp":
-            out = _check(jvp_function(fn, wrt, name, module))
+            out = _check(jvp_function(fn, wrt, name, module, owned=True))
             if types_ is not None and extra is None:
                 extra = [tangent_type(types_[i]) for i in wrt]
             part: int | None = 1
@@ -119,7 +119,7 @@ class Compiler:
             fn.meta["wrt_tuple"] = request.wrt_tuple
             # A quiet VJP recomputes its calls: their forward sweeps would run their effects.
             out = _check(vjp_function(fn, wrt, request.kind, name, module,
-                                      split=False if request.quiet else None))
+                                      split=False if request.quiet else None, owned=True))
             part = 1 if request.kind in ("value_and_grad", "split") else None
         all_types = types_ + list(extra or []) if types_ is not None else None
         if request.check_kinds and types_ is not None:

@@ -107,16 +107,20 @@ def _request(case: Case, f: Any, mode: str) -> Request:
 
 
 def _watch(monkeypatch: pytest.MonkeyPatch, name: str, show: Any,
-           ready: Any = lambda: True, run: int = 1) -> None:
+           ready: Any = lambda: True, run: int = 1, before: bool = False) -> None:
     """Replace the pass ``compiler.<name>`` by one that runs it and stops with ``show``'s
-    text, the ``run``-th time it runs while ``ready()`` holds."""
+    text, the ``run``-th time it runs while ``ready()`` holds. With ``before``, the text
+    is of what the pass receives (the transforms change their input in place)."""
     real = getattr(compiler, name)
     runs = []
 
     def watched(*args: Any, **kwargs: Any) -> Any:
         if not ready():
             return real(*args, **kwargs)
-        result = real(*args, **kwargs)
+        seen = show(args, None) if before else None
+        result = real(*args, **kwargs)  # (a refusal it raises is the case's output)
+        if before:
+            raise _Reached(seen)
         runs.append(None)
         if len(runs) < run:
             return result
@@ -191,7 +195,7 @@ def run_pass(case: Case, monkeypatch: pytest.MonkeyPatch) -> str:
         _watch(monkeypatch, "check_aliasing", lambda args, result: "accepted")
     elif pass_name == "activity":
         for name in ("vjp_function", "jvp_function"):
-            _watch(monkeypatch, name, _activity)
+            _watch(monkeypatch, name, _activity, before=True)
     elif pass_name == "simplify":
         ready = (lambda: True) if mode == "primal" else _after_derivative_built(monkeypatch)
         _watch(monkeypatch, "simplify", lambda args, result: _verified(result), ready,

@@ -273,6 +273,25 @@ def _walk_regions(owner: Op) -> Iterator[Op]:
             stack.append(iter(region.ops))
 
 
+def discard(op: Op) -> None:
+    """Break the reference cycles of an operation dropped for good (its results point
+    back at it, its regions' blocks too), so that reference counting frees it at once
+    rather than the cyclic collector later: a long function's derivative drops tens of
+    thousands of operations, and collecting them cost more the longer the function."""
+    stack = [op]
+    while stack:
+        o = stack.pop()
+        o.parent = None
+        for r in o.results:
+            r.owner = None
+        for region in o.regions:
+            region.parent = None
+            for a in region.args:
+                a.owner = None
+            stack.extend(region.ops)
+            region.ops = []
+
+
 def uses(block: Block) -> dict[Value, list[Op]]:
     """Map each value to the operations (anywhere under ``block``) that read it."""
     table: dict[Value, list[Op]] = {}

@@ -436,34 +436,39 @@ def detach_results(fn: Function, part: int | None) -> None:
     pt = _points_to(fn, ops)
     params = set(fn.params)
 
-    def fix(v: Value, user: Op) -> Value:
-        owner = v.owner
-        if isinstance(owner, Op) and owner.opname == "call" and isinstance(
-                owner.callee, (prims.BuildTuple, prims.BuildList, prims.BuildDict)):
-            owner.operands = [fix(e, owner) for e in owner.operands]
-            return v
-        if not holds_memory(v) or not (pt.of(v) & params or _read_only(pt.of(v))):
-            return v
-        callee = prims.Method("copy") if isinstance(v.type, Num) and v.type.dims else \
-            _detached()
-        copy = Op("call", [v], 1, {"callee": callee, "kwnames": ()}, loc=ret.loc)
-        copy.stmt = ret.stmt
-        copy.result.type = v.type
-        copy.result.origin = v.origin
-        block = user.parent
-        assert block is not None
-        block.ops.insert(block.ops.index(user), copy)
-        copy.parent = block
-        return copy.result
-
     value = ret.operands[0]
     if part is None:
-        ret.operands[0] = fix(value, ret)
+        ret.operands[0] = _detach(value, ret, pt, params, ret)
         return
     owner = value.owner
     if isinstance(owner, Op) and owner.opname == "call" and isinstance(owner.callee,
                                                                        prims.BuildTuple):
-        owner.operands[part] = fix(owner.operands[part], owner)
+        owner.operands[part] = _detach(owner.operands[part], owner, pt, params, ret)
+
+
+def _detach(v: Value, user: Op, pt: _PointsTo, params: set[Value], ret: Op) -> Value:
+    """``v``, or a copy of it made right before ``user`` where it may share memory with a
+    parameter; the items of a tuple, list or dict built here are looked at one by one.
+    (A module-level function: a recursive closure would keep the points-to sets alive in
+    a reference cycle.)"""
+    owner = v.owner
+    if isinstance(owner, Op) and owner.opname == "call" and isinstance(
+            owner.callee, (prims.BuildTuple, prims.BuildList, prims.BuildDict)):
+        owner.operands = [_detach(e, owner, pt, params, ret) for e in owner.operands]
+        return v
+    if not holds_memory(v) or not (pt.of(v) & params or _read_only(pt.of(v))):
+        return v
+    callee = prims.Method("copy") if isinstance(v.type, Num) and v.type.dims else \
+        _detached()
+    copy = Op("call", [v], 1, {"callee": callee, "kwnames": ()}, loc=ret.loc)
+    copy.stmt = ret.stmt
+    copy.result.type = v.type
+    copy.result.origin = v.origin
+    block = user.parent
+    assert block is not None
+    block.ops.insert(block.ops.index(user), copy)
+    copy.parent = block
+    return copy.result
 
 
 def _read_only(memory: frozenset) -> bool:

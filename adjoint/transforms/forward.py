@@ -67,13 +67,14 @@ _ITEM = prims.Index((("dyn", 0),), False)
 
 
 def jvp_function(primal: Function, wrt: list[int], name: str | None = None,
-                 module: ModuleFunctions | None = None) -> Function:
+                 module: ModuleFunctions | None = None, owned: bool = False) -> Function:
     """Build ``jvp_<f>(*params, *tangents) -> (value, tangent)`` for the params ``wrt``.
 
     ``module`` collects the functions the result calls (the user's functions and their
-    JVPs), to be written into the same generated module.
+    JVPs), to be written into the same generated module. ``owned``: ``primal`` is a copy
+    the caller has no further use for, transformed in place rather than copied again.
     """
-    return _Forward(primal, wrt, name, module).run()
+    return _Forward(primal, wrt, name, module, owned).run()
 
 
 class Pack:
@@ -89,8 +90,8 @@ class Pack:
 # -- the transform -----------------------------------------------------------------------
 class _Forward:
     def __init__(self, primal: Function, wrt: list[int], name: str | None,
-                 module: ModuleFunctions | None):
-        self.fn = clone_function(primal)
+                 module: ModuleFunctions | None, owned: bool = False):
+        self.fn = primal if owned else clone_function(primal)
         self.wrt = wrt
         self.name = name or f"jvp_{primal.name}"
         self.module = module if module is not None else ModuleFunctions({self.name})

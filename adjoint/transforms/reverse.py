@@ -39,7 +39,7 @@ import numpy as np
 from .. import runtime as rt
 from ..errors import ArgumentError, CheckpointError, NonDifferentiableError, NoRuleError
 from ..ir import prims
-from ..ir.core import PLACEHOLDER, UNDEFINED, Block, Function, Op, Value, walk
+from ..ir.core import PLACEHOLDER, UNDEFINED, Block, Function, Op, Value, discard, walk
 from ..ir.effects import draws, has_effect
 from ..ir.prims import Method
 from ..rules.registry import (
@@ -80,7 +80,7 @@ def _is_number(v: Value) -> bool:
 
 def vjp_function(
     primal: Function, wrt: list[int], kind: str = "grad", name: str | None = None,
-    module: ModuleFunctions | None = None, split: bool | None = None,
+    module: ModuleFunctions | None = None, split: bool | None = None, owned: bool = False,
 ) -> Function:
     """Build ``kind`` ("grad", "vjp", "value_and_grad" or "split") of ``primal`` w.r.t.
     params ``wrt``.
@@ -90,9 +90,10 @@ def vjp_function(
     :data:`SPLIT_CALLS`): a call of the user's functions runs their forward sweep, which
     saves what their backward sweep needs, rather than the primal and a VJP that
     computes it all again. A "split" is a "vjp" that returns ``(output, gradients)``,
-    cut in two by :func:`.split.split_vjp`.
+    cut in two by :func:`.split.split_vjp`. ``owned``: ``primal`` is a copy the caller
+    has no further use for, transformed in place rather than copied again.
     """
-    rev = _Reverse(primal, wrt, kind, name, module)
+    rev = _Reverse(primal, wrt, kind, name, module, owned)
     rev.split = SPLIT_CALLS if split is None else split
     return rev.run()
 
@@ -173,9 +174,10 @@ class _Ctx:
 
 class _Reverse:
     def __init__(self, primal: Function, wrt: list[int], kind: str, name: str | None,
-                 module: ModuleFunctions | None = None):
-        self.src = primal
-        self.fn = clone_function(primal)
+                 module: ModuleFunctions | None = None, owned: bool = False):
+        self.src_name = primal.name
+        self.wrt_tuple = bool(primal.meta.get("wrt_tuple"))
+        self.fn = primal if owned else clone_function(primal)
         self.wrt = wrt
         self.kind = kind
         self.name = name or f"{kind}_{primal.name}"
@@ -255,7 +257,7 @@ class _Reverse:
                 g = b.call(rt.zeros_like, p)
                 g.origin = ("d", p)
             grads.append(g)
-        result = grads[0] if len(grads) == 1 and not self.src.meta.get("wrt_tuple") else \
+        result = grads[0] if len(grads) == 1 and not self.wrt_tuple else \
             b.call(prims.BUILD_TUPLE, *grads)
         if self.kind in ("value_and_grad", "split"):
             # split: the primal result comes along, for the forward sweep to return
@@ -281,7 +283,7 @@ class _Reverse:
             return b.call(rt.real_seed, out)
         if out in self.cplx and out in self.varied:
             raise ArgumentError(
-                f"a gradient needs a real output, but '{self.src.name}' returns a complex value",
+                f"a gradient needs a real output, but '{self.src_name}' returns a complex value",
                 ret.loc, "return np.real(...), np.imag(...) or np.abs(...) of it; "
                 "adjoint.vjp(f)(*args, cotangent) takes a complex cotangent")
         if isinstance(t, Num) and t.dims == ():
@@ -289,7 +291,7 @@ class _Reverse:
         if isinstance(t, Num) and t.dims is not None or isinstance(t, Seq):
             what = f"an array of rank {len(t.dims or ())}" if isinstance(t, Num) else f"a {t.kind}"
             raise ArgumentError(
-                f"a gradient needs a scalar output, but '{self.src.name}' returns {what}",
+                f"a gradient needs a scalar output, but '{self.src_name}' returns {what}",
                 ret.loc,
                 "use adjoint.vjp(f)(*args, cotangent) for other outputs, or reduce the "
                 "output to a scalar (for example with np.sum)",
@@ -703,6 +705,7 @@ class _Reverse:
         remap: dict[Value, Value] = {}
         for s_op in scratch.ops:
             if s_op not in live:
+                discard(s_op)  # only the active contributions are read from here on
                 continue
             for sub in [s_op, *walk_regions(s_op)] if s_op.regions else (s_op,):
                 for k, v in enumerate(sub.operands):
