@@ -44,7 +44,13 @@ def accumulate_in_place(fn: Function) -> int:
             a, b = op.operands
             if b is arg and a is not arg:
                 a, b = b, a
-            if a is not arg or len(table.get(arg, ())) != 1 or not _keeps(arg, b, y):
+            init = loop.operands[loop.attrs["niter"] + k]
+            # The array is the start's in the first iteration and the last sum's after:
+            # nothing else may read them (a view of the start, ``unbroadcast(g, x)``
+            # returning ``g`` itself, would see the sums).
+            if a is not arg or len(table.get(arg, ())) != 1 or \
+                    table.get(init, []) != [loop] or table.get(y, []) != [body.ops[-1]] or \
+                    not _keeps(arg, b, y):
                 continue
             op.set_callee(prims.IndexAdd(_WHOLE))
             op.operands = [a, b]
