@@ -614,7 +614,9 @@ class Emitter:
         """``t = s`` makes two variables hold one array: copy when either is updated in place
         (the source's variable only matters where it holds an array: a name may hold a
         number at one point and an array at another)."""
-        source_array = isinstance(s.type, Num) and bool(s.type.dims)
+        # What may be an array (its rank unknown: a value computed through a complex
+        # transform) counts as one.
+        source_array = not (isinstance(s.type, Num) and s.type.dims == ())
         if _is_const_value(s) or (self.names[t] not in self.mutated and not (
                 source_array and self.names.get(s) in self.mutated)):
             return self.expr(s)
