@@ -39,7 +39,17 @@ import numpy as np
 from .. import runtime as rt
 from ..errors import ArgumentError, CheckpointError, NonDifferentiableError, NoRuleError
 from ..ir import prims
-from ..ir.core import PLACEHOLDER, UNDEFINED, Block, Function, Op, Value, discard, walk
+from ..ir.core import (
+    PLACEHOLDER,
+    UNDEFINED,
+    Block,
+    Function,
+    Op,
+    Value,
+    discard,
+    enclosing_ops,
+    walk,
+)
 from ..ir.effects import draws, has_effect
 from ..ir.prims import Method
 from ..rules.registry import (
@@ -1238,6 +1248,12 @@ def _segment(op: Op) -> None:
 def _check_rerunnable(op: Op, fn: Function) -> None:
     """A checkpointed loop's body runs twice: refuse one whose second run would be seen
     (an effect, a random draw, a write into an argument)."""
+    if any(outer.opname in ("for", "while") for outer in enclosing_ops(op)):
+        # Its segments' length is worked out once per run of the loop; run inside another
+        # loop, the reversed segments would read the last outer iteration's.
+        raise CheckpointError(
+            "a checkpointed loop inside another loop is not supported",
+            op.loc, "checkpoint the outer loop instead, or drop adjoint.checkpoint(...) here")
     params = set(fn.body.args)
     body = op.regions[0]
     starts = dict(zip(body.args[1:], op.operands[3:]))
