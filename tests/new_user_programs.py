@@ -494,3 +494,18 @@ def shrink_until_small(x):
         x = 0.7 * x + 0.01 * np.sin(x)
         s = np.sum(x ** 2)
     return np.sum(x ** 3) + s
+
+
+def chunked_sequence(h, xs):
+    """The sequence processed in chunks of five steps, each chunk a checkpointed loop."""
+    for k in range(xs.shape[0] // 5):
+        for t in adjoint.checkpoint(range(5 * k, 5 * k + 5)):
+            h = np.sin(h) * 1.3 + xs[t]
+    return h
+
+
+def chunked_sequence_plain(h, xs):
+    for k in range(xs.shape[0] // 5):
+        for t in range(5 * k, 5 * k + 5):
+            h = np.sin(h) * 1.3 + xs[t]
+    return h

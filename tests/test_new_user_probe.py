@@ -354,3 +354,10 @@ def test_data_dependent_while_loop_hessian():
     H = adjoint.hessian(P.shrink_until_small)(x)
     np.testing.assert_allclose(H, central_jacobian(adjoint.grad(P.shrink_until_small), x),
                                rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.xfail(strict=True, reason="the reversed checkpointed loop reads its range's stop "
+                   "from the enclosing loop's last iteration")
+def test_checkpointed_chunks_of_a_sequence():
+    xs = rng.normal(size=15) * 0.1
+    assert_same_gradients(P.chunked_sequence, P.chunked_sequence_plain, (0.3, xs), ("h", "xs"))
