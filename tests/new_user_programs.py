@@ -494,3 +494,35 @@ def shrink_until_small(x):
         x = 0.7 * x + 0.01 * np.sin(x)
         s = np.sum(x ** 2)
     return np.sum(x ** 3) + s
+
+
+def chunked_sequence(h, xs):
+    """The sequence processed in chunks of five steps, each chunk a checkpointed loop."""
+    for k in range(xs.shape[0] // 5):
+        for t in adjoint.checkpoint(range(5 * k, 5 * k + 5)):
+            h = np.sin(h) * 1.3 + xs[t]
+    return h
+
+
+def chunked_sequence_plain(h, xs):
+    for k in range(xs.shape[0] // 5):
+        for t in range(5 * k, 5 * k + 5):
+            h = np.sin(h) * 1.3 + xs[t]
+    return h
+
+
+def stacked_rnn(Ws, xs, h0):
+    """Layers of an RNN, each layer's steps a checkpointed loop using that layer's weights."""
+    h = h0
+    for layer in range(Ws.shape[0]):
+        for t in adjoint.checkpoint(range(xs.shape[0])):
+            h = np.tanh(Ws[layer] @ h + xs[t])
+    return np.sum(h ** 2)
+
+
+def stacked_rnn_plain(Ws, xs, h0):
+    h = h0
+    for layer in range(Ws.shape[0]):
+        for t in range(xs.shape[0]):
+            h = np.tanh(Ws[layer] @ h + xs[t])
+    return np.sum(h ** 2)
