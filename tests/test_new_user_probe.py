@@ -340,15 +340,13 @@ def test_data_dependent_while_loop_hessian():
                                rtol=1e-5, atol=1e-8)
 
 
-@pytest.mark.xfail(strict=True, reason="the reversed checkpointed loop reads its range's stop "
-                   "from the enclosing loop's last iteration")
-def test_checkpointed_chunks_of_a_sequence():
+def test_checkpointed_chunks_and_stacked_layers_are_refused():
+    """A sequence in checkpointed chunks and stacked RNN layers each checkpointed put the
+    checkpointed loop inside another: refused (the plain versions are right)."""
     xs = rng.normal(size=15) * 0.1
-    assert_same_gradients(P.chunked_sequence, P.chunked_sequence_plain, (0.3, xs), ("h", "xs"))
-
-
-@pytest.mark.xfail(strict=True, reason="the re-run of a checkpointed segment in the adjoint "
-                   "sweep reads the enclosing loop's index from its last forward iteration")
-def test_stacked_rnn_layers_checkpointed():
+    with pytest.raises(adjoint.CheckpointError, match="inside another loop"):
+        adjoint.grad(P.chunked_sequence, wrt=("h", "xs"))(0.3, xs)
     Ws, xs, h0 = rng.normal(size=(3, 4, 4)) * 0.5, rng.normal(size=(8, 4)), rng.normal(size=4)
-    assert_same_gradients(P.stacked_rnn, P.stacked_rnn_plain, (Ws, xs, h0), ("Ws", "xs", "h0"))
+    with pytest.raises(adjoint.CheckpointError, match="inside another loop"):
+        adjoint.grad(P.stacked_rnn, wrt=("Ws", "xs", "h0"))(Ws, xs, h0)
+    check_modes(P.stacked_rnn_plain, (Ws, xs, h0), ("Ws", "xs", "h0"))
