@@ -127,3 +127,18 @@ def test_a_start_read_elsewhere_is_not_summed_into():
     c = np.array([[-1.217, 0.856], [1.317, 0.963], [1.356, 0.319]])
     check_modes(scaled_call, (a, b, c), wrt=(1, 2))
     check_modes(start_read_elsewhere, (a, b, c), wrt=(1, 2))
+
+
+def start_transposed_elsewhere(W, xs):
+    """Siblings of the aliased start: the loop's start is also read through a view (a
+    transpose) and by a second sum over the same loop."""
+    acc = W * 1.0
+    other = acc.T
+    for t in range(xs.shape[0]):
+        acc = acc + np.sin(W * xs[t])
+    return np.sum(acc * acc) + np.sum(other * W)
+
+
+def test_a_start_read_through_a_view_is_not_summed_into():
+    W, xs = rng.normal(size=(3, 3)), rng.normal(size=5)
+    check_modes(start_transposed_elsewhere, (W, xs), wrt=0)

@@ -98,3 +98,19 @@ def test_second_order_through_an_iterated_tape():
     eps = 1e-5
     np.testing.assert_allclose(h, (g(0.9 + eps, 0.3) - g(0.9 - eps, 0.3)) / (2 * eps),
                                rtol=1e-6)
+
+
+def joined_then_updated(x, n):
+    """Sibling of the join that shared an array updated in place later, in a loop: the
+    carried value starts as the array a later slot update changes."""
+    y = np.fft.fft(x * 1j).real * 0.5
+    z = y + 0.0
+    for _ in range(n):
+        z = np.sin(z) + 0.1
+    y[0] = 2.0
+    return np.sum(z) + np.sum(y * x)
+
+
+def test_a_loop_start_updated_in_place_later_is_copied():
+    x = np.random.default_rng(3).normal(size=4)
+    check_modes(joined_then_updated, (x, 3), wrt=0)
