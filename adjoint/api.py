@@ -504,16 +504,14 @@ def _point_at_user(exc: BaseException, fn: Any) -> None:
 
     filename = fn.__code__.co_filename
     line = failing_line(exc.__traceback__, filename)
-    request = getattr(fn, "__adjoint_request__", None)
-    primal = getattr(request, "primal", None)
+    loc, source = getattr(fn, "__adjoint_origin__", (None, None))
     if line is None or getattr(exc, "__adjoint_noted__", False):
         return
-    meta = primal.meta if primal is not None else {}
-    found = user_statement(filename, line, meta.get("loc"), meta.get("source"))
+    found = user_statement(filename, line, loc, source)
     if found is None:
         return
     text, user_line = found
-    where = f"{meta['loc'].filename}:{user_line}: " if user_line is not None else ""
+    where = f"{loc.filename}:{user_line}: " if user_line is not None and loc is not None else ""
     if sys.version_info >= (3, 11):  # notes are new in 3.11: on 3.10 the error stays as is
         exc.add_note(f"in the derivative of {where}{text}  (generated code: {filename}:{line})")
     exc.__adjoint_noted__ = True  # type: ignore[attr-defined]

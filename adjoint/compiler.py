@@ -14,6 +14,7 @@ IR verifier after every pass when ``verify_passes`` is on (the test suite turns 
 
 from __future__ import annotations
 
+import dataclasses
 import types
 from collections.abc import Callable
 from typing import Any
@@ -187,10 +188,17 @@ class Compiler:
             if key is not None:
                 cache.store(key, gm, module, primal)
         fn = getattr(module, name)
-        fn.__adjoint_ir__ = ir  # None when loaded from the cache: __adjoint_derive__ rebuilds it
-        fn.__adjoint_derive__ = lambda: self.build([(request, doc)], what)[1][0]
-        fn.__adjoint_request__ = request
-        self._functions[request] = (fn, _guards_of(request.fn))
+        # What stays in memory with the function is small: its request without the
+        # lowered primal, and where it came from. Its IR is rebuilt when asked for
+        # (adjoint.show(df, ir=True)), except a JVP's, which vector forward mode takes:
+        # a large function's IR is hundreds of thousands of objects, which every later
+        # collection of the cyclic collector would scan for the rest of the process.
+        kept = dataclasses.replace(request, primal=None)
+        fn.__adjoint_ir__ = ir if request.kind == "jvp" else None
+        fn.__adjoint_derive__ = lambda: self.build([(kept, doc)], what)[1][0]
+        fn.__adjoint_request__ = kept
+        fn.__adjoint_origin__ = (primal.meta.get("loc"), primal.meta.get("source"))
+        self._functions[kept] = (fn, _guards_of(request.fn))
         return fn
 
     def output_type(self, fn: Any, arg_types: list[Any]) -> Any:

@@ -341,7 +341,8 @@ DIRECTION_ELEMENTS = 1 << 22
 
 def vector_jvp(jvp_fn: Callable[..., Any], ntangents: int) -> tuple[Any, str | None]:
     """The vector form of generated JVP ``jvp_fn`` and None, or None and why it has none."""
-    ir = getattr(jvp_fn, "__adjoint_ir__", None)
+    # Taken, not read: the generated function need not keep its IR once it is batched.
+    ir = jvp_fn.__dict__.pop("__adjoint_ir__", None)
     if ir is None:
         ir = jvp_fn.__adjoint_derive__()  # type: ignore[attr-defined]  # from the disk cache
     base = ir.name.removeprefix("jvp_")

@@ -158,7 +158,8 @@ def _parse_std(filename: str, lines: list[str]) -> Any:
 
 def _parsed(cache: dict[tuple[str, int], Any], parse: Any, filename: str,
             lines: list[str]) -> Any:
-    """``parse`` of the file's text, remembered per file and text (the last 64)."""
+    """``parse`` of the file's text, remembered per file and text (the last 16: a large
+    file's tree is many objects, which the cyclic collector scans while they live)."""
     if not lines:
         return None
     text = "".join(lines)
@@ -168,7 +169,7 @@ def _parsed(cache: dict[tuple[str, int], Any], parse: Any, filename: str,
             cache[key] = parse(text)
         except (SyntaxError, ValueError):
             cache[key] = None
-        if len(cache) > 64:
+        if len(cache) > 16:
             cache.pop(next(iter(cache)))
     return cache[key]
 

@@ -43,9 +43,16 @@ _SUM = prims.Method("sum")
 
 def specialize(fn: Function) -> bool:
     """Rewrite helper calls whose argument types are known; True when anything changed."""
-    _REPS.clear()
-    _SLICES.clear()
-    _POSITION.clear()
+    try:
+        return _specialize(fn)
+    finally:
+        # The tables are for one run: kept, they would hold the function's IR alive.
+        _REPS.clear()
+        _SLICES.clear()
+        _POSITION.clear()
+
+
+def _specialize(fn: Function) -> bool:
     for block_op in walk(fn.body):
         for region in block_op.regions:
             for i, o in enumerate(region.ops):
