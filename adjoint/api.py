@@ -26,6 +26,7 @@ from .compiler import COMPILER, Request
 from .errors import ArgumentError
 from .frontend import guards, lower
 from .frontend.targets import resolve
+from .gcpause import paused_gc
 from .ir import Function
 from .transforms.aliasing import updated_parameters
 from .transforms.types import UNKNOWN, type_of_value
@@ -531,7 +532,8 @@ def _check_no_shared_updates(primal: Function, ahead: tuple, values: list[Any]) 
     the update; in the derivative each argument is a value of its own."""
     updated = primal.meta.get("updated_parameters")
     if updated is None:
-        updated = primal.meta["updated_parameters"] = updated_parameters(primal)
+        with paused_gc():  # a walk of the whole function, on its first call
+            updated = primal.meta["updated_parameters"] = updated_parameters(primal)
     if not updated:
         return
     full = list(ahead) + list(values)

@@ -27,6 +27,7 @@ from .backend import GeneratedModule, build_module, default_header, load_module
 from .frontend import guards, lower_for
 from .gcpause import paused_gc
 from .ir import Function, verify
+from .ir.core import release
 from .transforms.accumulate import accumulate_in_place
 from .transforms.aliasing import check_aliasing, detach_results
 from .transforms.calls import ModuleFunctions, localize_calls
@@ -148,8 +149,10 @@ class Compiler:
             module.functions.append(ir)
 
     def build(self, roots: list[tuple[Request, str | None]], what: str,
-              regenerate: str | None = None) -> tuple[GeneratedModule, list[Function]]:
-        """One module holding the ``roots`` and everything they call."""
+              regenerate: str | None = None, keep: bool = True) -> \
+            tuple[GeneratedModule, list[Function]]:
+        """One module holding the ``roots`` and everything they call; with ``keep`` off,
+        the IR it was emitted from is released (the functions returned are empty)."""
         with paused_gc():
             module = ModuleFunctions({r.name for r, _ in roots if r.name})
             irs = []
@@ -159,6 +162,9 @@ class Compiler:
             for ir in irs:
                 ir.meta["module"] = module
             gm = emit([(ir, doc) for ir, (_, doc) in zip(irs, roots)], what, regenerate)
+            if not keep:
+                for fn in irs + module.functions:
+                    release(fn)
         return gm, irs
 
     # -- loading functions ----------------------------------------------------------------
@@ -182,7 +188,8 @@ class Compiler:
         module = cache.load(key, name, primal) if key is not None else None
         ir = None
         if module is None:
-            gm, irs = self.build([(request, doc)], what)
+            # A JVP keeps its IR: vector forward mode rewrites it (see below).
+            gm, irs = self.build([(request, doc)], what, keep=request.kind == "jvp")
             ir = irs[0]
             module = load_module(gm, name)
             if key is not None:

@@ -292,6 +292,16 @@ def discard(op: Op) -> None:
             region.ops = []
 
 
+def release(fn: Function) -> None:
+    """Empty ``fn``, breaking its operations' cycles (see :func:`discard`), once nothing
+    will read it again: the code generated from it is all that stays. Collecting a long
+    function's derivative otherwise costs the cyclic collector a pass over every object
+    of it, right after the compile."""
+    for op in fn.body.ops:
+        discard(op)
+    fn.body.ops = []
+
+
 def uses(block: Block) -> dict[Value, list[Op]]:
     """Map each value to the operations (anywhere under ``block``) that read it."""
     table: dict[Value, list[Op]] = {}

@@ -19,6 +19,7 @@ array must not be used again.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -101,22 +102,26 @@ def _program_order(fn: Function) -> tuple[list[Op], dict[Op, int], dict[Op, tupl
     loops_of: dict[Op, list[Op]] = {}
     uses: dict[Value, list[Op]] = {}
     ops: list[Op] = []
-
-    def visit(block: Block, path: tuple, loops: list[Op]) -> None:
-        # Depth first: a loop's or branch's body is numbered before what follows it.
-        for op in block.ops:
-            order[op] = len(ops)
-            ops.append(op)
-            paths[op] = path
-            loops_of[op] = loops
-            for v in op.operands:
-                uses.setdefault(v, []).append(op)
-            for k, region in enumerate(op.regions):
-                inner_path = path + ((op, k),) if op.opname == "if" else path
-                inner_loops = loops + [op] if op.opname in ("for", "while") else loops
-                visit(region, inner_path, inner_loops)
-
-    visit(fn.body, (), [])
+    # Depth first: a loop's or branch's body is numbered before what follows it. (A loop
+    # over a stack, not a recursive closure: that would be a reference cycle keeping
+    # these tables, and every operation in them, alive until the cyclic collector ran.)
+    stack: list[tuple[Iterator[Op], tuple, list[Op]]] = [(iter(fn.body.ops), (), [])]
+    while stack:
+        it, path, loops = stack[-1]
+        op = next(it, None)
+        if op is None:
+            stack.pop()
+            continue
+        order[op] = len(ops)
+        ops.append(op)
+        paths[op] = path
+        loops_of[op] = loops
+        for v in op.operands:
+            uses.setdefault(v, []).append(op)
+        for k in range(len(op.regions) - 1, -1, -1):  # the first region on top
+            inner_path = path + ((op, k),) if op.opname == "if" else path
+            inner_loops = loops + [op] if op.opname in ("for", "while") else loops
+            stack.append((iter(op.regions[k].ops), inner_path, inner_loops))
     return ops, order, paths, loops_of, uses
 
 
