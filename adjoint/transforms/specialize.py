@@ -27,6 +27,7 @@ from ..ir.core import (
     Op,
     Value,
     const_value,
+    uses,
     walk,
 )
 from ..rules.registry import facts_of
@@ -34,7 +35,7 @@ from ..rules.results import ELEMENTWISE
 from ..rules.spaces import argument
 from .builder import Builder
 from .simplify import insert_before
-from .types import MANY, Num, infer
+from .types import MANY, Num, infer_ops
 
 _T = prims.Attribute("T")
 _SHAPE = prims.Attribute("shape")
@@ -50,21 +51,13 @@ def specialize(fn: Function) -> bool:
         _REPS.clear()
         _SLICES.clear()
         _POSITION.clear()
+        _INDEXED.clear()
 
 
 def _specialize(fn: Function) -> bool:
-    for block_op in walk(fn.body):
-        for region in block_op.regions:
-            for i, o in enumerate(region.ops):
-                _POSITION[o] = i
-    for i, o in enumerate(fn.body.ops):
-        _POSITION[o] = i
     changed = False
     inserts: dict = {}
-    table: dict[Value, list[Op]] = {}
-    for op in walk(fn.body):
-        for v in op.operands:
-            table.setdefault(v, []).append(op)
+    table: dict[Value, list[Op]] | None = None  # who reads each value, once needed
     scratch: Builder | None = None
     for op in list(walk(fn.body)):
         if op.opname != "call" or op.parent is None:
@@ -87,6 +80,8 @@ def _specialize(fn: Function) -> bool:
             if op.attrs.get("adjoint"):
                 new_op.attrs["adjoint"] = True
         inserts.setdefault(block, {}).setdefault(op, []).extend(scratch.block.ops)
+        if table is None:
+            table = uses(fn.body)
         for user in table.get(op.result, ()):
             user.operands = [new if v is op.result else v for v in user.operands]
         table.setdefault(new, []).extend(table.get(op.result, []))
@@ -104,8 +99,10 @@ def _specialize(fn: Function) -> bool:
         changed = True
     for block, before in inserts.items():
         insert_before(block, before)
-    if changed:
-        infer(fn)
+        # Only what was built needs typing: a value replaced by an equal one leaves every
+        # type computed from it true, so the function is not typed again.
+        for ops in before.values():
+            infer_ops(ops)
     return changed
 
 
@@ -274,25 +271,37 @@ def _exact(t: object) -> bool:
 
 
 _REPS: dict[Value, Value] = {}
+#: Positions of operations in their blocks, for the blocks asked about in this pass (the
+#: blocks do not change until its end; operations it builds have none).
 _POSITION: dict[Op, int] = {}
+_INDEXED: set[int] = set()
+
+
+def _position(op: Op) -> int | None:
+    block = op.parent
+    if block is not None and id(block) not in _INDEXED:
+        _INDEXED.add(id(block))
+        for i, o in enumerate(block.ops):
+            _POSITION[o] = i
+    return _POSITION.get(op)
 
 
 def visible(v: Value, at: Op) -> bool:
     """May operation ``at`` read ``v`` (defined before it, in its block or an enclosing one)?"""
     owner = v.owner
     if isinstance(owner, Op):
-        home, pos = owner.parent, _POSITION.get(owner)
+        home, pos = owner.parent, _position(owner)
     else:
         home, pos = owner, -1
     block = at.parent
-    here = _POSITION.get(at)
+    here = _position(at)
     while block is not None:
         if block is home:
             return pos is not None and here is not None and pos < here
         parent_op = block.parent
         if parent_op is None:
             return False
-        here = _POSITION.get(parent_op)
+        here = _position(parent_op)
         block = parent_op.parent
     return False
 

@@ -87,36 +87,51 @@ def infer(fn: Function, arg_types: list[Any] | None = None) -> Function:
     return fn
 
 
+def infer_ops(ops: list[Op]) -> None:
+    """Type new straight-line operations (constants and calls) whose operands are typed:
+    what a pass that builds a few operations needs, without typing the function again."""
+    from ..rules import registry
+
+    canonical = registry.canonical
+    for op in ops:
+        assert not op.regions, op
+        _infer_op(op, canonical)
+
+
 def _infer_block(block: Block, canonical: Any) -> None:
     for op in block.ops:
-        if op.opname == "const":
-            value = op.attrs["value"]
-            op.result.type = Other("undefined") if isinstance(value, Undefined) else \
-                type_of_value(value)
-        elif op.opname == "call":
-            if op.attrs.get("keep_type") and all(r.type is not None for r in op.results):
-                continue  # a value popped from a tape has the type of what was pushed
-            if op.attrs.get("mutates") and len(op.results) == 2:  # item = xs.pop()
-                t = op.operands[0].type
-                if isinstance(t, Seq) and t.items:
-                    op.results[0].type = Seq("list", t.items[:-1])
-                    op.results[1].type = t.items[-1]
-                else:  # of unknown length: the type its items have, if known
-                    elem = t.elem if isinstance(t, Seq) and t.items is None else None
-                    op.results[0].type = Seq("list", None, elem=elem)
-                    op.results[1].type = UNKNOWN if elem is None else elem
-                continue
-            t = _call_type(op, canonical)
-            for r in op.results:
-                r.type = t if len(op.results) == 1 else UNKNOWN
-        elif op.opname == "if":
-            for region in op.regions:
-                _infer_block(region, canonical)
-            ys = [r.ops[-1].operands for r in op.regions]
-            for k, r in enumerate(op.results):
-                r.type = join(ys[0][k].type, ys[1][k].type)
-        elif op.opname in ("for", "while"):
-            _infer_loop(op, canonical)
+        _infer_op(op, canonical)
+
+
+def _infer_op(op: Op, canonical: Any) -> None:
+    if op.opname == "const":
+        value = op.attrs["value"]
+        op.result.type = Other("undefined") if isinstance(value, Undefined) else \
+            type_of_value(value)
+    elif op.opname == "call":
+        if op.attrs.get("keep_type") and all(r.type is not None for r in op.results):
+            return  # a value popped from a tape has the type of what was pushed
+        if op.attrs.get("mutates") and len(op.results) == 2:  # item = xs.pop()
+            t = op.operands[0].type
+            if isinstance(t, Seq) and t.items:
+                op.results[0].type = Seq("list", t.items[:-1])
+                op.results[1].type = t.items[-1]
+            else:  # of unknown length: the type its items have, if known
+                elem = t.elem if isinstance(t, Seq) and t.items is None else None
+                op.results[0].type = Seq("list", None, elem=elem)
+                op.results[1].type = UNKNOWN if elem is None else elem
+            return
+        t = _call_type(op, canonical)
+        for r in op.results:
+            r.type = t if len(op.results) == 1 else UNKNOWN
+    elif op.opname == "if":
+        for region in op.regions:
+            _infer_block(region, canonical)
+        ys = [r.ops[-1].operands for r in op.regions]
+        for k, r in enumerate(op.results):
+            r.type = join(ys[0][k].type, ys[1][k].type)
+    elif op.opname in ("for", "while"):
+        _infer_loop(op, canonical)
 
 
 def _infer_loop(op: Op, canonical: Any) -> None:
