@@ -71,10 +71,12 @@ def prepare_primal(primal: Function, arg_types: list[Any] | None) -> Function:
 def optimize(fn: Function, arg_types: list[Any] | None) -> Function:
     """Simplify and specialize to a fixpoint (simplification keeps every value's type)."""
     infer(fn, arg_types)
+    touched: set | None = None  # what the last specialization changed (None: everything)
     for _ in range(6):
-        simplify(fn)
+        simplify(fn, only=touched)
         _check(fn)
-        if not specialize(fn):
+        touched = set()
+        if not specialize(fn, touched):
             break
         _check(fn)
     return _check(fn)

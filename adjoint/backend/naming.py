@@ -201,8 +201,13 @@ def alias_sources(v: Value) -> list[Value]:
     if _returns_new(op):
         return []
     aliases = facts_of(op.callee).aliases
+    # ``xs.append(v)``: the list after is the list before, updated in place (one variable,
+    # as for ``x[i] = v``); what it shares memory with besides is what was put in it.
+    # (An item it gives back, ``xs.pop()``, shares memory with the list's.)
+    first = 1 if op.attrs.get("mutates") and v is op.results[0] else 0
     return [u for i, u in enumerate(op.operands)
-            if (aliases is None or i in aliases) and getattr(u.type, "dims", None) != ()
+            if i >= first and (aliases is None or i in aliases)
+            and getattr(u.type, "dims", None) != ()
             and not (isinstance(u.owner, Op) and u.owner.opname == "const")]
 
 

@@ -30,7 +30,7 @@ from .types import Num, is_float, type_of_value
 #: What the complex rules leave behind to fold (see ``_fold_complex``).
 _COMPLEX_CALLEES = {np.real, np.conjugate, rt.fft_fit, rt.fft_length, rt.fft_lengths,
                     rt.fft_axes, rt.fft_dual_norm, rt.angle_unit}
-def simplify(fn: Function, rounds: int = 4) -> Function:
+def simplify(fn: Function, rounds: int = 4, only: set[Op] | None = None) -> Function:
     """Simplify ``fn`` in place until nothing changes (or ``rounds`` passes).
 
     A round folds, prunes constant branches, merges common subexpressions and removes
@@ -38,9 +38,11 @@ def simplify(fn: Function, rounds: int = 4) -> Function:
     can only newly apply to an operation whose operands were replaced, a merge only
     after some operation's operands changed since the last merge, and dead code only
     appears when a use is dropped. So the round that used to confirm nothing changes
-    costs next to nothing on a long function.
+    costs next to nothing on a long function. Likewise after a pass that changed only
+    ``only`` (built them, or replaced their operands): the first round folds only those.
     """
-    only: set[Op] | None = None  # the first round looks at every operation
+    # The first round folds every operation, or those given.
+    only = {op for op in only if op.parent is not None} if only is not None else None
     cse_pending = dce_pending = True
     # Who reads each value, kept up to date by the passes while they can do it cheaply;
     # None when a pass could not (the next one builds it again).

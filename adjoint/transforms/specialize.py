@@ -42,10 +42,13 @@ _SHAPE = prims.Attribute("shape")
 _SUM = prims.Method("sum")
 
 
-def specialize(fn: Function) -> bool:
-    """Rewrite helper calls whose argument types are known; True when anything changed."""
+def specialize(fn: Function, touched: set[Op] | None = None) -> bool:
+    """Rewrite helper calls whose argument types are known; True when anything changed.
+
+    The operations it builds, and those whose operands it replaced, are added to
+    ``touched`` (what a simplification after it needs to look at again)."""
     try:
-        return _specialize(fn)
+        return _specialize(fn, touched if touched is not None else set())
     finally:
         # The tables are for one run: kept, they would hold the function's IR alive.
         _REPS.clear()
@@ -54,7 +57,7 @@ def specialize(fn: Function) -> bool:
         _INDEXED.clear()
 
 
-def _specialize(fn: Function) -> bool:
+def _specialize(fn: Function, touched: set[Op]) -> bool:
     changed = False
     inserts: dict = {}
     table: dict[Value, list[Op]] | None = None  # who reads each value, once needed
@@ -82,8 +85,10 @@ def _specialize(fn: Function) -> bool:
         inserts.setdefault(block, {}).setdefault(op, []).extend(scratch.block.ops)
         if table is None:
             table = uses(fn.body)
+        touched.update(scratch.block.ops)
         for user in table.get(op.result, ()):
             user.operands = [new if v is op.result else v for v in user.operands]
+            touched.add(user)
         table.setdefault(new, []).extend(table.get(op.result, []))
         if new.owner in scratch.block.ops:
             # Only values this rewrite built inherit the replaced value's name...
