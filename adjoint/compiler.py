@@ -35,6 +35,7 @@ from .transforms.clone import clone_function
 from .transforms.effects import mark_effect_calls, quiet_callee, silence
 from .transforms.forward import jvp_function
 from .transforms.generated import resolve_generated_calls
+from .transforms.list_adjoints import slice_unknown_lists
 from .transforms.requests import KINDS, Request
 from .transforms.reverse import vjp_function
 from .transforms.simplify import simplify
@@ -129,6 +130,8 @@ class Compiler:
         if request.check_kinds and types_ is not None:
             out.meta["entry_kinds"] = list(zip(primal.param_names, types_))
         out = optimize(out, all_types)
+        if request.kind != "jvp":
+            slice_unknown_lists(out)  # once the kinds of the adjoint lists are known
         trim_tapes(out)  # once the adjoint's reads are final
         if request.kind != "jvp":
             iterate_tapes(out)

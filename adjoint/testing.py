@@ -233,7 +233,11 @@ def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
     import inspect
 
     names: list[str] = []
-    for p in inspect.signature(f).parameters.values():
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):  # a transform of a transform: its parameters are f's
+        params = inspect.signature(f, follow_wrapped=False).parameters.values()
+    for p in params:
         if p.kind == p.VAR_POSITIONAL:
             names += [f"{p.name}[{k}]" for k in range(n - len(names))]
             break

@@ -960,8 +960,21 @@ class _Generator:
                          f"    {d}[i] = {step}"]
                 read = f"{d}[0] + {d}[{trips - 1}]"
         else:
-            form = self.choice(["items", "chain", "append"])
-            if form == "items":
+            forms = ["items", "chain", "append", "nested"] + (["stored"] if shape else [])
+            form = self.choice(forms)
+            if form == "stored":
+                # What a loop appended, and a copy of it updated in place afterwards: the
+                # list must keep what was appended (the copy stays a copy at every order).
+                h, z = self.fresh("h"), self.fresh("z")
+                lines = [f"{d} = []", f"{h} = {x}", f"for i in range({trips}):",
+                         f"    {h} = np.tanh({h}) * 0.5 + {step}", f"    {d}.append({h})",
+                         f"{z} = {h}.copy()", f"{z}[{self.integer(-shape[0], shape[0] - 1)}] = 0.5"]
+                read = f"{d}[-1] * {z} + {d}[0]"
+            elif form == "nested":
+                lines = [f"{d} = []", f"for i in range({trips}):",
+                         f"    {d}.append([{step}, {x}])"]
+                read = f"{d}[-1][0] * {d}[0][1]"
+            elif form == "items":
                 lines = [f"{d} = [{', '.join([x] * trips)}]", f"for i in range({trips}):",
                          f"    {d}[i] = {d}[i] * 0.5 + {step}"]
                 read = f"{d}[{self.integer(-trips, trips - 1)}] + {d}[0]"

@@ -39,7 +39,7 @@ from ..ir.core import (
 )
 from ..ir.effects import has_effect
 from ..ir.printer import distribution_method, stats_name
-from ..ir.types import Num
+from ..ir.types import Num, Seq
 from ..rules.memory import returns_new
 from .naming import Namer, Points, build_classes, congruence, identifier
 from .schedule import sink_definitions
@@ -729,12 +729,14 @@ def _fresh_values(fn: Function) -> set[Value]:
         elif op.attrs.get("fresh") or isinstance(callee, (prims.BuildList, prims.BuildDict)) \
                 or returns_new(callee, op.attrs.get("kwnames", ())):
             fresh.add(op.result)
-    # A value pushed on a tape is referenced by the tape: updating it in place would
-    # change what the tape saved.
+    # A value put in a container (pushed on a tape, appended to a list, built into a
+    # tuple) is referenced by it: updating the value in place would change what the
+    # container holds. Reading the container later keeps the value alive only where the
+    # two meet directly: not through a loop that carries the container.
     for op in _all_ops(fn):
-        if op.opname == "call" and op.attrs.get("effect") and isinstance(
-                op.callee, prims.Method) and op.callee.name == "append":
-            fresh.discard(op.operands[1])
+        if op.opname == "call":
+            for v in _stored(op):
+                fresh.discard(v)
     changed = True
     while changed:
         changed = False
@@ -761,6 +763,19 @@ def _fresh_values(fn: Function) -> set[Value]:
     return fresh
 
 
+def _stored(op: Op) -> list[Value]:
+    """The values ``op`` puts in a list, tuple or dict (which then refers to them)."""
+    callee = op.callee
+    if isinstance(callee, (prims.BuildList, prims.BuildTuple, prims.BuildDict)):
+        return list(op.operands)
+    if isinstance(callee, prims.Method) and (op.attrs.get("mutates") or op.attrs.get("effect")):
+        return list(op.operands[1:])  # xs.append(v), xs.insert(i, v), xs.extend(vs)
+    if isinstance(callee, (prims.SetItem, prims.IndexAdd)) and \
+            not isinstance(op.operands[0].type, Num):
+        return [op.operands[1]]  # xs[i] = v into a list or dict (or what may be one)
+    return []
+
+
 def _copy_carried_starts(fn: Function) -> None:
     """A loop that updates a carried array in place, from a start it may not own (a view
     of an argument), copies the start once before the loop.
@@ -776,7 +791,7 @@ def _copy_carried_starts(fn: Function) -> None:
         body = op.regions[0]
         niter = op.attrs["niter"]
         updated = {o.operands[0] for o in body.ops if o.opname == "call" and o.operands
-                   and getattr(o.callee, "inplace", False)}
+                   and (getattr(o.callee, "inplace", False) or o.attrs.get("mutates"))}
         for k, arg in enumerate(body.args[1:]):
             start = op.operands[niter + k]
             t = start.type
@@ -788,7 +803,9 @@ def _copy_carried_starts(fn: Function) -> None:
                 continue
             # An array's own copy; what may be a number or a container, copied where it
             # holds arrays (detached).
-            callee = prims.Method("copy") if isinstance(t, Num) and t.dims else rt.detached
+            # (A list or dict the loop appends to or pops from: its own shallow copy.)
+            callee = prims.Method("copy") if isinstance(t, Num) and t.dims or \
+                isinstance(t, Seq) and t.kind in ("list", "dict") else rt.detached
             copy = Op("call", [start], 1, {"callee": callee, "kwnames": (), "fresh": True},
                       loc=op.loc)
             if op.attrs.get("adjoint"):

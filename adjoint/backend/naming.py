@@ -203,8 +203,12 @@ def alias_sources(v: Value) -> list[Value]:
     aliases = facts_of(op.callee).aliases
     # ``xs.append(v)``: the list after is the list before, updated in place (one variable,
     # as for ``x[i] = v``); what it shares memory with besides is what was put in it.
-    # (An item it gives back, ``xs.pop()``, shares memory with the list's.)
-    first = 1 if op.attrs.get("mutates") and v is op.results[0] else 0
+    # The item ``xs.pop()`` gives back shares memory with the list's items, which no
+    # update of the list itself (append, pop, xs[i] = v) writes: it does not keep the
+    # list's variable from being updated in place.
+    if op.attrs.get("mutates") and v is not op.results[0]:
+        return []
+    first = 1 if op.attrs.get("mutates") else 0
     return [u for i, u in enumerate(op.operands)
             if i >= first and (aliases is None or i in aliases)
             and getattr(u.type, "dims", None) != ()

@@ -544,6 +544,10 @@ class _Lowerer:
             current = self.call(prims.Subscript(index_op), [container, *dyn], target)
             rhs = self.value(stmt.value)
             new = self.call(fn, [current, rhs], stmt)
+            assert isinstance(new.owner, Op)
+            # ys[0] += v: where the item is an array, Python updates it in place (what
+            # another name for it sees; see transforms/aliasing.py).
+            new.owner.attrs["augmented_item"] = True
             self.store_subscript(target, new, container, index_op, dyn)
         else:
             raise self.unsupported(

@@ -94,6 +94,8 @@ OP_ATTRS: dict[str, dict[str, str]] = {
         "mutates": "flag: updates operand 0 in place (xs.append, xs.pop); results are its "
                    "new version (and the popped item)",
         "augmented": "flag: came from `a op= b` (in place when `a` is an array)",
+        "augmented_item": "flag: the sum of `ys[i] op= b` (in place when the item of list or "
+                          "dict `ys` is an array)",
         "effect": "flag: must run even when its results are unused (tape pushes, asserts)",
         "keep_type": "flag: its result type was set by the transform; inference keeps it",
         "tape": "flag: creates a tape (a list the forward sweep pushes to)",
@@ -120,8 +122,8 @@ OP_ATTRS: dict[str, dict[str, str]] = {
 #: Attributes any operation may carry.
 COMMON_ATTRS = {"adjoint": "flag: built by reverse mode's adjoint sweep (comments, naming)"}
 #: Attributes that are flags (True or absent); the verifier checks they are booleans.
-FLAGS = {"mutates", "augmented", "effect", "adjoint", "keep_type", "tape", "fresh",
-         "expression", "reverse", "segments"}
+FLAGS = {"mutates", "augmented", "augmented_item", "effect", "adjoint", "keep_type", "tape",
+         "fresh", "expression", "reverse", "segments"}
 
 
 class Op:

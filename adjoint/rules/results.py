@@ -19,7 +19,7 @@ import numpy as np
 
 from ..ir import prims
 from ..ir.core import NOT_CONST, Op, Value, const_value
-from ..ir.types import FLOAT, INT, MANY, Num, Seq, broadcast
+from ..ir.types import FLOAT, INT, MANY, UNKNOWN, Num, Other, Seq, broadcast
 
 _ORDER = {"b": 0, "i": 1, "f": 2, "c": 3}
 
@@ -482,11 +482,22 @@ def float_like_third(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]
 
 
 def zeros_like_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
-    """``zeros_like(x)`` of the runtime: ``0.0`` for a Python number, else float zeros."""
-    x = ts[0]
-    if isinstance(x, Num) and x.dims == () and x.py:
-        return FLOAT
-    return Num(real_or_complex(x), x.dims) if isinstance(x, Num) else None
+    """``zeros_like(x)`` of the runtime: ``0.0`` for a Python number, float zeros for an
+    array, and a container of the same kind of a container (so a list's adjoint is known
+    to be a list)."""
+    return _zeros_of(ts[0])
+
+
+def _zeros_of(x: Any) -> Any:
+    if isinstance(x, Num):
+        return FLOAT if x.dims == () and x.py else Num(real_or_complex(x), x.dims)
+    if isinstance(x, Seq):
+        items = None if x.items is None else tuple(_zeros_of(i) or UNKNOWN for i in x.items)
+        elem = _zeros_of(x.elem) if x.elem is not None else None
+        return Seq(x.kind, items, x.keys, elem=elem)
+    if isinstance(x, Other) and x.name == "None":
+        return x
+    return None
 
 
 def tree_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:

@@ -19,7 +19,8 @@ array must not be used again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,50 @@ class _PointsTo:
 
     def __init__(self) -> None:
         self.roots: dict[Value, frozenset] = {}
+        #: Container root -> root of what an update put in it (xs.append(v)) -> the
+        #: updates that did. Kept apart from ``roots``: appending to ``xs`` does not
+        #: change ``v``, but changing ``v`` changes what ``xs`` holds.
+        self.held: dict[Any, dict[Any, set[Op]]] = {}
+
+    def hold(self, containers: frozenset, items: frozenset, store: Op) -> bool:
+        changed = False
+        for c in containers:
+            slot = self.held.setdefault(c, {})
+            for r in items:
+                stores = slot.setdefault(r, set())
+                if store not in stores:
+                    stores.add(store)
+                    changed = True
+        return changed
+
+    def items(self, containers: frozenset) -> frozenset:
+        """What updates put in ``containers`` (and in the containers put there)."""
+        out: set = set()
+        todo = list(containers)
+        while todo:
+            c = todo.pop()
+            for r in self.held.get(c, {}):
+                if r not in out:
+                    out.add(r)
+                    todo.append(r)
+        return frozenset(out)
+
+    def holders(self, memory: frozenset, stored_before: Callable[[Op, Any], bool]) -> frozenset:
+        """The containers that hold (directly or through others) any of ``memory`` as
+        it is now: put there by an update that ``stored_before`` says ran first."""
+        found: set = set()
+        reach = set(memory)
+        grew = True
+        while grew:
+            grew = False
+            for c, slot in self.held.items():
+                if c not in found and any(
+                        r in reach and any(stored_before(s, r) for s in stores)
+                        for r, stores in slot.items()):
+                    found.add(c)
+                    reach.add(c)
+                    grew = True
+        return frozenset(found)
 
     def of(self, v: Value) -> frozenset:
         got = self.roots.get(v)
@@ -135,6 +180,10 @@ def updated_operands(op: Op) -> list[int]:
     if op.attrs.get("augmented"):
         # `a += b` updates an array in place (a number is simply rebound).
         return [0] if op.operands and holds_memory(op.operands[0]) else []
+    if op.attrs.get("augmented_item") and op.operands and _item_of_container(op.operands[0]):
+        # `ys[0] += b`: the array the list holds is updated in place (`x[0] += b` of an
+        # array x is x[0] = x[0] + b, as written).
+        return [0] if holds_memory(op.operands[0]) else []
     if is_user_function(callee):
         if "spread" in op.attrs:
             # f(*xs) before the kinds say how many arguments xs holds: any of them may be
@@ -176,6 +225,10 @@ def _flow(pt: _PointsTo, op: Op) -> bool:
         if op.attrs.get("mutates") or isinstance(op.callee, (prims.SetItem, prims.IndexAdd)) \
                 or op.attrs.get("augmented") and op.operands and holds_memory(op.operands[0]):
             changed |= pt.add(op.results[0], pt.of(op.operands[0]))  # the new version
+            if not isinstance(op.operands[0].type, Num):
+                # xs.append(v), xs[i] = v: the list (or dict) now holds v itself.
+                for v in _stored_operands(op):
+                    changed |= pt.hold(pt.of(op.results[0]), pt.of(v), op)
             for r in op.results[1:]:  # item = xs.pop(): one of the list's items, not the list
                 changed |= pt.add(r, frozenset(
                     m for m in pt.of(op.operands[0])
@@ -228,6 +281,13 @@ def _flow(pt: _PointsTo, op: Op) -> bool:
             changed |= pt.add(r, frozenset().union(*[pt.of(region.ops[-1].operands[k])
                                                     for region in op.regions]))
     return changed
+
+
+def _stored_operands(op: Op) -> list[Value]:
+    """What an update of a list or dict puts in it (``xs.pop()`` puts nothing)."""
+    if isinstance(op.callee, (prims.SetItem, prims.IndexAdd)):
+        return [op.operands[1]]
+    return list(op.operands[1:]) if len(op.results) == 1 else []
 
 
 def _tuple_items(v: Value) -> list[Value] | None:
@@ -302,6 +362,20 @@ def check_aliasing(fn: Function) -> None:
         return any(loop in loops_of[x] and not _defined_inside(v, loop) for loop in loops_of[u])
 
     members = pt.members()
+
+    def stored_before(s: Op, r: Any, u: Op) -> bool:
+        """May update ``s`` have put in its container the ``r`` that ``u`` changes?"""
+        if exclusive(s, u):
+            return False
+        made = r.owner if isinstance(r, Value) and isinstance(r.owner, Op) else None
+        if made is not None and made in order and any(
+                loop in loops_of[made] for loop in loops_of[u]):
+            # Made anew in each pass of a loop around ``u``: this pass's is stored only
+            # by an update between its making and ``u`` (ys.append(y) after y[0] = v puts
+            # the last pass's y in ys, not this one).
+            return order[made] < order[s] < order[u]
+        return order[s] < order[u] or any(loop in loops_of[s] for loop in loops_of[u])
+
     for op, k in updates:
         target = op.operands[k]
         in_place = isinstance(op.callee, (prims.SetItem, prims.IndexAdd))
@@ -326,17 +400,23 @@ def check_aliasing(fn: Function) -> None:
                         "of its arguments in place, and another argument shares its memory",
                         op.loc, "pass a copy of one of them (x.copy())")
         new_version = op.results[0] if op.results and k == 0 and (
-            in_place or op.attrs.get("mutates") or op.attrs.get("augmented")) else None
+            in_place or op.attrs.get("mutates") or op.attrs.get("augmented")
+            or op.attrs.get("augmented_item")) else None
         memory = pt.of(target)
-        if item_of_container:
+        if item_of_container and isinstance(op.callee, prims.IndexAdd):
+            # ys[0] += v: Python's += updates the item itself when it is an array, which
+            # any other name for that item sees (a = ys[0] before it).
+            memory = memory | pt.items(memory)
+        elif item_of_container:
             memory = frozenset(r for r in memory
                                if isinstance(r, Value) and _is_container(r)) or memory
-        others = {id(v): v for r in memory for v in members.get(r, ())}
+        holders = pt.holders(memory, functools.partial(stored_before, u=op))
+        others = {id(v): v for r in memory | holders for v in members.get(r, ())}
         for v in others.values() or [target]:
             if v is new_version or not _older(v, op, order, loops_of):
                 continue
             if any(runs_after(x, op, v) for x in uses.get(v, ()) if x is not op
-                   and not _joins(x, v, target)):
+                   and not _joins(x, v, target) and not _stores_back(x, op)):
                 raise _seen_elsewhere(op, v, target, new_version is None)
 
 
@@ -371,6 +451,20 @@ def _is_container(v: Value) -> bool:
         op.callee, (prims.BuildList, prims.BuildDict))
 
 
+def _stores_back(x: Op, op: Op) -> bool:
+    """Is ``x`` the assignment ending ``ys[0] += b`` (``op``): its sum put back in ``ys``?"""
+    return bool(op.attrs.get("augmented_item")) and x.opname == "call" and isinstance(
+        x.callee, prims.SetItem) and len(x.operands) > 1 and x.operands[1] is op.results[0]
+
+
+def _item_of_container(v: Value) -> bool:
+    """Is ``v`` an item read out of a list or dict (``ys[0]``)?"""
+    op = v.owner
+    return isinstance(op, Op) and op.opname == "call" and isinstance(
+        op.callee, (prims.Subscript, prims.GetItem)) and bool(op.operands) and \
+        _is_container(op.operands[0])
+
+
 def _is_view(v: Value) -> bool:
     """Is ``v`` possibly a view (or the same object) of another array still around?"""
     op = v.owner
@@ -389,9 +483,11 @@ def _joins(x: Op, v: Value, target: Value) -> bool:
     A loop that starts from the array being updated carries that variable on; a loop
     that starts from another name for its memory (a view: ``t = v1`` before ``for``)
     reads it, and sees the update."""
-    if x.opname in ("yield", "condition"):
-        return True
-    return x.opname in ("for", "while") and v is target
+    if x.opname in ("yield", "condition", "for", "while"):
+        # (Another name for the memory, carried on, is read in the next iteration or
+        # after the loop: rows.append(row) before row.append(v) in a loop body.)
+        return v is target
+    return False
 
 
 def _older(v: Value, op: Op, order: dict[Op, int], loops_of: dict[Op, list[Op]]) -> bool:

@@ -356,6 +356,14 @@ class _Reverse:
             prev.origin = ("d", x)
         if isinstance(x.type, Num):
             new = b.call(prims.IndexAdd(index), prev, g, *dyn)
+        elif _one_item(x, index):
+            # ys[k] of a list (or d[key] of a dict): its item's adjoint is replaced by the
+            # sum, which the backend writes in place where the adjoint list is not shared
+            # (a reversed loop over a list then adds each item's share without copying
+            # the list every iteration).
+            old = b.call(prims.Subscript(index), prev, *dyn)
+            item = b.call(operator.add if _is_num_type(g.type) else rt.tree_add, old, g)
+            new = b.call(prims.SetItem(index), prev, item, *dyn)
         else:
             # A tuple, list or dict (or unknown): += would concatenate; add item by item.
             new = b.call(rt.tree_add_at, prev, b.call(prims.IndexValue(index), *dyn), g)
@@ -469,12 +477,14 @@ class _Reverse:
             return
         if isinstance(callee, Method) and callee.name == "append" and op.attrs.get("mutates"):
             # xs.append(v): the last item of the adjoint list is v's, the rest is xs'.
-            last = prims.Subscript(prims.Index((("const", -1),), False))
-            rest = prims.Subscript(prims.Index((("slice", None, ("const", -1), None),), False))
+            # Popped (in place where the adjoint list is not shared, which a loop that
+            # appended runs in constant time per step, where slicing copied the list).
+            pop = b.op("call", [g], 2, callee=prims.Method("pop"), kwnames=(), mutates=True)
+            rest, last = pop.results
             if op.operands[1] in self.varied:
-                self.accumulate(ctx, op.operands[1], b.call(last, g))
+                self.accumulate(ctx, op.operands[1], last)
             if op.operands[0] in self.varied:
-                self.accumulate(ctx, op.operands[0], b.call(rest, g))
+                self.accumulate(ctx, op.operands[0], rest)
             return
         if isinstance(callee, prims.Subscript):
             if active != [0]:
@@ -586,7 +596,10 @@ class _Reverse:
         d_item = self.adjoint_of(ctx, item)
         if d_item is None:
             d_item = b.call(rt.zeros_like, ctx.primal(item))
-        self.accumulate(ctx, xs, b.call(operator.add, d_rest, b.call(prims.BUILD_LIST, d_item)))
+        # d_rest + [d_item], appended in place where d_rest is not shared.
+        pushed = b.op("call", [d_rest, d_item], 1, callee=prims.Method("append"), kwnames=(),
+                      mutates=True)
+        self.accumulate(ctx, xs, pushed.result)
 
     def reverse_user_call(self, op: Op, ctx: _Ctx, g: Value) -> None:
         """``h = f(x, W)`` in the user's code: call ``f_vjp(x, W, dh)`` from the module."""
@@ -1296,6 +1309,13 @@ def _keeps_positions(callee: Any) -> bool:
 
 def _is_num(v: Value) -> bool:
     return _is_num_type(v.type)
+
+
+def _one_item(x: Value, index: prims.Index) -> bool:
+    """Is ``x[index]`` one item of a list or dict (not a slice of a list)?"""
+    t = x.type
+    return isinstance(t, Seq) and t.kind in ("list", "dict") and not index.is_tuple and \
+        len(index.items) == 1 and index.items[0][0] in ("dyn", "const")
 
 
 def _is_num_type(t: Any) -> bool:

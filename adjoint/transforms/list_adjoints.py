@@ -1,0 +1,67 @@
+"""The adjoint of ``xs.append(v)`` pops; where that adjoint may not be a list, it slices.
+
+Reverse mode gives ``xs.append(v)`` the adjoint ``rest, dv = dxs.pop()`` (and
+``item = xs.pop()`` the adjoint ``dxs.append(ditem)``): the backend writes a pop in
+place where the adjoint list is not shared, so a loop that appended costs constant time
+per step backwards, where ``dxs[:-1]`` copied the list every step. A list's adjoint is
+not always a list, though: the rule of ``np.array(pairs)`` gives ``pairs`` an array.
+Once types are known, a pop or append of an adjoint that is not known to be a list is
+written as the slices (``dxs[:-1]``, ``dxs[-1]``) or the concatenation it stands for.
+"""
+
+from __future__ import annotations
+
+import operator
+
+from ..ir import prims
+from ..ir.core import Function, Op, uses, walk
+from ..ir.types import Seq
+from .simplify import insert_before
+from .types import infer_ops
+
+_LAST = prims.Subscript(prims.Index((("const", -1),), False))
+_REST = prims.Subscript(prims.Index((("slice", None, ("const", -1), None),), False))
+
+
+def slice_unknown_lists(fn: Function) -> int:
+    """Rewrite the adjoint pops and appends whose list is not known to be one; how many."""
+    todo = [op for op in walk(fn.body) if op.opname == "call" and op.attrs.get("adjoint")
+            and op.attrs.get("mutates") and isinstance(op.callee, prims.Method)
+            and not (isinstance(op.operands[0].type, Seq) and op.operands[0].type.kind == "list")]
+    if not todo:
+        return 0
+    table = uses(fn.body)
+    done = 0
+    for op in todo:
+        xs = op.operands[0]
+        if op.callee.name == "pop" and len(op.results) == 2:
+            built = [_call(_REST, [xs], op), _call(_LAST, [xs], op)]
+        elif op.callee.name == "append" and len(op.operands) == 2:
+            item = _call(prims.BUILD_LIST, [op.operands[1]], op)
+            built = [item, _call(operator.add, [xs, item.result], op)]
+        else:
+            continue
+        infer_ops(built)
+        news = [built[0].result, built[1].result] if len(op.results) == 2 else \
+            [built[1].result]
+        for old, new in zip(op.results, news):
+            new.origin, new.hint = old.origin, old.hint
+            for user in table.get(old, ()):
+                user.operands = [new if v is old else v for v in user.operands]
+        assert op.parent is not None
+        insert_before(op.parent, {op: built})
+        op.parent.ops.remove(op)
+        op.parent = None
+        done += 1
+    return done
+
+
+def _call(callee: object, operands: list, at: Op) -> Op:
+    new = Op("call", operands, 1, {"callee": callee, "kwnames": (), "adjoint": True},
+             loc=at.loc)
+    new.stmt = at.stmt
+    new.parent = at.parent
+    return new
+
+
+__all__ = ["slice_unknown_lists"]
