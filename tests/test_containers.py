@@ -111,3 +111,34 @@ def test_a_list_appended_in_a_loop_costs_constant_time_per_step_in_both_sweeps()
     src = df.source
     assert "hs.append(h)" in src and ".copy()" not in src and "[:-1]" not in src
     assert "dhs.pop()" in src and "tree_add_at" not in src
+
+
+def _pop_then_array(x):
+    ys = [x * 1.0, x * 2.0, x * 3.0]
+    last = ys.pop()
+    A = np.array(ys)  # the adjoint of ys is an array here, not a list
+    return np.sum(A * A) + np.sum(last * x)
+
+
+def _pop_in_loop_then_array(x):
+    ys = [x * 1.0, x * 2.0, x * 3.0, x * 4.0]
+    total = 0.0
+    for _ in range(2):
+        v = ys.pop()
+        total = total + np.sum(v * v)
+    return total + np.sum(np.array(ys) ** 2)
+
+
+def _append_then_array(x):
+    ys = []
+    for i in range(3):
+        ys.append(x * i)
+    return np.sum(np.array(ys) ** 2)
+
+
+@pytest.mark.parametrize("f", [_pop_then_array, _pop_in_loop_then_array, _append_then_array],
+                         ids=lambda f: f.__name__)
+def test_pops_and_appends_whose_list_becomes_an_array(f):
+    x = np.array([0.3, -0.4, 0.9])
+    check_modes(f, (x,), wrt=0)
+    check_modes(adjoint.grad(f), (x,), wrt=0)

@@ -6,7 +6,8 @@ place where the adjoint list is not shared, so a loop that appended costs consta
 per step backwards, where ``dxs[:-1]`` copied the list every step. A list's adjoint is
 not always a list, though: the rule of ``np.array(pairs)`` gives ``pairs`` an array.
 Once types are known, a pop or append of an adjoint that is not known to be a list is
-written as the slices (``dxs[:-1]``, ``dxs[-1]``) or the concatenation it stands for.
+written as the slices (``dxs[:-1]``, ``dxs[-1]``) or the concatenation it stands for
+(``list(dxs) + [ditem]``: an array's rows, then the item).
 """
 
 from __future__ import annotations
@@ -37,13 +38,15 @@ def slice_unknown_lists(fn: Function) -> int:
         if op.callee.name == "pop" and len(op.results) == 2:
             built = [_call(_REST, [xs], op), _call(_LAST, [xs], op)]
         elif op.callee.name == "append" and len(op.operands) == 2:
+            # list(dxs) + [ditem]: an array adjoint is a list of its rows (+ would add).
+            rows = _call(list, [xs], op)
             item = _call(prims.BUILD_LIST, [op.operands[1]], op)
-            built = [item, _call(operator.add, [xs, item.result], op)]
+            built = [rows, item, _call(operator.add, [rows.result, item.result], op)]
         else:
             continue
         infer_ops(built)
         news = [built[0].result, built[1].result] if len(op.results) == 2 else \
-            [built[1].result]
+            [built[-1].result]
         for old, new in zip(op.results, news):
             new.origin, new.hint = old.origin, old.hint
             for user in table.get(old, ()):
