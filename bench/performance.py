@@ -42,6 +42,7 @@ import numpy as np  # noqa: E402
 import adjoint  # noqa: E402
 from bench import checkpointing as K  # noqa: E402
 from bench import compile_time as C  # noqa: E402
+from bench import growth as G  # noqa: E402
 from bench.objectives import OBJECTIVES, check_gradient  # noqa: E402
 from bench.timing import (  # noqa: E402
     fmt_bytes,
@@ -314,7 +315,7 @@ def machine() -> list[str]:
 
 
 def summary(work: list[WorkloadResult], objs: list[ObjectiveResult],
-            comp: CompileResult) -> list[str]:
+            comp: CompileResult, grow: list[G.Row] | None = None) -> list[str]:
     def count(rows):
         met = sum(r.meets for r in rows)
         return f"{met} of {len(rows)} met"
@@ -329,6 +330,11 @@ def summary(work: list[WorkloadResult], objs: list[ObjectiveResult],
         f"{worst_w.ratio[0]:.2f}×) |",
         f"| every benchmark objective: gradient ÷ objective ≤ {OBJECTIVE_TARGET:.0f} "
         f"| {count(objs)} (worst: {worst_o.name}, {worst_o.ratio[0]:.2f}) |",
+        *([] if not grow else [
+            f"| a loop program's gradient ÷ primal flat in its length (long ÷ short "
+            f"≤ {G.FLAT:.2f}) | {sum(r.flat for r in grow)} of {len(grow)} met (largest: "
+            f"{max(grow, key=lambda r: r.growth).name}, "
+            f"{max(r.growth for r in grow):.2f}) |"]),
         f"| compile of a 10-statement function < {COMPILE_10_TARGET * 1e3:.0f} ms "
         f"| {'met' if comp.t(10) < COMPILE_10_TARGET else 'not met'} in a process that "
         f"has compiled before ({fmt_time(comp.t(10))}); "
@@ -343,7 +349,7 @@ def summary(work: list[WorkloadResult], objs: list[ObjectiveResult],
     ]
 
 
-def report(work, objs, comp, prof, others, notes, quick, elapsed, ckpt=()) -> str:
+def report(work, objs, comp, prof, others, notes, quick, elapsed, ckpt=(), grow=()) -> str:
     noise = max(r.noise for r in work)
     out = [
         "*Everything between this line and the closing marker is written by `make bench` "
@@ -353,7 +359,8 @@ def report(work, objs, comp, prof, others, notes, quick, elapsed, ckpt=()) -> st
     if quick:
         out += ["**Quick run (`--quick`): tiny objectives and short timings; not for "
                 "comparison.**", ""]
-    out += ["## Targets", "", *summary(work, objs, comp), "", "## Machine", "", *machine(),
+    out += ["## Targets", "", *summary(work, objs, comp, list(grow)), "", "## Machine", "",
+            *machine(),
             f"- The whole run took {elapsed:.0f} s", ""]
     out += [
         "## Workloads against hand-written gradients", "",
@@ -374,6 +381,12 @@ def report(work, objs, comp, prof, others, notes, quick, elapsed, ckpt=()) -> st
         f"Noise: across the workloads, half the interquartile range of a time is at most "
         f"{noise * 100:.0f}% of its median; rounds per workload: "
         f"{min(r.rounds for r in work)} to {max(r.rounds for r in work)}.", "",
+        "## Loops of growing length", "",
+        "Loop programs at a short and a long length (`bench/growth.py`): the gradient's "
+        "time over the primal's, timed interleaved as above. A cost per step that grows "
+        "with the step count (a list copied every iteration) makes the long ratio larger; "
+        "flat is a long ÷ short of 1.", "",
+        *G.table(list(grow)), "",
         "## Checkpointing a long loop", "",
         "A recurrent step `h = np.tanh(W @ h + x[t])` over a 100-vector state "
         "(`bench/checkpointing.py`), its gradient with every step's state saved, and with "
@@ -454,6 +467,8 @@ def main() -> None:
         work.append(r)
         calls.append(call)
         print(f"{w.name} ({w.size}): adjoint / by hand {r.ratio[0]:.2f}", file=sys.stderr)
+    grow = G.measure(opts.quick, budget)
+    print("loops of growing length done", file=sys.stderr)
     ckpt = K.measure(opts.quick)
     print("checkpointing done", file=sys.stderr)
     objs = measure_objectives(opts.quick, budget)
@@ -468,7 +483,7 @@ def main() -> None:
 
         others, notes = O.run(WORKLOADS, dict(enumerate(calls)), budget)
     body = report(work, objs, comp, prof, others, notes, opts.quick,
-                  time.perf_counter() - start, ckpt)
+                  time.perf_counter() - start, ckpt, grow)
     print(body)
     if opts.write:
         write(opts.write, body)

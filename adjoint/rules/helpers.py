@@ -27,6 +27,7 @@ from .results import (
     tree_result,
     unbroadcast_result,
     unconcatenate_result,
+    unstack_result,
     zeros_like_result,
 )
 
@@ -756,6 +757,7 @@ facts(rt.matmul_rhs, rt.dot_rhs, rt.extremum_grad, result=float_like_third)
 facts(rt.zeros_like, result=zeros_like_result)
 facts(rt.detached, result=copy_result)
 facts(rt.unconcatenate, result=unconcatenate_result)
+facts(rt.unstack, result=unstack_result)
 facts(rt.cross_vectors, result=cross_result, memory="new", zeros="product", full_terms=True)
 facts(rt.reduced_size, rt.segment_length, result=int_scalar)
 facts(rt.tree_add, rt.tree_add_at, result=tree_result)

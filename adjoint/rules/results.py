@@ -290,6 +290,9 @@ def array_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) ->
 
 def _join(op: Op, pos: list[Any], kw: dict[str, Value], stack: bool) -> Any:
     seq = pos[0]
+    if isinstance(seq, Seq) and seq.items is None and isinstance(seq.elem, Num) and \
+            seq.elem.dims is not None:
+        return _join_many(op, pos, kw, stack, seq.elem)
     if not isinstance(seq, Seq) or not seq.items:
         return None
     items = seq.items
@@ -314,6 +317,24 @@ def _join(op: Op, pos: list[Any], kw: dict[str, Value], stack: bool) -> Any:
         dims[axis] = items[0].dims[axis] if len(items) == 1 else (
             MANY if any(t.dims[axis] == MANY for t in items) or len(items) > 1 else None)
     return Num(dtype_of(*items), tuple(dims))
+
+
+def _join_many(op: Op, pos: list[Any], kw: dict[str, Value], stack: bool, elem: Num) -> Any:
+    """Joining a list of unknown length (a list appended to in a loop) of one kind of
+    array: the joined axis has as many items as the list, which is not known."""
+    assert elem.dims is not None
+    axis = const_value(kw["axis"]) if "axis" in kw else (const_value(op.positional()[1])
+                                                    if len(pos) > 1 else 0)
+    if not isinstance(axis, int) or not -len(elem.dims) - stack <= axis < len(elem.dims) + stack:
+        return Num(elem.dtype, None)
+    dims = list(elem.dims)
+    if stack:
+        dims.insert(axis % (len(dims) + 1), None)
+    else:
+        if not dims:
+            return None
+        dims[axis % len(dims)] = None
+    return Num(elem.dtype, tuple(dims))
 
 
 def concatenate_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
@@ -498,6 +519,17 @@ def _zeros_of(x: Any) -> Any:
     if isinstance(x, Other) and x.name == "None":
         return x
     return None
+
+
+def unstack_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
+    """``unstack(g, n, axis)``: a list of ``g``'s slices along ``axis``."""
+    g = pos[0] if pos else None
+    axis = const_value(op.operands[2]) if len(op.operands) > 2 and not kw else 0
+    elem = None
+    if isinstance(g, Num) and g.dims and type(axis) is int and -len(g.dims) <= axis < len(g.dims):
+        k = axis % len(g.dims)
+        elem = Num(g.dtype, g.dims[:k] + g.dims[k + 1:])
+    return Seq("list", None, elem=elem)
 
 
 def tree_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> Any:
