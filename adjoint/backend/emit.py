@@ -46,7 +46,7 @@ from ..rules.memory import returns_new
 from .naming import Namer, Points, build_classes, congruence, identifier
 from .printer import expression_text, statement_text
 from .schedule import sink_definitions
-from .wrap import wrap
+from .wrap import WIDTH, wrap
 
 _BINOPS = {
     operator.add: ast.Add, operator.sub: ast.Sub, operator.mul: ast.Mult,
@@ -61,9 +61,17 @@ _CMP = {operator.lt: ast.Lt, operator.le: ast.LtE, operator.gt: ast.Gt, operator
         operator.eq: ast.Eq, operator.ne: ast.NotEq, operator.is_: ast.Is,
         operator.is_not: ast.IsNot}
 _HELPERS = {getattr(rt, n): n for n in rt.HELPERS}
+#: Callee -> how a call of it is written as an operator (one shared node per operator:
+#: the printer reads only its class).
+_OPERATORS: dict[Any, tuple[str, Any]] = {
+    **{f: ("binary", op()) for f, op in _BINOPS.items()},
+    **{f: ("unary", op()) for f, op in _UNARY.items()},
+    **{f: ("compare", op()) for f, op in _CMP.items()},
+    operator.contains: ("in", ast.In()),
+}
 
 
-_LOAD, _STORE = ast.Load(), ast.Store()
+_LOAD, _STORE, _USUB = ast.Load(), ast.Store(), ast.USub()
 
 
 def _name(id_: str, store: bool = False) -> ast.Name:
@@ -278,18 +286,23 @@ class Emitter:
     # -- expressions ----------------------------------------------------------------------
     def expr(self, v: Value) -> ast.expr:
         op = v.owner
-        while isinstance(op, Op) and op.opname == "call" and isinstance(op.callee,
-                                                                       prims.GradHook):
-            v = op.operands[0]  # the identity in the forward sweep
-            op = v.owner
-        if isinstance(op, Op) and op.opname == "const":
-            return self.const(op.attrs["value"], op.attrs.get("name"))
-        if v in self.inline:
-            assert isinstance(op, Op)
-            return self.call_expr(op)
-        return _name(self.names[v])
+        while isinstance(op, Op):
+            if op.opname == "call" and isinstance(op.callee, prims.GradHook):
+                v = op.operands[0]  # the identity in the forward sweep
+                op = v.owner
+                continue
+            if op.opname == "const":
+                return self.const(op.attrs["value"], op.attrs.get("name"))
+            if v in self.inline:
+                return self.call_expr(op)
+            break
+        return ast.Name(self.names[v], _LOAD)
 
     def const(self, value: Any, name: str | None = None) -> ast.expr:
+        if type(value) is float and math.isfinite(value):  # the common case, first
+            if value < 0:
+                return ast.UnaryOp(_USUB, ast.Constant(-value))
+            return ast.Constant(value)
         if value is PLACEHOLDER:
             return ast.Constant(value=None, kind=None)
         if isinstance(value, np.generic) and value.ndim == 0 and value.dtype.kind in "fib":
@@ -395,17 +408,26 @@ class Emitter:
 
     def call_expr(self, op: Op) -> ast.expr:
         callee = op.callee
-        pos = [self.expr(v) for v in op.positional()]
-        kws = [ast.keyword(arg=k, value=self.expr(v)) for k, v in op.keywords().items()]
-        if not kws:
-            if callee in _BINOPS if hashable(callee) else False:
-                return ast.BinOp(left=pos[0], op=_BINOPS[callee](), right=pos[1])
-            if callee in _UNARY if hashable(callee) else False:
-                return ast.UnaryOp(op=_UNARY[callee](), operand=pos[0])
-            if callee in _CMP if hashable(callee) else False:
-                return ast.Compare(left=pos[0], ops=[_CMP[callee]()], comparators=[pos[1]])
-            if callee is operator.contains:
-                return ast.Compare(left=pos[1], ops=[ast.In()], comparators=[pos[0]])
+        expr = self.expr
+        if op.attrs.get("kwnames"):
+            pos = [expr(v) for v in op.positional()]
+            kws = [ast.keyword(k, expr(v)) for k, v in op.keywords().items()]
+        else:
+            pos = [expr(v) for v in op.operands]
+            kws = []
+            try:
+                how = _OPERATORS.get(callee)
+            except TypeError:  # an unhashable callee
+                how = None
+            if how is not None:
+                kind, node = how
+                if kind == "binary":
+                    return ast.BinOp(pos[0], node, pos[1])
+                if kind == "unary":
+                    return ast.UnaryOp(node, pos[0])
+                if kind == "compare":
+                    return ast.Compare(pos[0], [node], [pos[1]])
+                return ast.Compare(pos[1], [node], [pos[0]])  # x in xs
         if isinstance(callee, prims.LocalFunction):
             return _call(_name(callee.name), pos, kws)
         if isinstance(callee, prims.BoolOp):
@@ -481,37 +503,42 @@ class Emitter:
 
     def block(self, block: Block) -> list[Any]:
         out: list[Any] = []
+        origins = self.origins
+        inline = self.inline
         last_stmt = None
         for op in block.ops:
-            if op.opname == "const" or op.opname in ("yield", "condition"):
+            opname = op.opname
+            if opname == "call":
+                results = op.results
+                if len(results) == 1 and results[0] in inline:
+                    continue
+                callee = op.callee
+                if isinstance(callee, prims.GetItem) and op.operands[0] in self.unpack:
+                    continue
+                if isinstance(callee, prims.GradHook):
+                    continue
+            elif opname in ("const", "yield", "condition"):
                 continue
-            if op.opname == "call" and len(op.results) == 1 and op.result in self.inline:
-                continue
-            if op.opname == "call" and isinstance(op.callee, prims.GetItem) and \
-                    op.operands[0] in self.unpack:
-                continue
-            if self._is_hook(op):
-                continue
-            loc = op.loc if op.loc is not None else op.stmt.loc if op.stmt is not None else None
-            if op.attrs.get("adjoint") and op.stmt is not None and op.stmt is not last_stmt \
-                    and op.stmt.text:
-                for line in op.stmt.text.splitlines():
-                    out.append(Comment(line))
-                    self.origins[id(out[-1])] = loc
+            stmt_of = op.stmt
+            loc = op.loc if op.loc is not None else stmt_of.loc if stmt_of is not None else None
             if op.attrs.get("adjoint"):
-                last_stmt = op.stmt
+                if stmt_of is not None and stmt_of is not last_stmt and stmt_of.text:
+                    for line in stmt_of.text.splitlines():
+                        out.append(Comment(line))
+                        origins[id(out[-1])] = loc
+                last_stmt = stmt_of
             for stmt in self.statement(op):
-                self.origins[id(stmt)] = loc
+                origins[id(stmt)] = loc
                 out.append(stmt)
         return out
 
     def assign(self, targets: list[Value | None], value: ast.expr) -> ast.Assign:
         if len(targets) == 1 and targets[0] is not None:
-            target: ast.expr = _name(self.names[targets[0]], True)
+            target: ast.expr = ast.Name(self.names[targets[0]], _STORE)
         else:
             target = ast.Tuple(elts=[_name(self.names[t] if t is not None else "_", True)
                                       for t in targets], ctx=_STORE)
-        return ast.Assign(targets=[target], value=value, type_comment=None)
+        return ast.Assign([target], value)
 
     def statement(self, op: Op) -> list[Any]:
         if op.opname == "return":
@@ -883,18 +910,19 @@ def traced_source(stmts: list[Any], indent: int = 0,
     origins = origins or {}
     lines: list[tuple[str, Any]] = []
     pad = "    " * indent
+
+    def add(text: str, loc: Any) -> None:
+        if len(text) <= WIDTH:
+            lines.append((text, loc))
+        else:
+            lines.extend((w, loc) for w in wrap(text))
+
     for s in stmts:
         loc = origins.get(id(s))
-
-        def add(text: str, loc: Any = loc) -> None:
-            lines.append((text, loc))
-
         if isinstance(s, Comment):
-            for w in wrap(f"{pad}# {s.text}".rstrip()):
-                add(w)
-            continue
-        if isinstance(s, ast.If):
-            add(f"{pad}if {expression_text(s.test)}:")
+            add(f"{pad}# {s.text}".rstrip(), loc)
+        elif isinstance(s, ast.If):
+            add(f"{pad}if {expression_text(s.test)}:", loc)
             lines.extend(traced_source(s.body, indent + 1, origins))
             orelse = s.orelse
             while len(orelse) == 1 and isinstance(orelse[0], ast.If):
@@ -903,27 +931,23 @@ def traced_source(stmts: list[Any], indent: int = 0,
                 lines.extend(traced_source(orelse[0].body, indent + 1, origins))
                 orelse = orelse[0].orelse
             if orelse:
-                add(f"{pad}else:")
+                add(f"{pad}else:", loc)
                 lines.extend(traced_source(orelse, indent + 1, origins))
         elif isinstance(s, ast.For):
-            add(f"{pad}for {expression_text(s.target)} in {expression_text(s.iter)}:")
+            add(f"{pad}for {expression_text(s.target)} in {expression_text(s.iter)}:", loc)
             lines.extend(traced_source(s.body, indent + 1, origins))
         elif isinstance(s, ast.While):
-            add(f"{pad}while {expression_text(s.test)}:")
+            add(f"{pad}while {expression_text(s.test)}:", loc)
             lines.extend(traced_source(s.body, indent + 1, origins))
         elif isinstance(s, ast.Return) and isinstance(s.value, ast.Tuple) and \
                 len(s.value.elts) > 1:
-            for w in wrap(f"{pad}return " + ", ".join(expression_text(e) for e in s.value.elts)):
-                add(w)
+            add(f"{pad}return " + ", ".join(expression_text(e) for e in s.value.elts), loc)
         elif isinstance(s, ast.Assign) and isinstance(s.value, ast.Tuple) and \
                 len(s.value.elts) > 1 and isinstance(s.targets[0], ast.Tuple):
             lhs = ", ".join(expression_text(e) for e in s.targets[0].elts)
             rhs = ", ".join(expression_text(e) for e in s.value.elts)
-            for w in wrap(f"{pad}{lhs} = {rhs}"):
-                add(w)
+            add(f"{pad}{lhs} = {rhs}", loc)
         else:
             for ln in statement_text(s).splitlines():
-                for w in wrap(pad + ln):
-                    add(w)
+                add(pad + ln, loc)
     return lines
-
