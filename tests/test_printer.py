@@ -250,7 +250,10 @@ def _body(text: str) -> str:
     return "\n".join(lines[k:])
 
 
-@pytest.mark.parametrize("path,command", _example_commands(), ids=lambda x: getattr(x, "name", ""))
+EXAMPLES = _example_commands()
+
+
+@pytest.mark.parametrize("path,command", EXAMPLES, ids=[path.name for path, _ in EXAMPLES])
 def test_the_examples_print_as_ast_unparse(path, command, checked_printer, tmp_path,
                                            monkeypatch):
     from click.testing import CliRunner

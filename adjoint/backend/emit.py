@@ -254,9 +254,6 @@ class Emitter:
                 unpack[self.fn.params[0]] = items
         return unpack
 
-    def _is_hook(self, op: Op) -> bool:
-        return op.opname == "call" and isinstance(op.callee, prims.GradHook)
-
     def _adjoint_feeding_arithmetic(self, v: Value, user: Op) -> bool:
         """An adjoint read once, by the next computation (not returned or carried), is
         written inside it: ``dh1_add = dh2_add @ W2.T * (1.0 - h1 * h1)``. Besides reading
@@ -438,7 +435,7 @@ class Emitter:
             return _call(_attr(pos[0], callee.name), pos[1:], kws)
         if isinstance(callee, prims.Subscript):
             return ast.Subscript(value=pos[0], slice=self.index(callee.index, pos[1:]),
-                                  ctx=_LOAD)
+                                 ctx=_LOAD)
         if isinstance(callee, prims.CallValue):
             return _call(pos[0], pos[1:], kws)
         if isinstance(callee, prims.Opaque):
@@ -447,7 +444,7 @@ class Emitter:
             return self.index_value(self.index(callee.index, pos))
         if isinstance(callee, prims.GetItem):
             return ast.Subscript(value=pos[0], slice=ast.Constant(callee.i, None),
-                                  ctx=_LOAD)
+                                 ctx=_LOAD)
         if isinstance(callee, prims.BuildTuple):
             return ast.Tuple(elts=pos, ctx=_LOAD)
         if isinstance(callee, prims.BuildList):
@@ -482,7 +479,7 @@ class Emitter:
                 parts.append(dyn[item[1]] if kind == "dyn" else self.const(item[1]))
             elif kind == "slice":
                 parts.append(ast.Slice(lower=slot(item[1]), upper=slot(item[2]),
-                                        step=slot(item[3])))
+                                       step=slot(item[3])))
             elif kind == "none":
                 parts.append(ast.Constant(None, None))
             else:
@@ -497,7 +494,7 @@ class Emitter:
         for p in self.fn.params:
             if p in self.unpack:  # a, b = saved
                 target = ast.Tuple(elts=[_name(self.names[t] if t in self.names else "_", True)
-                                          for t in self.unpack[p]], ctx=_STORE)
+                                         for t in self.unpack[p]], ctx=_STORE)
                 out.append(ast.Assign(targets=[target], value=self.expr(p), type_comment=None))
         return out + self.block(self.fn.body)
 
@@ -537,7 +534,7 @@ class Emitter:
             target: ast.expr = ast.Name(self.names[targets[0]], _STORE)
         else:
             target = ast.Tuple(elts=[_name(self.names[t] if t is not None else "_", True)
-                                      for t in targets], ctx=_STORE)
+                                     for t in targets], ctx=_STORE)
         return ast.Assign([target], value)
 
     def statement(self, op: Op) -> list[Any]:
@@ -559,12 +556,12 @@ class Emitter:
             # (a stand-in is read only for its shape, which an update does not change).
             tape, v = op.operands
             return [ast.Expr(value=_call(_attr(self.expr(tape), "append"),
-                                          [self._copied(v)]))]
+                                         [self._copied(v)]))]
         if isinstance(callee, prims.SetAttr):
             target = ast.Attribute(value=self.expr(op.operands[0]), attr=callee.name,
-                                    ctx=_STORE)
+                                   ctx=_STORE)
             return [ast.Assign(targets=[target], value=self.expr(op.operands[1]),
-                                type_comment=None)]
+                               type_comment=None)]
         if isinstance(callee, prims.Raise):
             return [ast.Raise(exc=self.expr(op.operands[0]), cause=None)]
         if isinstance(callee, prims.Assert):
@@ -625,7 +622,7 @@ class Emitter:
         if callee.index.items == (("ellipsis",),):
             # The whole array: dW += g.
             out.append(ast.AugAssign(target=_name(self.names[result], True), op=ast.Add(),
-                                      value=v))
+                                     value=v))
             return out
         kinds = ["int" if _is_int(d) else "?" for d in op.operands[2:]]
         if callee.index.is_basic(kinds):
@@ -738,7 +735,7 @@ class Emitter:
         stmts = self.block(body) + self.join(carried, body.ops[-1].operands)
         post = self.join(op.results, carried)
         loop = ast.For(target=target, iter=it, body=stmts or [ast.Pass()], orelse=[],
-                        type_comment=None)
+                       type_comment=None)
         return pre + [loop] + post
 
     def while_stmt(self, op: Op) -> list[Any]:
@@ -751,9 +748,9 @@ class Emitter:
         post = self.join(op.results, before.args)
         if cond_stmts:
             brk = ast.If(test=ast.UnaryOp(op=ast.Not(), operand=test), body=[ast.Break()],
-                          orelse=[])
+                         orelse=[])
             loop = ast.While(test=ast.Constant(True, None), body=cond_stmts + [brk] + stmts,
-                              orelse=[])
+                             orelse=[])
         else:
             loop = ast.While(test=test, body=stmts or [ast.Pass()], orelse=[])
         return pre + [loop] + post
