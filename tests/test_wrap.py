@@ -43,33 +43,6 @@ def test_a_call_of_one_list_breaks_between_the_lists_items():
     ]
 
 
-def test_statements_convert_to_ast_as_gast_converts_them():
-    """The emitter's fast gast -> ast conversion gives exactly gast's own result."""
-    import ast
-
-    import gast
-
-    from adjoint.backend.to_ast import to_ast
-
-    src = '''
-def f(x, *a, y=1, **k):
-    z = x[1:, None, ...] @ np.tanh(x) ** -2 if x else (lambda q: q)(3)
-    for i, (a, b) in enumerate(zip(x, y)):
-        d["k"] += (-a * b, {1: 2}, [t for t in x if t], f"{x!r:>3}", *a)
-    while not (a and b or c) and x is not None:
-        del x[0]
-    try:
-        g(x=x, **k)
-    except ValueError as e:
-        raise e from None
-    return x[::2, np.newaxis], not x, {**k}, {t: t for t in x}
-'''
-    module = gast.parse(src)
-    for node in gast.walk(module):
-        if isinstance(node, (gast.stmt, gast.expr)):
-            assert ast.dump(to_ast(node)) == ast.dump(gast.gast_to_ast(node))
-
-
 def test_a_long_list_of_targets_is_broken_inside_parentheses():
     line = "    " + ", ".join(f"saved_value_{i}" for i in range(12)) + " = saved"
     lines = wrap(line)

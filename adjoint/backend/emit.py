@@ -1,4 +1,4 @@
-"""IR → gast statements → Python text.
+"""IR → ``ast`` statements → Python text.
 
 Temporaries used once are folded back into the expression that reads them, so a
 user's ``h = np.tanh(x @ W + b)`` comes back as one line; values the user named,
@@ -7,21 +7,23 @@ statement. Structured ops become ``if``/``for``/``while`` statements; loop-carri
 values and branch results share a variable with what flows into them (see
 :mod:`.naming`), and where they cannot, a parallel assignment is written at the join.
 
-Text is produced by the standard library's ``ast.unparse`` on the gast tree
-converted by :mod:`.to_ast`; a small structural printer around it adds the
-comments quoting the user's source before each adjoint block.
+The statements are the standard library's ``ast`` nodes (the frontend reads gast, but
+nothing here needs gast's version-independent forms, and ``ast`` nodes are built by C
+code, several times faster). Their text is exactly what ``ast.unparse`` writes, printed
+by :mod:`.printer`; a small structural printer around it prints compound statements'
+headers and adds the comments quoting the user's source before each adjoint block.
 """
 
 from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import math
 import operator
 import types
 from typing import Any
 
-import gast
 import numpy as np
 
 from .. import runtime as rt
@@ -42,41 +44,51 @@ from ..ir.printer import distribution_method, stats_name
 from ..ir.types import Num, Seq
 from ..rules.memory import returns_new
 from .naming import Namer, Points, build_classes, congruence, identifier
+from .printer import expression_text, statement_text
 from .schedule import sink_definitions
-from .to_ast import to_ast
-from .wrap import wrap
+from .wrap import WIDTH, wrap
 
 _BINOPS = {
-    operator.add: gast.Add, operator.sub: gast.Sub, operator.mul: gast.Mult,
-    operator.truediv: gast.Div, operator.floordiv: gast.FloorDiv, operator.mod: gast.Mod,
-    operator.pow: gast.Pow, operator.matmul: gast.MatMult, operator.and_: gast.BitAnd,
-    operator.or_: gast.BitOr, operator.xor: gast.BitXor, operator.lshift: gast.LShift,
-    operator.rshift: gast.RShift,
+    operator.add: ast.Add, operator.sub: ast.Sub, operator.mul: ast.Mult,
+    operator.truediv: ast.Div, operator.floordiv: ast.FloorDiv, operator.mod: ast.Mod,
+    operator.pow: ast.Pow, operator.matmul: ast.MatMult, operator.and_: ast.BitAnd,
+    operator.or_: ast.BitOr, operator.xor: ast.BitXor, operator.lshift: ast.LShift,
+    operator.rshift: ast.RShift,
 }
-_UNARY = {operator.neg: gast.USub, operator.pos: gast.UAdd, operator.not_: gast.Not,
-          operator.invert: gast.Invert}
-_CMP = {operator.lt: gast.Lt, operator.le: gast.LtE, operator.gt: gast.Gt, operator.ge: gast.GtE,
-        operator.eq: gast.Eq, operator.ne: gast.NotEq, operator.is_: gast.Is,
-        operator.is_not: gast.IsNot}
+_UNARY = {operator.neg: ast.USub, operator.pos: ast.UAdd, operator.not_: ast.Not,
+          operator.invert: ast.Invert}
+_CMP = {operator.lt: ast.Lt, operator.le: ast.LtE, operator.gt: ast.Gt, operator.ge: ast.GtE,
+        operator.eq: ast.Eq, operator.ne: ast.NotEq, operator.is_: ast.Is,
+        operator.is_not: ast.IsNot}
 _HELPERS = {getattr(rt, n): n for n in rt.HELPERS}
+#: Callee -> how a call of it is written as an operator (one shared node per operator:
+#: the printer reads only its class).
+_OPERATORS: dict[Any, tuple[str, Any]] = {
+    **{f: ("binary", op()) for f, op in _BINOPS.items()},
+    **{f: ("unary", op()) for f, op in _UNARY.items()},
+    **{f: ("compare", op()) for f, op in _CMP.items()},
+    operator.contains: ("in", ast.In()),
+}
 
 
-def _name(id_: str, store: bool = False) -> gast.Name:
-    return gast.Name(id=id_, ctx=gast.Store() if store else gast.Load(), annotation=None,
-                     type_comment=None)
+_LOAD, _STORE, _USUB = ast.Load(), ast.Store(), ast.USub()
 
 
-def _attr(value: gast.expr, attr: str) -> gast.Attribute:
-    return gast.Attribute(value=value, attr=attr, ctx=gast.Load())
+def _name(id_: str, store: bool = False) -> ast.Name:
+    return ast.Name(id_, _STORE if store else _LOAD)
 
 
-def _call(func: gast.expr, args: list, keywords: list | None = None) -> gast.Call:
-    return gast.Call(func=func, args=args, keywords=keywords or [])
+def _attr(value: ast.expr, attr: str) -> ast.Attribute:
+    return ast.Attribute(value=value, attr=attr, ctx=_LOAD)
 
 
-def _dotted(path: str) -> gast.expr:
+def _call(func: ast.expr, args: list, keywords: list | None = None) -> ast.Call:
+    return ast.Call(func=func, args=args, keywords=keywords or [])
+
+
+def _dotted(path: str) -> ast.expr:
     parts = path.split(".")
-    node: gast.expr = _name(parts[0])
+    node: ast.expr = _name(parts[0])
     for p in parts[1:]:
         node = _attr(node, p)
     return node
@@ -102,60 +114,91 @@ class Emitter:
         self.helpers: set[str] = set()
         self.constants: dict[str, Any] = {}  # module-level names for non-literal constants
         self.inline: dict[Value, Op] = {}
-        self.uses: dict[Value, list[Op]] = {}
         _copy_carried_starts(fn)
-        sink_definitions(fn)
+        pairs = congruence(fn)  # (moving definitions within a statement does not change it)
+        sink_definitions(fn, pairs)
+        #: Who reads each value; the blocks in the order they are visited; the operations
+        #: that nothing may be moved across (one walk of the function, shared by the steps).
+        self.uses: dict[Value, list[Op]] = {}
+        self._blocks: list[Block] = []
+        self._barriers: set[Op] = set()
+        updates = self._survey()
         self._decide_inlining()
         self.unpack = self._decide_unpacking()
-        pairs = congruence(fn)
         points = Points(fn, self.inline, self.unpack)
         classes = build_classes(points, pairs)
         reserved_names = set(reserved or ()) | {"np", "math"} | set(rt.HELPERS)
         self.namer = Namer(fn, self.inline, classes, reserved_names, self.uses, self.unpack,
                            points)
         self.names = self.namer.names
-        self.fresh = _fresh_values(fn)
         #: Where in the user's source each emitted statement comes from (keyed by ``id``).
         self.origins: dict[int, Any] = {}
         # Variables whose array is updated in place somewhere (x[i] = v, x[i] += v).
-        self.mutated = {
-            self.names[op.result]
-            for vals in self.uses.values() for op in vals
-            if op.opname == "call" and getattr(op.callee, "inplace", False)
-            and op.result in self.names
-        }
+        self.mutated = {self.names[op.result] for op in updates if op.result in self.names}
+
+    @functools.cached_property
+    def fresh(self) -> set[Value]:
+        """The values safe to update in place (worked out at the first in-place update)."""
+        return _fresh_values(self.fn)
 
     # -- inlining -------------------------------------------------------------------------
+    def _survey(self) -> list[Op]:
+        """Fill the use table, the block order and the barriers; return the in-place
+        updates of an array (``x[i] = v``) that read something."""
+        uses = self.uses
+        barriers = self._barriers
+        updates = []
+        stack = [self.fn.body]
+        while stack:
+            block = stack.pop()
+            self._blocks.append(block)
+            for op in block.ops:
+                operands = op.operands
+                for v in operands:
+                    try:
+                        uses[v].append(op)
+                    except KeyError:
+                        uses[v] = [op]
+                if op.regions:
+                    stack.extend(op.regions)
+                if self._barrier(op):
+                    barriers.add(op)
+                    if operands and op.opname == "call" and getattr(op.callee, "inplace",
+                                                                    False):
+                        updates.append(op)
+        return updates
+
     def _decide_inlining(self) -> None:
-        stack = [self.fn.body]
-        while stack:
-            block = stack.pop()
-            for op in block.ops:
-                for v in op.operands:
-                    self.uses.setdefault(v, []).append(op)
-                stack.extend(op.regions)
+        inline = self.inline
+        uses = self.uses
+        barriers = self._barriers
         depth: dict[Value, int] = {}
-        stack = [self.fn.body]
-        while stack:
-            block = stack.pop()
-            for op in block.ops:
-                if self._is_hook(op):
-                    # Written as its operand: reading it reads the operand.
-                    self.inline[op.result] = op
-            position = {op: i for i, op in enumerate(block.ops)}
-            is_barrier = [self._barrier(op) for op in block.ops]
-            barrier = [i for i, b in enumerate(is_barrier) if b]
-            for i, op in enumerate(block.ops):
-                stack.extend(op.regions)
-                if op.opname != "call" or len(op.results) != 1 or is_barrier[i]:
+        for block in self._blocks:
+            ops = block.ops
+            position = {op: i for i, op in enumerate(ops)}
+            barrier = [i for i, op in enumerate(ops) if op in barriers]
+            for i, op in enumerate(ops):
+                if op.opname != "call":
                     continue
-                v = op.result
+                results = op.results
+                if len(results) != 1:
+                    continue
+                v = results[0]
+                if isinstance(op.callee, prims.GradHook):
+                    # Written as its operand: reading it reads the operand.
+                    inline[v] = op
+                if op in barriers:
+                    continue
                 # How deeply the expression written for v nests already.
-                nesting = 1 + max((depth.get(u, 0) for u in op.operands if u in self.inline),
-                                  default=0)
+                nesting = 1
+                for u in op.operands:
+                    if u in inline:
+                        d = depth.get(u, 0) + 1
+                        if d > nesting:
+                            nesting = d
                 depth[v] = nesting
-                users = self.uses.get(v, [])
-                if len(users) != 1 or nesting > MAX_NESTING:
+                users = uses.get(v)
+                if users is None or len(users) != 1 or nesting > MAX_NESTING:
                     continue
                 user = users[0]
                 if not self._anonymous(v) and not (
@@ -173,18 +216,15 @@ class Emitter:
                     continue
                 if isinstance(user.callee, prims.Method) and user.callee.name == "pop":
                     continue
-                self.inline[v] = user
+                inline[v] = user
 
     def _decide_unpacking(self) -> dict[Value, list[Value | None]]:
         """Tuples read only item by item right away: written ``a, b = f(...)``."""
         unpack: dict[Value, list[Value | None]] = {}
-        stack = [self.fn.body]
-        while stack:
-            block = stack.pop()
+        for block in self._blocks:
             for op in block.ops:
-                stack.extend(op.regions)
-                if op.opname != "call" or len(op.results) != 1 or op.result in self.inline \
-                        or self._barrier(op) or isinstance(op.callee, prims.GetItem):
+                if op.opname != "call" or len(op.results) != 1 or op.results[0] in self.inline \
+                        or op in self._barriers or isinstance(op.callee, prims.GetItem):
                     continue  # (an item of an unpacked tuple is not unpacked again)
                 t = op.result
                 users = self.uses.get(t, [])
@@ -214,9 +254,6 @@ class Emitter:
                 unpack[self.fn.params[0]] = items
         return unpack
 
-    def _is_hook(self, op: Op) -> bool:
-        return op.opname == "call" and isinstance(op.callee, prims.GradHook)
-
     def _adjoint_feeding_arithmetic(self, v: Value, user: Op) -> bool:
         """An adjoint read once, by the next computation (not returned or carried), is
         written inside it: ``dh1_add = dh2_add @ W2.T * (1.0 - h1 * h1)``. Besides reading
@@ -244,42 +281,47 @@ class Emitter:
         return True
 
     # -- expressions ----------------------------------------------------------------------
-    def expr(self, v: Value) -> gast.expr:
+    def expr(self, v: Value) -> ast.expr:
         op = v.owner
-        while isinstance(op, Op) and op.opname == "call" and isinstance(op.callee,
-                                                                       prims.GradHook):
-            v = op.operands[0]  # the identity in the forward sweep
-            op = v.owner
-        if isinstance(op, Op) and op.opname == "const":
-            return self.const(op.attrs["value"], op.attrs.get("name"))
-        if v in self.inline:
-            assert isinstance(op, Op)
-            return self.call_expr(op)
-        return _name(self.names[v])
+        while isinstance(op, Op):
+            if op.opname == "call" and isinstance(op.callee, prims.GradHook):
+                v = op.operands[0]  # the identity in the forward sweep
+                op = v.owner
+                continue
+            if op.opname == "const":
+                return self.const(op.attrs["value"], op.attrs.get("name"))
+            if v in self.inline:
+                return self.call_expr(op)
+            break
+        return ast.Name(self.names[v], _LOAD)
 
-    def const(self, value: Any, name: str | None = None) -> gast.expr:
+    def const(self, value: Any, name: str | None = None) -> ast.expr:
+        if type(value) is float and math.isfinite(value):  # the common case, first
+            if value < 0:
+                return ast.UnaryOp(_USUB, ast.Constant(-value))
+            return ast.Constant(value)
         if value is PLACEHOLDER:
-            return gast.Constant(value=None, kind=None)
+            return ast.Constant(value=None, kind=None)
         if isinstance(value, np.generic) and value.ndim == 0 and value.dtype.kind in "fib":
             value = value.item()
         if isinstance(value, float) and not math.isfinite(value):
             if math.isnan(value):
                 return _attr(_name("np"), "nan")
             inf = _attr(_name("np"), "inf")
-            return inf if value > 0 else gast.UnaryOp(op=gast.USub(), operand=inf)
+            return inf if value > 0 else ast.UnaryOp(op=ast.USub(), operand=inf)
         if isinstance(value, (bool, int, float, str, type(None))) or value is Ellipsis:
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-                return gast.UnaryOp(op=gast.USub(), operand=gast.Constant(-value, None))
-            return gast.Constant(value=value, kind=None)
+                return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(-value, None))
+            return ast.Constant(value=value, kind=None)
         if isinstance(value, complex) and math.isfinite(value.real) and \
                 math.isfinite(value.imag):
-            imag = gast.Constant(value=complex(0.0, abs(value.imag)), kind=None)
+            imag = ast.Constant(value=complex(0.0, abs(value.imag)), kind=None)
             if value.real == 0.0 and value.imag >= 0:
                 return imag
-            op = gast.Add() if value.imag >= 0 else gast.Sub()
-            return gast.BinOp(left=self.const(value.real), op=op, right=imag)
+            op = ast.Add() if value.imag >= 0 else ast.Sub()
+            return ast.BinOp(left=self.const(value.real), op=op, right=imag)
         if isinstance(value, tuple):
-            return gast.Tuple(elts=[self.const(x) for x in value], ctx=gast.Load())
+            return ast.Tuple(elts=[self.const(x) for x in value], ctx=_LOAD)
         if isinstance(value, type) and value in (float, int, bool, complex):
             return _name(value.__name__)
         if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value,
@@ -297,14 +339,14 @@ class Emitter:
         self.constants[key] = value
         return _name(key)
 
-    def module_ref(self, module: str) -> gast.expr:
+    def module_ref(self, module: str) -> ast.expr:
         if module == "numpy":
             return _name("np")
         top = module.split(".")[0]
         self.imports.setdefault(top, top)
         return _dotted(module)
 
-    def func_ref(self, fn: Any) -> gast.expr:
+    def func_ref(self, fn: Any) -> ast.expr:
         if fn in _HELPERS if hashable(fn) else False:
             self.helpers.add(_HELPERS[fn])
             return _name(_HELPERS[fn])
@@ -361,30 +403,39 @@ class Emitter:
                 return _attr(self.module_ref(module), name)
         return self.const(fn, name)
 
-    def call_expr(self, op: Op) -> gast.expr:
+    def call_expr(self, op: Op) -> ast.expr:
         callee = op.callee
-        pos = [self.expr(v) for v in op.positional()]
-        kws = [gast.keyword(arg=k, value=self.expr(v)) for k, v in op.keywords().items()]
-        if not kws:
-            if callee in _BINOPS if hashable(callee) else False:
-                return gast.BinOp(left=pos[0], op=_BINOPS[callee](), right=pos[1])
-            if callee in _UNARY if hashable(callee) else False:
-                return gast.UnaryOp(op=_UNARY[callee](), operand=pos[0])
-            if callee in _CMP if hashable(callee) else False:
-                return gast.Compare(left=pos[0], ops=[_CMP[callee]()], comparators=[pos[1]])
-            if callee is operator.contains:
-                return gast.Compare(left=pos[1], ops=[gast.In()], comparators=[pos[0]])
+        expr = self.expr
+        if op.attrs.get("kwnames"):
+            pos = [expr(v) for v in op.positional()]
+            kws = [ast.keyword(k, expr(v)) for k, v in op.keywords().items()]
+        else:
+            pos = [expr(v) for v in op.operands]
+            kws = []
+            try:
+                how = _OPERATORS.get(callee)
+            except TypeError:  # an unhashable callee
+                how = None
+            if how is not None:
+                kind, node = how
+                if kind == "binary":
+                    return ast.BinOp(pos[0], node, pos[1])
+                if kind == "unary":
+                    return ast.UnaryOp(node, pos[0])
+                if kind == "compare":
+                    return ast.Compare(pos[0], [node], [pos[1]])
+                return ast.Compare(pos[1], [node], [pos[0]])  # x in xs
         if isinstance(callee, prims.LocalFunction):
             return _call(_name(callee.name), pos, kws)
         if isinstance(callee, prims.BoolOp):
-            return gast.BoolOp(op=gast.And() if callee.op == "and" else gast.Or(), values=pos)
+            return ast.BoolOp(op=ast.And() if callee.op == "and" else ast.Or(), values=pos)
         if isinstance(callee, prims.Attribute):
             return _attr(pos[0], callee.name)
         if isinstance(callee, prims.Method):
             return _call(_attr(pos[0], callee.name), pos[1:], kws)
         if isinstance(callee, prims.Subscript):
-            return gast.Subscript(value=pos[0], slice=self.index(callee.index, pos[1:]),
-                                  ctx=gast.Load())
+            return ast.Subscript(value=pos[0], slice=self.index(callee.index, pos[1:]),
+                                 ctx=_LOAD)
         if isinstance(callee, prims.CallValue):
             return _call(pos[0], pos[1:], kws)
         if isinstance(callee, prims.Opaque):
@@ -392,14 +443,14 @@ class Emitter:
         if isinstance(callee, prims.IndexValue):
             return self.index_value(self.index(callee.index, pos))
         if isinstance(callee, prims.GetItem):
-            return gast.Subscript(value=pos[0], slice=gast.Constant(callee.i, None),
-                                  ctx=gast.Load())
+            return ast.Subscript(value=pos[0], slice=ast.Constant(callee.i, None),
+                                 ctx=_LOAD)
         if isinstance(callee, prims.BuildTuple):
-            return gast.Tuple(elts=pos, ctx=gast.Load())
+            return ast.Tuple(elts=pos, ctx=_LOAD)
         if isinstance(callee, prims.BuildList):
-            return gast.List(elts=pos, ctx=gast.Load())
+            return ast.List(elts=pos, ctx=_LOAD)
         if isinstance(callee, prims.BuildDict):
-            return gast.Dict(keys=[self.const(k) for k in callee.keys], values=pos)
+            return ast.Dict(keys=[self.const(k) for k in callee.keys], values=pos)
         if isinstance(callee, (prims.SetItem, prims.IndexAdd)):
             # Only reached when the update cannot be written in place: a functional form.
             fn = rt.index_add if isinstance(callee, prims.IndexAdd) else None
@@ -409,32 +460,32 @@ class Emitter:
             return _call(self.func_ref(fn), [pos[0], self.index_value(idx), pos[1]])
         return _call(self.func_ref(callee), pos, kws)
 
-    def index_value(self, idx: gast.expr) -> gast.expr:
+    def index_value(self, idx: ast.expr) -> ast.expr:
         """An index as a value (``np.s_[:, i]``) where slice syntax is not allowed."""
-        if any(isinstance(n, gast.Slice) for n in gast.walk(idx)):
-            return gast.Subscript(value=_attr(_name("np"), "s_"), slice=idx, ctx=gast.Load())
+        if any(isinstance(n, ast.Slice) for n in ast.walk(idx)):
+            return ast.Subscript(value=_attr(_name("np"), "s_"), slice=idx, ctx=_LOAD)
         return idx
 
-    def index(self, index: prims.Index, dyn: list[gast.expr]) -> gast.expr:
-        def slot(s: Any) -> gast.expr | None:
+    def index(self, index: prims.Index, dyn: list[ast.expr]) -> ast.expr:
+        def slot(s: Any) -> ast.expr | None:
             if s is None:
                 return None
             return dyn[s[1]] if s[0] == "dyn" else self.const(s[1])
 
-        parts: list[gast.expr] = []
+        parts: list[ast.expr] = []
         for item in index.items:
             kind = item[0]
             if kind in ("dyn", "const"):
-                parts.append(slot(item))
+                parts.append(dyn[item[1]] if kind == "dyn" else self.const(item[1]))
             elif kind == "slice":
-                parts.append(gast.Slice(lower=slot(item[1]), upper=slot(item[2]),
-                                        step=slot(item[3])))
+                parts.append(ast.Slice(lower=slot(item[1]), upper=slot(item[2]),
+                                       step=slot(item[3])))
             elif kind == "none":
-                parts.append(gast.Constant(None, None))
+                parts.append(ast.Constant(None, None))
             else:
-                parts.append(gast.Constant(Ellipsis, None))
+                parts.append(ast.Constant(Ellipsis, None))
         if index.is_tuple:
-            return gast.Tuple(elts=parts, ctx=gast.Load())
+            return ast.Tuple(elts=parts, ctx=_LOAD)
         return parts[0]
 
     # -- statements -----------------------------------------------------------------------
@@ -442,48 +493,53 @@ class Emitter:
         out = []
         for p in self.fn.params:
             if p in self.unpack:  # a, b = saved
-                target = gast.Tuple(elts=[_name(self.names[t] if t in self.names else "_", True)
-                                          for t in self.unpack[p]], ctx=gast.Store())
-                out.append(gast.Assign(targets=[target], value=self.expr(p), type_comment=None))
+                target = ast.Tuple(elts=[_name(self.names[t] if t in self.names else "_", True)
+                                         for t in self.unpack[p]], ctx=_STORE)
+                out.append(ast.Assign(targets=[target], value=self.expr(p), type_comment=None))
         return out + self.block(self.fn.body)
 
     def block(self, block: Block) -> list[Any]:
         out: list[Any] = []
+        origins = self.origins
+        inline = self.inline
         last_stmt = None
         for op in block.ops:
-            if op.opname == "const" or op.opname in ("yield", "condition"):
+            opname = op.opname
+            if opname == "call":
+                results = op.results
+                if len(results) == 1 and results[0] in inline:
+                    continue
+                callee = op.callee
+                if isinstance(callee, prims.GetItem) and op.operands[0] in self.unpack:
+                    continue
+                if isinstance(callee, prims.GradHook):
+                    continue
+            elif opname in ("const", "yield", "condition"):
                 continue
-            if op.opname == "call" and len(op.results) == 1 and op.result in self.inline:
-                continue
-            if op.opname == "call" and isinstance(op.callee, prims.GetItem) and \
-                    op.operands[0] in self.unpack:
-                continue
-            if self._is_hook(op):
-                continue
-            loc = op.loc if op.loc is not None else op.stmt.loc if op.stmt is not None else None
-            if op.attrs.get("adjoint") and op.stmt is not None and op.stmt is not last_stmt \
-                    and op.stmt.text:
-                for line in op.stmt.text.splitlines():
-                    out.append(Comment(line))
-                    self.origins[id(out[-1])] = loc
+            stmt_of = op.stmt
+            loc = op.loc if op.loc is not None else stmt_of.loc if stmt_of is not None else None
             if op.attrs.get("adjoint"):
-                last_stmt = op.stmt
+                if stmt_of is not None and stmt_of is not last_stmt and stmt_of.text:
+                    for line in stmt_of.text.splitlines():
+                        out.append(Comment(line))
+                        origins[id(out[-1])] = loc
+                last_stmt = stmt_of
             for stmt in self.statement(op):
-                self.origins[id(stmt)] = loc
+                origins[id(stmt)] = loc
                 out.append(stmt)
         return out
 
-    def assign(self, targets: list[Value | None], value: gast.expr) -> gast.stmt:
+    def assign(self, targets: list[Value | None], value: ast.expr) -> ast.Assign:
         if len(targets) == 1 and targets[0] is not None:
-            target: gast.expr = _name(self.names[targets[0]], True)
+            target: ast.expr = ast.Name(self.names[targets[0]], _STORE)
         else:
-            target = gast.Tuple(elts=[_name(self.names[t] if t is not None else "_", True)
-                                      for t in targets], ctx=gast.Store())
-        return gast.Assign(targets=[target], value=value, type_comment=None)
+            target = ast.Tuple(elts=[_name(self.names[t] if t is not None else "_", True)
+                                     for t in targets], ctx=_STORE)
+        return ast.Assign([target], value)
 
     def statement(self, op: Op) -> list[Any]:
         if op.opname == "return":
-            return [gast.Return(value=self.expr(op.operands[0]))]
+            return [ast.Return(value=self.expr(op.operands[0]))]
         if op.opname == "if":
             return self.if_stmt(op)
         if op.opname == "for":
@@ -499,20 +555,20 @@ class Emitter:
             # The tape must keep what the view shows now, not after its array is updated
             # (a stand-in is read only for its shape, which an update does not change).
             tape, v = op.operands
-            return [gast.Expr(value=_call(_attr(self.expr(tape), "append"),
-                                          [self._copied(v)]))]
+            return [ast.Expr(value=_call(_attr(self.expr(tape), "append"),
+                                         [self._copied(v)]))]
         if isinstance(callee, prims.SetAttr):
-            target = gast.Attribute(value=self.expr(op.operands[0]), attr=callee.name,
-                                    ctx=gast.Store())
-            return [gast.Assign(targets=[target], value=self.expr(op.operands[1]),
-                                type_comment=None)]
+            target = ast.Attribute(value=self.expr(op.operands[0]), attr=callee.name,
+                                   ctx=_STORE)
+            return [ast.Assign(targets=[target], value=self.expr(op.operands[1]),
+                               type_comment=None)]
         if isinstance(callee, prims.Raise):
-            return [gast.Raise(exc=self.expr(op.operands[0]), cause=None)]
+            return [ast.Raise(exc=self.expr(op.operands[0]), cause=None)]
         if isinstance(callee, prims.Assert):
             msg = self.expr(op.operands[1]) if len(op.operands) > 1 else None
-            return [gast.Assert(test=self.expr(op.operands[0]), msg=msg)]
+            return [ast.Assert(test=self.expr(op.operands[0]), msg=msg)]
         if not op.results:
-            return [gast.Expr(value=self.call_expr(op))]
+            return [ast.Expr(value=self.call_expr(op))]
         if op.result in self.unpack:
             items = self.unpack[op.result]
             stmt = self.assign([v if v in self.names else None for v in items],
@@ -520,15 +576,15 @@ class Emitter:
             t = op.result.type
             if not (getattr(t, "items", None) is not None and len(t.items) == len(items)):
                 # The tuple may be longer than the items read: `a, _, b, *_ = ...`.
-                stmt.targets[0] = gast.Tuple(
-                    elts=list(stmt.targets[0].elts if isinstance(stmt.targets[0], gast.Tuple)
+                stmt.targets[0] = ast.Tuple(
+                    elts=list(stmt.targets[0].elts if isinstance(stmt.targets[0], ast.Tuple)
                               else [stmt.targets[0]])
-                    + [gast.Starred(value=_name("_", True), ctx=gast.Store())],
-                    ctx=gast.Store())
+                    + [ast.Starred(value=_name("_", True), ctx=_STORE)],
+                    ctx=_STORE)
             return [stmt]
         if op.result not in self.names or (op.attrs.get("effect") and
                                            not self.uses.get(op.result)):
-            return [gast.Expr(value=self.call_expr(op))]  # print(...): run for its effect
+            return [ast.Expr(value=self.call_expr(op))]  # print(...): run for its effect
         return [self.assign([op.result], self.call_expr(op))]
 
     def inplace_stmt(self, op: Op) -> list[Any]:
@@ -540,7 +596,7 @@ class Emitter:
         if shared and isinstance(callee, prims.IndexAdd) and \
                 callee.index.items == (("ellipsis",),):
             # A sum into the whole array that cannot happen in place: a new array.
-            value = gast.BinOp(left=self.expr(x), op=gast.Add(), right=self.expr(op.operands[1]))
+            value = ast.BinOp(left=self.expr(x), op=ast.Add(), right=self.expr(op.operands[1]))
             return [self.assign([result], value)]
         if shared:
             # The old array is still needed, or may be shared with something else (an
@@ -552,29 +608,29 @@ class Emitter:
             if len(op.results) > 1:  # item = xs.pop()
                 item = op.results[1]
                 out.append(self.assign([item], call) if item in self.names
-                           else gast.Expr(value=call))
+                           else ast.Expr(value=call))
             else:
-                out.append(gast.Expr(value=call))
+                out.append(ast.Expr(value=call))
             return out
         v = self.expr(op.operands[1])
         dyn = [self.expr(d) for d in op.operands[2:]]
         idx = self.index(callee.index, dyn)
         if isinstance(callee, prims.SetItem):
-            sub = gast.Subscript(value=target, slice=idx, ctx=gast.Store())
-            out.append(gast.Assign(targets=[sub], value=v, type_comment=None))
+            sub = ast.Subscript(value=target, slice=idx, ctx=_STORE)
+            out.append(ast.Assign(targets=[sub], value=v, type_comment=None))
             return out
         if callee.index.items == (("ellipsis",),):
             # The whole array: dW += g.
-            out.append(gast.AugAssign(target=_name(self.names[result], True), op=gast.Add(),
-                                      value=v))
+            out.append(ast.AugAssign(target=_name(self.names[result], True), op=ast.Add(),
+                                     value=v))
             return out
         kinds = ["int" if _is_int(d) else "?" for d in op.operands[2:]]
         if callee.index.is_basic(kinds):
-            sub = gast.Subscript(value=target, slice=idx, ctx=gast.Store())
-            out.append(gast.AugAssign(target=sub, op=gast.Add(), value=v))
+            sub = ast.Subscript(value=target, slice=idx, ctx=_STORE)
+            out.append(ast.AugAssign(target=sub, op=ast.Add(), value=v))
         else:
             add_at = _attr(_attr(_name("np"), "add"), "at")
-            out.append(gast.Expr(value=_call(add_at, [target, self.index_value(idx), v])))
+            out.append(ast.Expr(value=_call(add_at, [target, self.index_value(idx), v])))
         return out
 
     def join(self, targets: list[Value], sources: list[Value]) -> list[Any]:
@@ -592,7 +648,7 @@ class Emitter:
         if len(pairs) == 1 or not written & reads:
             return [self.assign([t], v) for (t, _), v in zip(pairs, values)]
         # A target another source reads: all sources are read before any target is written.
-        return [self.assign([t for t, _ in pairs], gast.Tuple(elts=values, ctx=gast.Load()))]
+        return [self.assign([t for t, _ in pairs], ast.Tuple(elts=values, ctx=_LOAD))]
 
     def _view_of_mutated(self, v: Value) -> bool:
         """Might ``v`` share memory with an array that is updated in place later?"""
@@ -610,7 +666,7 @@ class Emitter:
             more.extend(alias_sources(base))
         return False
 
-    def _copy_if_array(self, s: Value, t: Value) -> gast.expr:
+    def _copy_if_array(self, s: Value, t: Value) -> ast.expr:
         """``t = s`` makes two variables hold one array: copy when either is updated in place
         (the source's variable only matters where it holds an array: a name may hold a
         number at one point and an array at another)."""
@@ -622,7 +678,7 @@ class Emitter:
             return self.expr(s)
         return self._copied(s)
 
-    def _copied(self, v: Value) -> gast.expr:
+    def _copied(self, v: Value) -> ast.expr:
         """``v.copy()`` for an array; a number needs no copy; what may be either (a name
         holding 0.0, then an array) is copied only where it is an array."""
         t = v.type
@@ -653,9 +709,9 @@ class Emitter:
         if not then and not orelse:
             return []
         if not then:
-            test = gast.UnaryOp(op=gast.Not(), operand=test)
+            test = ast.UnaryOp(op=ast.Not(), operand=test)
             then, orelse = orelse, []
-        return [gast.If(test=test, body=then or [gast.Pass()], orelse=orelse)]
+        return [ast.If(test=test, body=then or [ast.Pass()], orelse=orelse)]
 
     def for_stmt(self, op: Op) -> list[Any]:
         niter = op.attrs["niter"]
@@ -669,7 +725,7 @@ class Emitter:
                 args = args[:2]
                 if _const_of(bounds[0]) == 0:
                     args = args[1:]
-            it: gast.expr = _call(_name("range"), args)
+            it: ast.expr = _call(_name("range"), args)
             if op.attrs.get("reverse"):
                 it = _call(_name("reversed"), [it])
         else:
@@ -678,8 +734,8 @@ class Emitter:
         target = _name(self.names[item], True) if item in self.names else _name("_", True)
         stmts = self.block(body) + self.join(carried, body.ops[-1].operands)
         post = self.join(op.results, carried)
-        loop = gast.For(target=target, iter=it, body=stmts or [gast.Pass()], orelse=[],
-                        type_comment=None)
+        loop = ast.For(target=target, iter=it, body=stmts or [ast.Pass()], orelse=[],
+                       type_comment=None)
         return pre + [loop] + post
 
     def while_stmt(self, op: Op) -> list[Any]:
@@ -691,12 +747,12 @@ class Emitter:
             self.join(before.args, body.ops[-1].operands)
         post = self.join(op.results, before.args)
         if cond_stmts:
-            brk = gast.If(test=gast.UnaryOp(op=gast.Not(), operand=test), body=[gast.Break()],
-                          orelse=[])
-            loop = gast.While(test=gast.Constant(True, None), body=cond_stmts + [brk] + stmts,
-                              orelse=[])
+            brk = ast.If(test=ast.UnaryOp(op=ast.Not(), operand=test), body=[ast.Break()],
+                         orelse=[])
+            loop = ast.While(test=ast.Constant(True, None), body=cond_stmts + [brk] + stmts,
+                             orelse=[])
         else:
-            loop = gast.While(test=test, body=stmts or [gast.Pass()], orelse=[])
+            loop = ast.While(test=test, body=stmts or [ast.Pass()], orelse=[])
         return pre + [loop] + post
 
 
@@ -862,57 +918,50 @@ def _is_int(v: Value) -> bool:
 # -- text ---------------------------------------------------------------------------------
 def traced_source(stmts: list[Any], indent: int = 0,
                   origins: dict[int, Any] | None = None) -> list[tuple[str, Any]]:
-    """Print statements (and comments) with ``ast.unparse``, one level at a time, each
+    """Print statements (and comments) as ``ast.unparse`` would, one level at a time, each
     line paired with what ``origins`` says its statement came from (the user's line), so
     that a problem found in the text can be traced back to the code that produced it."""
     origins = origins or {}
     lines: list[tuple[str, Any]] = []
     pad = "    " * indent
+
+    def add(text: str, loc: Any) -> None:
+        if len(text) <= WIDTH:
+            lines.append((text, loc))
+        else:
+            lines.extend((w, loc) for w in wrap(text))
+
     for s in stmts:
         loc = origins.get(id(s))
-
-        def add(text: str, loc: Any = loc) -> None:
-            lines.append((text, loc))
-
         if isinstance(s, Comment):
-            for w in wrap(f"{pad}# {s.text}".rstrip()):
-                add(w)
-            continue
-        if isinstance(s, gast.If):
-            add(f"{pad}if {_unparse_expr(s.test)}:")
+            add(f"{pad}# {s.text}".rstrip(), loc)
+        elif isinstance(s, ast.If):
+            add(f"{pad}if {expression_text(s.test)}:", loc)
             lines.extend(traced_source(s.body, indent + 1, origins))
             orelse = s.orelse
-            while len(orelse) == 1 and isinstance(orelse[0], gast.If):
-                add(f"{pad}elif {_unparse_expr(orelse[0].test)}:", origins.get(id(orelse[0]), loc))
+            while len(orelse) == 1 and isinstance(orelse[0], ast.If):
+                add(f"{pad}elif {expression_text(orelse[0].test)}:",
+                    origins.get(id(orelse[0]), loc))
                 lines.extend(traced_source(orelse[0].body, indent + 1, origins))
                 orelse = orelse[0].orelse
             if orelse:
-                add(f"{pad}else:")
+                add(f"{pad}else:", loc)
                 lines.extend(traced_source(orelse, indent + 1, origins))
-        elif isinstance(s, gast.For):
-            add(f"{pad}for {_unparse_expr(s.target)} in {_unparse_expr(s.iter)}:")
+        elif isinstance(s, ast.For):
+            add(f"{pad}for {expression_text(s.target)} in {expression_text(s.iter)}:", loc)
             lines.extend(traced_source(s.body, indent + 1, origins))
-        elif isinstance(s, gast.While):
-            add(f"{pad}while {_unparse_expr(s.test)}:")
+        elif isinstance(s, ast.While):
+            add(f"{pad}while {expression_text(s.test)}:", loc)
             lines.extend(traced_source(s.body, indent + 1, origins))
-        elif isinstance(s, gast.Return) and isinstance(s.value, gast.Tuple) and \
+        elif isinstance(s, ast.Return) and isinstance(s.value, ast.Tuple) and \
                 len(s.value.elts) > 1:
-            for w in wrap(f"{pad}return " + ", ".join(_unparse_expr(e) for e in s.value.elts)):
-                add(w)
-        elif isinstance(s, gast.Assign) and isinstance(s.value, gast.Tuple) and \
-                len(s.value.elts) > 1 and isinstance(s.targets[0], gast.Tuple):
-            lhs = ", ".join(_unparse_expr(e) for e in s.targets[0].elts)
-            rhs = ", ".join(_unparse_expr(e) for e in s.value.elts)
-            for w in wrap(f"{pad}{lhs} = {rhs}"):
-                add(w)
+            add(f"{pad}return " + ", ".join(expression_text(e) for e in s.value.elts), loc)
+        elif isinstance(s, ast.Assign) and isinstance(s.value, ast.Tuple) and \
+                len(s.value.elts) > 1 and isinstance(s.targets[0], ast.Tuple):
+            lhs = ", ".join(expression_text(e) for e in s.targets[0].elts)
+            rhs = ", ".join(expression_text(e) for e in s.value.elts)
+            add(f"{pad}{lhs} = {rhs}", loc)
         else:
-            node = to_ast(s)
-            node.lineno = 0  # all ast.unparse reads of positions (for type comments)
-            for ln in ast.unparse(node).splitlines():
-                for w in wrap(pad + ln):
-                    add(w)
+            for ln in statement_text(s).splitlines():
+                add(pad + ln, loc)
     return lines
-
-
-def _unparse_expr(e: gast.expr) -> str:
-    return ast.unparse(to_ast(e))

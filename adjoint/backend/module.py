@@ -7,7 +7,6 @@ at the user's line that produced it, never as a ``SyntaxError`` from ``<unknown>
 
 from __future__ import annotations
 
-import ast
 import inspect
 import re
 import types
@@ -19,7 +18,7 @@ from ..errors import InternalError, SourceLoc
 from ..ir.core import Function
 from ..version import __version__
 from .emit import Emitter, traced_source
-from .to_ast import to_ast
+from .printer import expression_text
 
 
 @dataclass
@@ -93,7 +92,7 @@ def kind_check(name: str, kind: Any, fn_name: str) -> list[str]:
 
 
 def _literal(value: Any, emitter: Emitter) -> str:
-    return ast.unparse(to_ast(emitter.const(value)))
+    return expression_text(emitter.const(value))
 
 
 def build_module(functions: list[tuple[Function, str | None]], header: list[str]) -> \

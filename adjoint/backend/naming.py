@@ -71,7 +71,8 @@ class Points:
         the other branch of an ``if`` does not keep ``v`` alive in this one."""
         default = self.defs.get(v, 0)
         uses = self.uses_at.get(v)
-        if uses is None:
+        if uses is None or not path:
+            # (Outside every if, every read counts: the last is the last of all.)
             return self.last.get(v, default)
         return max((p for p, up in uses if not _exclusive(up, path)), default=default)
 
@@ -98,15 +99,27 @@ class Points:
             self._starts = {}
         for a in block.args:
             self._define(a)
+        unpack = self.unpack
+        last, uses_at = self.last, self.uses_at
         for op in block.ops:
             self.n += 1
-            if op.opname == "call" and op.operands and op.operands[0] in self.unpack and \
+            is_call = op.opname == "call"
+            if is_call and unpack and op.operands and op.operands[0] in unpack and \
                     isinstance(op.callee, prims.GetItem):
                 continue  # defined where the tuple is unpacked
-            reads = self._reads(op)
-            for v in reads:
-                self._use(v, loops)
-            if _updates_in_place(op):
+            if loops:
+                for v in self._reads(op):
+                    self._use(v, loops)
+            else:  # (what _use does, outside loops: the common case, written out)
+                point, path = self.n, self._path
+                for v in self._reads(op):
+                    if point > last.get(v, -1):
+                        last[v] = point
+                    try:
+                        uses_at[v].append((point, path))
+                    except KeyError:
+                        uses_at[v] = [(point, path)]
+            if is_call and (getattr(op.callee, "inplace", False) or op.attrs.get("mutates")):
                 # Written `r = x.copy(); r[i] = v` when r cannot take x's variable: what
                 # the update reads is read after r is set, so it cannot live in r's name.
                 own = {op.operands[0], *self._sources(op.operands[0])}
@@ -138,8 +151,8 @@ class Points:
                 self.n = furthest + 1
             if op.opname == "const":
                 continue  # literals are written where they are used
-            if op.results and op.results[0] in self.unpack:
-                for item in self.unpack[op.results[0]]:
+            if unpack and op.results and op.results[0] in unpack:
+                for item in unpack[op.results[0]]:
                     if item is not None:
                         self._define(item)
                         self.defs[item] = self.n
@@ -153,6 +166,7 @@ class Points:
         """Values whose names ``op``'s statement reads, following inlined expressions."""
         out: list[Value] = []
         inline = self.inline_into
+        alias = self._alias
         stack = op.operands[1:] if skip_first else list(op.operands)
         while stack:
             v = stack.pop()
@@ -168,7 +182,7 @@ class Points:
             # Reading a value that may share memory with others (a view, or what a
             # helper passed through) reads them too: keep them alive, so none is
             # updated in place while this value is still needed.
-            more = self._sources(v)
+            more = alias[v] if v in alias else self._sources(v)
             if more:
                 seen: set[Value] = set()
                 more = list(more)
@@ -240,6 +254,9 @@ def identifier(text: str) -> str:
     left at either end), a name that cannot start as it does gets a ``v`` in front, and
     a keyword gets a ``_`` after it.
     """
+    if type(text) is str and text.isascii() and text.isidentifier():
+        # (ASCII is its own NFKC form: the common case, without normalizing.)
+        return text + "_" if keyword.iskeyword(text) else text
     name = unicodedata.normalize("NFKC", str(text))
     if not name.isidentifier():
         name = _words(_MINUS_DIGIT.sub("m", name), ascii_only=False)
@@ -279,6 +296,8 @@ class Namer:
         #: Per name, the live ranges of the values holding it (with the value).
         self.taken: dict[str, list[tuple[int, int, Value]]] = {}
         self.next_suffix: dict[str, int] = {}
+        #: Per callee, what the names of its results end with (asked of most values).
+        self._short: dict[Any, str] = {}
         self.reserved = set(reserved)
         member_of: dict[Value, list[Value]] = {}
         for cls in classes:
@@ -367,10 +386,13 @@ class Namer:
             if owner.attrs.get("adjoint"):
                 target = "d" + target
             if owner.opname == "call":
-                label = callee_name(owner.callee)
-                short = _SHORT.get(label, label.rsplit(".", 1)[-1])
-                if isinstance(owner.callee, prims.Attribute):
-                    short = owner.callee.name.lower()
+                callee = owner.callee
+                try:
+                    short = self._short[callee]
+                except KeyError:
+                    short = self._short[callee] = _short_name(callee)
+                except TypeError:  # an unhashable callee
+                    short = _short_name(callee)
                 return f"{target}_{short}"
             return f"{target}_{owner.opname}"
         return "v"
@@ -417,6 +439,14 @@ class Namer:
             self.names[v] = name
 
 
+def _short_name(callee: Any) -> str:
+    """What names of values ``callee`` computes end with (``add``, ``tanh``, ``t``)."""
+    if isinstance(callee, prims.Attribute):
+        return callee.name.lower()
+    label = callee_name(callee)
+    return _SHORT.get(label, label.rsplit(".", 1)[-1])
+
+
 def interferes(points: Points, a: Value, b: Value) -> bool:
     """Do ``a`` and ``b`` hold different values at some point where both are needed?"""
     if points.exclusive(a, b):
@@ -445,11 +475,15 @@ def congruence(fn: Function) -> list[tuple[Value, Value]]:
     while stack:
         block = stack.pop()
         for op in block.ops:
-            if op.opname == "if":
+            opname = op.opname
+            if opname == "call":
+                if getattr(op.callee, "inplace", False) or op.attrs.get("mutates"):
+                    pairs.append((op.operands[0], op.results[0]))  # an update in place
+            elif opname == "if":
                 for region in op.regions:
                     for r, y in zip(op.results, region.ops[-1].operands):
                         pairs.append((r, y))
-            elif op.opname == "for":
+            elif opname == "for":
                 body = op.regions[0]
                 niter = op.attrs["niter"]
                 for k, r in enumerate(op.results):
@@ -457,16 +491,15 @@ def congruence(fn: Function) -> list[tuple[Value, Value]]:
                     pairs.append((op.operands[niter + k], arg))
                     pairs.append((arg, body.ops[-1].operands[k]))
                     pairs.append((arg, r))
-            elif op.opname == "while":
+            elif opname == "while":
                 before, body = op.regions
                 for k, r in enumerate(op.results):
                     pairs.append((op.operands[k], before.args[k]))
                     pairs.append((before.args[k], body.args[k]))
                     pairs.append((body.args[k], body.ops[-1].operands[k]))
                     pairs.append((before.args[k], r))
-            elif _updates_in_place(op):
-                pairs.append((op.operands[0], op.results[0]))
-            stack.extend(op.regions)
+            if op.regions:
+                stack.extend(op.regions)
     return pairs
 
 

@@ -23,27 +23,31 @@ from ..ir.effects import has_effect
 from .naming import congruence
 
 
-def sink_definitions(fn: Function) -> None:
-    """Move definitions after the last same-statement read of the value they replace."""
-    group = _groups(congruence(fn))
+def sink_definitions(fn: Function, pairs: list[tuple[Value, Value]] | None = None) -> None:
+    """Move definitions after the last same-statement read of the value they replace
+    (``pairs``: :func:`~.naming.congruence` of ``fn``, when known)."""
+    group = _groups(congruence(fn) if pairs is None else pairs)
+    if not group:
+        return  # no value would like another's variable
+    members: dict[Any, list[Value]] = {}
+    for v, g in group.items():
+        members.setdefault(g, []).append(v)
     stack = [fn.body]
     while stack:
         block = stack.pop()
-        _sink_in(block, group)
+        _sink_in(block, group, members)
         for op in block.ops:
             stack.extend(op.regions)
 
 
-def _sink_in(block: Block, group: dict[Value, Any]) -> None:
+def _sink_in(block: Block, group: dict[Value, Any], members: dict[Any, list[Value]]) -> None:
     ops = block.ops
-    members: dict[Any, list[Value]] = {}
-    for v, g in group.items():
-        members.setdefault(g, []).append(v)
     moved: set[Op] = set()  # each moves once, and nothing moves past it (no swapping back)
     i = 0
     while i < len(ops):
         op = ops[i]
-        g = group.get(op.results[0]) if _movable(op) and op not in moved else None
+        g = group.get(op.results[0]) if op.results and op.results[0] in group and \
+            _movable(op) and op not in moved else None
         if g is None:
             i += 1
             continue
