@@ -1,7 +1,7 @@
 """Reading a function's definition: the tree the frontend lowers is gast's, exactly.
 
-The frontend finds a def in its file's standard ``ast`` tree and converts it with its
-own converter (``adjoint.frontend.to_gast``); the file's tree is not kept, so a second
+The frontend finds a def in its file's standard ``ast`` tree and converts it, in place,
+with its own converter (``adjoint.frontend.to_gast``); the file's tree is not kept, so a second
 def of the same file is parsed from its own lines. Both must give what gast gives for
 the whole file: the same classes, fields in the same order, the same positions.
 """
@@ -9,6 +9,7 @@ the whole file: the same classes, fields in the same order, the same positions.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import sys
 import textwrap
@@ -18,6 +19,7 @@ import gast
 import pytest
 
 import adjoint
+from adjoint.errors import SourceLoc
 from adjoint.frontend import parse_live_function
 from adjoint.frontend.to_gast import to_gast
 
@@ -44,12 +46,12 @@ def test_the_converter_gives_what_gast_gives_for_whole_files(folder):
     files = sorted((ROOT / folder).glob("*.py"))
     assert files
     for path in files:
-        tree = ast.parse(path.read_text())
-        assert_same_tree(to_gast(tree), gast.ast_to_gast(tree), path.name)
+        text = path.read_text()
+        assert_same_tree(to_gast(ast.parse(text)), gast.ast_to_gast(ast.parse(text)), path.name)
 
 
 def test_the_converter_gives_what_gast_gives_for_every_construct():
-    tree = ast.parse(textwrap.dedent("""
+    text = textwrap.dedent("""
         import numpy as np
         from os import path as p
 
@@ -96,8 +98,8 @@ def test_the_converter_gives_what_gast_gives_for_every_construct():
 
         class C(Base, metaclass=M):
             def m(self): return super().m()
-    """))
-    assert_same_tree(to_gast(tree), gast.ast_to_gast(tree))
+    """)
+    assert_same_tree(to_gast(ast.parse(text)), gast.ast_to_gast(ast.parse(text)))
 
 
 @pytest.fixture
@@ -199,3 +201,15 @@ def test_a_file_edited_after_one_of_its_defs_was_read_is_refused(module_file):
     for fn in (module.f, module.g):
         with pytest.raises(adjoint.UnsupportedSyntaxError, match="not the code that runs"):
             parse_live_function(fn)
+
+
+def test_positions_are_made_as_the_source_loc_constructor_makes_them():
+    from adjoint.frontend.source import _source_loc
+
+    made = _source_loc("model.py", 3, 4, "    y = f(x)", 3, 12)
+    built = SourceLoc("model.py", 3, 4, "    y = f(x)", 3, 12)
+    assert type(made) is SourceLoc
+    assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    assert list(vars(made).items()) == list(vars(built).items())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.line = 4

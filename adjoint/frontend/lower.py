@@ -1503,15 +1503,28 @@ class _Lowerer:
 def _runtime_original(obj: Any) -> Any:
     """A runtime helper copied into a generated module is the helper itself (with rules)."""
     name = getattr(obj, "__name__", None)
+    if isinstance(name, str) and name not in _helper_names():
+        # Not a helper's name (a module, a NumPy function...): nothing to compare. A
+        # module's __code__ is not asked for (NumPy's module __getattr__ would raise).
+        return obj
     code = getattr(obj, "__code__", None)
     if name and code is not None:
-        from .. import runtime as rt
-
         original = getattr(rt, name, None)
         if original is not None and original is not obj and name in rt.HELPERS and \
                 original.__code__.co_code == code.co_code:
             return original
     return obj
+
+
+_HELPER_NAMES: tuple[tuple[str, ...], frozenset[str]] = ((), frozenset())
+
+
+def _helper_names() -> frozenset[str]:
+    """The names of the runtime helpers, as a set (``rt.HELPERS`` is a tuple)."""
+    global _HELPER_NAMES
+    if _HELPER_NAMES[0] is not rt.HELPERS:
+        _HELPER_NAMES = (rt.HELPERS, frozenset(rt.HELPERS))
+    return _HELPER_NAMES[1]
 
 
 def _eager_safe(e: gast.expr) -> bool:
@@ -1653,10 +1666,10 @@ _EXPR_HINTS = {
 def _frozen_method(callee: Any, prefix: list[Value]) -> tuple[Any, list[Value], dict] | None:
     """For ``frozen.method(...)`` with ``frozen = dist(*args, **kwargs)`` made from one of
     ``scipy.stats``' distributions: ``(dist.method, args, kwargs)``, else None."""
-    from ..ir.printer import stats_name
-
     if not isinstance(callee, prims.Method) or len(prefix) != 1:
         return None
+    from ..ir.printer import stats_name
+
     op = prefix[0].owner
     if not isinstance(op, Op) or op.opname != "call" or op.attrs.get("spread") is not None:
         return None

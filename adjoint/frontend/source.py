@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import dataclasses
 import linecache
 import sys
 from collections.abc import Callable
@@ -31,7 +32,7 @@ class ParsedFunction:
         line = getattr(node, "lineno", None) or self.node.lineno
         col = getattr(node, "col_offset", 0) or 0
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        return SourceLoc(
+        return _source_loc(
             self.filename,
             line,
             col,
@@ -50,6 +51,33 @@ class ParsedFunction:
         out = [chunk[0].strip()]
         out += [ln[indent:].rstrip() if ln[:indent].isspace() else ln.strip() for ln in chunk[1:]]
         return "\n".join(out)
+
+
+def _fast_source_loc() -> Callable[..., SourceLoc] | None:
+    """``SourceLoc(...)`` without the frozen dataclass's ``__init__``, which sets each field
+    through ``object.__setattr__`` (every operation lowered has a position: a long
+    function makes tens of thousands). None unless SourceLoc is still a frozen dataclass
+    of these six fields, kept in its ``__dict__``, with nothing run after ``__init__``."""
+    names = tuple(f.name for f in dataclasses.fields(SourceLoc))
+    params = getattr(SourceLoc, "__dataclass_params__", None)
+    if names != ("filename", "line", "col", "text", "end_line", "end_col") or \
+            params is None or not params.frozen or hasattr(SourceLoc, "__post_init__") \
+            or "__slots__" in vars(SourceLoc):
+        return None
+    new = object.__new__
+
+    def make(filename: str, line: int, col: int, text: str, end_line: int | None,
+             end_col: int | None) -> SourceLoc:
+        loc = new(SourceLoc)
+        d = loc.__dict__
+        d["filename"], d["line"], d["col"], d["text"] = filename, line, col, text
+        d["end_line"], d["end_col"] = end_line, end_col
+        return loc
+
+    return make
+
+
+_source_loc = _fast_source_loc() or SourceLoc
 
 
 class Scope:
