@@ -26,7 +26,7 @@ from typing import Any
 import gast
 
 from ..errors import UnsupportedSyntaxError
-from .walk import walk
+from .walk import iter_walk, walk
 
 
 def _name(id_: str, store: bool = False) -> gast.Name:
@@ -342,10 +342,10 @@ class Canonicalizer:
             name = target.id
             inside = {id(n) for n in walk(loop)}
             read_outside = any(isinstance(n, gast.Name) and n.id == name and id(n) not in inside
-                               for n in walk(self.fn))
+                               for n in iter_walk(self.fn))
             assigned_in_body = any(isinstance(n, gast.Name) and n.id == name and
                                    isinstance(n.ctx, gast.Store)
-                                   for stmt in loop.body for n in walk(stmt))
+                                   for stmt in loop.body for n in iter_walk(stmt))
             if not read_outside and not assigned_in_body:
                 return name
         return self.fresh("_k")

@@ -10,11 +10,29 @@ shape while the list is used (renaming a ``Name`` in place is fine).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import gast
 
 _AST = gast.AST
+
+
+def iter_walk(node: Any) -> Iterator[Any]:
+    """``walk(node)`` one node at a time, for a search that may stop early (each node's
+    children are found before it is given, as ``gast.walk`` does)."""
+    todo = [node]
+    add = todo.append
+    for n in todo:
+        for field in n._fields:
+            value = getattr(n, field, None)
+            if isinstance(value, _AST):
+                add(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, _AST):
+                        add(item)
+        yield n
 
 
 def walk(node: Any) -> list[Any]:
