@@ -54,24 +54,26 @@ class ParsedFunction:
 
 
 def _fast_source_loc() -> Callable[..., SourceLoc] | None:
-    """``SourceLoc(...)`` without the frozen dataclass's ``__init__``, which sets each field
-    through ``object.__setattr__`` (every operation lowered has a position: a long
-    function makes tens of thousands). None unless SourceLoc is still a frozen dataclass
-    of these six fields, kept in its ``__dict__``, with nothing run after ``__init__``."""
+    """``SourceLoc(...)`` without the frozen dataclass's ``__init__``, which looks up
+    ``object.__setattr__`` again for each field (every operation lowered has a position:
+    a long function makes tens of thousands). None unless SourceLoc is still a frozen
+    dataclass of these six fields with nothing run after ``__init__``."""
     names = tuple(f.name for f in dataclasses.fields(SourceLoc))
     params = getattr(SourceLoc, "__dataclass_params__", None)
     if names != ("filename", "line", "col", "text", "end_line", "end_col") or \
-            params is None or not params.frozen or hasattr(SourceLoc, "__post_init__") \
-            or "__slots__" in vars(SourceLoc):
+            params is None or not params.frozen or hasattr(SourceLoc, "__post_init__"):
         return None
-    new = object.__new__
+    new, put = object.__new__, object.__setattr__
 
     def make(filename: str, line: int, col: int, text: str, end_line: int | None,
              end_col: int | None) -> SourceLoc:
         loc = new(SourceLoc)
-        d = loc.__dict__
-        d["filename"], d["line"], d["col"], d["text"] = filename, line, col, text
-        d["end_line"], d["end_col"] = end_line, end_col
+        put(loc, "filename", filename)
+        put(loc, "line", line)
+        put(loc, "col", col)
+        put(loc, "text", text)
+        put(loc, "end_line", end_line)
+        put(loc, "end_col", end_col)
         return loc
 
     return make
