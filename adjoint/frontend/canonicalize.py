@@ -26,6 +26,7 @@ from typing import Any
 import gast
 
 from ..errors import UnsupportedSyntaxError
+from .walk import iter_walk, walk
 
 
 def _name(id_: str, store: bool = False) -> gast.Name:
@@ -40,7 +41,7 @@ def _assign(target: str, value: gast.expr, like: Any, text: str | None = "") -> 
 
 def _locate(node: Any, like: Any, text: str | None = "") -> Any:
     """Give a made-up node the position of ``like``; ``text`` is what comments quote."""
-    for sub in gast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
             gast.copy_location(sub, like)
     if isinstance(node, gast.stmt) and text is not None:
@@ -92,19 +93,25 @@ class _Loop:
 class Canonicalizer:
     """Rewrites one function definition (in place) so its only return is the last statement."""
 
-    def __init__(self, fn: gast.FunctionDef, loc: Any):
+    def __init__(self, fn: gast.FunctionDef, loc: Any, nodes: list[Any] | None = None):
+        """``nodes``: every node of ``fn`` (``walk(fn)``), when the caller has them."""
         self.fn = fn
         self.loc = loc
         self.counter = 0
         taken: set[str] = set()
         returns = 0
-        for n in gast.walk(fn):  # one walk: a long function has many nodes
+        comprehensions = False
+        for n in walk(fn) if nodes is None else nodes:  # one walk: a long function has many nodes
             if isinstance(n, gast.Name):
                 taken.add(n.id)
             elif isinstance(n, gast.Return):
                 returns += 1
+            elif isinstance(n, (gast.ListComp, gast.GeneratorExp)):
+                comprehensions = True
         taken |= {a.id for a in fn.args.args}
         self.taken = taken
+        #: Are there comprehensions to hoist (none: nothing to look for, statement by statement)?
+        self.comprehensions = comprehensions
         self.returns = returns > 0 and not (isinstance(fn.body[-1], gast.Return)
                                             and returns == 1)
         # Unused (empty) when the function returns only at its end.
@@ -141,10 +148,12 @@ class Canonicalizer:
     def block(self, stmts: list[Any], loop: _Loop | None) -> list[Any]:
         out: list[Any] = []
         stmts = self.hoist_comprehensions(stmts)
+        last = len(stmts) - 1
         for i, s in enumerate(stmts):
-            rest = stmts[i + 1:]
-            if self.returns and loop is None and rest and isinstance(s, gast.If) and (
+            # (what follows ``s`` is sliced off only when needed: a long body has many)
+            if self.returns and loop is None and i < last and isinstance(s, gast.If) and (
                     _always_returns(s.body) or _always_returns(s.orelse)):
+                rest = stmts[i + 1:]
                 # `if c: ...; return a` then more code: the code after is the else branch,
                 # so no flag is needed (`if c: ... result = a  else: ...`).
                 if _always_returns(s.body):
@@ -156,8 +165,8 @@ class Canonicalizer:
                 return out
             new, flags = self.stmt(s, loop)
             out.extend(new)
-            rest = stmts[i + 1:]
-            if flags and rest:
+            if flags and i < last:
+                rest = stmts[i + 1:]
                 guard = _and([_not(_name(f)) for f in flags])
                 body = self.block(rest, loop)
                 out.append(_locate(gast.If(test=guard, body=body, orelse=[]), rest[0]))
@@ -171,6 +180,8 @@ class Canonicalizer:
         those inside a lambda, a conditional expression or ``and``/``or``), and their
         variables are renamed so they cannot clobber the function's own names.
         """
+        if not self.comprehensions:
+            return list(stmts)
         out: list[Any] = []
         for s in stmts:
             if isinstance(s, gast.While):
@@ -207,12 +218,12 @@ class Canonicalizer:
         result = self.fresh(f"{base}_items" if base != "items" else base)
         renames: dict[str, str] = {}
         for gen in comp.generators:
-            for n in gast.walk(gen.target):
+            for n in walk(gen.target):
                 if isinstance(n, gast.Name):
                     renames[n.id] = self.fresh(n.id)
 
         def rename(node: Any) -> Any:
-            for n in gast.walk(node):
+            for n in walk(node):
                 if isinstance(n, gast.Name) and n.id in renames:
                     n.id = renames[n.id]
             return node
@@ -329,12 +340,12 @@ class Canonicalizer:
         """The loop variable itself counts, unless the body or later code could tell."""
         if isinstance(target, gast.Name):
             name = target.id
-            inside = {id(n) for n in gast.walk(loop)}
+            inside = {id(n) for n in walk(loop)}
             read_outside = any(isinstance(n, gast.Name) and n.id == name and id(n) not in inside
-                               for n in gast.walk(self.fn))
+                               for n in iter_walk(self.fn))
             assigned_in_body = any(isinstance(n, gast.Name) and n.id == name and
                                    isinstance(n.ctx, gast.Store)
-                                   for stmt in loop.body for n in gast.walk(stmt))
+                                   for stmt in loop.body for n in iter_walk(stmt))
             if not read_outside and not assigned_in_body:
                 return name
         return self.fresh("_k")

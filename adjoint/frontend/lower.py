@@ -16,6 +16,7 @@ import copy
 import inspect
 import operator
 import types
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,7 @@ from .canonicalize import RETURN_TEXT, Canonicalizer, reversed_slice
 from .guards import is_library
 from .source import ParsedFunction, parse_live_function
 from .targets import is_user_function
+from .walk import walk
 
 BINOPS: dict[type, Callable[..., Any]] = {
     gast.Add: operator.add,
@@ -123,7 +125,7 @@ def _assigned_names(stmts: list[gast.stmt]) -> list[str]:
     """Names a list of statements may rebind, in first-assignment order."""
     seen: dict[str, None] = {}
     for stmt in stmts:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 seen.setdefault(node.id, None)
             elif isinstance(node, (gast.Assign, gast.AugAssign)):
@@ -192,7 +194,7 @@ def _only_reports(obj: Any) -> bool:
 
 
 def _reads(node: Any) -> set[str]:
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+    return {n.id for n in walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)}
 
 
@@ -201,7 +203,7 @@ def _definitely_assigned(stmt: Any) -> set[str]:
         targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
         out: set[str] = set()
         for t in targets:
-            for n in gast.walk(t):
+            for n in walk(t):
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                     out.add(n.id)
         return out
@@ -230,7 +232,7 @@ def _exposed_reads(stmts: list[Any]) -> set[str]:
         else:
             reads = _reads(s)
             if isinstance(s, gast.AugAssign):
-                reads |= {n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)}
+                reads |= {n.id for n in walk(s.target) if isinstance(n, gast.Name)}
         out |= reads - assigned
         assigned |= _definitely_assigned(s)
     return out
@@ -251,10 +253,14 @@ class _Lowerer:
         self.inlined_calls: set = set()
         #: Local names bound to derivatives made in the function (df = adjoint.grad(f)).
         self.static_locals: dict[str, Static] = {}
+        #: Every node of the definition as read (one walk, shared with the canonicalizer).
+        self.nodes: list[Any] | None = walk(parsed.node)
         #: The objects whose attributes the function assigns (``cnt`` in ``cnt.n = 1``).
         self.written_objects = {
-            _source_text(t.value) for t in gast.walk(parsed.node)
+            _source_text(t.value) for t in self.nodes
             if isinstance(t, gast.Attribute) and isinstance(t.ctx, gast.Store)}
+        #: Names read in the function, counted, once it is canonical (see reads_outside).
+        self.loads: tuple[Any, Counter[str], set[int]] | None = None
 
     # -- errors ---------------------------------------------------------------------------
     def unsupported(self, node: Any, what: str, hint: str) -> UnsupportedSyntaxError:
@@ -263,7 +269,8 @@ class _Lowerer:
     # -- entry ----------------------------------------------------------------------------
     def run(self) -> Function:
         node = self.p.node
-        Canonicalizer(node, self.p.loc).run()
+        nodes, self.nodes = self.nodes, None
+        Canonicalizer(node, self.p.loc, nodes).run()
         args = node.args
         if args.vararg and self.nvarargs is None:
             raise self.unsupported(
@@ -793,7 +800,7 @@ class _Lowerer:
         test: gast.expr | None = None,
     ) -> Op:
         for node in body:
-            for sub in gast.walk(node):
+            for sub in walk(node):
                 if isinstance(sub, (gast.Break, gast.Continue, gast.Return)):
                     raise self.unsupported(
                         sub,
@@ -866,10 +873,30 @@ class _Lowerer:
         self.loop(stmt, "while", [], None, stmt.body, stmt.test)
 
     def reads_outside(self, loop: Any) -> set[str]:
-        """Names the function reads anywhere but inside ``loop``."""
-        inside = {id(n) for n in gast.walk(loop)}
-        return {n.id for n in gast.walk(self.p.node) if isinstance(n, gast.Name)
-                and isinstance(n.ctx, gast.Load) and id(n) not in inside}
+        """Names the function reads anywhere but inside ``loop``.
+
+        The function's reads are counted once; a loop's own are then taken off, so that
+        each loop costs its own size, not the function's. When a node is shared by two
+        places in the tree (counting would not tell inside from outside), each read is
+        checked by identity instead.
+        """
+        tree = self.p.node
+        if self.loads is None or self.loads[0] is not tree:
+            nodes = walk(tree)
+            ids = {id(n) for n in nodes}
+            counts = Counter(n.id for n in nodes if isinstance(n, gast.Name)
+                             and isinstance(n.ctx, gast.Load))
+            self.loads = (tree, counts, ids if len(ids) == len(nodes) else set())
+        _, counts, ids = self.loads
+        inside = walk(loop)
+        if not ids or id(loop) not in ids:
+            # Shared nodes, or a loop that is not in the function (an inlined copy).
+            within = {id(n) for n in inside}
+            return {n.id for n in walk(tree) if isinstance(n, gast.Name)
+                    and isinstance(n.ctx, gast.Load) and id(n) not in within}
+        there = Counter(n.id for n in inside if isinstance(n, gast.Name)
+                        and isinstance(n.ctx, gast.Load))
+        return {name for name, k in counts.items() if k > there[name]}
 
     # -- expressions ----------------------------------------------------------------------
     def value(self, node: gast.expr) -> Value:
@@ -1442,7 +1469,7 @@ class _Lowerer:
         if len(body) != 1 or not isinstance(body[0], gast.Return) or body[0].value is None \
                 or args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs or any(
                     isinstance(n, (gast.Lambda, gast.ListComp, gast.GeneratorExp))
-                    for n in gast.walk(body[0])):
+                    for n in walk(body[0])):
             return None
         return parsed
 
@@ -1480,10 +1507,12 @@ class _Lowerer:
 def _runtime_original(obj: Any) -> Any:
     """A runtime helper copied into a generated module is the helper itself (with rules)."""
     name = getattr(obj, "__name__", None)
+    if isinstance(name, str) and name not in _helper_names():
+        # Not a helper's name (a module, a NumPy function...): nothing to compare. A
+        # module's __code__ is not asked for (NumPy's module __getattr__ would raise).
+        return obj
     code = getattr(obj, "__code__", None)
     if name and code is not None:
-        from .. import runtime as rt
-
         original = getattr(rt, name, None)
         if original is not None and original is not obj and name in rt.HELPERS and \
                 original.__code__.co_code == code.co_code:
@@ -1491,9 +1520,20 @@ def _runtime_original(obj: Any) -> Any:
     return obj
 
 
+_HELPER_NAMES: tuple[tuple[str, ...], frozenset[str]] = ((), frozenset())
+
+
+def _helper_names() -> frozenset[str]:
+    """The names of the runtime helpers, as a set (``rt.HELPERS`` is a tuple)."""
+    global _HELPER_NAMES
+    if _HELPER_NAMES[0] is not rt.HELPERS:
+        _HELPER_NAMES = (rt.HELPERS, frozenset(rt.HELPERS))
+    return _HELPER_NAMES[1]
+
+
 def _eager_safe(e: gast.expr) -> bool:
     """Names, constants, comparisons and ``not`` of those: evaluating them has no effect."""
-    for node in gast.walk(e):
+    for node in walk(e):
         if not isinstance(node, (gast.Name, gast.Constant, gast.Compare, gast.UnaryOp,
                                  gast.BoolOp, gast.Load, gast.cmpop, gast.unaryop,
                                  gast.boolop)):
@@ -1630,10 +1670,10 @@ _EXPR_HINTS = {
 def _frozen_method(callee: Any, prefix: list[Value]) -> tuple[Any, list[Value], dict] | None:
     """For ``frozen.method(...)`` with ``frozen = dist(*args, **kwargs)`` made from one of
     ``scipy.stats``' distributions: ``(dist.method, args, kwargs)``, else None."""
-    from ..ir.printer import stats_name
-
     if not isinstance(callee, prims.Method) or len(prefix) != 1:
         return None
+    from ..ir.printer import stats_name
+
     op = prefix[0].owner
     if not isinstance(op, Op) or op.opname != "call" or op.attrs.get("spread") is not None:
         return None

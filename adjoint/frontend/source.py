@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import dataclasses
 import linecache
 import sys
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from typing import Any
 import gast
 
 from ..errors import SourceLoc, UnsupportedSyntaxError
+from .to_gast import to_gast
 
 
 @dataclass
@@ -30,7 +32,7 @@ class ParsedFunction:
         line = getattr(node, "lineno", None) or self.node.lineno
         col = getattr(node, "col_offset", 0) or 0
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        return SourceLoc(
+        return _source_loc(
             self.filename,
             line,
             col,
@@ -49,6 +51,35 @@ class ParsedFunction:
         out = [chunk[0].strip()]
         out += [ln[indent:].rstrip() if ln[:indent].isspace() else ln.strip() for ln in chunk[1:]]
         return "\n".join(out)
+
+
+def _fast_source_loc() -> Callable[..., SourceLoc] | None:
+    """``SourceLoc(...)`` without the frozen dataclass's ``__init__``, which looks up
+    ``object.__setattr__`` again for each field (every operation lowered has a position:
+    a long function makes tens of thousands). None unless SourceLoc is still a frozen
+    dataclass of these six fields with nothing run after ``__init__``."""
+    names = tuple(f.name for f in dataclasses.fields(SourceLoc))
+    params = getattr(SourceLoc, "__dataclass_params__", None)
+    if names != ("filename", "line", "col", "text", "end_line", "end_col") or \
+            params is None or not params.frozen or hasattr(SourceLoc, "__post_init__"):
+        return None
+    new, put = object.__new__, object.__setattr__
+
+    def make(filename: str, line: int, col: int, text: str, end_line: int | None,
+             end_col: int | None) -> SourceLoc:
+        loc = new(SourceLoc)
+        put(loc, "filename", filename)
+        put(loc, "line", line)
+        put(loc, "col", col)
+        put(loc, "text", text)
+        put(loc, "end_line", end_line)
+        put(loc, "end_col", end_col)
+        return loc
+
+    return make
+
+
+_source_loc = _fast_source_loc() or SourceLoc
 
 
 class Scope:
@@ -102,14 +133,13 @@ def parse_live_function(fn: Callable[..., Any]) -> ParsedFunction:
         )
     filename = code.co_filename
     file_lines = _file_lines(filename, getattr(fn, "__globals__", None))
-    node = tree = None
+    node = tree = found = None
     if code.co_name != "<lambda>":
         # A def is found in the standard library's tree (parsed in C) and only its own
         # subtree converted to gast: converting a whole file of rules cost most of the
         # first gradient's time.
-        std = _parse_std(filename, file_lines)
-        found = _find_def_std(std, code) if std is not None else None
-        node = gast.ast_to_gast(found) if found is not None else None
+        found = _find_def(filename, file_lines, code)
+        node = to_gast(found.node) if found is not None else None
     else:
         tree = _parse_file(filename, file_lines)
         node = _find_definition(tree, code, filename, file_lines) if tree is not None else None
@@ -147,13 +177,134 @@ def _file_lines(filename: str, module_globals: Any) -> list[str]:
 
 
 _PARSED: dict[tuple[str, int], Any] = {}
-_PARSED_STD: dict[tuple[str, int], Any] = {}
 
 
-def _parse_std(filename: str, lines: list[str]) -> Any:
-    """The whole file's standard ``ast`` tree (cached per file text); None when it does
-    not parse."""
-    return _parsed(_PARSED_STD, ast.parse, filename, lines)
+@dataclass
+class _Def:
+    """Where a ``def`` is in its file, and the parts of the file its code depends on."""
+
+    name: str
+    lineno: int
+    #: The line of its first decorator (its own line when it has none).
+    first: int
+    end: int
+    #: The ``from __future__`` features of the file, as compiler flags.
+    future: int
+    #: Its ``ast`` node (the file's tree is not kept: see ``_find_def``).
+    node: Any = None
+
+
+#: (file, text) -> {(name, line): the defs found there}, for the first line of a def
+#: and of its first decorator (the two lines a code object may give).
+_DEFS: dict[tuple[str, int], dict[tuple[str, int], list[_Def]] | None] = {}
+
+
+def _find_def(filename: str, lines: list[str], code: Any) -> _Def | None:
+    """The ``def`` that ``code`` was compiled from, with its ``ast`` node.
+
+    The file is parsed once per text, and where its defs are kept: another def of the
+    file is then parsed from its own lines. Keeping the whole tree instead would cost
+    nothing to look up but make the collector scan every node of every file read (a
+    long function's tree outlives its lowering in such a cache).
+    """
+    if not lines:
+        return None
+    text = "".join(lines)
+    key = (filename, hash(text))
+    if key in _DEFS:
+        index = _DEFS[key]
+        found = index.get((code.co_name, code.co_firstlineno), ()) if index else ()
+        if len(found) != 1:
+            return None
+        d = found[0]
+        node = _parse_def(lines, d)
+        if node is not None:
+            return _Def(d.name, d.lineno, d.first, d.end, d.future, node)
+        # Not readable from its own lines (it happens to no def Python accepts): the
+        # whole file is read as below.
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        tree = None
+    index = _def_index(tree) if tree is not None else None
+    found = index.get((code.co_name, code.co_firstlineno), ()) if index else ()
+    result = None
+    if len(found) == 1:
+        d = found[0]
+        result = _Def(d.name, d.lineno, d.first, d.end, d.future, d.node)
+    for defs in (index or {}).values():
+        for d in defs:
+            d.node = None  # the cache keeps positions only
+    _DEFS[key] = index
+    if len(_DEFS) > 64:
+        _DEFS.pop(next(iter(_DEFS)))
+    return result
+
+
+def _def_index(tree: Any) -> dict[tuple[str, int], list[_Def]]:
+    """Every def of the module's tree by (name, line), with its node (taken out of the
+    index before it is kept: the index outlives the tree)."""
+    future = _future_flags(tree)
+    index: dict[tuple[str, int], list[_Def]] = {}
+    blocks = [tree.body]
+    while blocks:
+        for stmt in blocks.pop():
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = stmt.decorator_list[0].lineno if stmt.decorator_list else stmt.lineno
+                d = _Def(stmt.name, stmt.lineno, first, stmt.end_lineno or stmt.lineno,
+                         future, stmt)
+                for line in {stmt.lineno, first}:
+                    index.setdefault((stmt.name, line), []).append(d)
+            for part in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, part, None)
+                if isinstance(inner, list):
+                    blocks.append(inner)
+            for handler in getattr(stmt, "handlers", ()):
+                blocks.append(handler.body)
+            for case in getattr(stmt, "cases", ()):
+                blocks.append(case.body)
+    return index
+
+
+def _future_flags(tree: Any) -> int:
+    """The compiler flags of the module's ``from __future__ import`` statements."""
+    import __future__
+
+    flags = 0
+    for k, stmt in enumerate(tree.body):
+        if k == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) \
+                and isinstance(stmt.value.value, str):
+            continue  # the module's docstring
+        if not (isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"):
+            break
+        for alias in stmt.names:
+            feature = getattr(__future__, alias.name, None)
+            flags |= getattr(feature, "compiler_flag", 0)
+    return flags
+
+
+def _parse_def(lines: list[str], d: _Def) -> Any:
+    """The ``ast`` node of the def at ``d``, parsed from its own lines (at their line
+    numbers and columns: an indented def is read as the body of an ``if``); None when
+    they do not parse as that def alone."""
+    chunk = "".join(lines[d.first - 1:d.end])
+    indented = chunk[:1] in (" ", "\t", "\f")
+    if indented and d.first < 2:
+        return None
+    head = "\n" * (d.first - 2) + "if 1:\n" if indented else "\n" * (d.first - 1)
+    try:
+        tree = compile(head + chunk, "<def>", "exec", ast.PyCF_ONLY_AST | d.future,
+                       dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None
+    body = tree.body[0].body if indented and tree.body else tree.body
+    if len(tree.body) != 1 or len(body) != 1:
+        return None
+    node = body[0]
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name != d.name \
+            or node.lineno != d.lineno or (node.end_lineno or node.lineno) != d.end:
+        return None
+    return node
 
 
 def _parsed(cache: dict[tuple[str, int], Any], parse: Any, filename: str,
@@ -172,32 +323,6 @@ def _parsed(cache: dict[tuple[str, int], Any], parse: Any, filename: str,
         if len(cache) > 16:
             cache.pop(next(iter(cache)))
     return cache[key]
-
-
-def _find_def_std(tree: Any, code: Any) -> Any:
-    """The ``def`` that ``code`` was compiled from, found by descending only into the
-    statements whose lines hold the function's first line."""
-    line, name = code.co_firstlineno, code.co_name
-    found = []
-    blocks = [tree.body]
-    while blocks:
-        for stmt in blocks.pop():
-            first = stmt.decorator_list[0].lineno if getattr(stmt, "decorator_list", None) \
-                else stmt.lineno
-            if not first <= line <= (stmt.end_lineno or stmt.lineno):
-                continue
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
-                    stmt.name == name and line in (stmt.lineno, first):
-                found.append(stmt)
-            for part in ("body", "orelse", "finalbody"):
-                inner = getattr(stmt, part, None)
-                if isinstance(inner, list):
-                    blocks.append(inner)
-            for handler in getattr(stmt, "handlers", ()):
-                blocks.append(handler.body)
-            for case in getattr(stmt, "cases", ()):
-                blocks.append(case.body)
-    return found[0] if len(found) == 1 else None
 
 
 def _parse_file(filename: str, lines: list[str]) -> Any:
@@ -273,8 +398,6 @@ def _compiles_to(lines: list[str], code: Any, module_obj: Any = None) -> bool:
     if module is None:
         try:
             if rewrite is not None:
-                import ast
-
                 tree = ast.parse(text, filename=code.co_filename)
                 rewrite(tree, text.encode(), code.co_filename, None)
                 module = compile(tree, code.co_filename, "exec", dont_inherit=True)
