@@ -28,6 +28,7 @@ from .frontend import guards, lower
 from .frontend.targets import resolve
 from .gcpause import paused_gc
 from .ir import Function
+from .ir.core import release
 from .transforms.aliasing import updated_parameters
 from .transforms.types import UNKNOWN, type_of_value
 
@@ -261,6 +262,14 @@ class Derivative(Transform):
         self.__name__ = self.__qualname__ = self.name
         self.__wrapped__ = None  # the generated function, once there is one
 
+    def __del__(self) -> None:
+        # The lowered function is a graph of reference cycles (operations and their
+        # results, blocks and their operations) that only this object holds: emptied
+        # here, it is freed at once, not by a pass of the cyclic collector over it.
+        primal = self.__dict__.get("primal")
+        if primal is not None:
+            release(primal)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs or len(args) != self._nfast:
             return super().__call__(*args, **kwargs)
@@ -448,6 +457,8 @@ class Derivative(Transform):
         if self.primal is None or self._guards_hold():
             return
         COMPILER.forget(self.primal_fn)
+        if self.primal is not None:
+            release(self.primal)
         self.primal = lower(self.primal_fn, self._nvarargs)
         self._compiled.clear()
         self._by_key.clear()

@@ -22,7 +22,7 @@ import numpy as np
 from .. import runtime as rt
 from ..frontend.targets import is_user_function
 from ..ir import prims
-from ..ir.core import NOT_CONST, UNDEFINED, Block, Function, Op, Value, const_value, walk
+from ..ir.core import NOT_CONST, UNDEFINED, Block, Function, Op, Value, const_value, discard, walk
 from ..ir.effects import draws, has_effect, per_callee
 from ..rules.registry import facts_of
 from .types import Num, is_float, type_of_value
@@ -612,14 +612,31 @@ def _sweep(fn: Function, changes: _Changes, table: Uses | None = None) -> tuple[
                         users.pop(op, None)
                 op.parent = None
                 removed = True
+        freed: list[Op] = []
         for block, dead in dead_in.items():
             block.ops = [o for o in block.ops if o not in dead]
+            freed += [o for o in dead if o.attrs.get("adjoint") and not o.regions]
+        _free(fn, freed)
         if removed:
             changes.touch()
         changed |= removed
         if not again:
             return changed, table
         table = None
+
+
+def _free(fn: Function, dead: list[Op]) -> None:
+    """Break the cycles of dropped adjoint operations (see ``ir.core.discard``), so that
+    they are freed at once rather than by the cyclic collector (a long function's
+    adjoint drops thousands: unbroadcasts that specialization made identities...), except
+    those a value still in use is named after (its ``origin``)."""
+    if not dead:
+        return
+    origins = {id(r.origin[1]) for op in walk(fn.body) for r in op.results
+               if r.origin is not None}
+    for op in dead:
+        if not any(id(r) in origins for r in op.results):
+            discard(op)
 
 
 def _has_effects(op: Op) -> bool:
