@@ -228,7 +228,7 @@ class CompileResult:
 
 def measure_compile(quick: bool) -> CompileResult:
     C.warm_up()
-    repeats = {10: 9, 500: 1, 2000: 1} if quick else {10: 15, 500: 3, 2000: 3}
+    repeats = {10: 9, 500: 1, 2000: 1} if quick else {10: 15, 500: 5, 2000: 5}
     runs = {n: C.in_process(n, r) for n, r in repeats.items()}
     fresh = [C.fresh_process(10) for _ in range(1 if quick else 3)]
     return CompileResult(runs, fresh)

@@ -82,8 +82,7 @@ def grad_nll(theta, X, y):
     K_div = -0.5 * d2 / K_pow
     K_exp = np.exp(K_div)
     K_eye = np.eye(n)
-    K_mul = sn2 * K_eye
-    K = sf2 * K_exp + K_mul
+    K = sf2 * K_exp + sn2 * K_eye
     L = np.linalg.cholesky(K)
     alpha = np.linalg.solve(K, y)
     out_mul = 0.5 * y
@@ -116,7 +115,7 @@ def grad_nll(theta, X, y):
     dell = np.sum(dK * sf2 * K_exp * K_div / K_pow) * -2 * ell
     # sn2 = np.exp(2.0 * theta[2])
     dtheta = np.zeros_like(theta)
-    dtheta[2] = np.sum(unbroadcast(dK, K_mul) * K_eye) * sn2 * 2.0
+    dtheta[2] = np.sum(dK * K_eye) * sn2 * 2.0
     # sf2 = np.exp(2.0 * theta[1])
     dtheta[1] += dsf2 * sf2 * 2.0
     # ell = np.exp(theta[0])

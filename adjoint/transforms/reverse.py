@@ -700,7 +700,12 @@ class _Reverse:
                     sub_op.stmt, sub_op.loc = b.stmt, op.loc
             sb.add(new_op)
         assert ret is not None
+        same = _plain_unbroadcasts(scratch, g, op)
+        if same:
+            for s_op in scratch.ops:
+                s_op.operands = [same.get(v, v) for v in s_op.operands]
         out = mapping.get(ret.operands[0], ret.operands[0])
+        out = same.get(out, out)
         names = tmpl.param_names[2: 2 + rule.ndiff]
         contributions: dict[str, Value | None] = {}
         if rule.ndiff == 1:
@@ -714,7 +719,7 @@ class _Reverse:
             else:
                 elts = [sb.call(prims.GetItem(i), out) for i in range(rule.ndiff)]
             for name, e in zip(names, elts):
-                contributions[name] = e
+                contributions[name] = same.get(e, e)
         for name, v in list(contributions.items()):
             if v is not None and isinstance(v.owner, Op) and v.owner.opname == "const" and \
                     v.owner.attrs["value"] is None:
@@ -1309,6 +1314,54 @@ def _keeps_positions(callee: Any) -> bool:
 
 def _is_num(v: Value) -> bool:
     return _is_num_type(v.type)
+
+
+def _plain_unbroadcasts(scratch: Block, g: Value, op: Op) -> dict[Value, Value]:
+    """``unbroadcast(a, x)`` in a rule just inlined for ``op``, where ``a`` is ``g`` (the
+    cotangent of ``op``'s result) or elementwise arithmetic of ``g``, numbers and arrays
+    of the result's shape, and ``x`` is known to have the result's shape too: ``a`` itself.
+
+    Specialization would prove as much later; proved here, a long function's adjoint is
+    built without the thousands of calls it would build only to drop them."""
+    ans = op.result.type
+    if not _exact_dims(ans) or len(op.results) != 1 or not _elementwise(op.callee):
+        return {}
+    # The primal operation broadcasts its operands into its result: an operand whose
+    # known dims are the result's (no 1 among them against a longer axis: MANY is never
+    # 1) has the result's shape.
+    like = {v for v in [*op.operands, op.result] if _exact_dims(v.type) and v.type.dims == ans.dims}
+    shaped = {g}
+    same: dict[Value, Value] = {}
+    for s_op in scratch.ops:
+        if s_op.opname != "call" or s_op.attrs.get("kwnames"):
+            continue
+        callee = s_op.callee
+        args = [same.get(v, v) for v in s_op.operands]
+        if callee is rt.unbroadcast and len(args) == 2:
+            a, x = args
+            if a in shaped and x in like:
+                same[s_op.result] = a
+                shaped.add(a)
+            continue
+        if _elementwise(callee) and any(v in shaped for v in args) and all(
+                v in shaped or v in like or _is_number_type(v.type) for v in args):
+            shaped.add(s_op.result)
+    return same
+
+
+def _exact_dims(t: Any) -> bool:
+    return isinstance(t, Num) and t.dims is not None and None not in t.dims
+
+
+def _is_number_type(t: Any) -> bool:
+    return isinstance(t, Num) and t.dims == ()
+
+
+def _elementwise(callee: Any) -> bool:
+    try:
+        return facts_of(callee).result in ELEMENTWISE
+    except TypeError:  # an unhashable callee
+        return False
 
 
 def _one_item(x: Value, index: prims.Index) -> bool:

@@ -122,8 +122,12 @@ def _infer_op(op: Op, canonical: Any) -> None:
                 op.results[1].type = UNKNOWN if elem is None else elem
             return
         t = _call_type(op, canonical)
-        for r in op.results:
-            r.type = t if len(op.results) == 1 else UNKNOWN
+        if len(op.results) == 1:
+            r = op.result
+            r.type = _shaped_like_primal(t, r) if r.origin is not None else t
+        else:
+            for r in op.results:
+                r.type = UNKNOWN
     elif op.opname == "if":
         for region in op.regions:
             _infer_block(region, canonical)
@@ -132,6 +136,18 @@ def _infer_op(op: Op, canonical: Any) -> None:
             r.type = join(ys[0][k].type, ys[1][k].type)
     elif op.opname in ("for", "while"):
         _infer_loop(op, canonical)
+
+
+def _shaped_like_primal(t: Any, r: Value) -> Any:
+    """An adjoint (or tangent) has its primal's shape: where its own type does not say
+    which (a helper of unknown result rank), the primal's array type does."""
+    kind, primal = r.origin  # type: ignore[misc]
+    p = primal.type
+    if kind != "d" or not isinstance(p, Num) or p.dims is None or p.py:
+        return t
+    if isinstance(t, Num) and t.dims is None:
+        return Num(t.dtype, p.dims)
+    return t
 
 
 def _infer_loop(op: Op, canonical: Any) -> None:
