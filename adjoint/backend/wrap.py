@@ -32,7 +32,9 @@ def wrap(line: str, width: int = WIDTH) -> list[str]:
     stripped = line.lstrip()
     pad = line[: len(line) - len(stripped)]
     if stripped.startswith("#"):
-        return [line[: width - 4].rstrip() + " ..."]
+        # (Past the width already by its indentation, a comment keeps a few words.)
+        cut = max(width - 4, len(pad) + 24)
+        return [line if len(line) <= cut + 4 else line[:cut].rstrip() + " ..."]
     head, body = _split_head(stripped)
     if body is None:
         return [line]

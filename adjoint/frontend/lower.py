@@ -238,10 +238,16 @@ def _exposed_reads(stmts: list[Any]) -> set[str]:
     return out
 
 
+#: How deeply blocks may nest in a lowered function: its derivative nests as deep, and
+#: Python compiles no more than 100 levels of indentation.
+MAX_DEPTH = 60
+
+
 class _Lowerer:
     def __init__(self, parsed: ParsedFunction, nvarargs: int | None = None):
         self.p = parsed
         self.nvarargs = nvarargs
+        self.depth = 0  # of the blocks being lowered
         self.env: dict[str, Value] = {}
         self.block: Block | None = None
         self.stmt: Stmt | None = None
@@ -377,6 +383,22 @@ class _Lowerer:
     # -- statements -----------------------------------------------------------------------
     def lower_body(self, stmts: list[gast.stmt], top: bool = False) -> bool:
         """Lower statements into the current block; True when it ended with a return."""
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH and stmts:
+                raise self.unsupported(
+                    stmts[0],
+                    f"the function nests more than {MAX_DEPTH} blocks deep here, counting the "
+                    "'else' that an early return makes of the code after it; code nested that "
+                    "deep cannot be compiled",
+                    "return once, at the end (keep the result in a variable and skip the rest "
+                    "with a flag), or split the function into helpers",
+                )
+            return self._lower_body(stmts, top)
+        finally:
+            self.depth -= 1
+
+    def _lower_body(self, stmts: list[gast.stmt], top: bool) -> bool:
         for i, stmt in enumerate(stmts):
             text = getattr(stmt, "adjoint_text", None)
             if text is None:
