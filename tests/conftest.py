@@ -1,5 +1,8 @@
+import importlib
 import os
+import sys
 import tempfile
+import textwrap
 
 import pytest
 
@@ -30,3 +33,22 @@ def regen_golden(request):
 @pytest.fixture
 def regen_passes(request):
     return request.config.getoption("--regen-passes")
+
+
+@pytest.fixture
+def user_modules(tmp_path, monkeypatch):
+    """Write modules the test imports (``write(name, text) -> path``), importable by name
+    for the test and forgotten after it."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    names = []
+
+    def write(name: str, text: str):
+        path = tmp_path / f"{name}.py"
+        path.write_text(textwrap.dedent(text))
+        names.append(name)
+        importlib.invalidate_caches()
+        return path
+
+    yield write
+    for name in names:
+        sys.modules.pop(name, None)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import importlib
-import sys
 import textwrap
 from pathlib import Path
 
@@ -103,20 +102,13 @@ def test_the_converter_gives_what_gast_gives_for_every_construct():
 
 
 @pytest.fixture
-def module_file(tmp_path, monkeypatch):
-    monkeypatch.syspath_prepend(str(tmp_path))
-    names = []
-
+def module_file(user_modules):
+    """Write a module (see ``user_modules``) and import it: (module, path)."""
     def write(name: str, text: str):
-        path = tmp_path / f"{name}.py"
-        path.write_text(textwrap.dedent(text))
-        names.append(name)
-        importlib.invalidate_caches()
+        path = user_modules(name, text)
         return importlib.import_module(name), path
 
-    yield write
-    for name in names:
-        sys.modules.pop(name, None)
+    return write
 
 
 def _defs(tree):

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -153,23 +151,6 @@ def test_a_closure_variable_rebound_is_read_again():
     np.testing.assert_allclose(g(X), 4 * X)
     scale = 3.0  # noqa: F841 - read through the closure
     np.testing.assert_allclose(g(X), 6 * X)
-
-
-@pytest.fixture
-def user_modules(tmp_path, monkeypatch):
-    monkeypatch.syspath_prepend(str(tmp_path))
-    names = []
-
-    def write(name: str, text: str):
-        path = tmp_path / f"{name}.py"
-        path.write_text(textwrap.dedent(text))
-        names.append(name)
-        importlib.invalidate_caches()
-        return path
-
-    yield write
-    for name in names:
-        sys.modules.pop(name, None)
 
 
 def test_a_helper_module_changed_and_reloaded_is_read_again(user_modules):
