@@ -533,8 +533,16 @@ def detach_results(fn: Function, part: int | None) -> None:
     later in-place edit of one would change the other."""
     ret = fn.body.ops[-1]
     assert ret.opname == "return"
-    ops = _program_order(fn)[0]
-    pt = _points_to(fn, ops)
+    if any(op.regions for op in fn.body.ops):
+        ops = _program_order(fn)[0]
+        pt = _points_to(fn, ops)
+    else:
+        # Straight-line: only what the result may be a view of is followed, from the
+        # result back to the arrays it allocates (a long derivative is not walked whole).
+        pt = _PointsTo()
+        for p in fn.params:
+            pt.add(p, pt.of(p))
+        _demand(pt, [ret.operands[0]])
     params = set(fn.params)
 
     value = ret.operands[0]
@@ -545,6 +553,34 @@ def detach_results(fn: Function, part: int | None) -> None:
     if isinstance(owner, Op) and owner.opname == "call" and isinstance(owner.callee,
                                                                        prims.BuildTuple):
         owner.operands[part] = _detach(owner.operands[part], owner, pt, params, ret)
+
+
+def _demand(pt: _PointsTo, values: list[Value]) -> None:
+    """Work out the points-to sets of ``values`` in a function without branches or loops,
+    and of what they may refer to: each operation's set is made from its operands' once
+    those are known, and an operation that allocates needs none of them."""
+    done: set[Op] = set()
+    stack: list[tuple[Op, bool]] = [(v.owner, False) for v in values
+                                    if isinstance(v.owner, Op)]
+    while stack:
+        op, ready = stack.pop()
+        if op in done:
+            continue
+        if ready or op.opname != "call" or _allocates(op):
+            done.add(op)
+            _flow(pt, op)
+            continue
+        stack.append((op, True))
+        stack.extend((u.owner, False) for u in op.operands
+                     if isinstance(u.owner, Op) and u.owner not in done)
+
+
+def _allocates(op: Op) -> bool:
+    """Is ``op``'s result memory of its own (what :func:`_flow` gives a set of its own)?"""
+    if op.attrs.get("mutates") or isinstance(op.callee, (prims.SetItem, prims.IndexAdd)) \
+            or op.attrs.get("augmented"):
+        return False
+    return bool(op.attrs.get("fresh")) or returns_new(op.callee, op.attrs.get("kwnames", ()))
 
 
 def _detach(v: Value, user: Op, pt: _PointsTo, params: set[Value], ret: Op) -> Value:
