@@ -198,6 +198,9 @@ class _Reverse:
         #: (then what it sends to a real value is made real).
         self.cplx: set[Value] = set()
         self.involves = False
+        #: The numbers rules' bodies write, made once per adjoint block: block -> (type,
+        #: value) -> the constant (``1.0 - ans * ans`` at every ``tanh`` reads one ``1.0``).
+        self.numbers: dict[Block, dict[tuple[type, Any], Value]] = {}
         self.adj: dict[Value, Value] = {}
         self.items: dict[Value, dict[int, Value]] = {}
         self.tapes_builder: Builder | None = None
@@ -689,10 +692,16 @@ class _Reverse:
             else:
                 mapping[p] = sb.const(tmpl.defaults.get(name))
         ret = None
+        numbers = self.numbers.setdefault(b.block, {})
         for t_op in tmpl.body.ops:
             if t_op.opname == "return":
                 ret = t_op
                 break
+            if t_op.opname == "const":
+                key = _number_key(t_op.attrs["value"])
+                if key is not None and key in numbers:
+                    mapping[t_op.result] = numbers[key]
+                    continue
             new_op = clone_op(t_op, mapping)
             new_op.stmt, new_op.loc = b.stmt, op.loc
             if new_op.regions:
@@ -742,6 +751,10 @@ class _Reverse:
                             remap[v] = ctx.primal(v)
                         sub.operands[k] = remap[v]
             b.add(s_op)
+            if s_op.opname == "const":
+                key = _number_key(s_op.attrs["value"])
+                if key is not None:
+                    numbers.setdefault(key, s_op.result)
         return {n: (remap.get(v, v) if v is not None else None) for n, v in contributions.items()}
 
     # -- structured control flow ----------------------------------------------------------
@@ -1314,6 +1327,14 @@ def _keeps_positions(callee: Any) -> bool:
 
 def _is_num(v: Value) -> bool:
     return _is_num_type(v.type)
+
+
+def _number_key(value: Any) -> tuple[type, Any] | None:
+    """The key a rule's constant is shared under in one adjoint block (numbers only: a
+    NaN equals nothing, and containers may be changed)."""
+    if type(value) not in (int, float, bool) or value != value:
+        return None
+    return (type(value), value)
 
 
 def _plain_unbroadcasts(scratch: Block, g: Value, op: Op) -> dict[Value, Value]:
