@@ -93,18 +93,20 @@ class _PointsTo:
     def holders(self, memory: frozenset, stored_before: Callable[[Op, Any], bool]) -> frozenset:
         """The containers that hold (directly or through others) any of ``memory`` as
         it is now: put there by an update that ``stored_before`` says ran first."""
+        if not self.held:
+            return frozenset()
+        holding: dict[Any, list[tuple[Any, set[Op]]]] = {}  # item -> (container, updates)
+        for c, slot in self.held.items():
+            for r, stores in slot.items():
+                holding.setdefault(r, []).append((c, stores))
         found: set = set()
-        reach = set(memory)
-        grew = True
-        while grew:
-            grew = False
-            for c, slot in self.held.items():
-                if c not in found and any(
-                        r in reach and any(stored_before(s, r) for s in stores)
-                        for r, stores in slot.items()):
+        todo = list(memory)
+        while todo:
+            r = todo.pop()
+            for c, stores in holding.get(r, ()):
+                if c not in found and any(stored_before(s, r) for s in stores):
                     found.add(c)
-                    reach.add(c)
-                    grew = True
+                    todo.append(c)
         return frozenset(found)
 
     def of(self, v: Value) -> frozenset:

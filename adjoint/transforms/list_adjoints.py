@@ -15,9 +15,8 @@ from __future__ import annotations
 import operator
 
 from ..ir import prims
-from ..ir.core import Function, Op, uses, walk
+from ..ir.core import Block, Function, Op, uses, walk
 from ..ir.types import Seq
-from .simplify import insert_before
 from .types import infer_ops
 
 _LAST = prims.Subscript(prims.Index((("const", -1),), False))
@@ -32,7 +31,7 @@ def slice_unknown_lists(fn: Function) -> int:
     if not todo:
         return 0
     table = uses(fn.body)
-    done = 0
+    replaced: dict[Block, dict[Op, list[Op]]] = {}
     for op in todo:
         xs = op.operands[0]
         if op.callee.name == "pop" and len(op.results) == 2:
@@ -52,11 +51,15 @@ def slice_unknown_lists(fn: Function) -> int:
             for user in table.get(old, ()):
                 user.operands = [new if v is old else v for v in user.operands]
         assert op.parent is not None
-        insert_before(op.parent, {op: built})
-        op.parent.ops.remove(op)
-        op.parent = None
-        done += 1
-    return done
+        replaced.setdefault(op.parent, {})[op] = built
+    for block, by_op in replaced.items():  # one pass over each block
+        ops: list[Op] = []
+        for o in block.ops:
+            ops.extend(by_op.get(o, (o,)))
+        block.ops = ops
+        for o in by_op:
+            o.parent = None
+    return sum(len(by_op) for by_op in replaced.values())
 
 
 def _call(callee: object, operands: list, at: Op) -> Op:
