@@ -27,6 +27,12 @@ def central_jacobian(f, x, eps=1e-5):
     return J.reshape(np.shape(f(x)) + x.shape)
 
 
+def check_hessian(f, x, atol=1e-8):
+    """``adjoint.hessian(f)`` against central differences of ``adjoint.grad(f)``."""
+    H = adjoint.hessian(f)(x)
+    np.testing.assert_allclose(H, central_jacobian(adjoint.grad(f), x), rtol=1e-5, atol=atol)
+
+
 def assert_same_gradients(checkpointed, plain, args, wrt):
     got = adjoint.grad(checkpointed, wrt=wrt)(*args)
     want = adjoint.grad(plain, wrt=wrt)(*args)
@@ -129,9 +135,7 @@ def test_log_softmax_amax_jacobian():
 def test_logsumexp_with_the_shift_returned():
     x = rng.normal(size=9)
     check_modes(P.logsumexp_and_max, (x,))
-    H = adjoint.hessian(P.logsumexp_and_max)(x)
-    np.testing.assert_allclose(H, central_jacobian(adjoint.grad(P.logsumexp_and_max), x),
-                               rtol=1e-5, atol=1e-8)
+    check_hessian(P.logsumexp_and_max, x)
 
 
 def test_soft_min():
@@ -147,9 +151,7 @@ def test_column_softmax():
 def test_shift_used_for_a_penalty_too():
     x = rng.normal(size=8) * 2
     check_modes(P.shift_used_twice, (x,))
-    H = adjoint.hessian(P.shift_used_twice)(x)
-    np.testing.assert_allclose(H, central_jacobian(adjoint.grad(P.shift_used_twice), x),
-                               rtol=1e-5, atol=1e-8)
+    check_hessian(P.shift_used_twice, x)
 
 
 def test_attention():
@@ -249,9 +251,7 @@ def test_loop_potential_hessian():
 
 def test_while_loop_hessian():
     a = rng.uniform(0.5, 3.0, size=4)
-    H = adjoint.hessian(P.while_newton_sqrt)(a)
-    np.testing.assert_allclose(H, central_jacobian(adjoint.grad(P.while_newton_sqrt), a),
-                               rtol=1e-5, atol=1e-8)
+    check_hessian(P.while_newton_sqrt, a)
     check_modes(P.while_newton_sqrt, (a,))
 
 
@@ -261,9 +261,7 @@ def test_while_loop_hessian():
 def test_scalar_taped_loop():
     x = rng.normal(size=12)
     check_modes(P.scalar_product_loop, (x,))
-    H = adjoint.hessian(P.scalar_product_loop)(x)
-    np.testing.assert_allclose(H, central_jacobian(adjoint.grad(P.scalar_product_loop), x),
-                               rtol=1e-5, atol=1e-8)
+    check_hessian(P.scalar_product_loop, x)
 
 
 def test_list_of_arrays_taped_loop():
@@ -282,9 +280,7 @@ def test_unrolled_gradient_descent():
 def test_gradient_norm_along_a_path():
     x = rng.normal(size=5)
     check_modes(P.gradient_norm_loop, (x,))
-    H = adjoint.hessian(P.gradient_norm_loop)(x)
-    np.testing.assert_allclose(H, central_jacobian(adjoint.grad(P.gradient_norm_loop), x),
-                               rtol=1e-5, atol=1e-7)
+    check_hessian(P.gradient_norm_loop, x, atol=1e-7)
 
 
 # --- more checkpointed loops --------------------------------------------------------
@@ -335,9 +331,7 @@ def test_masked_softmax():
 
 def test_data_dependent_while_loop_hessian():
     x = rng.normal(size=4)
-    H = adjoint.hessian(P.shrink_until_small)(x)
-    np.testing.assert_allclose(H, central_jacobian(adjoint.grad(P.shrink_until_small), x),
-                               rtol=1e-5, atol=1e-8)
+    check_hessian(P.shrink_until_small, x)
 
 
 def test_checkpointed_chunks_and_stacked_layers_are_refused():

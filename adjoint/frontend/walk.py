@@ -37,15 +37,4 @@ def iter_walk(node: Any) -> Iterator[Any]:
 
 def walk(node: Any) -> list[Any]:
     """``node`` and every node under it, in the order ``gast.walk(node)`` gives them."""
-    out = [node]
-    add = out.append
-    for n in out:  # the list grows as it is read: breadth first
-        for field in n._fields:
-            value = getattr(n, field, None)
-            if isinstance(value, _AST):
-                add(value)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, _AST):
-                        add(item)
-    return out
+    return list(iter_walk(node))

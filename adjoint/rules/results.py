@@ -20,6 +20,7 @@ import numpy as np
 from ..ir import prims
 from ..ir.core import NOT_CONST, Op, Value, const_value
 from ..ir.types import FLOAT, INT, MANY, UNKNOWN, Num, Other, Seq, broadcast
+from .registry import facts_of
 
 _ORDER = {"b": 0, "i": 1, "f": 2, "c": 3}
 
@@ -652,4 +653,9 @@ def fft_result(op: Op, ts: list[Any], pos: list[Any], kw: dict[str, Value]) -> A
 ELEMENTWISE = (float_elementwise, same_elementwise, array_elementwise, where_result,
                compare_result, divide_result, real_part_result, abs_result, angle_result,
                conjugate_result)
+
+
+def is_elementwise(callee: Any) -> bool:
+    """Is ``callee`` declared elementwise (its result rule one of :data:`ELEMENTWISE`)?"""
+    return facts_of(callee).result in ELEMENTWISE
 

@@ -49,6 +49,17 @@ class Builder:
         return self.op("const", value=value).result
 
 
+def call_at(callee: Any, operands: list[Value], at: Op) -> Op:
+    """A call of ``callee`` for a pass to put beside ``at``: in its block, for its
+    statement and source position, and part of the adjoint sweep when ``at`` is."""
+    op = Op("call", operands, 1, {"callee": callee, "kwnames": ()}, loc=at.loc)
+    op.stmt = at.stmt
+    op.parent = at.parent
+    if at.attrs.get("adjoint"):
+        op.attrs["adjoint"] = True
+    return op
+
+
 def clone_op(op: Op, mapping: dict[Value, Value]) -> Op:
     """A deep copy of ``op`` (with its regions) whose operands are renamed by ``mapping``."""
     new = Op(

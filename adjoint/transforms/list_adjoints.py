@@ -17,6 +17,7 @@ import operator
 from ..ir import prims
 from ..ir.core import Block, Function, Op, uses, walk
 from ..ir.types import Seq
+from .builder import call_at
 from .types import infer_ops
 
 _LAST = prims.Subscript(prims.Index((("const", -1),), False))
@@ -35,12 +36,12 @@ def slice_unknown_lists(fn: Function) -> int:
     for op in todo:
         xs = op.operands[0]
         if op.callee.name == "pop" and len(op.results) == 2:
-            built = [_call(_REST, [xs], op), _call(_LAST, [xs], op)]
+            built = [call_at(_REST, [xs], op), call_at(_LAST, [xs], op)]
         elif op.callee.name == "append" and len(op.operands) == 2:
             # list(dxs) + [ditem]: an array adjoint is a list of its rows (+ would add).
-            rows = _call(list, [xs], op)
-            item = _call(prims.BUILD_LIST, [op.operands[1]], op)
-            built = [rows, item, _call(operator.add, [rows.result, item.result], op)]
+            rows = call_at(list, [xs], op)
+            item = call_at(prims.BUILD_LIST, [op.operands[1]], op)
+            built = [rows, item, call_at(operator.add, [rows.result, item.result], op)]
         else:
             continue
         infer_ops(built)
@@ -60,14 +61,6 @@ def slice_unknown_lists(fn: Function) -> int:
         for o in by_op:
             o.parent = None
     return sum(len(by_op) for by_op in replaced.values())
-
-
-def _call(callee: object, operands: list, at: Op) -> Op:
-    new = Op("call", operands, 1, {"callee": callee, "kwnames": (), "adjoint": True},
-             loc=at.loc)
-    new.stmt = at.stmt
-    new.parent = at.parent
-    return new
 
 
 __all__ = ["slice_unknown_lists"]

@@ -59,7 +59,7 @@ from ..rules.registry import (
     is_nondifferentiable,
     missing_rule_hint,
 )
-from ..rules.results import ELEMENTWISE
+from ..rules.results import is_elementwise
 from .ad import (
     BoundRule,
     UserCall,
@@ -1322,7 +1322,7 @@ def _singular(callee: Any) -> bool:
 
 def _keeps_positions(callee: Any) -> bool:
     """Does each element of the result depend only on the same element of the operands?"""
-    return isinstance(callee, np.ufunc) or facts_of(callee).result in ELEMENTWISE
+    return isinstance(callee, np.ufunc) or is_elementwise(callee)
 
 
 def _is_num(v: Value) -> bool:
@@ -1345,7 +1345,7 @@ def _plain_unbroadcasts(scratch: Block, g: Value, op: Op) -> dict[Value, Value]:
     Specialization would prove as much later; proved here, a long function's adjoint is
     built without the thousands of calls it would build only to drop them."""
     ans = op.result.type
-    if not _exact_dims(ans) or len(op.results) != 1 or not _elementwise(op.callee):
+    if not _exact_dims(ans) or len(op.results) != 1 or not is_elementwise(op.callee):
         return {}
     # The primal operation broadcasts its operands into its result: an operand whose
     # known dims are the result's (no 1 among them against a longer axis: MANY is never
@@ -1364,7 +1364,7 @@ def _plain_unbroadcasts(scratch: Block, g: Value, op: Op) -> dict[Value, Value]:
                 same[s_op.result] = a
                 shaped.add(a)
             continue
-        if _elementwise(callee) and any(v in shaped for v in args) and all(
+        if is_elementwise(callee) and any(v in shaped for v in args) and all(
                 v in shaped or v in like or _is_number_type(v.type) for v in args):
             shaped.add(s_op.result)
     return same
@@ -1378,11 +1378,6 @@ def _is_number_type(t: Any) -> bool:
     return isinstance(t, Num) and t.dims == ()
 
 
-def _elementwise(callee: Any) -> bool:
-    try:
-        return facts_of(callee).result in ELEMENTWISE
-    except TypeError:  # an unhashable callee
-        return False
 
 
 def _one_item(x: Value, index: prims.Index) -> bool:

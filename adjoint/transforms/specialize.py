@@ -30,8 +30,7 @@ from ..ir.core import (
     uses,
     walk,
 )
-from ..rules.registry import facts_of
-from ..rules.results import ELEMENTWISE
+from ..rules.results import is_elementwise
 from ..rules.spaces import argument
 from .builder import Builder
 from .simplify import insert_before
@@ -267,10 +266,6 @@ def _mul():
 # pattern of dimensions as one of its operands, the two have the same shape. Following
 # those links lets the adjoint say ``c * y`` instead of ``np.full(out.shape, c) * y``.
 
-def _elementwise(callee: object) -> bool:
-    return facts_of(callee).result in ELEMENTWISE
-
-
 def _exact(t: object) -> bool:
     return isinstance(t, Num) and t.dims is not None and None not in t.dims
 
@@ -352,7 +347,7 @@ def _shape_step(v: Value) -> Value | None:
         return None
     callee = op.callee
     nxt = None
-    if _elementwise(callee) and isinstance(v.type, Num):
+    if is_elementwise(callee) and isinstance(v.type, Num):
         pos = op.positional()
         # Parameters and named variables first: ``y.size`` reads better than a temporary's.
         for u in sorted(pos, key=lambda w: (not isinstance(w.owner, Block), w.hint is None)):

@@ -16,6 +16,7 @@ from .. import runtime as rt
 from ..ir import prims
 from ..ir.core import Function, Op, Value, walk
 from ..rules.registry import facts_of
+from .builder import call_at
 from .types import Num, Seq
 
 
@@ -48,7 +49,7 @@ def trim_tapes(fn: Function) -> bool:
             continue
         if any(_worth_a_stand_in(p.operands[1]) for p in pushes):
             for push in pushes:
-                stand_in = _call(rt.stand_in, push.operands[1], push)
+                stand_in = call_at(rt.stand_in, [push.operands[1]], push)
                 stand_in.operands.append(tape)
                 _insert_before(push, stand_in)
             changed = True
@@ -71,12 +72,6 @@ def _worth_a_stand_in(v: Value) -> bool:
     if isinstance(t, Seq):
         return False
     return not (isinstance(t, Num) and t.dims == ())
-
-
-def _call(callee: object, v: Value, at: Op) -> Op:
-    op = Op("call", [v], 1, {"callee": callee, "kwnames": ()}, loc=at.loc)
-    op.stmt = at.stmt
-    return op
 
 
 def _insert_before(push: Op, op: Op) -> None:
